@@ -1,0 +1,1 @@
+export async function startGateway(): Promise<void> { throw new Error("not yet"); }
