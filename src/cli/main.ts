@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerServe } from './serve.js';
 import { registerValidate } from './validate.js';
 import { registerTrust } from './trust.js';
+import { registerSimulator } from './simulator.js';
 
 /** Exit codes shared by every command: 0 done/valid, 1 the thing checked is not valid, 2 usage error. */
 export const EXIT_OK = 0;
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerValidate(program);
   registerTrust(program);
+  registerSimulator(program);
   return program;
 }
 
