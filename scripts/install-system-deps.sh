@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the gateway and its tests need, when they are missing:
+# redis-server (the queue store), libxml2-utils (xmllint, for schema checks in tests), openssl
+# (interoperability tests). Uses sudo when not root.
+set -euo pipefail
+need=()
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+for pkg in "$@"; do need+=("$pkg"); done
+[ ${#need[@]} -eq 0 ] && exit 0
+as_root=()
+[ "$(id -u)" -eq 0 ] || as_root=(sudo)
+echo "installing: ${need[*]}"
+"${as_root[@]}" apt-get update -qq
+DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

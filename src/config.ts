@@ -1,0 +1,201 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Every setting of the gateway, in one schema. Values come from the environment, or from a JSON file
+ * named by CONFIG_FILE (the environment wins). Every setting has a default that works for the demo;
+ * production mode refuses the demo's tokens, certificates and stand-ins.
+ */
+
+const DEMO_EPJ_TOKENS = 'demo-epj:demo-token';
+const DEMO_OPS_TOKEN = 'demo-ops-token';
+const SAMPLE_CERTS = 'certs-sample';
+
+const bool = z.preprocess(
+  (v) => (typeof v === 'string' ? ['1', 'true', 'yes', 'on'].includes(v.trim().toLowerCase()) : v),
+  z.boolean(),
+);
+const int = (min: number, max: number) => {
+  const expected = `a whole number from ${min} to ${max}`;
+  return z.coerce.number({ error: expected }).int(expected).min(min, expected).max(max, expected);
+};
+const list = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v),
+  z.array(z.string()),
+);
+const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+const herId = z.string().regex(/^\d{1,9}$/, 'a HER-id of digits');
+const orgNumber = z.string().regex(/^\d{9}$/, 'a nine-digit organisation number');
+
+/** `client:token,client:token` — each EPJ client has its own bearer token. */
+const tokenList = z
+    .string()
+    .transform((s, ctx) => {
+      const pairs = s.split(',').map((p) => p.trim()).filter(Boolean);
+      const out: { client: string; token: string }[] = [];
+      for (const pair of pairs) {
+        const i = pair.indexOf(':');
+        const client = pair.slice(0, i).trim();
+        const token = pair.slice(i + 1).trim();
+        if (i <= 0 || !client || token.length < 8) {
+          ctx.addIssue({ code: 'custom', message: 'expected client:token pairs, tokens of 8 characters or more' });
+          return z.NEVER;
+        }
+        out.push({ client, token });
+      }
+      if (out.length === 0) ctx.addIssue({ code: 'custom', message: 'at least one client:token pair' });
+      return out;
+    });
+
+export const configSchema = z.object({
+  // --- process ----------------------------------------------------------------------------------
+  /** demo (default) or production; production refuses demo tokens, sample certificates and stand-ins */
+  GATEWAY_MODE: z.enum(['demo', 'production']).default('demo'),
+  /** where the gateway keeps its own files (supervised Redis data, demo keys, EPJ folders) */
+  DATA_DIR: z.string().min(1).default('./var'),
+  /** pino level: fatal, error, warn, info, debug, trace */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** milliseconds the workers get to finish the job in hand on shutdown before they are forced */
+  SHUTDOWN_DEADLINE_MS: int(100, 600_000).default(8_000),
+
+  // --- HTTP ----------------------------------------------------------------------------------------
+  /** TCP port of the EPJ and operations APIs */
+  PORT: int(0, 65535).default(8080),
+  /** address to listen on; 0.0.0.0 to serve other hosts (the Docker image sets it) */
+  HOST: z.string().min(1).default('127.0.0.1'),
+  /** largest request body accepted, in bytes (413 above it) */
+  HTTP_MAX_BODY_BYTES: int(1024, 100 * 1024 * 1024).default(25 * 1024 * 1024),
+  /** bearer tokens of the EPJ clients, `client:token,…` */
+  EPJ_TOKENS: tokenList.prefault(DEMO_EPJ_TOKENS),
+  /** bearer token of the operations API and dashboard */
+  OPS_TOKEN: z.string().min(8, 'a token of 8 characters or more').default(DEMO_OPS_TOKEN),
+
+  // --- Redis -----------------------------------------------------------------------------------------
+  /** redis://… of an external Redis; unset: the gateway supervises its own redis-server under DATA_DIR */
+  REDIS_URL: optionalString.pipe(z.url({ protocol: /^rediss?$/, error: 'a redis:// or rediss:// URL' }).optional()),
+  /** the redis-server binary for the supervised Redis */
+  REDIS_SERVER_BIN: z.string().min(1).default('redis-server'),
+  /** prefix of every BullMQ key, so several gateways can share one Redis */
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]+$/).default('epjgw'),
+
+  // --- clinic identity --------------------------------------------------------------------------------
+  /** the clinic's HER-id (communication party in the address register) */
+  CLINIC_HER_ID: herId.default('8142987'),
+  /** the clinic's organisation number */
+  CLINIC_ORG_NUMBER: orgNumber.default('921543212'),
+  /** the clinic's name as it appears in messages */
+  CLINIC_NAME: z.string().min(1).default('Fjordvik legekontor AS'),
+
+  // --- KITH messages ------------------------------------------------------------------------------------
+  /** directory with the official XSD files; unset: only the gateway's own rules validate */
+  KITH_SCHEMA_DIR: optionalString,
+  /** largest XML message accepted, in bytes */
+  KITH_MAX_BYTES: int(1024, 100 * 1024 * 1024).default(20 * 1024 * 1024),
+
+  // --- certificates and message protection -----------------------------------------------------------------
+  /** PEM files of the trusted CAs (Buypass, Commfides in production) */
+  TRUST_CA_FILES: list.prefault(`${SAMPLE_CERTS}/ca.cert.pem`),
+  /** the clinic's signing certificate and key (PEM) */
+  CLINIC_SIGNING_CERT: z.string().default(`${SAMPLE_CERTS}/clinic-signing.cert.pem`),
+  CLINIC_SIGNING_KEY: z.string().default(`${SAMPLE_CERTS}/clinic-signing.key.pem`),
+  /** the clinic's encryption certificate and key (PEM) */
+  CLINIC_ENCRYPTION_CERT: z.string().default(`${SAMPLE_CERTS}/clinic-encryption.cert.pem`),
+  CLINIC_ENCRYPTION_KEY: z.string().default(`${SAMPLE_CERTS}/clinic-encryption.key.pem`),
+  /** the previous encryption certificate and key, accepted for decryption during a rollover */
+  CLINIC_PREVIOUS_ENCRYPTION_CERT: optionalString,
+  CLINIC_PREVIOUS_ENCRYPTION_KEY: optionalString,
+  /** certificate-policy OIDs that mark an enterprise certificate (empty: the built-in list) */
+  CERT_POLICY_OIDS: list.prefault(''),
+  /** hours between CRL refreshes at most */
+  CRL_REFRESH_HOURS: z.coerce.number().positive().max(168).default(6),
+  /** hours a cached CRL keeps serving while the CRL host is unreachable */
+  REVOCATION_SOFT_FAIL_HOURS: z.coerce.number().min(0).max(720).default(24),
+  /** refuse messages encrypted with DES or 3DES */
+  CMS_REJECT_3DES: bool.default(true),
+  /** days before certificate expiry at which a warning goes out */
+  CERT_WARN_DAYS: list.pipe(z.array(z.string().transform(Number).pipe(z.number().int().min(1).max(3650)))).refine((a) => a.length > 0, "comma-separated whole numbers of days").prefault('30,14,7,1'),
+
+  // --- NHN message service -------------------------------------------------------------------------------------
+  /** base URL of NHN's message service; unset in demo mode: the built-in simulator */
+  MSH_BASE_URL: optionalString.pipe(z.url().optional()),
+  /** HelseID token endpoint; unset in demo mode: the simulator's */
+  HELSEID_TOKEN_URL: optionalString.pipe(z.url().optional()),
+  /** the gateway's HelseID client id */
+  HELSEID_CLIENT_ID: z.string().min(1).default('epj-gateway-demo'),
+  /** the scope asked for the message service */
+  HELSEID_SCOPE: z.string().min(1).default('nhn:msh/api'),
+  /** timeout of one call to the message service, in milliseconds */
+  MSH_TIMEOUT_MS: int(100, 600_000).default(30_000),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = Record<string, string | undefined>;
+
+/** A bad setting: one line naming it and what was expected. */
+export class ConfigError extends Error {
+  constructor(
+    readonly setting: string,
+    reason: string,
+  ) {
+    super(`Setting ${setting}: ${reason}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError('CONFIG_FILE', `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    /* reported below */
+  }
+  throw new ConfigError('CONFIG_FILE', `${file} must hold one JSON object of SETTING: value`);
+}
+
+/** Reads, validates and checks every setting; throws ConfigError on the first bad one. */
+export function loadConfig(env: ConfigInput = process.env): Config {
+  const fromFile = env.CONFIG_FILE ? readConfigFile(env.CONFIG_FILE) : {};
+  const input: Record<string, unknown> = { ...fromFile };
+  for (const key of Object.keys(configSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined) input[key] = value;
+  }
+  const result = configSchema.safeParse(input);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const setting = String(issue.path[0] ?? 'configuration');
+    const got = input[setting];
+    const shown = got === undefined || /TOKEN|KEY|PASSWORD/.test(setting) ? '' : ` (got ${JSON.stringify(got)})`;
+    throw new ConfigError(setting, `${issue.message}${shown}`);
+  }
+  const config = result.data;
+  if (config.GATEWAY_MODE === 'production') refuseDemoParts(config);
+  return config;
+}
+
+function refuseDemoParts(config: Config): void {
+  if (config.EPJ_TOKENS.some((t) => DEMO_EPJ_TOKENS.includes(`${t.client}:${t.token}`)))
+    throw new ConfigError('EPJ_TOKENS', 'production mode refuses the demo token; set your EPJ clients\' own tokens');
+  if (config.OPS_TOKEN === DEMO_OPS_TOKEN)
+    throw new ConfigError('OPS_TOKEN', 'production mode refuses the demo token; set a secret of your own');
+  const sample = (p: string | undefined) => p !== undefined && path.normalize(p).split(path.sep).includes(SAMPLE_CERTS);
+  for (const key of [
+    'CLINIC_SIGNING_CERT',
+    'CLINIC_SIGNING_KEY',
+    'CLINIC_ENCRYPTION_CERT',
+    'CLINIC_ENCRYPTION_KEY',
+  ] as const) {
+    if (sample(config[key])) throw new ConfigError(key, 'production mode refuses the sample certificates; set the clinic\'s own');
+  }
+  if (config.TRUST_CA_FILES.some(sample))
+    throw new ConfigError('TRUST_CA_FILES', 'production mode refuses the sample CA; set the Buypass and Commfides CA files');
+  if (!config.MSH_BASE_URL) throw new ConfigError('MSH_BASE_URL', 'production mode needs NHN\'s message service URL (the simulator is for the demo)');
+  if (!config.HELSEID_TOKEN_URL) throw new ConfigError('HELSEID_TOKEN_URL', 'production mode needs the HelseID token endpoint');
+}

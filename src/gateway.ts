@@ -1,0 +1,119 @@
+import type { Server } from 'node:http';
+import type { Redis } from 'ioredis';
+import type { Router } from 'express';
+import type { Config } from './config.js';
+import { GatewayError } from './errors.js';
+import { createApp } from './http/app.js';
+import type { ReadinessSource } from './http/health.js';
+import { Lifecycle } from './lifecycle.js';
+import type { Logger } from './logging.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { closeQueues, createQueues, type Queues } from './pipeline/queues.js';
+import { connectRedis, httpConnectionOptions, warnOnWeakPersistence } from './pipeline/redis.js';
+import { SupervisedRedis } from './pipeline/redis-server.js';
+import { WorkerSupervisor } from './pipeline/worker-supervisor.js';
+
+/** A running gateway: the parts tests and the composition root reach for. */
+export interface Gateway {
+  config: Config;
+  logger: Logger;
+  redisUrl: string;
+  redis: Redis;
+  supervisedRedis: SupervisedRedis | undefined;
+  queues: Queues;
+  workers: WorkerSupervisor;
+  metrics: Metrics;
+  lifecycle: Lifecycle;
+  readiness: ReadinessSource[];
+  epjRoutes: Router[];
+  opsRoutes: Router[];
+  /** starts the HTTP server; resolves with its address once it listens */
+  listen(): Promise<{ server: Server; url: string }>;
+  shutdown(reason: string): Promise<void>;
+}
+
+/** Starts Redis (external, or the supervised one) and the queue side; HTTP starts with listen(). */
+export async function createGateway(config: Config, logger: Logger): Promise<Gateway> {
+  const lifecycle = new Lifecycle(logger, config.SHUTDOWN_DEADLINE_MS);
+  const metrics = createMetrics();
+
+  let supervisedRedis: SupervisedRedis | undefined;
+  let redisUrl = config.REDIS_URL;
+  if (!redisUrl) {
+    supervisedRedis = new SupervisedRedis({ dataDir: config.DATA_DIR, bin: config.REDIS_SERVER_BIN, logger });
+    supervisedRedis.on('failed', (err: unknown) =>
+      logger.fatal({ err: String(err) }, 'the supervised redis-server keeps failing; the gateway is not ready'),
+    );
+    await supervisedRedis.start();
+    redisUrl = supervisedRedis.url;
+    logger.info({ port: supervisedRedis.port, dataDir: config.DATA_DIR }, 'supervised redis-server started');
+  }
+
+  let redis: Redis;
+  try {
+    redis = await connectRedis(redisUrl, httpConnectionOptions());
+  } catch (err) {
+    await supervisedRedis?.stop();
+    throw new GatewayError('REDIS_NOT_FOUND', `(cannot reach ${new URL(redisUrl).host}: ${(err as Error).message})`);
+  }
+  let readyOnce = false;
+  redis.on('ready', () => {
+    if (readyOnce) metrics.redisReconnects.inc();
+    readyOnce = true;
+  });
+  if (!supervisedRedis) await warnOnWeakPersistence(redis, logger);
+
+  const queues = createQueues(redis, config.QUEUE_PREFIX);
+  metrics.attachQueues(queues);
+  const workers = new WorkerSupervisor({ logger, onRecreate: (name) => metrics.workerRecreations.inc({ worker: name }) });
+  lifecycle.workers = workers;
+  lifecycle.onClose('queues', () => closeQueues(queues));
+  lifecycle.onClose('redis', () => redis.quit());
+  if (supervisedRedis) lifecycle.onClose('supervised redis-server', () => supervisedRedis.stop());
+
+  const readiness: ReadinessSource[] = [
+    {
+      name: 'schemas',
+      report: () => ({ ready: true, schemaValidation: config.KITH_SCHEMA_DIR ? 'official' : 'own-rules' }),
+    },
+  ];
+  const epjRoutes: Router[] = [];
+  const opsRoutes: Router[] = [];
+
+  const gateway: Gateway = {
+    config,
+    logger,
+    redisUrl,
+    redis,
+    supervisedRedis,
+    queues,
+    workers,
+    metrics,
+    lifecycle,
+    readiness,
+    epjRoutes,
+    opsRoutes,
+    async listen() {
+      const app = createApp({
+        config,
+        logger,
+        redis,
+        registry: metrics.registry,
+        sources: readiness,
+        isShuttingDown: () => lifecycle.shuttingDown,
+        epjRoutes,
+        opsRoutes,
+      });
+      const server = await new Promise<Server>((resolve, reject) => {
+        const s = app.listen(config.PORT, config.HOST, (err?: Error) => (err ? reject(err) : resolve(s)));
+      });
+      lifecycle.server = server;
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : config.PORT;
+      const host = config.HOST === '0.0.0.0' || config.HOST === '127.0.0.1' ? 'localhost' : config.HOST;
+      return { server, url: `http://${host}:${port}` };
+    },
+    shutdown: (reason) => lifecycle.shutdown(reason),
+  };
+  return gateway;
+}

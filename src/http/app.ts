@@ -1,0 +1,55 @@
+import express, { Router, type Express } from 'express';
+import type { Config } from '../config.js';
+import { GatewayError } from '../errors.js';
+import type { Logger } from '../logging.js';
+import { bearerAuth } from './auth.js';
+import { errorHandler, notFound } from './error-handler.js';
+import { healthRouter, type HealthDeps } from './health.js';
+import { requestContext } from './request-context.js';
+
+export interface AppDeps extends HealthDeps {
+  config: Pick<Config, 'EPJ_TOKENS' | 'OPS_TOKEN' | 'HTTP_MAX_BODY_BYTES'>;
+  logger: Logger;
+  /** routers mounted under /v1 behind the EPJ token */
+  epjRoutes?: Router[];
+  /** routers mounted under /ops behind the operator token */
+  opsRoutes?: Router[];
+}
+
+/**
+ * The gateway's HTTP face: open health endpoints, the EPJ API under /v1 (a bearer token per EPJ
+ * client) and the operations API under /ops (the operator token). Nothing else is reachable.
+ */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', false);
+  app.use(requestContext(deps.logger));
+  app.use(healthRouter(deps));
+  app.use((_req, res, next) => {
+    if (!deps.isShuttingDown()) return next();
+    res.setHeader('Connection', 'close');
+    next(new GatewayError('SHUTTING_DOWN'));
+  });
+
+  const limit = deps.config.HTTP_MAX_BODY_BYTES;
+  const epj = Router();
+  epj.use(bearerAuth(deps.config.EPJ_TOKENS));
+  epj.use(express.json({ limit }));
+  epj.use(express.text({ type: ['application/xml', 'text/xml'], limit }));
+  epj.get('/whoami', (_req, res) => {
+    res.json({ client: res.locals.client });
+  });
+  for (const r of deps.epjRoutes ?? []) epj.use(r);
+  app.use('/v1', epj);
+
+  const ops = Router();
+  ops.use(bearerAuth([{ client: 'operator', token: deps.config.OPS_TOKEN }]));
+  ops.use(express.json({ limit: '1mb' }));
+  for (const r of deps.opsRoutes ?? []) ops.use(r);
+  app.use('/ops', ops);
+
+  app.use(notFound);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

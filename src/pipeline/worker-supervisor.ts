@@ -1,0 +1,108 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Worker } from 'bullmq';
+import type { Logger } from '../logging.js';
+
+/**
+ * Keeps the BullMQ workers alive and closes them within a deadline.
+ *
+ * Two known BullMQ pitfalls are handled here: a worker whose run loop ended after a Redis
+ * reconnect or failover sits idle without an error, so a watchdog recreates any worker that is
+ * no longer running; and worker.close() waits for the job in hand with no deadline of its own and
+ * hangs when Redis is gone, so closing is raced against a deadline and then forced.
+ */
+
+interface Managed {
+  factory: () => Worker;
+  worker: Worker;
+  paused: boolean;
+}
+
+export interface WorkerSupervisorOptions {
+  logger: Logger;
+  checkIntervalMs?: number;
+  onRecreate?: (name: string) => void;
+}
+
+export class WorkerSupervisor {
+  private readonly workers = new Map<string, Managed>();
+  private readonly timer: NodeJS.Timeout;
+  private closing = false;
+
+  constructor(private readonly options: WorkerSupervisorOptions) {
+    this.timer = setInterval(() => void this.check(), options.checkIntervalMs ?? 5_000);
+    this.timer.unref();
+  }
+
+  add(name: string, factory: () => Worker): Worker {
+    const worker = this.watch(name, factory());
+    this.workers.set(name, { factory, worker, paused: false });
+    return worker;
+  }
+
+  get(name: string): Worker | undefined {
+    return this.workers.get(name)?.worker;
+  }
+
+  names(): string[] {
+    return [...this.workers.keys()];
+  }
+
+  private watch(name: string, worker: Worker): Worker {
+    worker.on('error', (err) => this.options.logger.warn({ worker: name, err: err.message }, 'worker error'));
+    return worker;
+  }
+
+  /** Recreates every worker whose loop has ended while it should be running. */
+  async check(): Promise<string[]> {
+    if (this.closing) return [];
+    const recreated: string[] = [];
+    for (const [name, managed] of this.workers) {
+      if (managed.worker.isRunning() || managed.worker.closing) continue;
+      this.options.logger.warn({ worker: name }, 'worker stopped after a Redis fault; recreating it');
+      const old = managed.worker;
+      void Promise.race([old.close(true), sleep(1_000)]).catch(() => undefined);
+      managed.worker = this.watch(name, managed.factory());
+      if (managed.paused) managed.worker.pause(true);
+      recreated.push(name);
+      this.options.onRecreate?.(name);
+    }
+    return recreated;
+  }
+
+  /** Stops taking new jobs; the job in hand finishes. */
+  async pause(name: string): Promise<void> {
+    const managed = this.workers.get(name);
+    if (!managed) return;
+    managed.paused = true;
+    await managed.worker.pause(true);
+  }
+
+  resume(name: string): void {
+    const managed = this.workers.get(name);
+    if (!managed) return;
+    managed.paused = false;
+    managed.worker.resume();
+  }
+
+  /**
+   * Lets each worker finish its job in hand within the deadline, then forces it. A forced job keeps
+   * its place in Redis: its lock lapses and BullMQ hands it out again (stalled-job recovery).
+   */
+  async close(deadlineMs: number): Promise<{ forced: string[] }> {
+    this.closing = true;
+    clearInterval(this.timer);
+    const forced: string[] = [];
+    await Promise.all(
+      [...this.workers].map(async ([name, { worker }]) => {
+        const finished = await Promise.race([
+          worker.close().then(() => true, () => true),
+          sleep(deadlineMs).then(() => false),
+        ]);
+        if (finished) return;
+        forced.push(name);
+        await Promise.race([worker.close(true).catch(() => undefined), sleep(1_000)]);
+      }),
+    );
+    return { forced };
+  }
+}

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort, pingRedis } from '../../src/pipeline/redis-server.js';
+import { runCli, startCli } from '../helpers/cli.js';
+
+describe('epj-gateway serve (a real process)', () => {
+  let dataDir: string;
+  before(() => {
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'epjgw-serve-'));
+  });
+  after(() => rmSync(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 }));
+
+  it('starts in demo mode with its own Redis, becomes ready, and exits 0 within 10 s of SIGTERM', async () => {
+    const port = await freePort();
+    const gw = startCli(['serve'], { PORT: String(port), DATA_DIR: dataDir, REDIS_URL: '' });
+    let ready = false;
+    for (let i = 0; i < 200 && !ready; i++) {
+      await sleep(100);
+      ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
+    }
+    assert.ok(ready, `ready in time; output:\n${gw.output()}`);
+    assert.match(gw.output(), /Bearer demo-token/, 'the demo prints its tokens');
+    const redisPort = Number(/"port":(\d+)/.exec(gw.output())?.[1]);
+    assert.ok(await pingRedis(redisPort), 'the supervised redis-server runs');
+    assert.ok(existsSync(path.join(dataDir, 'redis', 'appendonlydir')), 'with its append-only files under DATA_DIR');
+    const pid = Number(readFileSync(path.join(dataDir, 'redis', 'redis.pid'), 'utf8'));
+
+    const t0 = Date.now();
+    gw.child.kill('SIGTERM');
+    const code = await gw.exited;
+    assert.equal(code, 0);
+    assert.ok(Date.now() - t0 < 10_000, `exited in ${Date.now() - t0} ms`);
+    assert.match(gw.output(), /shut down cleanly/);
+    assert.equal(await pingRedis(redisPort), false, 'the supervised redis-server was stopped');
+    assert.throws(() => process.kill(pid, 0));
+  });
+
+  it('stops with one clear line naming a bad setting', async () => {
+    const res = await runCli(['serve'], { PORT: 'eighty' });
+    assert.equal(res.code, 2);
+    assert.equal(res.stderr.trim(), 'epj-gateway: Setting PORT: a whole number from 0 to 65535 (got "eighty")');
+  });
+
+  it('says how to fix it when there is no Redis at all', async () => {
+    const res = await runCli(['serve'], { DATA_DIR: dataDir, REDIS_URL: '', REDIS_SERVER_BIN: 'no-such-redis-server' });
+    assert.equal(res.code, 1);
+    assert.match(res.stderr, /install redis-server \(apt-get install -y redis-server\) or set REDIS_URL/);
+    assert.equal(res.stderr.trim().split('\n').length, 1);
+  });
+
+  it('--help lists the commands', async () => {
+    const res = await runCli(['--help']);
+    assert.equal(res.code, 0);
+    assert.match(res.stdout, /serve/);
+  });
+});

@@ -1,0 +1,54 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort, pingRedis } from '../../src/pipeline/redis-server.js';
+
+/**
+ * A throwaway redis-server for one test file: its own free port and temp dir, never the demo's.
+ * restart() brings it back on the same port, as a Redis failover or crash would look to clients.
+ */
+export interface TestRedis {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+  kill(): Promise<void>;
+  start(): Promise<void>;
+}
+
+export async function startTestRedis(extraArgs: string[] = []): Promise<TestRedis> {
+  const port = await freePort();
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'epjgw-test-redis-'));
+  let child: ChildProcess | undefined;
+
+  const start = async () => {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', ...extraArgs], {
+      stdio: 'ignore',
+    });
+    for (let i = 0; i < 100; i++) {
+      if (await pingRedis(port)) return;
+      await sleep(50);
+    }
+    throw new Error('test redis-server did not start (is redis-server installed?)');
+  };
+  const end = async (signal: NodeJS.Signals) => {
+    const c = child;
+    child = undefined;
+    if (!c || c.exitCode !== null) return;
+    const exited = new Promise((r) => c.once('exit', r));
+    c.kill(signal);
+    await exited;
+  };
+  await start();
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    start,
+    kill: () => end('SIGKILL'),
+    stop: async () => {
+      await end('SIGTERM');
+      rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    },
+  };
+}

@@ -1,0 +1,97 @@
+import assert from 'node:assert/strict';
+import request from 'supertest';
+import type { Gateway } from '../../src/gateway.js';
+import { startTestGateway } from '../helpers/gateway.js';
+import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+
+describe('HTTP: health, readiness, metrics and authentication', () => {
+  let server: TestRedis;
+  let gateway: Gateway;
+  let url: string;
+  let logs: () => string;
+  before(async () => {
+    server = await startTestRedis();
+    ({ gateway, url, logs } = await startTestGateway(server.url, { HTTP_MAX_BODY_BYTES: '2048' }));
+  });
+  after(async () => {
+    await gateway.shutdown('test over');
+    await server.stop();
+  });
+
+  it('GET /healthz answers without a token', async () => {
+    const res = await request(url).get('/healthz').expect(200);
+    assert.equal(res.body.status, 'alive');
+    assert.ok(res.headers['x-request-id']);
+  });
+
+  it('GET /readyz says ready with Redis up, and names the validation layer', async () => {
+    const res = await request(url).get('/readyz').expect(200);
+    assert.equal(res.body.ready, true);
+    assert.equal(res.body.checks.redis.ready, true);
+    assert.equal(res.body.checks.schemas.schemaValidation, 'own-rules');
+  });
+
+  it('GET /metrics has process metrics and queue depth gauges', async () => {
+    await gateway.queues.outbound.add('probe', {});
+    const res = await request(url).get('/metrics').expect(200);
+    assert.match(res.text, /epj_gateway_process_cpu_seconds_total/);
+    assert.match(res.text, /epj_gateway_queue_jobs\{queue="outbound",state="waiting"\} 1/);
+    assert.match(res.text, /epj_gateway_queue_jobs\{queue="dead-letter",state="failed"\} 0/);
+    await gateway.queues.outbound.obliterate({ force: true });
+  });
+
+  it('the EPJ API needs the EPJ token and the operations API the operator token', async () => {
+    const missing = await request(url).get('/v1/whoami').expect(401);
+    assert.equal(missing.body.error.code, 'AUTH_MISSING');
+    const wrong = await request(url).get('/v1/whoami').set('Authorization', 'Bearer nope').expect(401);
+    assert.equal(wrong.body.error.code, 'AUTH_INVALID');
+    const ok = await request(url).get('/v1/whoami').set('Authorization', 'Bearer demo-token').expect(200);
+    assert.equal(ok.body.client, 'demo-epj');
+    await request(url).get('/ops/anything').set('Authorization', 'Bearer demo-token').expect(401);
+    await request(url).get('/ops/anything').set('Authorization', 'Bearer demo-ops-token').expect(404);
+  });
+
+  it('answers an oversized body with 413 and a malformed one with 400', async () => {
+    const big = await request(url)
+      .post('/v1/messages')
+      .set('Authorization', 'Bearer demo-token')
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ text: 'x'.repeat(4096) }))
+      .expect(413);
+    assert.equal(big.body.error.code, 'BODY_TOO_LARGE');
+    const bad = await request(url)
+      .post('/v1/messages')
+      .set('Authorization', 'Bearer demo-token')
+      .set('Content-Type', 'application/json')
+      .send('{"text": ')
+      .expect(400);
+    assert.equal(bad.body.error.code, 'BODY_MALFORMED');
+    assert.ok(bad.body.error.requestId);
+  });
+
+  it('logs each request with its id and route, never its body', async () => {
+    await request(url)
+      .post('/v1/whoami')
+      .set('Authorization', 'Bearer demo-token')
+      .set('X-Request-Id', 'trace-7')
+      .send({ text: 'Hemmelig melding', nationalId: '13896997245' });
+    const line = logs().split('\n').find((l) => l.includes('trace-7'));
+    assert.ok(line, 'an access line carries the caller\'s request id');
+    assert.doesNotMatch(logs(), /Hemmelig|13896997245/);
+  });
+
+  it('GET /readyz answers 503 at once when Redis is down, and ready again when it is back', async () => {
+    await server.kill();
+    const started = Date.now();
+    const res = await request(url).get('/readyz').expect(503);
+    assert.equal(res.body.checks.redis.ready, false);
+    assert.ok(Date.now() - started < 2_000);
+    await server.start();
+    for (let i = 0; i < 100; i++) {
+      const again = await request(url).get('/readyz');
+      if (again.status === 200) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.fail('not ready again after Redis came back');
+  });
+});
