@@ -36,6 +36,20 @@ export const ERRORS = {
   SHUTTING_DOWN: { status: 503, message: 'The gateway is shutting down; retry against another instance or later.' },
   INTERNAL: { status: 500, appRec: 'X99', message: 'An unexpected fault; the log line with the same request id tells operations more.' },
 
+  // --- pipeline: queues, job payloads, message history ----------------------------------------------
+  JOB_KEY_INVALID: {
+    status: 500,
+    message: 'JOB_ENCRYPTION_KEYS must be id:base64 pairs of 32-byte keys; generate one with: openssl rand -base64 32.',
+  },
+  JOB_KEY_UNKNOWN: {
+    status: 500,
+    message: 'A queued message was sealed with a key no longer in JOB_ENCRYPTION_KEYS; add the old key back (keys are listed newest first).',
+  },
+  JOB_PAYLOAD_TAMPERED: {
+    status: 500,
+    message: 'A queued message failed its integrity check in Redis and was not used; operations should check who writes to Redis.',
+  },
+
   // --- kith: XML, MsgHead, Dialogmelding, AppRec ---------------------------------------------------
 
   // --- trust: certificates and CMS ----------------------------------------------------------------

@@ -1,0 +1,133 @@
+import type { Redis } from 'ioredis';
+
+/**
+ * What the gateway knows about each message, by MsgId: where it is, and every attempt with its time,
+ * outcome and why it waits. Operators and the EPJ read this; it holds ids, codes and technical
+ * reasons only — never the document, the patient or the text.
+ */
+
+export type Direction = 'inbound' | 'outbound';
+
+export type MessageState =
+  | 'received' // inbound: taken from NHN, queued here
+  | 'rejected' // inbound: answered with AppRec Avvist
+  | 'delivered' // inbound: handed to the EPJ
+  | 'queued' // outbound: accepted, waiting to be sent
+  | 'waiting' // outbound: a send failed and will be retried, or the gate is closed
+  | 'sent' // outbound: NHN accepted it; AppRec pending
+  | 'apprec-ok'
+  | 'apprec-rejected'
+  | 'apprec-partial'
+  | 'apprec-missing'
+  | 'dead-lettered';
+
+export interface AppRecOutcome {
+  status: 'OK' | 'Rejected' | 'OkErrorInMessagePart';
+  errors: { code: string; description?: string }[];
+  receivedAt: string;
+}
+
+export interface HistoryEntry {
+  at: string;
+  event: string;
+  outcome: 'ok' | 'retry' | 'waiting' | 'failed' | 'info';
+  attempt?: number;
+  reason?: string;
+  nextAttemptAt?: string;
+}
+
+export interface MessageRecord {
+  msgId: string;
+  direction: Direction;
+  service: string;
+  action?: string;
+  state: MessageState;
+  createdAt: string;
+  updatedAt: string;
+  /** SHA-256 of the content as first accepted: the same MsgId with other content is a conflict */
+  contentHash?: string;
+  /** who sent it in (EPJ client name) or who it is from (HER-id) */
+  origin?: string;
+  waitingReason?: string;
+  nextAttemptAt?: string;
+  appRec?: AppRecOutcome;
+  deadLetterReason?: string;
+}
+
+const JSON_FIELDS = new Set(['appRec']);
+
+function toHash(patch: Partial<MessageRecord>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === undefined) continue;
+    out[k] = JSON_FIELDS.has(k) ? JSON.stringify(v) : String(v);
+  }
+  return out;
+}
+
+function fromHash(hash: Record<string, string>): MessageRecord {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(hash)) out[k] = JSON_FIELDS.has(k) ? JSON.parse(v) : v;
+  return out as unknown as MessageRecord;
+}
+
+export class MessageStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly retentionSeconds = 90 * 24 * 3600,
+  ) {}
+
+  private key(msgId: string): string {
+    return `${this.prefix}:msg:${msgId}`;
+  }
+
+  private historyKey(msgId: string): string {
+    return `${this.prefix}:msg:${msgId}:history`;
+  }
+
+  /**
+   * Records a new message unless one with this MsgId exists. Returns the stored record and whether
+   * it was created now, so callers can answer a repeat with the first result.
+   */
+  async create(record: Omit<MessageRecord, 'createdAt' | 'updatedAt'>): Promise<{ record: MessageRecord; created: boolean }> {
+    const now = new Date().toISOString();
+    const full: MessageRecord = { ...record, createdAt: now, updatedAt: now };
+    const key = this.key(record.msgId);
+    // HSETNX on msgId makes creation atomic across gateway processes.
+    const created = (await this.redis.hsetnx(key, 'msgId', record.msgId)) === 1;
+    if (!created) return { record: (await this.get(record.msgId))!, created: false };
+    await this.redis.multi().hset(key, toHash(full)).expire(key, this.retentionSeconds).exec();
+    return { record: full, created: true };
+  }
+
+  async get(msgId: string): Promise<MessageRecord | undefined> {
+    const hash = await this.redis.hgetall(this.key(msgId));
+    return hash.msgId ? fromHash(hash) : undefined;
+  }
+
+  /** Fields set to null are removed (e.g. a waiting reason once the message moves on). */
+  async update(msgId: string, patch: { [K in keyof MessageRecord]?: MessageRecord[K] | null }): Promise<void> {
+    const key = this.key(msgId);
+    const set: Partial<MessageRecord> = { updatedAt: new Date().toISOString() };
+    const remove: string[] = [];
+    for (const [k, v] of Object.entries(patch)) {
+      if (v === null) remove.push(k);
+      else (set as Record<string, unknown>)[k] = v;
+    }
+    const tx = this.redis.multi().hset(key, toHash(set));
+    if (remove.length) tx.hdel(key, ...remove);
+    await tx.exec();
+  }
+
+  async addHistory(msgId: string, entry: Omit<HistoryEntry, 'at'> & { at?: string }): Promise<void> {
+    const key = this.historyKey(msgId);
+    const full: HistoryEntry = { at: new Date().toISOString(), ...entry };
+    await this.redis.multi().rpush(key, JSON.stringify(full)).ltrim(key, -200, -1).expire(key, this.retentionSeconds).exec();
+  }
+
+  async history(msgId: string): Promise<HistoryEntry[]> {
+    const items = await this.redis.lrange(this.historyKey(msgId), 0, -1);
+    return items.map((i) => JSON.parse(i) as HistoryEntry);
+  }
+}
