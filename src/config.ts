@@ -116,6 +116,14 @@ export const configSchema = z.object({
   /** days before certificate expiry at which a warning goes out */
   CERT_WARN_DAYS: list.pipe(z.array(z.string().transform(Number).pipe(z.number().int().min(1).max(3650)))).refine((a) => a.length > 0, "comma-separated whole numbers of days").prefault('30,14,7,1'),
 
+  // --- service gate, notifications, audit ----------------------------------------------------------------
+  /** where gate events go besides the log and the dashboard: `name=url,…` (the office, the IT provider) */
+  NOTIFY_WEBHOOKS: list.pipe(z.array(z.string().regex(/^[\w.-]+=https?:\/\/\S+$/, 'name=http(s)://… pairs'))).prefault(''),
+  /** how often, in seconds, the certificate and address-register watchers run */
+  GATE_CHECK_INTERVAL_S: int(5, 86_400).default(300),
+  /** days the audit log is kept */
+  AUDIT_RETENTION_DAYS: int(1, 3650).default(365),
+
   // --- NHN message service -------------------------------------------------------------------------------------
   /** base URL of NHN's message service; unset in demo mode: the built-in simulator */
   MSH_BASE_URL: optionalString.pipe(z.url().optional()),

@@ -50,6 +50,13 @@ export const ERRORS = {
     message: 'A queued message failed its integrity check in Redis and was not used; operations should check who writes to Redis.',
   },
 
+  // --- service gate ---------------------------------------------------------------------------------
+  GATE_CLOSED: {
+    status: 503,
+    message: 'The service is closed at this clinic for now; the reasons are listed. Queued messages wait and flow again when it opens.',
+  },
+  GATE_REASON_REQUIRED: { status: 400, message: 'Closing a service by hand needs a reason (JSON body {"reason": "…"}).' },
+
   // --- kith: XML, MsgHead, Dialogmelding, AppRec ---------------------------------------------------
 
   // --- trust: certificates and CMS ----------------------------------------------------------------

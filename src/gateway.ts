@@ -12,6 +12,12 @@ import { closeQueues, createQueues, type Queues } from './pipeline/queues.js';
 import { connectRedis, httpConnectionOptions, warnOnWeakPersistence } from './pipeline/redis.js';
 import { SupervisedRedis } from './pipeline/redis-server.js';
 import { WorkerSupervisor } from './pipeline/worker-supervisor.js';
+import { AuditLog } from './audit/audit-log.js';
+import { ServiceGate } from './gate/service-gate.js';
+import { Notifier, parseTargets } from './gate/notifier.js';
+import { announceGateChanges, noticeToNhn } from './gate/announce.js';
+import { opsGateRouter } from './http/ops-gate.js';
+import { opsAuditRouter } from './http/ops-audit.js';
 
 /** A running gateway: the parts tests and the composition root reach for. */
 export interface Gateway {
@@ -24,6 +30,11 @@ export interface Gateway {
   workers: WorkerSupervisor;
   metrics: Metrics;
   lifecycle: Lifecycle;
+  gate: ServiceGate;
+  notifier: Notifier;
+  audit: AuditLog;
+  /** checks run by the gate's watchers on schedule and on POST /ops/gate/recheck */
+  gateChecks: (() => Promise<void>)[];
   readiness: ReadinessSource[];
   epjRoutes: Router[];
   opsRoutes: Router[];
@@ -71,14 +82,39 @@ export async function createGateway(config: Config, logger: Logger): Promise<Gat
   lifecycle.onClose('redis', () => redis.quit());
   if (supervisedRedis) lifecycle.onClose('supervised redis-server', () => supervisedRedis.stop());
 
+  const audit = new AuditLog(redis, config.QUEUE_PREFIX, config.AUDIT_RETENTION_DAYS);
+  const notifier = new Notifier(redis, config.QUEUE_PREFIX, parseTargets(config.NOTIFY_WEBHOOKS), logger);
+  const gate = new ServiceGate(redis, config.QUEUE_PREFIX, logger);
+  await gate.start();
+  lifecycle.onClose('service gate', () => gate.stop());
+  announceGateChanges({ gate, notifier, audit, metrics, config, logger });
+  const gateChecks: (() => Promise<void>)[] = [];
+  const recheck = async () => {
+    await Promise.all(gateChecks.map((check) => check().catch((err: unknown) => logger.error({ err: String(err) }, 'gate check failed'))));
+  };
+  const gateTimer = setInterval(() => void recheck(), config.GATE_CHECK_INTERVAL_S * 1000);
+  gateTimer.unref();
+  lifecycle.onClose('gate watchers', async () => clearInterval(gateTimer));
+
   const readiness: ReadinessSource[] = [
+    {
+      name: 'gate',
+      report: () => {
+        const { gateway, services } = gate.current();
+        const perService = Object.fromEntries(Object.entries(services).map(([k, v]) => [k, v.state]));
+        return { ready: gateway.state !== 'closed', state: gateway.state, services: perService, reasons: gateway.reasons.map((r) => r.code) };
+      },
+    },
     {
       name: 'schemas',
       report: () => ({ ready: true, schemaValidation: config.KITH_SCHEMA_DIR ? 'official' : 'own-rules' }),
     },
   ];
   const epjRoutes: Router[] = [];
-  const opsRoutes: Router[] = [];
+  const opsRoutes: Router[] = [
+    opsGateRouter({ gate, notifier, audit, recheck, noticeToNhn: (service, reason, operator) => noticeToNhn({ config, notifier }, service, reason, operator) }),
+    opsAuditRouter(audit),
+  ];
 
   const gateway: Gateway = {
     config,
@@ -90,6 +126,10 @@ export async function createGateway(config: Config, logger: Logger): Promise<Gat
     workers,
     metrics,
     lifecycle,
+    gate,
+    notifier,
+    audit,
+    gateChecks,
     readiness,
     epjRoutes,
     opsRoutes,

@@ -1,0 +1,108 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Gauge } from 'prom-client';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Config } from '../config.js';
+import type { Logger } from '../logging.js';
+import type { Metrics } from '../metrics.js';
+import { GATED_SERVICES, type GateLevel } from './gate-state.js';
+import type { Notifier } from './notifier.js';
+import type { GateTransition, ServiceGate } from './service-gate.js';
+
+const LEVEL_VALUE: Record<GateLevel, number> = { open: 0, warning: 1, closed: 2 };
+
+type Clinic = Pick<Config, 'CLINIC_HER_ID' | 'CLINIC_ORG_NUMBER' | 'CLINIC_NAME'>;
+const clinicOf = (c: Clinic) => ({ herId: c.CLINIC_HER_ID, orgNumber: c.CLINIC_ORG_NUMBER, name: c.CLINIC_NAME });
+
+/**
+ * Every gate transition becomes an audit entry and a notification (sent once, by the process that
+ * saw it); the gauge epj_gateway_gate_state{service} shows the level (0 open, 1 warning, 2 closed).
+ */
+export function announceGateChanges(deps: {
+  gate: ServiceGate;
+  notifier: Notifier;
+  audit: AuditLog;
+  metrics: Metrics;
+  config: Clinic;
+  logger: Logger;
+}): void {
+  const { gate, notifier, audit, metrics, config, logger } = deps;
+  new Gauge({
+    name: 'epj_gateway_gate_state',
+    help: 'Service gate level per service and for the gateway: 0 open, 1 warning, 2 closed',
+    labelNames: ['service'] as const,
+    registers: [metrics.registry],
+    collect() {
+      const snap = gate.current();
+      this.set({ service: 'gateway' }, LEVEL_VALUE[snap.gateway.state]);
+      for (const s of GATED_SERVICES) this.set({ service: s }, LEVEL_VALUE[snap.services[s].state]);
+    },
+  });
+
+  gate.on('transition', (t: GateTransition) => {
+    const reasons = t.reasons.filter((r) => t.to === 'open' || r.severity === t.to);
+    const words = reasons.map((r) => `${r.code}: ${r.message}`).join('; ');
+    const kind = t.to === 'closed' ? 'gate-closed' : t.to === 'open' ? 'gate-opened' : 'gate-warning';
+    const title =
+      t.to === 'open'
+        ? `${t.scope} is open again at ${config.CLINIC_NAME}`
+        : `${t.scope} is ${t.to === 'closed' ? 'CLOSED' : 'in warning'} at ${config.CLINIC_NAME}`;
+    void Promise.all([
+      audit.record({
+        actor: 'system',
+        action: 'gate.changed',
+        ...(t.scope === 'gateway' ? {} : { service: t.scope }),
+        outcome: t.to,
+        details: { from: t.from, reasons: reasons.map((r) => r.code).join(',') },
+      }),
+      notifier.notify({
+        id: `gate:${t.scope}:${t.to}:${t.at}`,
+        kind,
+        title,
+        text: t.to === 'open' ? 'Queued messages flow again.' : `${words}. Queued messages wait; nothing is lost.`,
+        clinic: clinicOf(config),
+        details: { scope: t.scope, from: t.from, to: t.to, reasons: reasons.map((r) => r.code) },
+        at: t.at,
+      }),
+    ]).catch((err: unknown) => logger.error({ err: String(err) }, 'gate announcement failed'));
+  });
+}
+
+/**
+ * NHN's terms require the clinic to tell NHN without delay when it closes one of its services. The
+ * gateway writes the notice (a text to send to NHN's customer centre) under DATA_DIR/notices and
+ * announces it to the office and the IT provider, who send it on.
+ */
+export async function noticeToNhn(
+  deps: { config: Clinic & Pick<Config, 'DATA_DIR'>; notifier: Notifier },
+  service: string,
+  reason: string,
+  operator: string,
+): Promise<void> {
+  const at = new Date().toISOString();
+  const text = [
+    `To: Norsk helsenett, kundesenter`,
+    `Notice of closed service`,
+    ``,
+    `Clinic: ${deps.config.CLINIC_NAME}, organisation number ${deps.config.CLINIC_ORG_NUMBER}, HER-id ${deps.config.CLINIC_HER_ID}`,
+    `Service closed: ${service}`,
+    `Closed at: ${at}`,
+    `Reason: ${reason}`,
+    `Closed by: ${operator}`,
+    ``,
+    `Messages for this service wait at NHN and in the clinic's queue until the service opens again.`,
+  ].join('\n');
+  const dir = path.resolve(deps.config.DATA_DIR, 'notices');
+  mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `nhn-notice-${service}-${at.replace(/[:.]/g, '-')}.txt`);
+  writeFileSync(file, `${text}\n`);
+  await deps.notifier.notify({
+    id: `nhn-notice:${service}:${at}`,
+    kind: 'nhn-notice',
+    title: `Notice for NHN: ${service} closed at ${deps.config.CLINIC_NAME}`,
+    text,
+    clinic: clinicOf(deps.config),
+    details: { service, file },
+    at,
+  });
+}

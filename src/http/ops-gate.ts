@@ -1,0 +1,58 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { AuditLog } from '../audit/audit-log.js';
+import { GatewayError } from '../errors.js';
+import { isGatedService } from '../gate/gate-state.js';
+import type { Notifier } from '../gate/notifier.js';
+import type { ServiceGate } from '../gate/service-gate.js';
+import { operatorOf } from './operator.js';
+
+export interface OpsGateDeps {
+  gate: ServiceGate;
+  notifier: Notifier;
+  audit: AuditLog;
+  /** runs every watcher now (certificate, address register) */
+  recheck: () => Promise<void>;
+  /** the clinic's notice to NHN when a service is closed by hand (their terms require it) */
+  noticeToNhn: (service: string, reason: string, operator: string) => Promise<void>;
+}
+
+const closeBody = z.object({ reason: z.string().trim().min(3).max(500) });
+
+/** GET /ops/gate, POST /ops/gate/recheck, POST /ops/gate/{service}/close|open. */
+export function opsGateRouter(deps: OpsGateDeps): Router {
+  const router = Router();
+  const view = async () => ({
+    ...deps.gate.current(),
+    changedAt: await deps.gate.changedAt(),
+    notifications: await deps.notifier.recent(20),
+  });
+
+  router.get('/gate', async (_req, res) => {
+    res.json(await view());
+  });
+
+  router.post('/gate/recheck', async (req, res) => {
+    await deps.recheck();
+    await deps.audit.record({ actor: operatorOf(req), action: 'gate.recheck' });
+    res.json(await view());
+  });
+
+  router.post('/gate/:service/:action', async (req, res) => {
+    const { service, action } = req.params;
+    if (!isGatedService(service) || (action !== 'close' && action !== 'open')) throw new GatewayError('NOT_FOUND');
+    const operator = operatorOf(req);
+    if (action === 'close') {
+      const body = closeBody.safeParse(req.body ?? {});
+      if (!body.success) throw new GatewayError('GATE_REASON_REQUIRED');
+      await deps.gate.closeByOperator(service, body.data.reason, operator);
+      await deps.audit.record({ actor: operator, action: 'gate.close', service, details: { reason: body.data.reason } });
+      await deps.noticeToNhn(service, body.data.reason, operator);
+    } else {
+      await deps.gate.openByOperator(service);
+      await deps.audit.record({ actor: operator, action: 'gate.open', service });
+    }
+    res.json(await view());
+  });
+  return router;
+}

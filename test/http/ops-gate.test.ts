@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import request from 'supertest';
+import type { Gateway } from '../../src/gateway.js';
+import { startTestGateway } from '../helpers/gateway.js';
+import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { startWebhookReceiver } from '../helpers/webhook.js';
+
+const OPS = { Authorization: 'Bearer demo-ops-token' };
+
+describe('operations API: the service gate and the audit log', () => {
+  let server: TestRedis;
+  let gateway: Gateway;
+  let url: string;
+  let hook: Awaited<ReturnType<typeof startWebhookReceiver>>;
+  before(async () => {
+    server = await startTestRedis();
+    hook = await startWebhookReceiver();
+    ({ gateway, url } = await startTestGateway(server.url, { NOTIFY_WEBHOOKS: `it-provider=${hook.url}` }));
+  });
+  after(async () => {
+    await gateway.shutdown('test over');
+    await hook.close();
+    await server.stop();
+  });
+
+  const kinds = () => hook.received.map((n) => (n as { kind: string }).kind);
+
+  it('shows every service open at start', async () => {
+    const res = await request(url).get('/ops/gate').set(OPS).expect(200);
+    assert.equal(res.body.gateway.state, 'open');
+    assert.deepEqual(Object.values(res.body.services).map((s) => (s as { state: string }).state), ['open', 'open', 'open', 'open']);
+    await request(url).get('/ops/gate').set('Authorization', 'Bearer demo-token').expect(401);
+  });
+
+  it('closes one service by hand with a reason, notifies, writes the notice for NHN and the audit entry', async () => {
+    const bad = await request(url).post('/ops/gate/e-consultation/close').set(OPS).send({}).expect(400);
+    assert.equal(bad.body.error.code, 'GATE_REASON_REQUIRED');
+    const res = await request(url)
+      .post('/ops/gate/e-consultation/close')
+      .set(OPS)
+      .set('X-Operator', 'kari.drift')
+      .send({ reason: 'The GP is away this week' })
+      .expect(200);
+    assert.equal(res.body.services['e-consultation'].state, 'closed');
+    assert.equal(res.body.services['e-consultation'].reasons[0].message, 'The GP is away this week');
+    assert.ok(res.body.services['e-consultation'].since);
+    assert.equal(res.body.gateway.state, 'warning');
+    assert.equal((await request(url).get('/readyz')).body.checks.gate.services['e-consultation'], 'closed');
+
+    for (let i = 0; i < 50 && hook.received.length < 3; i++) await sleep(50);
+    assert.deepEqual(kinds().sort(), ['gate-closed', 'gate-warning', 'nhn-notice']);
+    const notices = readdirSync(path.join(gateway.config.DATA_DIR, 'notices'));
+    assert.equal(notices.length, 1);
+    assert.match(readFileSync(path.join(gateway.config.DATA_DIR, 'notices', notices[0]!), 'utf8'), /Service closed: e-consultation/);
+
+    const audit = await request(url).get('/ops/audit').set(OPS).expect(200);
+    const entries = audit.text.trim().split('\n').map((l) => JSON.parse(l));
+    const close = entries.find((e) => e.action === 'gate.close');
+    assert.match(close.actor, /^kari\.drift@/);
+    assert.equal(close.service, 'e-consultation');
+  });
+
+  it('opens it again and says so once', async () => {
+    hook.received.length = 0;
+    const res = await request(url).post('/ops/gate/e-consultation/open').set(OPS).expect(200);
+    assert.equal(res.body.services['e-consultation'].state, 'open');
+    for (let i = 0; i < 50 && hook.received.length < 2; i++) await sleep(50);
+    assert.deepEqual(kinds().sort(), ['gate-opened', 'gate-opened']);
+    const metrics = await request(url).get('/metrics');
+    assert.match(metrics.text, /epj_gateway_gate_state\{service="e-consultation"\} 0/);
+  });
+
+  it('refuses unknown services and actions', async () => {
+    await request(url).post('/ops/gate/dentist/close').set(OPS).send({ reason: 'whatever' }).expect(404);
+    await request(url).post('/ops/gate/appointment/explode').set(OPS).expect(404);
+  });
+});
