@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../src/config.js';
+import { tempDir } from './helpers/tmp.js';
 
 const productionBase = {
   GATEWAY_MODE: 'production',
@@ -71,7 +71,7 @@ describe('config', () => {
   });
 
   it('reads an optional JSON file, with the environment winning', () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'epjgw-config-'));
+    const dir = tempDir('config');
     const file = path.join(dir, 'gateway.json');
     writeFileSync(file, JSON.stringify({ PORT: 9090, CLINIC_NAME: 'Fra fil legesenter' }));
     const c = loadConfig({ CONFIG_FILE: file, PORT: '9191' });

@@ -1,16 +1,14 @@
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { loadConfig, type ConfigInput } from '../../src/config.js';
 import { createGateway, type Gateway } from '../../src/gateway.js';
 import { captureLogger } from './logger.js';
+import { tempDir } from './tmp.js';
 
 /** A gateway in this process on the given Redis, listening on a free port. */
 export async function startTestGateway(redisUrl: string, env: ConfigInput = {}): Promise<{ gateway: Gateway; url: string; logs: () => string }> {
   const config = loadConfig({
     PORT: '0',
     REDIS_URL: redisUrl,
-    DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'epjgw-data-')),
+    DATA_DIR: tempDir('data'),
     QUEUE_PREFIX: `t${Math.random().toString(36).slice(2, 8)}`,
     SHUTDOWN_DEADLINE_MS: '2000',
     ...env,

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, statSync } from 'node:fs';
-import os from 'node:os';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { isGatewayError } from '../../src/errors.js';
 import { JobCrypto, demoJobKeys, parseJobKeys } from '../../src/pipeline/job-crypto.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const key = (id: string) => ({ id, key: randomBytes(32) });
 
@@ -53,7 +53,7 @@ describe('job payload encryption', () => {
     const k = randomBytes(32).toString('base64');
     assert.equal(parseJobKeys(`a:${k}, b:${k}`).length, 2);
     assert.throws(() => parseJobKeys('a:c2hvcnQ='), /32-byte|32 bytes/);
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'epjgw-keys-'));
+    const dir = tempDir('keys');
     const first = demoJobKeys(dir);
     const again = demoJobKeys(dir);
     assert.ok(first[0]!.key.equals(again[0]!.key));
