@@ -50,6 +50,11 @@ export const ERRORS = {
     message: 'A queued message failed its integrity check in Redis and was not used; operations should check who writes to Redis.',
   },
 
+  MSGID_CONFLICT: {
+    status: 409,
+    message: 'This MsgId was already used for a message with other content; give a new message a new MsgId.',
+  },
+
   // --- service gate ---------------------------------------------------------------------------------
   GATE_CLOSED: {
     status: 503,

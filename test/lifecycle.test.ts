@@ -19,7 +19,7 @@ describe('graceful shutdown', () => {
     const workerRedis = await connectRedis(gateway.redisUrl, workerConnectionOptions());
     const finished: string[] = [];
     let inHand = false;
-    gateway.workers.add('outbound', () => new Worker('outbound', async (job) => {
+    gateway.workers.add('outbound-office-contact', () => new Worker('outbound-office-contact', async (job) => {
       inHand = true;
       await sleep(700);
       finished.push(job.id!);
@@ -27,9 +27,9 @@ describe('graceful shutdown', () => {
     const paused: string[] = [];
     gateway.lifecycle.pollers.push({ name: 'probe-poller', pause: async () => void paused.push('probe-poller') });
 
-    const first = await gateway.queues.outbound.add('send', {}, { jobId: 'm-1' });
+    const first = await gateway.queues['outbound-office-contact'].add('send', {}, { jobId: 'm-1' });
     while (!inHand) await sleep(10);
-    await gateway.queues.outbound.add('send', {}, { jobId: 'm-2' });
+    await gateway.queues['outbound-office-contact'].add('send', {}, { jobId: 'm-2' });
 
     const shutdown = gateway.shutdown('test');
     await sleep(50);
@@ -47,7 +47,7 @@ describe('graceful shutdown', () => {
     ]);
     workerRedis.disconnect();
 
-    const check = new Queue('outbound', { connection: { url: server.url }, prefix });
+    const check = new Queue('outbound-office-contact', { connection: { url: server.url }, prefix });
     assert.equal(await check.getJobState('m-1'), 'completed');
     assert.equal(await check.getJobState('m-2'), 'waiting', 'nothing lost: the second job waits for the next start');
     await check.obliterate({ force: true });

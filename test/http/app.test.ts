@@ -32,12 +32,12 @@ describe('HTTP: health, readiness, metrics and authentication', () => {
   });
 
   it('GET /metrics has process metrics and queue depth gauges', async () => {
-    await gateway.queues.outbound.add('probe', {});
+    await gateway.queues['outbound-office-contact'].add('probe', {});
     const res = await request(url).get('/metrics').expect(200);
     assert.match(res.text, /epj_gateway_process_cpu_seconds_total/);
-    assert.match(res.text, /epj_gateway_queue_jobs\{queue="outbound",state="waiting"\} 1/);
+    assert.match(res.text, /epj_gateway_queue_jobs\{queue="outbound-office-contact",state="waiting"\} 1/);
     assert.match(res.text, /epj_gateway_queue_jobs\{queue="dead-letter",state="failed"\} 0/);
-    await gateway.queues.outbound.obliterate({ force: true });
+    await gateway.queues['outbound-office-contact'].obliterate({ force: true });
   });
 
   it('the EPJ API needs the EPJ token and the operations API the operator token', async () => {

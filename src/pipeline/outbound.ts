@@ -1,0 +1,170 @@
+import { createHash } from 'node:crypto';
+import { UnrecoverableError, Worker, type Job, type MinimalJob, type Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { GatewayError } from '../errors.js';
+import type { GatedService } from '../gate/gate-state.js';
+import type { Logger } from '../logging.js';
+import type { JobCrypto, SealedPayload } from './job-crypto.js';
+import type { MessageRecord, MessageStore } from './message-store.js';
+import { backoffDelay, type RetryPolicy } from './retry.js';
+import type { WorkerSupervisor } from './worker-supervisor.js';
+
+/**
+ * The outbound side: a message the clinic sends (an answer, an AppRec-tracked business document)
+ * is recorded and queued before anyone is told "accepted", then posted to NHN by a worker per
+ * service, so a closed service pauses only its own work. Failures are retried with backoff; after
+ * the last attempt, or on a fault no retry can fix, the message goes to the dead-letter queue with
+ * its reason. Nothing is dropped silently.
+ */
+
+export interface OutboundDocument {
+  msgId: string;
+  service: GatedService;
+  action?: string;
+  /** the complete MsgHead document, UTF-8 */
+  xml: string;
+  receiverHerId: number;
+  /** who handed it in, for the audit log: `epj:<client>` or `folder` */
+  origin: string;
+}
+
+/** What a job holds in Redis: ids in clear, the document sealed. */
+export interface OutboundJobData {
+  msgId: string;
+  service: GatedService;
+  sealed: SealedPayload;
+  /** set by the processor before a retry */
+  retryDelayMs?: number;
+}
+
+export interface SealedOutbound {
+  xml: string;
+  receiverHerId: number;
+}
+
+export function outboundQueueName(service: GatedService): string {
+  return `outbound-${service}`;
+}
+
+export function contentHash(xml: string): string {
+  return createHash('sha256').update(xml, 'utf8').digest('hex');
+}
+
+/** A fault from the far side: `retryable` says whether another attempt could succeed. */
+export interface SendFailure {
+  retryable: boolean;
+  /** words for the history and the operator, e.g. "NHN answered 503" */
+  reason: string;
+}
+
+export type SendFn = (doc: SealedOutbound & { msgId: string }) => Promise<{ nhnMessageId: string }>;
+
+export interface OutboundDeps {
+  queues: Record<GatedService, Queue>;
+  deadLetter: Queue;
+  store: MessageStore;
+  crypto: JobCrypto;
+  policy: RetryPolicy;
+  logger: Logger;
+}
+
+/**
+ * Records and queues one outbound message. The same MsgId with the same content returns the first
+ * record (idempotent); with other content it is a conflict.
+ */
+export async function submitOutbound(deps: OutboundDeps, doc: OutboundDocument): Promise<{ record: MessageRecord; created: boolean }> {
+  const hash = contentHash(doc.xml);
+  const result = await deps.store.create({
+    msgId: doc.msgId,
+    direction: 'outbound',
+    service: doc.service,
+    ...(doc.action ? { action: doc.action } : {}),
+    state: 'queued',
+    contentHash: hash,
+    origin: doc.origin,
+  });
+  if (!result.created && result.record.contentHash !== hash) throw new GatewayError('MSGID_CONFLICT');
+  // Added also on a repeat: if a crash came between recording and queueing, the repeat heals it;
+  // the jobId makes a second add of a queued message a no-op.
+  const data: OutboundJobData = {
+    msgId: doc.msgId,
+    service: doc.service,
+    sealed: deps.crypto.seal({ xml: doc.xml, receiverHerId: doc.receiverHerId } satisfies SealedOutbound, doc.msgId),
+  };
+  if (result.created || result.record.state === 'queued') {
+    await deps.queues[doc.service].add('send', data, { jobId: doc.msgId, attempts: deps.policy.attempts, backoff: { type: 'gateway' } });
+  }
+  if (result.created) await deps.store.addHistory(doc.msgId, { event: 'accepted', outcome: 'ok', reason: `from ${doc.origin}` });
+  return result;
+}
+
+/** The processor of the outbound workers. */
+export function outboundProcessor(deps: OutboundDeps & { send: SendFn; afterSend: (msgId: string, nhnMessageId: string) => Promise<void> }) {
+  return async (job: Job<OutboundJobData>): Promise<string> => {
+    const { msgId } = job.data;
+    const attempt = job.attemptsMade + 1;
+    const doc = deps.crypto.open<SealedOutbound>(job.data.sealed, msgId);
+    try {
+      const { nhnMessageId } = await deps.send({ ...doc, msgId });
+      await deps.store.update(msgId, { state: 'sent', waitingReason: null, nextAttemptAt: null });
+      await deps.store.addHistory(msgId, { event: 'send', outcome: 'ok', attempt, reason: `NHN message ${nhnMessageId}` });
+      await deps.afterSend(msgId, nhnMessageId);
+      return nhnMessageId;
+    } catch (err) {
+      const failure = toSendFailure(err);
+      if (!failure.retryable || attempt >= (job.opts.attempts ?? 1)) {
+        await deadLetter(deps, job, failure.reason);
+        throw new UnrecoverableError(failure.reason);
+      }
+      // The delay is chosen here and handed to BullMQ (retryDelay below), so what operators see
+      // as the next attempt is the real one.
+      const delay = backoffDelay(attempt, deps.policy);
+      const nextAttemptAt = new Date(Date.now() + delay).toISOString();
+      await job.updateData({ ...job.data, retryDelayMs: delay });
+      await deps.store.update(msgId, { state: 'waiting', waitingReason: failure.reason, nextAttemptAt });
+      await deps.store.addHistory(msgId, { event: 'send', outcome: 'retry', attempt, reason: failure.reason, nextAttemptAt });
+      deps.logger.warn({ msgId, attempt, reason: failure.reason }, 'send failed; will retry');
+      throw new Error(failure.reason);
+    }
+  };
+}
+
+/** BullMQ backoff strategy of the outbound workers: the delay the processor chose. */
+export function retryDelay(_attemptsMade: number, _type?: string, _err?: Error, job?: MinimalJob): number {
+  return (job?.data as { retryDelayMs?: number } | undefined)?.retryDelayMs ?? 1_000;
+}
+
+export function toSendFailure(err: unknown): SendFailure {
+  const e = err as Partial<SendFailure> & { message?: string };
+  if (typeof e?.retryable === 'boolean') return { retryable: e.retryable, reason: e.reason ?? e.message ?? 'send failed' };
+  return { retryable: true, reason: e?.message ?? 'send failed' };
+}
+
+async function deadLetter(deps: OutboundDeps, job: Job<OutboundJobData>, reason: string): Promise<void> {
+  const { msgId } = job.data;
+  await deps.deadLetter.add('dead', { ...job.data, reason, from: job.queueName, at: new Date().toISOString() }, { jobId: msgId });
+  await deps.store.update(msgId, { state: 'dead-lettered', deadLetterReason: reason, waitingReason: null, nextAttemptAt: null });
+  await deps.store.addHistory(msgId, { event: 'dead-letter', outcome: 'failed', attempt: job.attemptsMade + 1, reason });
+  deps.logger.error({ msgId, reason }, 'message moved to the dead-letter queue');
+}
+
+/** One worker per service, so the gate can pause one service's sending without touching the others. */
+export function addOutboundWorkers(
+  supervisor: WorkerSupervisor,
+  services: readonly GatedService[],
+  options: { connection: Redis; prefix: string; concurrency: number },
+  processor: ReturnType<typeof outboundProcessor>,
+): void {
+  for (const service of services) {
+    supervisor.add(
+      outboundQueueName(service),
+      () =>
+        new Worker(outboundQueueName(service), processor, {
+          connection: options.connection,
+          prefix: options.prefix,
+          concurrency: options.concurrency,
+          settings: { backoffStrategy: retryDelay },
+        }),
+    );
+  }
+}
