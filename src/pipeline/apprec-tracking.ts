@@ -1,0 +1,93 @@
+import { DelayedError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../logging.js';
+import type { AppRecOutcome, MessageState, MessageStore } from './message-store.js';
+import type { WorkerSupervisor } from './worker-supervisor.js';
+
+/**
+ * After a send, the gateway follows the message at NHN until its AppRec arrives or the deadline
+ * passes, then records the outcome with the message and tells the EPJ. Polls start often and slow
+ * down (the receiver's answer usually comes within minutes, sometimes after a night).
+ */
+
+/** As NHN's message service reports it, per receiver. */
+export interface AppRecInfo {
+  receiverHerId: number;
+  appRecStatus: 'Ok' | 'Rejected' | 'OkErrorInMessagePart' | null;
+  appRecErrorList?: { errorCode: string | null; details?: string | null; description?: string | null }[] | null;
+}
+
+export interface TrackingJobData {
+  msgId: string;
+  nhnMessageId: string;
+  sentAt: string;
+}
+
+export interface AppRecTrackingDeps {
+  store: MessageStore;
+  getAppRecInfo: (nhnMessageId: string) => Promise<AppRecInfo[]>;
+  /** told once, when the outcome is known (the EPJ hears of it) */
+  onOutcome: (msgId: string, state: MessageState, appRec?: AppRecOutcome) => Promise<void>;
+  deadlineMs: number;
+  /** first poll delay; doubles up to maxPollMs */
+  firstPollMs: number;
+  maxPollMs: number;
+  logger: Logger;
+}
+
+const STATE_OF: Record<NonNullable<AppRecInfo['appRecStatus']>, MessageState> = {
+  Ok: 'apprec-ok',
+  Rejected: 'apprec-rejected',
+  OkErrorInMessagePart: 'apprec-partial',
+};
+const STATUS_OF: Record<NonNullable<AppRecInfo['appRecStatus']>, AppRecOutcome['status']> = {
+  Ok: 'OK',
+  Rejected: 'Rejected',
+  OkErrorInMessagePart: 'OkErrorInMessagePart',
+};
+
+export function trackingProcessor(deps: AppRecTrackingDeps) {
+  return async (job: Job<TrackingJobData>, token?: string): Promise<MessageState> => {
+    const { msgId, nhnMessageId, sentAt } = job.data;
+    const infos = await deps.getAppRecInfo(nhnMessageId);
+    // A rejection by any receiver outweighs the others' OK.
+    const answered = infos.filter((i) => i.appRecStatus);
+    const chosen = answered.find((i) => i.appRecStatus === 'Rejected') ?? answered.find((i) => i.appRecStatus === 'OkErrorInMessagePart') ?? answered[0];
+    if (chosen?.appRecStatus) {
+      const appRec: AppRecOutcome = {
+        status: STATUS_OF[chosen.appRecStatus],
+        errors: (chosen.appRecErrorList ?? []).map((e) => ({ code: e.errorCode ?? '', ...(e.details ? { description: e.details } : {}) })),
+        receivedAt: new Date().toISOString(),
+      };
+      const state = STATE_OF[chosen.appRecStatus];
+      await deps.store.update(msgId, { state, appRec });
+      await deps.store.addHistory(msgId, {
+        event: 'apprec',
+        outcome: state === 'apprec-rejected' ? 'failed' : 'ok',
+        reason: [appRec.status, ...appRec.errors.map((e) => e.code)].join(' '),
+      });
+      await deps.onOutcome(msgId, state, appRec);
+      return state;
+    }
+    if (Date.now() - Date.parse(sentAt) >= deps.deadlineMs) {
+      await deps.store.update(msgId, { state: 'apprec-missing' });
+      await deps.store.addHistory(msgId, { event: 'apprec', outcome: 'failed', reason: 'no AppRec before the deadline' });
+      deps.logger.warn({ msgId }, 'no AppRec before the deadline');
+      await deps.onOutcome(msgId, 'apprec-missing');
+      return 'apprec-missing';
+    }
+    const polls = (job.data as TrackingJobData & { polls?: number }).polls ?? 0;
+    const delay = Math.min(deps.maxPollMs, deps.firstPollMs * 2 ** polls);
+    await job.updateData({ ...job.data, polls: polls + 1 });
+    await job.moveToDelayed(Date.now() + delay, token);
+    throw new DelayedError();
+  };
+}
+
+export function addTrackingWorker(
+  supervisor: WorkerSupervisor,
+  options: { connection: Redis; prefix: string },
+  processor: ReturnType<typeof trackingProcessor>,
+): void {
+  supervisor.add('apprec-tracking', () => new Worker('apprec-tracking', processor, { connection: options.connection, prefix: options.prefix, concurrency: 8 }));
+}
