@@ -21,6 +21,8 @@ export interface TrackingJobData {
   msgId: string;
   nhnMessageId: string;
   sentAt: string;
+  /** polls made so far; the next waits twice as long */
+  polls?: number;
 }
 
 export interface AppRecTrackingDeps {
@@ -76,7 +78,7 @@ export function trackingProcessor(deps: AppRecTrackingDeps) {
       await deps.onOutcome(msgId, 'apprec-missing');
       return 'apprec-missing';
     }
-    const polls = (job.data as TrackingJobData & { polls?: number }).polls ?? 0;
+    const polls = job.data.polls ?? 0;
     const delay = Math.min(deps.maxPollMs, deps.firstPollMs * 2 ** polls);
     await job.updateData({ ...job.data, polls: polls + 1 });
     await job.moveToDelayed(Date.now() + delay, token);
