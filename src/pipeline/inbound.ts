@@ -1,0 +1,143 @@
+import { DelayedError, Worker, type Job, type Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { GatedService } from '../gate/gate-state.js';
+import type { ServiceGate } from '../gate/service-gate.js';
+import type { Logger } from '../logging.js';
+import type { JobCrypto, SealedPayload } from './job-crypto.js';
+import type { MessageStore } from './message-store.js';
+import type { WorkerSupervisor } from './worker-supervisor.js';
+
+/**
+ * The inbound side. For each unread message at NHN the worker fetches the document, judges it,
+ * hands an accepted one to the EPJ delivery queue, sends the AppRec, and only then marks the
+ * message read at NHN. A crash at any step leaves the message unread at NHN or in a queue here:
+ * never lost, never acknowledged before it is safe.
+ */
+
+/** What the inbound side needs of the transport. */
+export interface InboundTransport {
+  getMessage(id: string): Promise<{ isAppRec?: boolean | null; senderHerId?: number | null; businessDocumentId?: string | null }>;
+  getBusinessDocument(id: string): Promise<Buffer>;
+  sendAppRec(id: string, senderHerId: number, appRec: { status: 1 | 2 | 3; errors: { errorCode: string; details: string }[] }): Promise<void>;
+  markRead(id: string, herId: number): Promise<void>;
+}
+
+/** The KITH layer's judgement of a received document (ids and codes only). */
+export interface InboundVerdict {
+  accepted: boolean;
+  msgId?: string;
+  service?: GatedService;
+  action?: string;
+  msgType?: string;
+  senderHerId?: number;
+  /** AppRec status, code list 8258: 1 OK, 2 Avvist, 3 OK with error in part */
+  appRecStatus: 1 | 2 | 3;
+  errors: { errorCode: string; details: string }[];
+}
+
+export type JudgeFn = (document: Buffer) => InboundVerdict | Promise<InboundVerdict>;
+
+export interface InboundJobData {
+  nhnMessageId: string;
+  receiverHerId: number;
+  /** set once the AppRec is sent, so a retry never sends a second one */
+  appRecSent?: boolean;
+}
+
+/** What the EPJ delivery queue holds: ids in clear, the document sealed. */
+export interface DeliveryJobData {
+  msgId: string;
+  service: GatedService;
+  action?: string;
+  sealed: SealedPayload;
+}
+
+export interface SealedDelivery {
+  xml: string;
+  senderHerId?: number;
+  receiverHerId: number;
+  receivedAt: string;
+}
+
+export interface InboundDeps {
+  transport: InboundTransport;
+  judge: JudgeFn;
+  delivery: Queue;
+  store: MessageStore;
+  crypto: JobCrypto;
+  gate: Pick<ServiceGate, 'isOpen' | 'current'>;
+  audit: AuditLog;
+  logger: Logger;
+  /** how long a message of a closed service waits before the gate is asked again */
+  gateRecheckMs: number;
+}
+
+export function inboundProcessor(deps: InboundDeps) {
+  return async (job: Job<InboundJobData>, token?: string): Promise<string> => {
+    const { nhnMessageId, receiverHerId } = job.data;
+    const meta = await deps.transport.getMessage(nhnMessageId);
+    if (meta.isAppRec) {
+      // An AppRec to one of our messages: tracking reads its outcome; it is never answered.
+      await deps.transport.markRead(nhnMessageId, receiverHerId);
+      return 'apprec-received';
+    }
+    const document = await deps.transport.getBusinessDocument(nhnMessageId);
+    const verdict = await deps.judge(document);
+    const msgId = verdict.msgId ?? `nhn:${nhnMessageId}`;
+
+    if (verdict.service && !deps.gate.isOpen(verdict.service)) {
+      const reasons = deps.gate.current().services[verdict.service].reasons.map((r) => r.code).join(', ');
+      await deps.store.addHistory(msgId, { event: 'receive', outcome: 'waiting', reason: `gate closed: ${reasons}` });
+      await job.moveToDelayed(Date.now() + deps.gateRecheckMs, token);
+      throw new DelayedError();
+    }
+
+    const receivedAt = new Date().toISOString();
+    if (verdict.accepted && verdict.service && verdict.msgId) {
+      const sealed = deps.crypto.seal(
+        { xml: document.toString('utf8'), receiverHerId, receivedAt, ...(verdict.senderHerId ? { senderHerId: verdict.senderHerId } : {}) } satisfies SealedDelivery,
+        verdict.msgId,
+      );
+      const data: DeliveryJobData = { msgId: verdict.msgId, service: verdict.service, ...(verdict.action ? { action: verdict.action } : {}), sealed };
+      await deps.delivery.add('deliver', data, { jobId: verdict.msgId, attempts: 1_000, backoff: { type: 'exponential', delay: 2_000 } });
+    }
+    const { created } = await deps.store.create({
+      msgId,
+      direction: 'inbound',
+      service: verdict.service ?? 'unknown',
+      ...(verdict.action ? { action: verdict.action } : {}),
+      state: verdict.accepted ? 'received' : 'rejected',
+      origin: `her:${verdict.senderHerId ?? meta.senderHerId ?? 'unknown'}`,
+    });
+
+    if (!job.data.appRecSent) {
+      await deps.transport.sendAppRec(nhnMessageId, receiverHerId, { status: verdict.appRecStatus, errors: verdict.errors });
+      await job.updateData({ ...job.data, appRecSent: true });
+    }
+    await deps.transport.markRead(nhnMessageId, receiverHerId);
+
+    const codes = verdict.errors.map((e) => e.errorCode).join(',');
+    await deps.store.addHistory(msgId, {
+      event: 'receive',
+      outcome: verdict.accepted ? 'ok' : 'failed',
+      reason: verdict.accepted ? `AppRec OK sent${created ? '' : ' (repeat of a message already received)'}` : `AppRec Avvist sent: ${codes}`,
+    });
+    await deps.audit.record({
+      actor: 'system',
+      action: 'message.received',
+      msgId,
+      ...(verdict.service ? { service: verdict.service } : {}),
+      outcome: verdict.accepted ? 'accepted' : `rejected:${codes}`,
+    });
+    return verdict.accepted ? 'accepted' : 'rejected';
+  };
+}
+
+export function addInboundWorker(
+  supervisor: WorkerSupervisor,
+  options: { connection: Redis; prefix: string; concurrency: number },
+  processor: ReturnType<typeof inboundProcessor>,
+): void {
+  supervisor.add('inbound', () => new Worker('inbound', processor, { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency }));
+}
