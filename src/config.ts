@@ -116,6 +116,19 @@ export const configSchema = z.object({
   /** days before certificate expiry at which a warning goes out */
   CERT_WARN_DAYS: list.pipe(z.array(z.string().transform(Number).pipe(z.number().int().min(1).max(3650)))).refine((a) => a.length > 0, "comma-separated whole numbers of days").prefault('30,14,7,1'),
 
+  // --- queues -----------------------------------------------------------------------------------------------
+  /** keys that seal job payloads in Redis, `id:base64(32 bytes),…`, newest first; unset in demo: made under DATA_DIR */
+  JOB_ENCRYPTION_KEYS: optionalString,
+  /** attempts to send one outbound message before it goes to the dead-letter queue */
+  OUTBOUND_ATTEMPTS: int(1, 100).default(8),
+  /** first retry delay and the cap, in milliseconds (exponential with jitter in between) */
+  RETRY_BASE_MS: int(10, 3_600_000).default(2_000),
+  RETRY_CAP_MS: int(10, 86_400_000).default(300_000),
+  /** how often NHN is asked for unread messages, in milliseconds */
+  POLL_INTERVAL_MS: int(50, 3_600_000).default(5_000),
+  /** hours to wait for the AppRec of a sent message before reporting "no AppRec" */
+  APPREC_DEADLINE_HOURS: z.coerce.number().positive().max(720).default(24),
+
   // --- service gate, notifications, audit ----------------------------------------------------------------
   /** where gate events go besides the log and the dashboard: `name=url,…` (the office, the IT provider) */
   NOTIFY_WEBHOOKS: list.pipe(z.array(z.string().regex(/^[\w.-]+=https?:\/\/\S+$/, 'name=http(s)://… pairs'))).prefault(''),
@@ -205,5 +218,7 @@ function refuseDemoParts(config: Config): void {
   if (config.TRUST_CA_FILES.some(sample))
     throw new ConfigError('TRUST_CA_FILES', 'production mode refuses the sample CA; set the Buypass and Commfides CA files');
   if (!config.MSH_BASE_URL) throw new ConfigError('MSH_BASE_URL', 'production mode needs NHN\'s message service URL (the simulator is for the demo)');
+  if (!config.JOB_ENCRYPTION_KEYS)
+    throw new ConfigError('JOB_ENCRYPTION_KEYS', 'production mode needs keys of its own to seal queued messages (openssl rand -base64 32)');
   if (!config.HELSEID_TOKEN_URL) throw new ConfigError('HELSEID_TOKEN_URL', 'production mode needs the HelseID token endpoint');
 }

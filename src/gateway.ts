@@ -1,6 +1,8 @@
 import type { Server } from 'node:http';
 import type { Redis } from 'ioredis';
 import type { Router } from 'express';
+import type { Queue } from 'bullmq';
+import { GATED_SERVICES, type GatedService } from './gate/gate-state.js';
 import type { Config } from './config.js';
 import { GatewayError } from './errors.js';
 import { createApp } from './http/app.js';
@@ -18,6 +20,11 @@ import { Notifier, parseTargets } from './gate/notifier.js';
 import { announceGateChanges, noticeToNhn } from './gate/announce.js';
 import { opsGateRouter } from './http/ops-gate.js';
 import { opsAuditRouter } from './http/ops-audit.js';
+import { opsMessagesRouter } from './http/ops-messages.js';
+import { epjMessageStatusRouter } from './http/epj-messages.js';
+import { MessageStore } from './pipeline/message-store.js';
+import { JobCrypto, demoJobKeys, parseJobKeys } from './pipeline/job-crypto.js';
+import { DeadLetters } from './pipeline/dead-letters.js';
 
 /** A running gateway: the parts tests and the composition root reach for. */
 export interface Gateway {
@@ -35,6 +42,9 @@ export interface Gateway {
   audit: AuditLog;
   /** checks run by the gate's watchers on schedule and on POST /ops/gate/recheck */
   gateChecks: (() => Promise<void>)[];
+  store: MessageStore;
+  crypto: JobCrypto;
+  deadLetters: DeadLetters;
   readiness: ReadinessSource[];
   epjRoutes: Router[];
   opsRoutes: Router[];
@@ -110,8 +120,14 @@ export async function createGateway(config: Config, logger: Logger): Promise<Gat
       report: () => ({ ready: true, schemaValidation: config.KITH_SCHEMA_DIR ? 'official' : 'own-rules' }),
     },
   ];
-  const epjRoutes: Router[] = [];
+  const store = new MessageStore(redis, config.QUEUE_PREFIX);
+  const crypto = new JobCrypto(config.JOB_ENCRYPTION_KEYS ? parseJobKeys(config.JOB_ENCRYPTION_KEYS) : demoJobKeys(config.DATA_DIR));
+  const outboundQueues = Object.fromEntries(GATED_SERVICES.map((s) => [s, queues[`outbound-${s}`]])) as Record<GatedService, Queue>;
+  const deadLetters = new DeadLetters(queues['dead-letter'], outboundQueues, store, audit, config.OUTBOUND_ATTEMPTS);
+
+  const epjRoutes: Router[] = [epjMessageStatusRouter(store)];
   const opsRoutes: Router[] = [
+    opsMessagesRouter({ store, deadLetters }),
     opsGateRouter({ gate, notifier, audit, recheck, noticeToNhn: (service, reason, operator) => noticeToNhn({ config, notifier }, service, reason, operator) }),
     opsAuditRouter(audit),
   ];
@@ -130,6 +146,9 @@ export async function createGateway(config: Config, logger: Logger): Promise<Gat
     notifier,
     audit,
     gateChecks,
+    store,
+    crypto,
+    deadLetters,
     readiness,
     epjRoutes,
     opsRoutes,

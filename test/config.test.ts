@@ -15,6 +15,7 @@ const productionBase = {
   CLINIC_ENCRYPTION_KEY: '/etc/epj/enc.key',
   MSH_BASE_URL: 'https://msh.example.test',
   HELSEID_TOKEN_URL: 'https://helseid.example.test/connect/token',
+  JOB_ENCRYPTION_KEYS: `2026:${Buffer.alloc(32, 7).toString('base64')}`,
 };
 
 function errorOf(env: Record<string, string>): ConfigError {

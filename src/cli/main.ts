@@ -3,6 +3,8 @@ import { registerServe } from './serve.js';
 import { registerValidate } from './validate.js';
 import { registerTrust } from './trust.js';
 import { registerSimulator } from './simulator.js';
+import { registerDlq } from './dlq.js';
+import { registerAudit } from './audit.js';
 
 /** Exit codes shared by every command: 0 done/valid, 1 the thing checked is not valid, 2 usage error. */
 export const EXIT_OK = 0;
@@ -19,6 +21,8 @@ export function buildProgram(): Command {
   registerValidate(program);
   registerTrust(program);
   registerSimulator(program);
+  registerDlq(program);
+  registerAudit(program);
   return program;
 }
 

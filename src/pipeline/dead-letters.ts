@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Queue } from 'bullmq';
 import type { AuditLog } from '../audit/audit-log.js';
 import { GatewayError } from '../errors.js';
@@ -46,14 +47,19 @@ export class DeadLetters {
     if (!job) throw new GatewayError('NOT_FOUND', `(no dead letter with MsgId ${msgId})`);
     const data = job.data as DeadLetterJobData;
     const queue = this.outbound[data.service];
-    // The failed original holds the jobId; it goes first so the replay can take the same id.
+    // The failed original holds the jobId; it goes first so the replay can take the same id. It is
+    // dead-lettered a moment before its worker lets go of it, so wait for that.
     const original = await queue.getJob(msgId);
-    if (original) await original.remove();
+    if (original) {
+      for (let i = 0; i < 100 && (await original.isActive()); i++) await sleep(50);
+      await original.remove();
+    }
     const { reason: _r, from: _f, at: _a, retryDelayMs: _d, ...outbound } = data;
-    await queue.add('send', outbound, { jobId: msgId, attempts: this.attempts, backoff: { type: 'gateway' } });
-    await job.remove();
+    // State first: the worker may take the job the moment it is added.
     await this.store.update(msgId, { state: 'queued', deadLetterReason: null });
     await this.store.addHistory(msgId, { event: 'replay', outcome: 'info', reason: `replayed by ${actor}` });
+    await queue.add('send', outbound, { jobId: msgId, attempts: this.attempts, backoff: { type: 'gateway' } });
+    await job.remove();
     await this.audit.record({ actor, action: 'dead-letter.replay', msgId, service: data.service });
     return summary(data);
   }

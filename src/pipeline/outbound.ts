@@ -91,10 +91,10 @@ export async function submitOutbound(deps: OutboundDeps, doc: OutboundDocument):
     service: doc.service,
     sealed: deps.crypto.seal({ xml: doc.xml, receiverHerId: doc.receiverHerId } satisfies SealedOutbound, doc.msgId),
   };
+  if (result.created) await deps.store.addHistory(doc.msgId, { event: 'accepted', outcome: 'ok', reason: `from ${doc.origin}` });
   if (result.created || result.record.state === 'queued') {
     await deps.queues[doc.service].add('send', data, { jobId: doc.msgId, attempts: deps.policy.attempts, backoff: { type: 'gateway' } });
   }
-  if (result.created) await deps.store.addHistory(doc.msgId, { event: 'accepted', outcome: 'ok', reason: `from ${doc.origin}` });
   return result;
 }
 
