@@ -129,6 +129,17 @@ export const configSchema = z.object({
   /** hours to wait for the AppRec of a sent message before reporting "no AppRec" */
   APPREC_DEADLINE_HOURS: z.coerce.number().positive().max(720).default(24),
 
+  // --- EPJ side ---------------------------------------------------------------------------------------------
+  /** how citizen messages reach the EPJ: folder (inbox/outbox folders), webhook (POST), pull (GET /v1/inbox) */
+  EPJ_DELIVERY: z.enum(['folder', 'webhook', 'pull']).default('folder'),
+  /** folder delivery: where messages for the EPJ are written (default DATA_DIR/epj/inbox) */
+  EPJ_INBOX_DIR: optionalString,
+  /** folder delivery: where the EPJ drops its answers (default DATA_DIR/epj/outbox) */
+  EPJ_OUTBOX_DIR: optionalString,
+  /** webhook delivery: the EPJ's URL and the secret that signs each POST */
+  EPJ_WEBHOOK_URL: optionalString.pipe(z.url().optional()),
+  EPJ_WEBHOOK_SECRET: optionalString,
+
   // --- service gate, notifications, audit ----------------------------------------------------------------
   /** where gate events go besides the log and the dashboard: `name=url,…` (the office, the IT provider) */
   NOTIFY_WEBHOOKS: list.pipe(z.array(z.string().regex(/^[\w.-]+=https?:\/\/\S+$/, 'name=http(s)://… pairs'))).prefault(''),
@@ -197,6 +208,8 @@ export function loadConfig(env: ConfigInput = process.env): Config {
     throw new ConfigError(setting, `${issue.message}${shown}`);
   }
   const config = result.data;
+  if (config.EPJ_DELIVERY === 'webhook' && !(config.EPJ_WEBHOOK_URL && config.EPJ_WEBHOOK_SECRET && config.EPJ_WEBHOOK_SECRET.length >= 16))
+    throw new ConfigError('EPJ_WEBHOOK_URL', 'webhook delivery needs EPJ_WEBHOOK_URL and an EPJ_WEBHOOK_SECRET of 16 characters or more');
   if (config.GATEWAY_MODE === 'production') refuseDemoParts(config);
   return config;
 }

@@ -7,6 +7,7 @@ import type { Logger } from '../logging.js';
 import type { JobCrypto, SealedPayload } from './job-crypto.js';
 import type { MessageStore } from './message-store.js';
 import type { WorkerSupervisor } from './worker-supervisor.js';
+import type { DeliveryOrder } from './epj-delivery.js';
 
 /**
  * The inbound side. For each unread message at NHN the worker fetches the document, judges it,
@@ -31,6 +32,10 @@ export interface InboundVerdict {
   action?: string;
   msgType?: string;
   senderHerId?: number;
+  /** the patient's national id: used in memory to order deliveries, never stored in clear */
+  patientId?: string;
+  /** who acts for whom, when the message carries a patient relation */
+  representation?: Record<string, unknown>;
   /** AppRec status, code list 8258: 1 OK, 2 Avvist, 3 OK with error in part */
   appRecStatus: 1 | 2 | 3;
   errors: { errorCode: string; details: string }[];
@@ -51,6 +56,10 @@ export interface DeliveryJobData {
   service: GatedService;
   action?: string;
   sealed: SealedPayload;
+  /** keyed hash of the patient's national id: orders delivery per patient without naming them */
+  patientRef?: string;
+  /** this message's place in its patient's sequence */
+  sequence?: number;
 }
 
 export interface SealedDelivery {
@@ -58,12 +67,14 @@ export interface SealedDelivery {
   senderHerId?: number;
   receiverHerId: number;
   receivedAt: string;
+  representation?: Record<string, unknown>;
 }
 
 export interface InboundDeps {
   transport: InboundTransport;
   judge: JudgeFn;
   delivery: Queue;
+  order: DeliveryOrder;
   store: MessageStore;
   crypto: JobCrypto;
   gate: Pick<ServiceGate, 'isOpen' | 'current'>;
@@ -96,10 +107,20 @@ export function inboundProcessor(deps: InboundDeps) {
     const receivedAt = new Date().toISOString();
     if (verdict.accepted && verdict.service && verdict.msgId) {
       const sealed = deps.crypto.seal(
-        { xml: document.toString('utf8'), receiverHerId, receivedAt, ...(verdict.senderHerId ? { senderHerId: verdict.senderHerId } : {}) } satisfies SealedDelivery,
+        {
+          xml: document.toString('utf8'),
+          receiverHerId,
+          receivedAt,
+          ...(verdict.senderHerId ? { senderHerId: verdict.senderHerId } : {}),
+          ...(verdict.representation ? { representation: verdict.representation } : {}),
+        } satisfies SealedDelivery,
         verdict.msgId,
       );
       const data: DeliveryJobData = { msgId: verdict.msgId, service: verdict.service, ...(verdict.action ? { action: verdict.action } : {}), sealed };
+      if (verdict.patientId) {
+        data.patientRef = deps.crypto.pseudonym(verdict.patientId);
+        data.sequence = await deps.order.numberFor(data.patientRef, verdict.msgId);
+      }
       await deps.delivery.add('deliver', data, { jobId: verdict.msgId, attempts: 1_000, backoff: { type: 'exponential', delay: 2_000 } });
     }
     const { created } = await deps.store.create({

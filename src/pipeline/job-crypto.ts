@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { GatewayError } from '../errors.js';
@@ -49,6 +49,14 @@ export class JobCrypto {
     cipher.setAAD(Buffer.from(msgId, 'utf8'));
     const ct = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
     return { v: 1, k: this.current.id, iv: iv.toString('base64'), ct: ct.toString('base64'), tag: cipher.getAuthTag().toString('base64') };
+  }
+
+  /**
+   * A keyed hash that stands for a person in Redis (to order their messages) without naming them.
+   * It follows the current key, so after a rotation only messages already in flight lose their order.
+   */
+  pseudonym(value: string): string {
+    return createHmac('sha256', this.current.key).update(`pseudonym:${value}`).digest('base64url').slice(0, 22);
   }
 
   open<T>(sealed: SealedPayload, msgId: string): T {

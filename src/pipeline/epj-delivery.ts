@@ -1,0 +1,111 @@
+import { DelayedError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Logger } from '../logging.js';
+import type { DeliveryJobData, SealedDelivery } from './inbound.js';
+import type { JobCrypto } from './job-crypto.js';
+import type { MessageStore } from './message-store.js';
+import type { EpjDeliveryPort } from './ports/epj-delivery.js';
+import type { WorkerSupervisor } from './worker-supervisor.js';
+
+/**
+ * Hands received messages to the EPJ once each, in order per patient.
+ *
+ * Order: when a message is queued for the EPJ it gets the next number in its patient's sequence
+ * (the patient is known here only by a keyed hash, never the national id). The worker delivers
+ * number n only after n-1; a later message of the same patient waits, while other patients' work
+ * goes on. Numbers are given once per MsgId, so a retried inbound job never leaves a gap.
+ */
+
+// KEYS[1] sequence counter of the patient, KEYS[2] hash MsgId -> number. ARGV[1] MsgId.
+const NEXT_SEQUENCE = `
+local given = redis.call('HGET', KEYS[2], ARGV[1])
+if given then return tonumber(given) end
+local n = redis.call('INCR', KEYS[1])
+redis.call('HSET', KEYS[2], ARGV[1], n)
+return n
+`;
+
+export class DeliveryOrder {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  private keys(patientRef: string) {
+    return {
+      counter: `${this.prefix}:epj-order:${patientRef}:next`,
+      given: `${this.prefix}:epj-order:${patientRef}:given`,
+      delivered: `${this.prefix}:epj-order:${patientRef}:delivered`,
+    };
+  }
+
+  async numberFor(patientRef: string, msgId: string): Promise<number> {
+    const k = this.keys(patientRef);
+    return Number(await this.redis.eval(NEXT_SEQUENCE, 2, k.counter, k.given, msgId));
+  }
+
+  async delivered(patientRef: string): Promise<number> {
+    return Number((await this.redis.get(this.keys(patientRef).delivered)) ?? 0);
+  }
+
+  async markDelivered(patientRef: string, sequence: number): Promise<void> {
+    await this.redis.set(this.keys(patientRef).delivered, sequence);
+  }
+}
+
+export interface DeliveryDeps {
+  port: EpjDeliveryPort;
+  order: DeliveryOrder;
+  store: MessageStore;
+  crypto: JobCrypto;
+  audit: AuditLog;
+  logger: Logger;
+  /** how long a message waits for its patient's earlier one before looking again */
+  orderWaitMs: number;
+}
+
+export function deliveryProcessor(deps: DeliveryDeps) {
+  return async (job: Job<DeliveryJobData>, token?: string): Promise<string> => {
+    const { msgId, patientRef, sequence } = job.data;
+    if (patientRef && sequence) {
+      const done = await deps.order.delivered(patientRef);
+      if (sequence <= done) return 'already-delivered';
+      if (sequence > done + 1) {
+        await job.moveToDelayed(Date.now() + deps.orderWaitMs, token);
+        throw new DelayedError();
+      }
+    }
+    const doc = deps.crypto.open<SealedDelivery>(job.data.sealed, msgId);
+    try {
+      await deps.port.deliver({
+        msgId,
+        service: job.data.service,
+        ...(job.data.action ? { action: job.data.action } : {}),
+        xml: doc.xml,
+        ...(doc.senderHerId ? { senderHerId: doc.senderHerId } : {}),
+        receiverHerId: doc.receiverHerId,
+        receivedAt: doc.receivedAt,
+        ...(doc.representation ? { representation: doc.representation } : {}),
+      });
+    } catch (err) {
+      const reason = `EPJ ${deps.port.name} delivery failed: ${err instanceof Error ? err.message : String(err)}`;
+      await deps.store.update(msgId, { waitingReason: reason });
+      await deps.store.addHistory(msgId, { event: 'deliver', outcome: 'retry', attempt: job.attemptsMade + 1, reason });
+      throw err;
+    }
+    if (patientRef && sequence) await deps.order.markDelivered(patientRef, sequence);
+    await deps.store.update(msgId, { state: 'delivered', waitingReason: null });
+    await deps.store.addHistory(msgId, { event: 'deliver', outcome: 'ok', attempt: job.attemptsMade + 1, reason: `to the EPJ (${deps.port.name})` });
+    await deps.audit.record({ actor: 'system', action: 'message.delivered', msgId, service: job.data.service, outcome: deps.port.name });
+    return 'delivered';
+  };
+}
+
+export function addDeliveryWorker(
+  supervisor: WorkerSupervisor,
+  options: { connection: Redis; prefix: string; concurrency: number },
+  processor: ReturnType<typeof deliveryProcessor>,
+): void {
+  supervisor.add('epj-delivery', () => new Worker('epj-delivery', processor, { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency }));
+}

@@ -1,0 +1,23 @@
+/**
+ * How a citizen's message reaches the EPJ. One adapter per way an EPJ integrates (folder, webhook,
+ * pull); the clinic chooses in the settings. deliver() must be idempotent by MsgId: a job that is
+ * handed out again after a crash must not create a second file or a second accepted webhook.
+ */
+
+export interface EpjDelivery {
+  msgId: string;
+  service: string;
+  action?: string;
+  /** the received MsgHead document, UTF-8, as the citizen's system sent it */
+  xml: string;
+  senderHerId?: number;
+  receiverHerId: number;
+  receivedAt: string;
+  /** who acts for whom (a parent for a child, a proxy), when the message says so */
+  representation?: Record<string, unknown>;
+}
+
+export interface EpjDeliveryPort {
+  readonly name: string;
+  deliver(message: EpjDelivery): Promise<void>;
+}

@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { FolderInbox } from '../../adapters/epj/folder-inbox.js';
+import { AuditLog } from '../../src/audit/audit-log.js';
+import { DeliveryOrder, addDeliveryWorker, deliveryProcessor } from '../../src/pipeline/epj-delivery.js';
+import type { DeliveryJobData, SealedDelivery } from '../../src/pipeline/inbound.js';
+import { JobCrypto } from '../../src/pipeline/job-crypto.js';
+import { MessageStore } from '../../src/pipeline/message-store.js';
+import type { EpjDelivery, EpjDeliveryPort } from '../../src/pipeline/ports/epj-delivery.js';
+import { connectRedis, workerConnectionOptions } from '../../src/pipeline/redis.js';
+import { WorkerSupervisor } from '../../src/pipeline/worker-supervisor.js';
+import { captureLogger } from '../helpers/logger.js';
+import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { tempDir } from '../helpers/tmp.js';
+
+describe('EPJ delivery: once each, in order per patient', () => {
+  let server: TestRedis;
+  let redis: Redis;
+  let queue: Queue<DeliveryJobData>;
+  let supervisor: WorkerSupervisor;
+  let order: DeliveryOrder;
+  const crypto = new JobCrypto([{ id: 'k', key: randomBytes(32) }]);
+  const inboxDir = tempDir('inbox');
+  const folder = new FolderInbox(inboxDir);
+  const delivered: string[] = [];
+  /** msgIds whose first delivery attempt fails (the EPJ side is briefly unavailable) */
+  const failOnce = new Set<string>();
+  const port: EpjDeliveryPort = {
+    name: 'folder',
+    async deliver(m: EpjDelivery) {
+      if (failOnce.delete(m.msgId)) throw new Error('disk full');
+      await folder.deliver(m);
+      delivered.push(m.msgId);
+    },
+  };
+
+  before(async () => {
+    server = await startTestRedis();
+    redis = await connectRedis(server.url, workerConnectionOptions());
+    queue = new Queue('epj-delivery', { connection: redis, prefix: 'dl' });
+    order = new DeliveryOrder(redis, 'dl');
+    const store = new MessageStore(redis, 'dl');
+    supervisor = new WorkerSupervisor({ logger: captureLogger().logger });
+    addDeliveryWorker(
+      supervisor,
+      { connection: redis, prefix: 'dl', concurrency: 4 },
+      deliveryProcessor({ port, order, store, crypto, audit: new AuditLog(redis, 'dl', 30), logger: captureLogger().logger, orderWaitMs: 50 }),
+    );
+  });
+  after(async () => {
+    await supervisor.close(2_000);
+    redis.disconnect();
+    await server.stop();
+  });
+
+  async function enqueue(patient: string, msgId = randomUUID()): Promise<string> {
+    const patientRef = crypto.pseudonym(patient);
+    const sequence = await order.numberFor(patientRef, msgId);
+    const sealed = crypto.seal({ xml: `<MsgHead><MsgId>${msgId}</MsgId></MsgHead>`, receiverHerId: 8142987, receivedAt: new Date().toISOString() } satisfies SealedDelivery, msgId);
+    await queue.add('deliver', { msgId, service: 'office-contact', sealed, patientRef, sequence }, { jobId: msgId, attempts: 20, backoff: { type: 'fixed', delay: 100 } });
+    return msgId;
+  }
+
+  async function until(check: () => boolean): Promise<void> {
+    for (let i = 0; i < 200 && !check(); i++) await sleep(25);
+    assert.ok(check());
+  }
+
+  it('gives each MsgId one number, however often it is asked', async () => {
+    const ref = crypto.pseudonym('13896997245');
+    assert.equal(await order.numberFor(ref, 'a'), 1);
+    assert.equal(await order.numberFor(ref, 'a'), 1);
+    assert.equal(await order.numberFor(ref, 'b'), 2);
+    assert.doesNotMatch(ref, /13896997245/);
+  });
+
+  it('keeps a patient\'s order when an earlier message has to be retried, and lets others pass', async () => {
+    const first = await enqueue('patient-A');
+    failOnce.add(first);
+    const second = await enqueue('patient-A');
+    const third = await enqueue('patient-A');
+    const other = await enqueue('patient-B');
+    await until(() => [first, second, third, other].every((m) => delivered.includes(m)));
+    const a = delivered.filter((m) => [first, second, third].includes(m));
+    assert.deepEqual(a, [first, second, third]);
+    assert.ok(delivered.indexOf(other) < delivered.indexOf(first), 'patient B did not wait for patient A');
+  });
+
+  it('writes the XML and its sidecar atomically, once per MsgId', async () => {
+    const msgId = await enqueue('patient-C');
+    await until(() => delivered.includes(msgId));
+    await folder.deliver({ msgId, service: 'office-contact', xml: '<changed/>', receiverHerId: 1, receivedAt: 'x' });
+    assert.match(readFileSync(path.join(inboxDir, `${msgId}.xml`), 'utf8'), new RegExp(msgId));
+    const sidecar = JSON.parse(readFileSync(path.join(inboxDir, `${msgId}.json`), 'utf8'));
+    assert.equal(sidecar.service, 'office-contact');
+    assert.equal(sidecar.xmlFile, `${msgId}.xml`);
+    assert.equal(sidecar.xml, undefined);
+    assert.deepEqual(readdirSync(inboxDir).filter((f) => f.includes('.tmp')), []);
+  });
+});
