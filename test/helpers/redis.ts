@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
 import { freePort, pingRedis } from '../../src/pipeline/redis-server.js';
+import { connectRedis, workerConnectionOptions } from '../../src/pipeline/redis.js';
 
 /**
  * A throwaway redis-server for one test file: its own free port and temp dir, never the demo's.
@@ -51,4 +53,21 @@ export async function startTestRedis(extraArgs: string[] = []): Promise<TestRedi
       rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
+}
+
+/**
+ * Registers before/after hooks for a throwaway Redis and one worker-style connection to it;
+ * the returned object is filled in once the hooks have run.
+ */
+export function useTestRedis(): { server: TestRedis; redis: Redis } {
+  const ctx = {} as { server: TestRedis; redis: Redis };
+  before(async () => {
+    ctx.server = await startTestRedis();
+    ctx.redis = await connectRedis(ctx.server.url, workerConnectionOptions());
+  });
+  after(async () => {
+    ctx.redis.disconnect();
+    await ctx.server.stop();
+  });
+  return ctx;
 }

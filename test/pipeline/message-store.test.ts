@@ -1,24 +1,13 @@
 import assert from 'node:assert/strict';
-import { connectRedis, workerConnectionOptions } from '../../src/pipeline/redis.js';
 import { MessageStore } from '../../src/pipeline/message-store.js';
 import { backoffDelay } from '../../src/pipeline/retry.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import type { Redis } from 'ioredis';
+import { useTestRedis } from '../helpers/redis.js';
 
 describe('message store', () => {
-  let server: TestRedis;
-  let redis: Redis;
-  before(async () => {
-    server = await startTestRedis();
-    redis = await connectRedis(server.url, workerConnectionOptions());
-  });
-  after(async () => {
-    redis.disconnect();
-    await server.stop();
-  });
+  const ctx = useTestRedis();
 
   it('creates a record once per MsgId and returns the first on a repeat', async () => {
-    const store = new MessageStore(redis, 'ms1');
+    const store = new MessageStore(ctx.redis, 'ms1');
     const first = await store.create({ msgId: 'a', direction: 'outbound', service: 'office-contact', state: 'queued', contentHash: 'h1' });
     assert.equal(first.created, true);
     const again = await store.create({ msgId: 'a', direction: 'outbound', service: 'office-contact', state: 'queued', contentHash: 'h2' });
@@ -29,7 +18,7 @@ describe('message store', () => {
   });
 
   it('updates state, removes cleared fields, and keeps the attempt history in order', async () => {
-    const store = new MessageStore(redis, 'ms2');
+    const store = new MessageStore(ctx.redis, 'ms2');
     await store.create({ msgId: 'c', direction: 'outbound', service: 'e-consultation', state: 'queued' });
     await store.update('c', { state: 'waiting', waitingReason: 'NHN answered 503' });
     await store.addHistory('c', { event: 'send', outcome: 'retry', attempt: 1, reason: 'NHN answered 503' });

@@ -2,12 +2,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Redis } from 'ioredis';
 import { PullInbox } from '../../../adapters/epj/pull-inbox.js';
 import { WebhookDelivery, signWebhook } from '../../../adapters/epj/webhook.js';
 import { JobCrypto } from '../../../src/pipeline/job-crypto.js';
-import { connectRedis, workerConnectionOptions } from '../../../src/pipeline/redis.js';
-import { startTestRedis, type TestRedis } from '../../helpers/redis.js';
+import { useTestRedis } from '../../helpers/redis.js';
 
 const message = { msgId: 'm-1', service: 'e-consultation', xml: '<MsgHead/>', receiverHerId: 8142987, receivedAt: '2026-11-25T10:00:00Z' };
 
@@ -42,19 +40,10 @@ describe('webhook delivery', () => {
 });
 
 describe('pull inbox', () => {
-  let server: TestRedis;
-  let redis: Redis;
-  before(async () => {
-    server = await startTestRedis();
-    redis = await connectRedis(server.url, workerConnectionOptions());
-  });
-  after(async () => {
-    redis.disconnect();
-    await server.stop();
-  });
+  const ctx = useTestRedis();
 
   it('pages with a stable cursor, adds a MsgId once, and forgets what is acknowledged', async () => {
-    const inbox = new PullInbox(redis, 'pi', new JobCrypto([{ id: 'k', key: randomBytes(32) }]));
+    const inbox = new PullInbox(ctx.redis, 'pi', new JobCrypto([{ id: 'k', key: randomBytes(32) }]));
     for (const id of ['a', 'b', 'c']) await inbox.deliver({ ...message, msgId: id });
     await inbox.deliver({ ...message, msgId: 'a' });
     const page1 = await inbox.list(undefined, 2);
@@ -65,7 +54,7 @@ describe('pull inbox', () => {
     const page2 = await inbox.list(page1.nextCursor, 2);
     assert.deepEqual(page2.items.map((i) => i.msgId), ['c']);
     assert.deepEqual((await inbox.list(undefined, 10)).items.map((i) => i.msgId), ['b', 'c']);
-    const raw = JSON.stringify(await redis.hgetall('pi:epj-inbox:items'));
+    const raw = JSON.stringify(await ctx.redis.hgetall('pi:epj-inbox:items'));
     assert.doesNotMatch(raw, /MsgHead/);
   });
 });
