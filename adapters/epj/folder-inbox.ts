@@ -1,6 +1,6 @@
 import { mkdir, open, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { EpjDelivery, EpjDeliveryPort } from '../../src/pipeline/ports/epj-delivery.js';
+import type { EpjDelivery, EpjDeliveryPort, EpjStatusUpdate } from '../../src/pipeline/ports/epj-delivery.js';
 
 /**
  * Many EPJ systems read citizen messages from a folder. Each message becomes `<MsgId>.xml` (the
@@ -52,5 +52,12 @@ export class FolderInbox implements EpjDeliveryPort {
     await writeFileAtomic(path.join(this.dir, `${stem}.xml`), m.xml);
     const { xml: _xml, ...meta } = m;
     await writeFileAtomic(sidecar, `${JSON.stringify({ ...meta, xmlFile: `${stem}.xml` }, null, 2)}\n`);
+  }
+
+  /** Outcomes of the clinic's own messages go to `status/<MsgId>.json`, apart from citizen messages. */
+  async status(update: EpjStatusUpdate): Promise<void> {
+    const dir = path.join(this.dir, 'status');
+    await mkdir(dir, { recursive: true });
+    await writeFileAtomic(path.join(dir, `${fileStem(update.msgId)}.json`), `${JSON.stringify(update, null, 2)}\n`);
   }
 }

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import axios from 'axios';
-import type { EpjDelivery, EpjDeliveryPort } from '../../src/pipeline/ports/epj-delivery.js';
+import type { EpjDelivery, EpjDeliveryPort, EpjStatusUpdate } from '../../src/pipeline/ports/epj-delivery.js';
 
 /**
  * POSTs each citizen message (JSON with the XML) to the EPJ's URL. The body is signed:
@@ -24,7 +24,15 @@ export class WebhookDelivery implements EpjDeliveryPort {
   ) {}
 
   async deliver(m: EpjDelivery): Promise<void> {
-    const body = JSON.stringify(m);
+    await this.post({ type: 'message', ...m }, m.msgId);
+  }
+
+  async status(update: EpjStatusUpdate): Promise<void> {
+    await this.post({ type: 'status', ...update }, `status:${update.msgId}:${update.state}`);
+  }
+
+  private async post(payload: Record<string, unknown>, idempotencyKey: string): Promise<void> {
+    const body = JSON.stringify(payload);
     const timestamp = String(Math.floor(Date.now() / 1000));
     const res = await axios.post(this.url, body, {
       timeout: this.timeoutMs,
@@ -32,7 +40,7 @@ export class WebhookDelivery implements EpjDeliveryPort {
       maxBodyLength: Infinity,
       headers: {
         'content-type': 'application/json',
-        'idempotency-key': m.msgId,
+        'idempotency-key': idempotencyKey,
         'x-epj-gateway-timestamp': timestamp,
         'x-epj-gateway-signature': signWebhook(this.secret, timestamp, body),
       },

@@ -17,7 +17,17 @@ export interface EpjDelivery {
   representation?: Record<string, unknown>;
 }
 
+/** What became of a message the clinic sent: its AppRec, or that none came. */
+export interface EpjStatusUpdate {
+  msgId: string;
+  state: string;
+  appRec?: { status: string; errors: { code: string; description?: string }[] };
+  at: string;
+}
+
 export interface EpjDeliveryPort {
   readonly name: string;
   deliver(message: EpjDelivery): Promise<void>;
+  /** tells the EPJ the outcome of a message it sent; pull EPJs ask GET /v1/messages/{msgId} instead */
+  status?(update: EpjStatusUpdate): Promise<void>;
 }

@@ -32,7 +32,7 @@ describe('webhook delivery', () => {
       assert.equal(last.headers['idempotency-key'], 'm-1');
       const ts = String(last.headers['x-epj-gateway-timestamp']);
       assert.equal(last.headers['x-epj-gateway-signature'], signWebhook('a-secret-of-16-chars', ts, last.body));
-      assert.deepEqual(JSON.parse(last.body), message);
+      assert.deepEqual(JSON.parse(last.body), { type: 'message', ...message });
     } finally {
       server.close();
     }
