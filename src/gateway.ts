@@ -48,6 +48,7 @@ export interface Gateway {
   readiness: ReadinessSource[];
   epjRoutes: Router[];
   opsRoutes: Router[];
+  opsPublicRoutes: Router[];
   /** starts the HTTP server; resolves with its address once it listens */
   listen(): Promise<{ server: Server; url: string }>;
   shutdown(reason: string): Promise<void>;
@@ -131,6 +132,8 @@ export async function createGateway(config: Config, logger: Logger): Promise<Gat
     opsGateRouter({ gate, notifier, audit, recheck, noticeToNhn: (service, reason, operator) => noticeToNhn({ config, notifier }, service, reason, operator) }),
     opsAuditRouter(audit),
   ];
+  // The dashboard (login page, assets, status page, queue board) is mounted here.
+  const opsPublicRoutes: Router[] = [];
 
   const gateway: Gateway = {
     config,
@@ -152,6 +155,7 @@ export async function createGateway(config: Config, logger: Logger): Promise<Gat
     readiness,
     epjRoutes,
     opsRoutes,
+    opsPublicRoutes,
     async listen() {
       const app = createApp({
         config,
@@ -162,6 +166,7 @@ export async function createGateway(config: Config, logger: Logger): Promise<Gat
         isShuttingDown: () => lifecycle.shuttingDown,
         epjRoutes,
         opsRoutes,
+        opsPublicRoutes,
       });
       const server = await new Promise<Server>((resolve, reject) => {
         const s = app.listen(config.PORT, config.HOST, (err?: Error) => (err ? reject(err) : resolve(s)));

@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import { bearerAuth } from './auth.js';
+import { opsAuth } from './ops-auth.js';
 import { errorHandler, notFound } from './error-handler.js';
 import { healthRouter, type HealthDeps } from './health.js';
 import { requestContext } from './request-context.js';
@@ -14,6 +15,8 @@ export interface AppDeps extends HealthDeps {
   epjRoutes?: Router[];
   /** routers mounted under /ops behind the operator token */
   opsRoutes?: Router[];
+  /** routers mounted under /ops before authentication (the dashboard's login page and assets) */
+  opsPublicRoutes?: Router[];
 }
 
 /**
@@ -44,7 +47,8 @@ export function createApp(deps: AppDeps): Express {
   app.use('/v1', epj);
 
   const ops = Router();
-  ops.use(bearerAuth([{ client: 'operator', token: deps.config.OPS_TOKEN }]));
+  for (const r of deps.opsPublicRoutes ?? []) ops.use(r);
+  ops.use(opsAuth(deps.config.OPS_TOKEN));
   ops.use(express.json({ limit: '1mb' }));
   for (const r of deps.opsRoutes ?? []) ops.use(r);
   app.use('/ops', ops);
