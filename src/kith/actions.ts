@@ -1,0 +1,32 @@
+import type { ProcessDefinition } from '../domain/services.js';
+import type { MsgHeadMessage } from './model.js';
+import { readCalendarMethod } from './xcal-read.js';
+import { child } from './xml-tree.js';
+
+/**
+ * The CPA action of a message, read from its payload: the transport names the action, but the
+ * gateway must also know it from the document alone (the command line, a folder drop). A
+ * Dialogmelding with a Foresporsel is the citizen's request; with a Notat it is the clinic's
+ * answer; for appointments the xCal METHOD and the ConversationRef tell the rest.
+ */
+export function inferAction(process: ProcessDefinition, msg: Omit<MsgHeadMessage, 'action'>): string | undefined {
+  const dialog = msg.documents.find((d) => d.kind === 'dialogmelding')?.el;
+  if (!dialog) return undefined;
+  const isAnswer = child(dialog, 'Notat') !== undefined;
+  const isRequest = !isAnswer && child(dialog, 'Foresporsel') !== undefined;
+  if (!isAnswer && !isRequest) return undefined;
+  const calendar = msg.documents.find((d) => d.kind === 'xcal')?.el;
+  const method = calendar ? readCalendarMethod(calendar) : undefined;
+  switch (process.msgType) {
+    case 'DIALOG_INNBYGGER_TIMEONSKE':
+      if (isAnswer) return 'SvarOnske';
+      if (method === 'CANCEL') return 'OnskeAvbestill';
+      return msg.conversationRef ? 'OnskeEndring' : 'OnskeReserver';
+    case 'DIALOG_INNBYGGER_TIMERESERVASJON':
+      if (isAnswer) return method === 'PUBLISH' ? 'SvarLedigeTimer' : 'SvarAvtaleReservasjon';
+      if (!calendar) return 'HentLedigeTimer';
+      return method === 'CANCEL' ? 'AvbestillAvtale' : 'ReserverAvtale';
+    default:
+      return isAnswer ? 'Svar' : 'Foresporsel';
+  }
+}

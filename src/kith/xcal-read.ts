@@ -1,0 +1,50 @@
+import { NS } from './namespaces.js';
+import { at, child, children, textOf, type XmlEl } from './xml-tree.js';
+
+/**
+ * The iCalendar subset the appointment services carry, as RFC 6321 xCal: one vcalendar with
+ * METHOD, and one or more vevents with UID, DTSTAMP, DTSTART, DTEND, SUMMARY, LOCATION, STATUS.
+ */
+
+export const CALENDAR_METHODS = ['PUBLISH', 'REQUEST', 'REPLY', 'CANCEL'] as const;
+export type CalendarMethod = (typeof CALENDAR_METHODS)[number];
+
+export const EVENT_STATUSES = ['TENTATIVE', 'CONFIRMED', 'CANCELLED'] as const;
+export type EventStatus = (typeof EVENT_STATUSES)[number];
+
+export interface CalendarEvent {
+  readonly uid: string;
+  /** UTC, `YYYY-MM-DDThh:mm:ssZ`. */
+  readonly dtstamp: string;
+  /** Local or UTC date-time, `YYYY-MM-DDThh:mm:ss[Z]`. */
+  readonly start: string;
+  readonly end?: string;
+  readonly summary?: string;
+  readonly location?: string;
+  readonly status?: EventStatus;
+}
+
+export interface Calendar {
+  readonly method: CalendarMethod;
+  readonly events: readonly CalendarEvent[];
+}
+
+export const XCAL_PRODID = '-//epj-gateway//KITH appointments//NO';
+
+/** The text of a property's single value element (text, date-time, ...). */
+export function propertyValue(props: XmlEl | undefined, name: string): string | undefined {
+  const p = child(props, name);
+  return p ? textOf(p.children[0]) : undefined;
+}
+
+export function readCalendarMethod(icalendar: XmlEl): string | undefined {
+  return propertyValue(at(icalendar, 'vcalendar', 'properties'), 'method');
+}
+
+export function calendarEvents(icalendar: XmlEl): XmlEl[] {
+  return children(at(icalendar, 'vcalendar', 'components'), 'vevent');
+}
+
+export function isXcalRoot(el: XmlEl): boolean {
+  return el.ns === NS.xcal && el.name === 'icalendar';
+}
