@@ -55,6 +55,11 @@ export const ERRORS = {
     message: 'This MsgId was already used for a message with other content; give a new message a new MsgId.',
   },
 
+  EPJ_MESSAGE_INVALID: {
+    status: 400,
+    message: 'The message was not accepted; the errors list what to correct. Nothing was queued.',
+  },
+
   // --- service gate ---------------------------------------------------------------------------------
   GATE_CLOSED: {
     status: 503,
@@ -63,6 +68,44 @@ export const ERRORS = {
   GATE_REASON_REQUIRED: { status: 400, message: 'Closing a service by hand needs a reason (JSON body {"reason": "…"}).' },
 
   // --- kith: XML, MsgHead, Dialogmelding, AppRec ---------------------------------------------------
+  KITH_TOO_LARGE: {
+    status: 413,
+    appRec: 'T99',
+    message: 'The message is over the size limit (KITH_MAX_BYTES); it was not read. Send attachments as separate, smaller messages or raise the limit.',
+  },
+  KITH_NOT_XML: { status: 400, appRec: 'T01', message: 'The message is not well-formed XML; the line named is where the parser stopped.' },
+  KITH_ENCODING: {
+    status: 400,
+    appRec: 'T01',
+    message: 'The message bytes do not match its encoding declaration (or the encoding is not supported); send UTF-8 or ISO-8859-1 and declare it.',
+  },
+  KITH_DOCTYPE: { status: 400, appRec: 'T99', message: 'The message has a DOCTYPE; KITH messages never do, and DTDs and entities are refused.' },
+  KITH_SCHEMA_INVALID: { status: 422, appRec: 'T02', message: 'The message does not follow its schema; the element named is wrong or missing.' },
+  KITH_UNSUPPORTED_TYPE: {
+    status: 422,
+    appRec: 'T10',
+    message: 'This message type or document is not one this gateway serves (the four citizen services, answered with AppRec).',
+  },
+  KITH_MSGID_INVALID: { status: 422, appRec: 'E10', message: 'MsgId is missing or not a valid message id; give every message a new UUID.' },
+  KITH_RECEIVER_UNKNOWN: { status: 422, appRec: 'E21', message: 'The receiver HER-id is not this clinic; check the address the sender used.' },
+  KITH_PATIENT_ID_MISSING: { status: 422, appRec: 'E30', message: "The patient's national id (FNR, DNR or HNR) is missing." },
+  KITH_PATIENT_ID_INVALID: {
+    status: 422,
+    appRec: 'E31',
+    message: "The patient's national id is not valid (check digits, date, declared type; synthetic test numbers only outside production).",
+  },
+  KITH_PATIENT_NAME_MISSING: { status: 422, appRec: 'E32', message: "The patient's family or given name is missing." },
+  KITH_CODE_INVALID: { status: 422, appRec: 'X99', message: 'A coded value is not in its code list, or the code list is wrong.' },
+  KITH_CONTENT_INVALID: { status: 422, appRec: 'X99', message: 'The message content breaks a rule of its service; the message says which.' },
+  KITH_PART_INVALID: {
+    status: 422,
+    appRec: 'X99',
+    message: 'A part of the message (an attachment or embedded document) is faulty; the rest was accepted.',
+  },
+  KITH_SCHEMA_DIR_INVALID: {
+    status: 500,
+    message: 'KITH_SCHEMA_DIR does not hold loadable official schemas (MsgHead-v1_2.xsd and the rest); install them from the publisher or unset it.',
+  },
 
   // --- trust: certificates and CMS ----------------------------------------------------------------
 } as const satisfies Record<string, ErrorDefinition>;
