@@ -25,6 +25,9 @@ import { epjMessageStatusRouter } from './http/epj-messages.js';
 import { MessageStore } from './pipeline/message-store.js';
 import { JobCrypto, demoJobKeys, parseJobKeys } from './pipeline/job-crypto.js';
 import { DeadLetters } from './pipeline/dead-letters.js';
+import type { OutboundDeps } from './pipeline/outbound.js';
+import { epjSubmitRouter } from './http/epj-submit.js';
+import { loadSchemaSet, type SchemaSet } from './kith/schema-set.js';
 
 /** A running gateway: the parts tests and the composition root reach for. */
 export interface Gateway {
@@ -45,6 +48,9 @@ export interface Gateway {
   store: MessageStore;
   crypto: JobCrypto;
   deadLetters: DeadLetters;
+  outbound: OutboundDeps;
+  /** the official schemas, when KITH_SCHEMA_DIR is set */
+  schemas: SchemaSet | undefined;
   readiness: ReadinessSource[];
   epjRoutes: Router[];
   opsRoutes: Router[];
@@ -126,7 +132,18 @@ export async function createGateway(config: Config, logger: Logger): Promise<Gat
   const outboundQueues = Object.fromEntries(GATED_SERVICES.map((s) => [s, queues[`outbound-${s}`]])) as Record<GatedService, Queue>;
   const deadLetters = new DeadLetters(queues['dead-letter'], outboundQueues, store, audit, config.OUTBOUND_ATTEMPTS);
 
-  const epjRoutes: Router[] = [epjMessageStatusRouter(store)];
+  const schemas = config.KITH_SCHEMA_DIR ? loadSchemaSet(config.KITH_SCHEMA_DIR) : undefined;
+  if (!schemas) logger.warn('KITH_SCHEMA_DIR is not set: messages are checked by the gateway\'s own rules only, not the official XSDs');
+  const outbound: OutboundDeps = {
+    queues: outboundQueues,
+    deadLetter: queues['dead-letter'],
+    store,
+    crypto,
+    policy: { attempts: config.OUTBOUND_ATTEMPTS, baseMs: config.RETRY_BASE_MS, capMs: config.RETRY_CAP_MS },
+    logger,
+  };
+
+  const epjRoutes: Router[] = [epjMessageStatusRouter(store), epjSubmitRouter({ config, gate, outbound, schemas: () => schemas })];
   const opsRoutes: Router[] = [
     opsMessagesRouter({ store, deadLetters }),
     opsGateRouter({ gate, notifier, audit, recheck, noticeToNhn: (service, reason, operator) => noticeToNhn({ config, notifier }, service, reason, operator) }),
@@ -152,6 +169,8 @@ export async function createGateway(config: Config, logger: Logger): Promise<Gat
     store,
     crypto,
     deadLetters,
+    outbound,
+    schemas,
     readiness,
     epjRoutes,
     opsRoutes,

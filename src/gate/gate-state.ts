@@ -8,8 +8,11 @@
  * closed   — the service's workers pause, the EPJ API answers 503, NHN keeps its messages.
  */
 
-export const GATED_SERVICES = ['appointment', 'prescription-renewal', 'e-consultation', 'office-contact'] as const;
-export type GatedService = (typeof GATED_SERVICES)[number];
+import { SERVICE_IDS, type ServiceId } from '../domain/services.js';
+
+/** The gate has a state per Helsenorge service the clinic offers. */
+export const GATED_SERVICES = SERVICE_IDS;
+export type GatedService = ServiceId;
 
 export type GateLevel = 'open' | 'warning' | 'closed';
 

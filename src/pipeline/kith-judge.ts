@@ -1,0 +1,30 @@
+import { judgeReceivedMessage, type JudgeOptions } from '../kith/judge.js';
+import { herIdsOf } from '../kith/model.js';
+import type { InboundVerdict, JudgeFn } from './inbound.js';
+
+/**
+ * The inbound worker's judge, from the KITH layer: the AppRec a received document gets, and the
+ * ids the pipeline needs to route it. The national id is passed on in memory only, to order
+ * deliveries per patient; it is never stored in clear.
+ */
+export function kithJudge(opts: JudgeOptions): JudgeFn {
+  return (document) => {
+    const judgement = judgeReceivedMessage(document, opts);
+    const msg = judgement.message?.document === 'MsgHead' ? judgement.message : undefined;
+    // The most specific sender (the innermost unit) is the one an answer goes back to.
+    const sender = msg ? herIdsOf(msg.sender).at(-1) : undefined;
+    const patientId = msg?.patient?.ids.find((i) => i.type === 'FNR' || i.type === 'DNR' || i.type === 'HNR')?.id;
+    const verdict: InboundVerdict = {
+      accepted: judgement.status !== '2',
+      appRecStatus: Number(judgement.status) as 1 | 2 | 3,
+      errors: judgement.errors.map((e) => ({ errorCode: e.code, details: e.message })),
+      ...(msg?.msgId ? { msgId: msg.msgId } : {}),
+      ...(msg?.service ? { service: msg.service } : {}),
+      ...(msg?.action ? { action: msg.action } : {}),
+      ...(msg?.msgType ? { msgType: msg.msgType } : {}),
+      ...(sender ? { senderHerId: Number(sender) } : {}),
+      ...(patientId ? { patientId } : {}),
+    };
+    return verdict;
+  };
+}
