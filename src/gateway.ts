@@ -97,7 +97,7 @@ export async function createGateway(config: Config, logger: Logger): Promise<Gat
   lifecycle.workers = workers;
   lifecycle.onClose('queues', () => closeQueues(queues));
   lifecycle.onClose('redis', () => redis.quit());
-  if (supervisedRedis) lifecycle.onClose('supervised redis-server', () => supervisedRedis.stop());
+  if (supervisedRedis) lifecycle.onFinalClose('supervised redis-server', () => supervisedRedis.stop());
 
   const audit = new AuditLog(redis, config.QUEUE_PREFIX, config.AUDIT_RETENTION_DAYS);
   const notifier = new Notifier(redis, config.QUEUE_PREFIX, parseTargets(config.NOTIFY_WEBHOOKS), logger);

@@ -24,6 +24,7 @@ export class Lifecycle {
   workers: WorkerSupervisor | undefined;
   /** closed in the order added, after the workers */
   private readonly closers: { name: string; close: () => Promise<unknown> }[] = [];
+  private readonly finalClosers: { name: string; close: () => Promise<unknown> }[] = [];
   private done: Promise<void> | undefined;
 
   constructor(
@@ -33,6 +34,11 @@ export class Lifecycle {
 
   onClose(name: string, close: () => Promise<unknown>): void {
     this.closers.push({ name, close });
+  }
+
+  /** Closed after everything else: the supervised redis-server, which the other parts talk to. */
+  onFinalClose(name: string, close: () => Promise<unknown>): void {
+    this.finalClosers.push({ name, close });
   }
 
   shutdown(reason: string): Promise<void> {
@@ -57,7 +63,7 @@ export class Lifecycle {
       else this.logger.info('shutting down: workers finished the jobs in hand');
     }
 
-    for (const { name, close } of this.closers) {
+    for (const { name, close } of [...this.closers, ...this.finalClosers]) {
       const closed = await Promise.race([close().then(() => true, () => true), sleep(3_000).then(() => false)]);
       if (!closed) this.logger.warn({ part: name }, 'shutting down: gave up waiting for a part to close');
     }
