@@ -1,0 +1,89 @@
+import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
+import path from 'node:path';
+import { isGatewayError } from '../../src/errors.js';
+import type { Poller } from '../../src/lifecycle.js';
+import type { Logger } from '../../src/logging.js';
+import { writeFileAtomic } from './folder-inbox.js';
+
+/**
+ * Picks up the answers an EPJ drops into its outbox folder (`*.xml`, complete KITH documents).
+ * An accepted file moves to `done/`; a refused one to `error/` with `<name>.reason.json` saying
+ * why. A file that cannot be taken now — its service is closed, Redis is down — stays where it is
+ * and is tried again: nothing is lost. Files starting with a dot are still being written.
+ */
+
+export type SubmitXml = (xml: string, origin: string) => Promise<unknown>;
+
+/** Faults that a later try can get past; the file stays in the outbox. */
+const TRANSIENT = new Set(['GATE_CLOSED', 'REDIS_UNAVAILABLE', 'SHUTTING_DOWN']);
+
+export class FolderOutbox implements Poller {
+  readonly name = 'epj-outbox-folder';
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<unknown> | undefined;
+  private paused = true;
+
+  constructor(
+    private readonly dir: string,
+    private readonly submit: SubmitXml,
+    private readonly logger: Logger,
+    private readonly intervalMs = 1_000,
+  ) {}
+
+  start(): void {
+    this.paused = false;
+    const tick = () => {
+      if (this.paused) return;
+      this.running = this.scanOnce()
+        .catch((err: unknown) => this.logger.warn({ err: String(err) }, 'outbox scan failed'))
+        .finally(() => {
+          this.running = undefined;
+          if (!this.paused) this.timer = setTimeout(tick, this.intervalMs).unref();
+        });
+    };
+    tick();
+  }
+
+  async pause(): Promise<void> {
+    this.paused = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** One pass over the folder; returns what became of each file. */
+  async scanOnce(): Promise<Record<string, 'done' | 'error' | 'waiting'>> {
+    await mkdir(this.dir, { recursive: true });
+    const outcome: Record<string, 'done' | 'error' | 'waiting'> = {};
+    const files = (await readdir(this.dir, { withFileTypes: true }))
+      .filter((e) => e.isFile() && e.name.endsWith('.xml') && !e.name.startsWith('.'))
+      .map((e) => e.name)
+      .sort();
+    for (const name of files) {
+      const file = path.join(this.dir, name);
+      const xml = await readFile(file, 'utf8');
+      try {
+        await this.submit(xml, 'folder');
+        await this.moveTo('done', name);
+        outcome[name] = 'done';
+      } catch (err) {
+        if (isGatewayError(err) && TRANSIENT.has(err.code)) {
+          outcome[name] = 'waiting';
+          continue;
+        }
+        const reason = isGatewayError(err)
+          ? { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) }
+          : { code: 'INTERNAL', message: 'The file could not be processed; operations can find the cause in the log.' };
+        if (!isGatewayError(err)) this.logger.error({ file: name, err: String(err) }, 'outbox file failed');
+        await this.moveTo('error', name);
+        await writeFileAtomic(path.join(this.dir, 'error', `${name}.reason.json`), `${JSON.stringify(reason, null, 2)}\n`);
+        outcome[name] = 'error';
+      }
+    }
+    return outcome;
+  }
+
+  private async moveTo(sub: 'done' | 'error', name: string): Promise<void> {
+    await mkdir(path.join(this.dir, sub), { recursive: true });
+    await rename(path.join(this.dir, name), path.join(this.dir, sub, name));
+  }
+}
