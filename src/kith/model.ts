@@ -18,7 +18,7 @@ export interface OrganisationInfo {
   readonly name?: string;
   readonly ids: readonly Ident[];
   readonly unit?: OrganisationInfo;
-  readonly professional?: { readonly name?: string; readonly ids: readonly Ident[] };
+  readonly professional?: { readonly name?: string; readonly familyName?: string; readonly givenName?: string; readonly ids: readonly Ident[] };
 }
 
 /** Patient data: handled in memory only, never logged or put in an error message. */

@@ -15,12 +15,14 @@ function organisation(el: XmlEl | undefined): OrganisationInfo | undefined {
   const hp = child(el, 'HealthcareProfessional');
   const unit = organisation(child(el, 'Organisation'));
   const name = textOf(child(el, 'OrganisationName'));
-  const hpName = hp && [textOf(child(hp, 'GivenName')), textOf(child(hp, 'FamilyName'))].filter(Boolean).join(' ');
+  const givenName = textOf(child(hp, 'GivenName'));
+  const familyName = textOf(child(hp, 'FamilyName'));
+  const hpName = [givenName, familyName].filter(Boolean).join(' ');
   return {
     ...(name !== undefined ? { name } : {}),
     ids: idents(el),
     ...(unit ? { unit } : {}),
-    ...(hp ? { professional: { ...(hpName ? { name: hpName } : {}), ids: idents(hp) } } : {}),
+    ...(hp ? { professional: { ...(hpName ? { name: hpName } : {}), ...opt('givenName', givenName), ...opt('familyName', familyName), ids: idents(hp) } } : {}),
   };
 }
 

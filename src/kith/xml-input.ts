@@ -73,8 +73,6 @@ export function readXmlInput(input: string | Uint8Array, maxBytes: number = DEFA
 const PARSE_OPTIONS =
   ParseOption.XML_PARSE_NONET |
   ParseOption.XML_PARSE_NO_XXE |
-  ParseOption.XML_PARSE_NOERROR |
-  ParseOption.XML_PARSE_NOWARNING |
   ParseOption.XML_PARSE_BIG_LINES |
   // The size limit above bounds the input; without this a large attachment's text node is refused.
   ParseOption.XML_PARSE_HUGE;
