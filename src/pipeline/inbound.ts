@@ -116,6 +116,7 @@ export function inboundProcessor(deps: InboundDeps) {
         } satisfies SealedDelivery,
         verdict.msgId,
       );
+      await deps.store.putDocument(verdict.msgId, sealed);
       const data: DeliveryJobData = { msgId: verdict.msgId, service: verdict.service, ...(verdict.action ? { action: verdict.action } : {}), sealed };
       if (verdict.patientId) {
         data.patientRef = deps.crypto.pseudonym(verdict.patientId);

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { SealedPayload } from './job-crypto.js';
 
 /**
  * What the gateway knows about each message, by MsgId: where it is, and every attempt with its time,
@@ -118,6 +119,16 @@ export class MessageStore {
     const tx = this.redis.multi().hset(key, toHash(set));
     if (remove.length) tx.hdel(key, ...remove);
     await tx.exec();
+  }
+
+  /** Keeps a received document (sealed) so the clinic can answer it later by MsgId. */
+  async putDocument(msgId: string, sealed: SealedPayload): Promise<void> {
+    await this.redis.set(`${this.key(msgId)}:document`, JSON.stringify(sealed), 'EX', this.retentionSeconds);
+  }
+
+  async getDocument(msgId: string): Promise<SealedPayload | undefined> {
+    const raw = await this.redis.get(`${this.key(msgId)}:document`);
+    return raw ? (JSON.parse(raw) as SealedPayload) : undefined;
   }
 
   async addHistory(msgId: string, entry: Omit<HistoryEntry, 'at'> & { at?: string }): Promise<void> {
