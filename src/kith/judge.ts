@@ -1,7 +1,7 @@
 import { APPREC_STATUS, type AppRecErrorCode, type AppRecStatus } from '../domain/codes.js';
 import type { Finding } from './findings.js';
 import type { KithDocument } from './model.js';
-import { validateDocument, type ValidateOptions, type ValidationReport } from './validate.js';
+import { validateDocument, type ValidateOptions, type ValidationReport, type ValidationResult } from './validate.js';
 
 /**
  * "What AppRec does this received message get?" One answer per message: OK; Avvist with every
@@ -51,7 +51,11 @@ export function statusOf(findings: readonly Finding[]): AppRecStatus {
 }
 
 export function judgeReceivedMessage(source: string | Uint8Array, opts: JudgeOptions): Judgement {
-  const result = validateDocument(source, opts);
+  return judgementOf(validateDocument(source, opts));
+}
+
+/** The AppRec verdict for a validation already made (the command line judges without a receiver). */
+export function judgementOf(result: ValidationResult): Judgement {
   const appRec = statusOf(result.findings);
   return {
     appRec,

@@ -63,17 +63,17 @@ function unvalidatedOf(msg: KithDocument, schemas: SchemaSet | undefined): strin
   return out;
 }
 
-function reportOf(msg: KithDocument | undefined, findings: readonly Finding[], unvalidated: string[], schemas: SchemaSet | undefined): ValidationReport {
-  const base = {
-    ok: findings.length === 0,
-    schemaValidation: schemas ? ('official' as const) : ('own-rules' as const),
-    unvalidated,
-    errors: findings.map((f) => ({ code: f.code, message: f.message, ...(f.line ? { line: f.line } : {}) })),
-  };
+type Identity = Omit<ValidationReport, 'ok' | 'schemaValidation' | 'unvalidated' | 'errors'>;
+
+const NO_IDENTITY: Identity = {
+  document: null, version: null, msgType: null, service: null, action: null, msgId: null,
+  senderHerIds: [], receiverHerIds: [], patientIdType: null,
+};
+
+function identityOf(msg: KithDocument | undefined): Identity {
   if (msg?.document === 'MsgHead') {
     const nationalId = msg.patient?.ids.find((i) => i.type === 'FNR' || i.type === 'DNR' || i.type === 'HNR');
     return {
-      ...base,
       document: 'MsgHead',
       version: msg.version,
       msgType: msg.msgType ?? null,
@@ -86,20 +86,19 @@ function reportOf(msg: KithDocument | undefined, findings: readonly Finding[], u
     };
   }
   if (msg?.document === 'AppRec') {
-    return {
-      ...base,
-      document: 'AppRec',
-      version: msg.version,
-      msgType: msg.msgType ?? null,
-      service: null,
-      action: null,
-      msgId: msg.id ?? null,
-      senderHerIds: msg.senderHerIds,
-      receiverHerIds: msg.receiverHerIds,
-      patientIdType: null,
-    };
+    return { ...NO_IDENTITY, document: 'AppRec', version: msg.version, msgType: msg.msgType ?? null, msgId: msg.id ?? null, senderHerIds: msg.senderHerIds, receiverHerIds: msg.receiverHerIds };
   }
-  return { ...base, document: null, version: null, msgType: null, service: null, action: null, msgId: null, senderHerIds: [], receiverHerIds: [], patientIdType: null };
+  return NO_IDENTITY;
+}
+
+function reportOf(msg: KithDocument | undefined, findings: readonly Finding[], unvalidated: string[], schemas: SchemaSet | undefined): ValidationReport {
+  return {
+    ok: findings.length === 0,
+    ...identityOf(msg),
+    schemaValidation: schemas ? 'official' : 'own-rules',
+    unvalidated,
+    errors: findings.map((f) => ({ code: f.code, message: f.message, ...(f.line ? { line: f.line } : {}) })),
+  };
 }
 
 /** Attachment faults stay attachment faults in the schema layer too. */
