@@ -11,7 +11,9 @@ import { loadSchemaSet } from '../../src/kith/schema-set.js';
 import { validateDocument } from '../../src/kith/validate.js';
 import { XSD_DIR, needsShared } from '../helpers/shared.js';
 import { tempDir } from '../helpers/tmp.js';
-import { CLINIC_HER, HELSENORGE_HER, sampleCases } from './sample-messages.js';
+import { CLINIC, CLINIC_HER, HELSENORGE, HELSENORGE_HER, PATIENTS, sampleCases } from './sample-messages.js';
+import { attachmentBytes } from '../../src/kith/attachments.js';
+import { buildCitizenRequest } from '../../src/kith/citizen-request.js';
 
 const OPTS = { allowSyntheticIds: true, ownHerIds: [CLINIC_HER] };
 
@@ -73,6 +75,22 @@ describe('kith: AppRec and answers', () => {
     assert.throws(() => buildClinicAnswer(answer, { theme: THEME_RENEWAL_DONE, text: 'x' }), (e) => isGatewayError(e) && e.code === 'KITH_CONTENT_INVALID');
     const wish = parseMessage(sampleCases().appointment![0]!.xml) as MsgHeadMessage;
     assert.throws(() => buildClinicAnswer(wish, { theme: THEME_RENEWAL_DONE, text: 'x' }), /calendar/);
+  });
+
+  it('an attachment travels as Base64 and comes back byte for byte', () => {
+    const data = Buffer.from([0, 1, 2, 250, 251, 252, 10, 13]);
+    const xml = buildCitizenRequest({
+      msgType: 'DIALOG_INNBYGGER_EKONTAKT',
+      sender: HELSENORGE,
+      receiver: CLINIC,
+      patient: PATIENTS.per,
+      foresporsel: { type: { v: 'BA' } },
+      attachments: [{ mimeType: 'application/octet-stream', description: 'x.bin', data }],
+    });
+    const msg = parseMessage(xml) as MsgHeadMessage;
+    const att = msg.documents.find((d) => d.kind === 'base64');
+    assert.equal(att?.mimeType, 'application/octet-stream');
+    assert.ok(attachmentBytes(att!.el!.text).equals(data));
   });
 
   describe('official schema layer', function () {

@@ -9,7 +9,10 @@ import { NS } from '../../src/kith/namespaces.js';
 import { tempDir } from '../helpers/tmp.js';
 import { XSD_DIR, needsShared } from '../helpers/shared.js';
 import { fixtureFiles } from './fixture-cases.js';
-import { CLINIC_HER, sampleCases } from './sample-messages.js';
+import { CLINIC, CLINIC_HER, HELSENORGE, PATIENTS, sampleCases } from './sample-messages.js';
+import { buildMsgHead } from '../../src/kith/msghead-build.js';
+import { buildDialogmelding } from '../../src/kith/dialogmelding-build.js';
+import { attachmentPart } from '../../src/kith/attachments.js';
 
 /**
  * Everything the project builds, checked by a second, independent validator: xmllint with the
@@ -67,6 +70,22 @@ describe('xmllint: every message and AppRec the project builds is valid by the o
         files.push(file);
       }
     }
+    // Dialogmelding 1.0, which the older processes carry
+    const v10 = path.join(dir, 'dialogmelding-1.0.xml');
+    writeFileSync(
+      v10,
+      buildMsgHead({
+        msgType: 'DIALOG_INNBYGGER_KOORDINATOR',
+        sender: HELSENORGE,
+        receiver: CLINIC,
+        patient: PATIENTS.ola,
+        documents: [
+          { refDocType: 'XML', content: buildDialogmelding('1.0', { notat: { theme: { v: '6', s: '2.16.578.1.12.4.1.1.7322' }, text: 'Notat', date: '2026-03-02', inReplyTo: { type: { v: 'BA' }, subject: 'not in 1.0', question: 'Spørsmål' } } }) },
+          attachmentPart({ mimeType: 'text/plain', description: 'a.txt', data: Buffer.from('a') }),
+        ],
+      }),
+    );
+    files.push(v10);
     xmllint(envelopeSchema, files);
   });
 
