@@ -60,6 +60,11 @@ export const ERRORS = {
     message: 'The message was not accepted; the errors list what to correct. Nothing was queued.',
   },
 
+  EPJ_REQUEST_UNKNOWN: {
+    status: 404,
+    message: 'inReplyTo names no citizen request this gateway has received (or it is past its retention); check the MsgId.',
+  },
+
   // --- service gate ---------------------------------------------------------------------------------
   GATE_CLOSED: {
     status: 503,

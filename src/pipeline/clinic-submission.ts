@@ -6,6 +6,9 @@ import type { ServiceGate } from '../gate/service-gate.js';
 import type { SchemaSet } from '../kith/schema-set.js';
 import { validateDocument } from '../kith/validate.js';
 import { submitOutbound, type OutboundDeps } from './outbound.js';
+import { clinicAnswerSchema, toClinicAnswerInput } from './clinic-answer-json.js';
+import { buildClinicAnswer } from '../kith/clinic-answer.js';
+import { parseMessage } from '../kith/parse.js';
 
 /**
  * A message the clinic sends, however it arrives (the EPJ API, the outbox folder): validated with
@@ -36,6 +39,26 @@ export function refuseWhenClosed(gate: Pick<ServiceGate, 'current'>, service: Ga
     since: view.since,
     reasons: view.reasons.filter((r) => r.severity === 'closed').map((r) => ({ code: r.code, message: r.message })),
   });
+}
+
+/** An answer in JSON: the request it answers is read back (sealed in Redis) and the KITH message built from both. */
+export async function submitClinicJson(deps: ClinicSubmissionDeps, body: unknown, origin: string): Promise<SubmissionResult> {
+  const parsed = clinicAnswerSchema.safeParse(body);
+  if (!parsed.success) {
+    throw new GatewayError('EPJ_MESSAGE_INVALID', undefined, {
+      errors: parsed.error.issues.map((i) => ({ code: 'field', field: i.path.join('.'), message: i.message })),
+    });
+  }
+  const json = parsed.data;
+  const sealed = await deps.outbound.store.getDocument(json.inReplyTo);
+  if (!sealed) throw new GatewayError('EPJ_REQUEST_UNKNOWN', `(inReplyTo ${json.inReplyTo})`);
+  const { xml: requestXml } = deps.outbound.crypto.open<{ xml: string }>(sealed, json.inReplyTo);
+  const request = parseMessage(requestXml, { maxBytes: deps.config.KITH_MAX_BYTES });
+  if (request.document !== 'MsgHead' || request.service !== json.service)
+    throw new GatewayError('EPJ_MESSAGE_INVALID', '(the request answered belongs to another service)', {
+      errors: [{ code: 'field', field: 'service', message: `The request ${json.inReplyTo} is ${request.document === 'MsgHead' ? request.service : 'not a MsgHead'}.` }],
+    });
+  return submitClinicXml(deps, buildClinicAnswer(request, toClinicAnswerInput(json)), origin);
 }
 
 export async function submitClinicXml(deps: ClinicSubmissionDeps, xml: string, origin: string): Promise<SubmissionResult> {

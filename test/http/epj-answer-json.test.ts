@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import request from 'supertest';
+import type { Gateway } from '../../src/gateway.js';
+import { loadSchemaSet } from '../../src/kith/schema-set.js';
+import { validateDocument } from '../../src/kith/validate.js';
+import type { SealedOutbound } from '../../src/pipeline/outbound.js';
+import { startTestGateway } from '../helpers/gateway.js';
+import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { XSD_DIR, hasShared } from '../helpers/shared.js';
+
+const fixture = (p: string) => readFileSync(new URL(`../../fixtures/${p}`, import.meta.url), 'utf8');
+const msgIdOf = (xml: string) => /<MsgId>([^<]+)<\/MsgId>/.exec(xml)![1]!;
+const EPJ = { Authorization: 'Bearer demo-token' };
+
+describe('the clinic answers in JSON: POST /v1/messages builds the KITH message', () => {
+  let server: TestRedis;
+  let gateway: Gateway;
+  let url: string;
+  before(async () => {
+    server = await startTestRedis();
+    ({ gateway, url } = await startTestGateway(server.url, hasShared ? { KITH_SCHEMA_DIR: XSD_DIR } : {}));
+  });
+  after(async () => {
+    await gateway.shutdown('test over');
+    await server.stop();
+  });
+
+  /** As the inbound worker leaves a received request: recorded, its document sealed. */
+  async function received(path: string): Promise<string> {
+    const xml = fixture(path);
+    const msgId = msgIdOf(xml);
+    await gateway.store.create({ msgId, direction: 'inbound', service: 'unknown', state: 'delivered' });
+    await gateway.store.putDocument(msgId, gateway.crypto.seal({ xml, receiverHerId: 8142987, receivedAt: new Date().toISOString() }, msgId));
+    return msgId;
+  }
+
+  async function answer(body: Record<string, unknown>): Promise<{ msgId: string; xml: string }> {
+    const res = await request(url).post('/v1/messages').set(EPJ).send(body);
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    const job = await gateway.queues[`outbound-${res.body.service as 'office-contact'}`].getJob(res.body.msgId);
+    const { xml } = gateway.crypto.open<SealedOutbound>(job!.data.sealed, res.body.msgId);
+    // What leaves the gateway is valid in both layers (the official schemas when ../shared is here).
+    const schemas = hasShared ? loadSchemaSet(XSD_DIR) : undefined;
+    const { report } = validateDocument(xml, { allowSyntheticIds: true, ownHerIds: ['8093244'], ...(schemas ? { schemas } : {}) });
+    assert.deepEqual(report.errors, []);
+    return { msgId: res.body.msgId, xml };
+  }
+
+  it('office-contact: a reply with an attachment', async () => {
+    const inReplyTo = await received('office-contact/request.xml');
+    const { xml } = await answer({
+      service: 'office-contact',
+      inReplyTo,
+      text: 'Attesten er klar.',
+      attachments: [{ fileName: 'attest.pdf', mimeType: 'application/pdf', base64: Buffer.from('%PDF-1.4 test').toString('base64') }],
+    });
+    assert.match(xml, /<RefToParent>/);
+    assert.match(xml, new RegExp(inReplyTo));
+    assert.match(xml, /application\/pdf/);
+  });
+
+  it('prescription-renewal: two prescriptions answered differently', async () => {
+    const inReplyTo = await received('prescription-renewal/request.xml');
+    const { xml } = await answer({
+      service: 'prescription-renewal',
+      inReplyTo,
+      prescriptions: [
+        { name: 'Paracetamol 500 mg', outcome: 'renewed' },
+        { name: 'Diazepam 5 mg', outcome: 'needs-consultation', reason: 'må vurderes ved time' },
+      ],
+    });
+    assert.match(xml, /Paracetamol 500 mg: fornyet\./);
+    assert.match(xml, /Diazepam 5 mg: krever konsultasjon \(må vurderes ved time\)\./);
+  });
+
+  it('e-consultation: a reply with a video link', async () => {
+    const inReplyTo = await received('e-consultation/request.xml');
+    const { xml } = await answer({ service: 'e-consultation', inReplyTo, text: 'Vi tar en videokonsultasjon.', videoLink: 'https://video.example.no/rom/123' });
+    assert.match(xml, /video\.example\.no/);
+  });
+
+  it('appointment: offered, changed and cancelled, with the calendar part', async () => {
+    const inReplyTo = await received('appointment/timeonske-request.xml');
+    const slot = { start: '2026-12-01T09:00:00', end: '2026-12-01T09:20:00', location: 'Fjordvik legekontor, rom 2', practitioner: 'Kari Lege' };
+    for (const kind of ['offer', 'change', 'cancel'] as const) {
+      const { xml } = await answer({ service: 'appointment', inReplyTo, kind, slots: [slot], text: `Time: ${kind}` });
+      assert.match(xml, /urn:ietf:params:xml:ns:icalendar-2.0/);
+    }
+  });
+
+  it('field errors name the field; an unknown request is 404; the wrong service is refused', async () => {
+    const bad = await request(url).post('/v1/messages').set(EPJ).send({ service: 'office-contact', inReplyTo: 'x' }).expect(400);
+    assert.deepEqual(bad.body.error.details.errors.map((e: { field: string }) => e.field), ['text']);
+    const unknown = await request(url).post('/v1/messages').set(EPJ).send({ service: 'office-contact', inReplyTo: 'no-such', text: 'hei' }).expect(404);
+    assert.equal(unknown.body.error.code, 'EPJ_REQUEST_UNKNOWN');
+    const inReplyTo = await received('e-consultation/request.xml');
+    const wrong = await request(url).post('/v1/messages').set(EPJ).send({ service: 'office-contact', inReplyTo, text: 'hei' }).expect(400);
+    assert.equal(wrong.body.error.details.errors[0].field, 'service');
+  });
+});
