@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { APPREC_ERROR_TEXT, APPREC_STATUS, codeListOid, type AppRecErrorCode, type AppRecStatus } from '../domain/codes.js';
 import { appRecVersionFor, type AppRecVersion } from '../domain/services.js';
+import { GatewayError } from '../errors.js';
 import type { Judgement } from './judge.js';
 import type { MsgHeadMessage, OrganisationInfo } from './model.js';
 import { isXsDateTime } from './rules/common.js';
@@ -114,6 +115,7 @@ export interface AnswerOptions {
  * received MsgId and type, status and errors from the judgement, version from the process.
  */
 export function buildAppRecFor(judgement: Judgement, opts: AnswerOptions = {}): string {
+  if (!judgement.answerable) throw new GatewayError('KITH_UNSUPPORTED_TYPE', 'An AppRec is never answered with an AppRec.');
   const msg: MsgHeadMessage | undefined = judgement.message?.document === 'MsgHead' ? judgement.message : undefined;
   const now = opts.genDate ?? new Date();
   const issueDate = msg?.genDate && isXsDateTime(msg.genDate) ? msg.genDate : kithDateTime(now);

@@ -23,6 +23,8 @@ export interface Judgement {
   readonly findings: readonly Finding[];
   readonly report: ValidationReport;
   readonly message?: KithDocument;
+  /** False for a received AppRec: an AppRec is never answered with an AppRec. */
+  readonly answerable: boolean;
 }
 
 export interface JudgeOptions extends ValidateOptions {
@@ -63,6 +65,7 @@ export function judgementOf(result: ValidationResult): Judgement {
     errors: appRecErrorsOf(result.findings),
     findings: result.findings,
     report: result.report,
+    answerable: result.message?.document !== 'AppRec',
     ...(result.message ? { message: result.message } : {}),
   };
 }

@@ -54,6 +54,15 @@ describe('kith: AppRec and answers', () => {
     assert.equal(apprec.originalMsgId?.id, 'abc-1');
   });
 
+  it('a received AppRec is judged but never answered', () => {
+    const apprec = buildAppRecFor(judgeReceivedMessage(renewal, OPTS));
+    const j = judgeReceivedMessage(apprec, OPTS);
+    assert.equal(j.answerable, false);
+    assert.equal(j.report.document, 'AppRec');
+    assert.throws(() => buildAppRecFor(j), /never answered/);
+    assert.equal(judgeReceivedMessage(renewal, OPTS).answerable, true);
+  });
+
   it('builds AppRec 1.0 with its own namespace and MIGversion', () => {
     const xml = buildAppRec({
       version: '1.0',
