@@ -39,6 +39,11 @@ describe('kith: reading XML input', () => {
     assert.equal(parseMessage(utf16).document, 'unknown');
   });
 
+  it('a string is already text: its declared encoding does not apply', () => {
+    const doc = parseMessage('<?xml version="1.0" encoding="ISO-8859-1"?><a xmlns="urn:x">blåbær</a>');
+    assert.equal(doc.document === 'unknown' && doc.root.text, 'blåbær');
+  });
+
   it('says so when the bytes do not match the declared or default encoding (T01)', () => {
     const wrong = Buffer.from('<?xml version="1.0" encoding="UTF-8"?><a>blåbær</a>', 'latin1');
     assert.match(inputError(() => readXmlInput(wrong)).finding.message, /declares UTF-8/);
