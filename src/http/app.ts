@@ -7,6 +7,8 @@ import { opsAuth } from './ops-auth.js';
 import { errorHandler, notFound } from './error-handler.js';
 import { healthRouter, type HealthDeps } from './health.js';
 import { requestContext } from './request-context.js';
+import { openApiRouter } from './openapi.js';
+import { PRODUCT_VERSION } from '../version.js';
 
 export interface AppDeps extends HealthDeps {
   config: Pick<Config, 'EPJ_TOKENS' | 'OPS_TOKEN' | 'HTTP_MAX_BODY_BYTES'>;
@@ -29,6 +31,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', false);
   app.use(requestContext(deps.logger));
   app.use(healthRouter(deps));
+  app.use(openApiRouter(PRODUCT_VERSION));
   app.use((_req, res, next) => {
     if (!deps.isShuttingDown()) return next();
     res.setHeader('Connection', 'close');

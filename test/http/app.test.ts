@@ -40,6 +40,14 @@ describe('HTTP: health, readiness, metrics and authentication', () => {
     await gateway.queues['outbound-office-contact'].obliterate({ force: true });
   });
 
+  it('serves the EPJ API as OpenAPI 3, with the answer schema for every service', async () => {
+    const res = await request(url).get('/openapi.json').expect(200);
+    assert.equal(res.body.openapi, '3.1.0');
+    assert.ok(res.body.paths['/v1/messages'].post);
+    const services = res.body.components.schemas.ClinicAnswer.oneOf.map((o: { properties: { service: { const: string } } }) => o.properties.service.const);
+    assert.deepEqual(services.sort(), ['appointment', 'e-consultation', 'office-contact', 'prescription-renewal']);
+  });
+
   it('the EPJ API needs the EPJ token and the operations API the operator token', async () => {
     const missing = await request(url).get('/v1/whoami').expect(401);
     assert.equal(missing.body.error.code, 'AUTH_MISSING');

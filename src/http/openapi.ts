@@ -1,0 +1,145 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import { ERRORS } from '../errors.js';
+import { clinicAnswerSchema } from '../pipeline/clinic-answer-json.js';
+
+/**
+ * The EPJ API as an OpenAPI 3.1 document, served at /openapi.json. The request body schema is
+ * generated from the same zod schema that validates requests, so the document cannot drift.
+ */
+
+const errorBody = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: {
+        code: { type: 'string', enum: Object.keys(ERRORS) },
+        message: { type: 'string' },
+        appRec: { type: 'string' },
+        details: { type: 'object' },
+        requestId: { type: 'string' },
+      },
+    },
+  },
+};
+
+const messageState = {
+  type: 'object',
+  properties: {
+    msgId: { type: 'string' },
+    direction: { enum: ['inbound', 'outbound'] },
+    service: { type: 'string' },
+    action: { type: 'string' },
+    state: {
+      enum: ['received', 'rejected', 'delivered', 'queued', 'waiting', 'sent', 'apprec-ok', 'apprec-rejected', 'apprec-partial', 'apprec-missing', 'dead-lettered'],
+    },
+    waitingReason: { type: 'string' },
+    nextAttemptAt: { type: 'string', format: 'date-time' },
+    appRec: { type: 'object' },
+    history: { type: 'array', items: { type: 'object' } },
+  },
+};
+
+const error = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
+
+export function openApiDocument(version: string): Record<string, unknown> {
+  const { $schema: _drop, ...answerSchema } = z.toJSONSchema(clinicAnswerSchema, { io: 'input' }) as Record<string, unknown>;
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'epj-gateway EPJ API',
+      version,
+      description:
+        'The GP office\'s EPJ answers Helsenorge citizen requests and follows its messages. Authenticate with the EPJ client\'s token: Authorization: Bearer <token>. Errors carry a code from docs/errors.md.',
+    },
+    security: [{ bearer: [] }],
+    paths: {
+      '/v1/messages': {
+        post: {
+          summary: 'Send an answer to a citizen request',
+          description:
+            'JSON (one shape per service; inReplyTo names the citizen\'s MsgId) is built into KITH by the gateway; KITH XML (application/xml) is sent as it is. 202 once the message is in Redis. The same MsgId with the same content answers the first result again.',
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': { schema: { $ref: '#/components/schemas/ClinicAnswer' } },
+              'application/xml': { schema: { type: 'string', description: 'A complete MsgHead 1.2 document from this clinic' } },
+            },
+          },
+          responses: {
+            '202': {
+              description: 'Queued',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    properties: {
+                      msgId: { type: 'string' },
+                      service: { type: 'string' },
+                      state: { type: 'string' },
+                      created: { type: 'boolean' },
+                      schemaValidation: { enum: ['official', 'own-rules'] },
+                    },
+                  },
+                },
+              },
+            },
+            '400': error('Field-level errors in details.errors; nothing was queued'),
+            '401': error('No or wrong token'),
+            '404': error('inReplyTo names no request this gateway has received'),
+            '409': error('The MsgId was used for other content'),
+            '413': error('Over the size limit'),
+            '503': error('The service is closed by the service gate (reasons in details, Retry-After), or Redis is down'),
+          },
+        },
+      },
+      '/v1/messages/{msgId}': {
+        get: {
+          summary: 'State and history of a message sent or received',
+          parameters: [{ name: 'msgId', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: {
+            '200': { description: 'The message', content: { 'application/json': { schema: messageState } } },
+            '404': error('No such message'),
+          },
+        },
+      },
+      '/v1/inbox': {
+        get: {
+          summary: 'Citizen messages waiting for an EPJ that pulls (EPJ_DELIVERY=pull)',
+          parameters: [
+            { name: 'cursor', in: 'query', schema: { type: 'string' } },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500 } },
+          ],
+          responses: { '200': { description: 'A page, oldest first; nextCursor when there may be more' } },
+        },
+      },
+      '/v1/inbox/{msgId}/ack': {
+        post: {
+          summary: 'Acknowledge a pulled message (idempotent)',
+          parameters: [{ name: 'msgId', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': { description: 'Acknowledged' } },
+        },
+      },
+      '/healthz': { get: { security: [], summary: 'The process answers', responses: { '200': { description: 'Alive' } } } },
+      '/readyz': {
+        get: { security: [], summary: 'Redis reachable and the gate not closed', responses: { '200': { description: 'Ready' }, '503': { description: 'Not ready' } } },
+      },
+    },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
+      schemas: { ClinicAnswer: answerSchema, Error: errorBody },
+    },
+  };
+}
+
+export function openApiRouter(version: string): Router {
+  const document = openApiDocument(version);
+  const router = Router();
+  router.get('/openapi.json', (_req, res) => {
+    res.json(document);
+  });
+  return router;
+}
