@@ -1,0 +1,45 @@
+import type { ServiceGate } from './service-gate.js';
+
+/**
+ * Audits the clinic's own address-register entry on a schedule and tells the gate. Each fault
+ * carries its own severity (a missing contact person closes, a certificate about to expire in AR
+ * warns). When AR cannot be reached the audit runs on the cached entry and says so: a warning
+ * while the cache is within its stale limit, closed past it.
+ */
+
+export interface RegisterFault {
+  code: string;
+  /** the fix, in words */
+  message: string;
+  severity: 'warning' | 'closed';
+}
+
+export interface RegisterAudit {
+  faults: RegisterFault[];
+  /** where the entry came from: the register now, or the cache because AR is unreachable */
+  source: 'live' | 'stale-cache' | 'unavailable';
+  /** when the cached entry was fetched (stale-cache) */
+  fetchedAt?: string;
+}
+
+export async function checkRegister(deps: { audit: () => Promise<RegisterAudit>; gate: Pick<ServiceGate, 'report'> }): Promise<RegisterAudit> {
+  const result = await deps.audit();
+  const reasons = result.faults.map((f) => ({ code: f.code, severity: f.severity, scope: 'all' as const, message: f.message }));
+  if (result.source === 'stale-cache') {
+    reasons.push({
+      code: 'ar-stale',
+      severity: 'warning',
+      scope: 'all',
+      message: `The address register cannot be reached; the clinic's entry is checked from the cache of ${result.fetchedAt ?? 'an earlier lookup'}. Check the connection to NHN's address register.`,
+    });
+  } else if (result.source === 'unavailable') {
+    reasons.push({
+      code: 'ar-unreachable',
+      severity: 'closed',
+      scope: 'all',
+      message: 'The address register has been unreachable past the stale limit, so the clinic\'s entry cannot be checked. Restore the connection to NHN\'s address register.',
+    });
+  }
+  await deps.gate.report('address-register', reasons);
+  return result;
+}

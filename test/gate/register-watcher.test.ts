@@ -1,0 +1,34 @@
+import assert from 'node:assert/strict';
+import { checkRegister, type RegisterAudit } from '../../src/gate/register-watcher.js';
+import { ServiceGate } from '../../src/gate/service-gate.js';
+import { captureLogger } from '../helpers/logger.js';
+import { useTestRedis } from '../helpers/redis.js';
+
+describe('address-register watcher', () => {
+  const ctx = useTestRedis();
+
+  it('closes on a closing fault, warns from a stale cache, closes past the stale limit, opens when clean', async () => {
+    const gate = new ServiceGate(ctx.redis, 'rw', captureLogger().logger);
+    let audit: RegisterAudit = { source: 'live', faults: [{ code: 'no-contact-person', severity: 'closed', message: 'Register a contact person in the office.' }] };
+    const run = () => checkRegister({ audit: async () => audit, gate });
+
+    await run();
+    let snap = await gate.refresh();
+    assert.equal(snap.gateway.state, 'closed');
+    assert.deepEqual(snap.gateway.reasons.map((r) => r.code), ['no-contact-person']);
+
+    audit = { source: 'stale-cache', fetchedAt: '2026-11-25T08:00:00Z', faults: [] };
+    await run();
+    snap = await gate.refresh();
+    assert.equal(snap.gateway.state, 'warning');
+    assert.match(snap.gateway.reasons[0]!.message, /cache of 2026-11-25T08:00:00Z/);
+
+    audit = { source: 'unavailable', faults: [] };
+    await run();
+    assert.equal((await gate.refresh()).gateway.state, 'closed');
+
+    audit = { source: 'live', faults: [] };
+    await run();
+    assert.equal((await gate.refresh()).gateway.state, 'open');
+  });
+});
