@@ -113,6 +113,18 @@ export const ERRORS = {
   },
 
   // --- trust: certificates and CMS ----------------------------------------------------------------
+
+  // --- operations dashboard: login, sessions, queue board -------------------------------------------
+  OPS_LOGIN_FAILED: { status: 401, message: 'The operator token given at the login form is not the configured one.' },
+  OPS_SESSION_EXPIRED: { status: 401, message: 'The dashboard session has expired or is no longer valid; log in again.' },
+  OPS_CROSS_SITE: {
+    status: 403,
+    message: 'A changing request with the session cookie came from another site, or without the dashboard header; it was refused.',
+  },
+  OPS_BOARD_READ_ONLY: {
+    status: 405,
+    message: 'The queue board is read-only; only failed and dead-lettered jobs can be retried there. Use the operations API for other actions.',
+  },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERRORS;

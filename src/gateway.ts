@@ -10,7 +10,7 @@ import type { ReadinessSource } from './http/health.js';
 import { Lifecycle } from './lifecycle.js';
 import type { Logger } from './logging.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { closeQueues, createQueues, type Queues } from './pipeline/queues.js';
+import { QUEUE_NAMES, closeQueues, createQueues, type Queues } from './pipeline/queues.js';
 import { connectRedis, httpConnectionOptions, warnOnWeakPersistence } from './pipeline/redis.js';
 import { SupervisedRedis } from './pipeline/redis-server.js';
 import { WorkerSupervisor } from './pipeline/worker-supervisor.js';
@@ -28,6 +28,12 @@ import { DeadLetters } from './pipeline/dead-letters.js';
 import type { OutboundDeps } from './pipeline/outbound.js';
 import { epjSubmitRouter } from './http/epj-submit.js';
 import { loadSchemaSet, type SchemaSet } from './kith/schema-set.js';
+import { opsLoginRouter } from './http/ops-auth.js';
+import { opsStatusRouter, type StatusSections } from './http/ops-status.js';
+import { opsWaitingRouter } from './http/ops-waiting.js';
+import { ThroughputRecorder } from './http/dashboard/throughput.js';
+import { queueBoardRouter } from './http/dashboard/queue-board.js';
+import { dashboardRouter } from './http/dashboard/dashboard-router.js';
 
 /** A running gateway: the parts tests and the composition root reach for. */
 export interface Gateway {
@@ -55,6 +61,8 @@ export interface Gateway {
   epjRoutes: Router[];
   opsRoutes: Router[];
   opsPublicRoutes: Router[];
+  /** the status page's sections filled in by their areas (certificates, address register, transport) */
+  statusSections: StatusSections;
   /** starts the HTTP server; resolves with its address once it listens */
   listen(): Promise<{ server: Server; url: string }>;
   shutdown(reason: string): Promise<void>;
@@ -150,7 +158,17 @@ export async function createGateway(config: Config, logger: Logger): Promise<Gat
     opsAuditRouter(audit),
   ];
   // The dashboard (login page, assets, status page, queue board) is mounted here.
-  const opsPublicRoutes: Router[] = [];
+  const throughput = new ThroughputRecorder(redis, config.QUEUE_PREFIX);
+  await throughput.start(redisUrl, QUEUE_NAMES.filter((q) => q !== 'dead-letter'));
+  lifecycle.onClose('throughput recorder', () => throughput.stop());
+  const statusSections: StatusSections = {};
+  const clinic = { name: config.CLINIC_NAME, herId: config.CLINIC_HER_ID, orgNumber: config.CLINIC_ORG_NUMBER };
+  opsRoutes.push(
+    opsStatusRouter({ gate, notifier, queues, redis, throughput, sections: statusSections, clinic }),
+    opsWaitingRouter({ queues, store, gate }),
+    queueBoardRouter({ queues, deadLetters, audit }),
+  );
+  const opsPublicRoutes: Router[] = [opsLoginRouter(config.OPS_TOKEN), dashboardRouter()];
 
   const gateway: Gateway = {
     config,
@@ -175,6 +193,7 @@ export async function createGateway(config: Config, logger: Logger): Promise<Gat
     epjRoutes,
     opsRoutes,
     opsPublicRoutes,
+    statusSections,
     async listen() {
       const app = createApp({
         config,

@@ -1,0 +1,247 @@
+// The status page: reads the operations API with the session cookie every few seconds and draws
+// it with DOM calls only (text is never parsed as HTML). Changing calls carry the dashboard header,
+// which the gateway requires of cookie-authenticated requests.
+'use strict';
+
+const REFRESH_MS = 5000;
+const HEADERS = { 'X-Epj-Gateway-Dashboard': '1', Accept: 'application/json' };
+const $ = (id) => document.getElementById(id);
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'class') node.className = v;
+    else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) if (c !== undefined && c !== null) node.append(c instanceof Node ? c : String(c));
+  return node;
+}
+
+function when(iso) {
+  if (!iso) return '';
+  const d = new Date(iso);
+  return el('time', { datetime: iso, title: iso }, d.toLocaleString('en-GB', { dateStyle: 'short', timeStyle: 'medium' }));
+}
+
+async function api(path, options = {}) {
+  const res = await fetch(path, { credentials: 'same-origin', ...options, headers: { ...HEADERS, ...(options.headers || {}) } });
+  if (res.status === 401) {
+    location.href = 'login.html?expired=1';
+    throw new Error('not logged in');
+  }
+  const body = res.headers.get('content-type')?.includes('json') ? await res.json() : undefined;
+  if (!res.ok) throw new Error(body?.error?.message || `${res.status} ${res.statusText}`);
+  return body;
+}
+
+const post = (path, body) => api(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body || {}) });
+
+function say(text, isError) {
+  const m = $('message');
+  m.textContent = text;
+  m.className = isError ? 'message error' : 'message';
+  m.hidden = !text;
+}
+
+async function act(button, work, done) {
+  button.disabled = true;
+  try {
+    await work();
+    say(done, false);
+    await refresh();
+  } catch (err) {
+    say(err.message, true);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function badge(state) {
+  return el('span', { class: `badge ${state}` }, state);
+}
+
+// Gate rows are built once per service and then updated in place, so a reason being typed survives a refresh.
+const gateRows = new Map();
+
+function gateRow(service) {
+  const reason = el('input', { type: 'text', name: 'reason', id: `reason-${service}`, minlength: 3, maxlength: 500, required: true, placeholder: 'why (goes to NHN and the audit log)' });
+  const close = el('button', { type: 'submit', class: 'danger' }, 'Close');
+  const form = el(
+    'form',
+    { class: 'inline', 'aria-label': `Close ${service}` },
+    el('label', { for: `reason-${service}`, class: 'visually-hidden' }, `Reason for closing ${service}`),
+    reason,
+    close,
+  );
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    act(close, () => post(`/ops/gate/${service}/close`, { reason: reason.value }), `${service} closed.`).then(() => (reason.value = ''));
+  });
+  const open = el('button', { type: 'button', onclick: () => act(open, () => post(`/ops/gate/${service}/open`), `${service} opened.`) }, 'Open');
+  const cells = { state: el('td'), since: el('td'), reasons: el('td'), action: el('td') };
+  const row = el('tr', { 'data-service': service }, el('th', { scope: 'row' }, service), cells.state, cells.since, cells.reasons, cells.action);
+  return { row, cells, form, open };
+}
+
+function renderGate(gate) {
+  const g = gate.gateway;
+  $('gateway-state').replaceChildren('Gateway: ', badge(g.state), g.since ? [' since ', when(g.since)] : []);
+  const body = $('gate').tBodies[0];
+  for (const [service, s] of Object.entries(gate.services)) {
+    if (!gateRows.has(service)) {
+      gateRows.set(service, gateRow(service));
+      body.append(gateRows.get(service).row);
+    }
+    const r = gateRows.get(service);
+    r.row.dataset.state = s.state;
+    r.cells.state.replaceChildren(badge(s.state));
+    r.cells.since.replaceChildren(when(s.since));
+    r.cells.reasons.replaceChildren(
+      s.reasons.length ? el('ul', { class: 'plain' }, s.reasons.map((x) => el('li', {}, el('strong', {}, x.code), ': ', x.message, x.by ? ` (by ${x.by})` : ''))) : '—',
+    );
+    const byOperator = s.reasons.some((x) => x.source === 'operator');
+    if (byOperator && r.cells.action.firstChild !== r.open) r.cells.action.replaceChildren(r.open);
+    if (!byOperator && r.cells.action.firstChild !== r.form) r.cells.action.replaceChildren(r.form);
+  }
+}
+
+function renderWaiting(w) {
+  $('waiting-count').textContent = `(${w.count}${w.truncated ? '+' : ''})`;
+  $('waiting-empty').hidden = w.count > 0;
+  $('waiting').hidden = w.count === 0;
+  $('waiting').tBodies[0].replaceChildren(
+    ...w.messages.map((m) =>
+      el(
+        'tr',
+        { 'data-msgid': m.msgId },
+        el('td', { class: 'mono' }, m.msgId),
+        el('td', {}, m.service || m.queue),
+        el('td', {}, when(m.queuedAt)),
+        el('td', {}, el('ul', { class: 'plain why' }, m.why.map((y) => el('li', { 'data-kind': y.kind }, y.text, y.nextAttemptAt ? [' — next attempt ', when(y.nextAttemptAt)] : [], y.by ? ` (by ${y.by})` : '')))),
+        el(
+          'td',
+          {},
+          el(
+            'details',
+            {},
+            el('summary', {}, `${m.attemptsMade} attempt${m.attemptsMade === 1 ? '' : 's'}, history`),
+            el('ol', { class: 'history' }, m.history.map((h) => el('li', {}, when(h.at), ` ${h.event} ${h.outcome}`, h.attempt ? ` #${h.attempt}` : '', h.reason ? ` — ${h.reason}` : ''))),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+function renderDead(list) {
+  $('dead-count').textContent = `(${list.length})`;
+  $('dead-empty').hidden = list.length > 0;
+  $('dead').hidden = list.length === 0;
+  $('dead').tBodies[0].replaceChildren(
+    ...list.map((d) => {
+      const replay = el('button', { type: 'button' }, 'Replay');
+      replay.addEventListener('click', () => act(replay, () => post(`/ops/dead-letters/${encodeURIComponent(d.msgId)}/replay`), `${d.msgId} replayed.`));
+      return el('tr', {}, el('td', { class: 'mono' }, d.msgId), el('td', {}, d.service), el('td', {}, d.reason), el('td', {}, when(d.at)), el('td', {}, replay));
+    }),
+  );
+}
+
+function renderQueues(section) {
+  const body = $('queues').tBodies[0];
+  if (section.error) return body.replaceChildren(el('tr', {}, el('td', { colspan: 7 }, `Cannot read the queues: ${section.error}`)));
+  const states = ['waiting', 'active', 'delayed', 'paused', 'failed', 'completed'];
+  body.replaceChildren(...Object.entries(section.value).map(([name, c]) => el('tr', {}, el('th', { scope: 'row' }, name), states.map((s) => el('td', { class: c[s] && s !== 'completed' ? 'num busy' : 'num' }, c[s] ?? 0)))));
+}
+
+function renderThroughput(section) {
+  const chart = $('chart');
+  if (section.error) return chart.replaceChildren(`Cannot read throughput: ${section.error}`);
+  const points = section.value;
+  const total = (k) => points.reduce((a, p) => a + p[k], 0);
+  $('throughput-summary').textContent = `${total('completed')} jobs completed, ${total('failed')} failed in the last 60 minutes.`;
+  const max = Math.max(1, ...points.map((p) => p.completed + p.failed));
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 600 100');
+  svg.setAttribute('aria-hidden', 'true');
+  points.forEach((p, i) => {
+    let y = 100;
+    for (const [k, v] of [['completed', p.completed], ['failed', p.failed]]) {
+      if (!v) continue;
+      const h = (v / max) * 96;
+      y -= h;
+      const rect = document.createElementNS(ns, 'rect');
+      for (const [a, val] of Object.entries({ x: i * 10 + 1, y, width: 8, height: h, class: k })) rect.setAttribute(a, String(val));
+      rect.append(Object.assign(document.createElementNS(ns, 'title'), { textContent: `${p.minute}: ${v} ${k}` }));
+      svg.append(rect);
+    }
+  });
+  chart.replaceChildren(svg);
+}
+
+function renderPairs(target, obj) {
+  target.replaceChildren(...Object.entries(obj).flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, typeof v === 'object' ? JSON.stringify(v) : String(v))]));
+}
+
+/** A section the gateway fills in when its area is configured: a table for a list, pairs for an object. */
+function renderSection(target, section) {
+  if (!section.configured) return target.replaceChildren(el('p', { class: 'muted' }, 'not configured yet'));
+  if (section.error) return target.replaceChildren(el('p', { class: 'error' }, `Cannot read: ${section.error}`));
+  const v = section.value;
+  if (Array.isArray(v)) {
+    if (!v.length) return target.replaceChildren(el('p', { class: 'muted' }, 'none'));
+    const cols = [...new Set(v.flatMap((row) => Object.keys(row)))];
+    return target.replaceChildren(
+      el('table', {}, el('thead', {}, el('tr', {}, cols.map((c) => el('th', { scope: 'col' }, c)))), el('tbody', {}, v.map((row) => el('tr', {}, cols.map((c) => el('td', {}, typeof row[c] === 'object' ? JSON.stringify(row[c]) : row[c] ?? '')))))),
+    );
+  }
+  const dl = el('dl');
+  renderPairs(dl, typeof v === 'object' && v ? v : { value: v });
+  target.replaceChildren(dl);
+}
+
+function renderRedis(r) {
+  renderPairs($('redis'), {
+    connected: r.connected ? 'yes' : 'NO',
+    'used memory': r.usedMemoryHuman ?? '—',
+    'memory limit': r.maxMemoryBytes ? `${Math.round(r.maxMemoryBytes / 1048576)} MB` : 'none',
+    ...(r.error ? { error: r.error } : {}),
+  });
+}
+
+function renderNotifications(section) {
+  const list = section.value || [];
+  $('notifications').replaceChildren(...(list.length ? list.map((n) => el('li', {}, when(n.at), ' ', el('strong', {}, n.title), n.text ? ` — ${n.text}` : '')) : [el('li', { class: 'muted' }, 'none')]));
+}
+
+let timer;
+async function refresh() {
+  clearTimeout(timer);
+  try {
+    const [status, waiting, dead] = await Promise.all([api('/ops/status'), api('/ops/waiting'), api('/ops/dead-letters')]);
+    if (status.clinic) $('clinic').textContent = `— ${status.clinic.name} (HER-id ${status.clinic.herId})`;
+    if (status.operator) $('operator').textContent = `(${status.operator})`;
+    renderGate(status.gate);
+    renderWaiting(waiting);
+    renderDead(dead.deadLetters);
+    renderQueues(status.queues);
+    renderThroughput(status.throughput);
+    renderRedis(status.redis);
+    renderSection($('transport'), status.transport);
+    renderSection($('certificates'), status.certificates);
+    renderSection($('address-register'), status.addressRegister);
+    renderNotifications(status.notifications);
+    $('updated').textContent = `Updated ${new Date().toLocaleTimeString('en-GB')}; refreshes every ${REFRESH_MS / 1000} s.`;
+    document.body.dataset.loaded = 'true';
+  } catch (err) {
+    $('updated').textContent = `Could not refresh: ${err.message}. Retrying.`;
+  }
+  timer = setTimeout(refresh, REFRESH_MS);
+}
+
+document.addEventListener('DOMContentLoaded', () => {
+  $('recheck').addEventListener('click', (e) => act(e.currentTarget, () => post('/ops/gate/recheck'), 'Gate rechecked.'));
+  refresh();
+});
