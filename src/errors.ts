@@ -113,6 +113,42 @@ export const ERRORS = {
   },
 
   // --- trust: certificates and CMS ----------------------------------------------------------------
+  CERT_UNREADABLE: { status: 400, message: 'The certificate is not an X.509 certificate in PEM or DER form; check the file.' },
+  KEY_UNREADABLE: {
+    status: 500,
+    message: 'The private key is not an unencrypted PKCS#8/PKCS#1 PEM key, or the PKCS#12 file or its password is wrong; check the key settings.',
+  },
+  KEY_CERT_MISMATCH: { status: 500, message: 'The private key does not belong to the certificate it is configured with; install the matching pair.' },
+  TRUST_STORE_INVALID: { status: 500, message: 'TRUST_CA_FILES names a file that is not a readable CA certificate; give PEM files of the Buypass and Commfides CAs.' },
+  CERT_INVALID: {
+    status: 422,
+    appRec: 'S02',
+    message: 'The certificate failed validation; the codes say why (expired, not-yet-valid, wrong-usage, untrusted-chain, org-number-mismatch).',
+  },
+  CERT_REVOKED: { status: 422, appRec: 'S03', message: 'The certificate is revoked by its CA; the sender must install a new enterprise certificate.' },
+  CERT_REVOCATION_UNAVAILABLE: {
+    status: 503,
+    message: "The certificate's revocation status could not be had (CRL and OCSP unreachable past the soft-fail window); the message waits and is retried.",
+  },
+  CMS_MALFORMED: { status: 400, appRec: 'T01', message: 'The message is not a readable CMS EnvelopedData (truncated or not CMS); it could not be opened.' },
+  CMS_NOT_FOR_US: {
+    status: 422,
+    appRec: 'T01',
+    message: "The message is not encrypted to this clinic's current or previous encryption certificate; the sender should use the one in the address register.",
+  },
+  CMS_DECRYPT_FAILED: { status: 422, appRec: 'T01', message: 'The message could not be decrypted with the encryption key it names; it is damaged or not meant for this key.' },
+  CMS_WEAK_CIPHER: {
+    status: 422,
+    appRec: 'T10',
+    message: 'The message is encrypted with DES or 3DES, which this gateway refuses (CMS_REJECT_3DES); the sender must use AES.',
+  },
+  CMS_UNSIGNED: { status: 422, appRec: 'S01', message: 'The decrypted content is not a CMS SignedData with one signer; the message must be signed, then encrypted.' },
+  CMS_SIGNATURE_INVALID: { status: 422, appRec: 'S01', message: 'The signature does not match the content: the message was altered or signed wrongly.' },
+  CMS_SIGNER_MISMATCH: {
+    status: 422,
+    appRec: 'S01',
+    message: "The message is signed by another certificate than the sender's signing certificate in the address register.",
+  },
 
   // --- operations dashboard: login, sessions, queue board -------------------------------------------
   OPS_LOGIN_FAILED: { status: 401, message: 'The operator token given at the login form is not the configured one.' },

@@ -36,23 +36,25 @@ function sessionKey(opsToken: string): Buffer {
 
 const sign = (key: Buffer, body: string) => createHmac('sha256', key).update(body).digest('base64url');
 
-/** `v1.<operator>.<expires ms>.<nonce>.<mac>`; the operator name is restricted to cookie-safe characters. */
+/** `v1.<operator, base64url>.<expires ms>.<nonce>.<mac>` */
 export function issueSession(opsToken: string, operator: string, expiresAt: number): string {
-  const body = `v1.${operator}.${expiresAt}.${randomBytes(9).toString('base64url')}`;
+  const body = `v1.${Buffer.from(operator).toString('base64url')}.${expiresAt}.${randomBytes(9).toString('base64url')}`;
   return `${body}.${sign(sessionKey(opsToken), body)}`;
 }
 
 /** The session a cookie value stands for, `expired`, or undefined when it is not one of ours. */
 export function readSession(opsToken: string, value: string, now: number): OpsSession | 'expired' | undefined {
   const parts = value.split('.');
-  if (parts.length !== 5 || parts[0] !== 'v1' || !OPERATOR_NAME.test(parts[1]!)) return undefined;
+  if (parts.length !== 5 || parts[0] !== 'v1') return undefined;
   const body = parts.slice(0, 4).join('.');
   const given = Buffer.from(parts[4]!);
   const expected = Buffer.from(sign(sessionKey(opsToken), body));
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
   const expiresAt = Number(parts[2]);
+  const operator = Buffer.from(parts[1]!, 'base64url').toString();
+  if (!OPERATOR_NAME.test(operator)) return undefined;
   if (!Number.isSafeInteger(expiresAt) || expiresAt <= now) return 'expired';
-  return { operator: parts[1]!, expiresAt };
+  return { operator, expiresAt };
 }
 
 function cookieOf(req: Request, name: string): string | undefined {

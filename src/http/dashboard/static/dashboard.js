@@ -87,7 +87,7 @@ function gateRow(service) {
 
 function renderGate(gate) {
   const g = gate.gateway;
-  $('gateway-state').replaceChildren('Gateway: ', badge(g.state), g.since ? [' since ', when(g.since)] : []);
+  $('gateway-state').replaceChildren('Gateway: ', badge(g.state), ...(g.since ? [' since ', when(g.since)] : []));
   const body = $('gate').tBodies[0];
   for (const [service, s] of Object.entries(gate.services)) {
     if (!gateRows.has(service)) {
