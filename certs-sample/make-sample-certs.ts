@@ -1,0 +1,257 @@
+/**
+ * Makes the sample CA, the enterprise certificates for every validation case, the CA's CRL and the
+ * clinic's PKCS#12 file. TEST MATERIAL ONLY: the keys are public in the repository.
+ *
+ * Dates and serial numbers are fixed, so a regeneration means the same thing (only the keys
+ * differ), and the valid certificates outlive the test suite (2025-01-01 .. 2045-01-01).
+ *
+ *   npm run certs:sample            writes into certs-sample/
+ *   tsx certs-sample/make-sample-certs.ts DIR
+ */
+import { createHash, generateKeyPairSync, webcrypto } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as asn1js from 'asn1js';
+import forge from 'node-forge';
+import * as pkijs from 'pkijs';
+
+/** The sample certificate policy (under the ITU "example" arc 2.999): marks a sample enterprise certificate. */
+export const SAMPLE_POLICY_OID = '2.999.4711.1.1';
+export const SAMPLE_CRL_URL = 'http://crl.sample-ca.test/ca.crl';
+export const SAMPLE_OCSP_URL = 'http://ocsp.sample-ca.test/';
+const UNTRUSTED_CRL_URL = 'http://crl.untrusted.sample-ca.test/untrusted-ca.crl';
+const UNTRUSTED_OCSP_URL = 'http://ocsp.untrusted.sample-ca.test/';
+
+const VALID_FROM = new Date('2025-01-01T00:00:00Z');
+const VALID_TO = new Date('2045-01-01T00:00:00Z');
+const CRL_THIS_UPDATE = new Date('2025-06-01T00:00:00Z');
+const REVOKED_AT = new Date('2025-05-01T00:00:00Z');
+
+const CLINIC = { name: 'Fjordvik legekontor AS', org: '921543212' };
+const HELSENORGE = { name: 'Norsk helsenett SF (demo)', org: '998877660' };
+const OTHER_ORG = '974760673';
+
+type Usage = 'signing' | 'encryption' | 'encipherment-only';
+type Profile = 'SEID1' | 'SEID2';
+
+interface Issued {
+  cert: forge.pki.Certificate;
+  key: forge.pki.rsa.PrivateKey;
+  pkcs8Pem: string;
+}
+
+interface LeafSpec {
+  name: string;
+  issuer: 'ca' | 'untrusted-ca';
+  party: { name: string; org: string };
+  profile: Profile;
+  usage: Usage;
+  from?: Date;
+  to?: Date;
+}
+
+const LEAVES: LeafSpec[] = [
+  { name: 'clinic-signing', issuer: 'ca', party: CLINIC, profile: 'SEID2', usage: 'signing' },
+  { name: 'clinic-encryption', issuer: 'ca', party: CLINIC, profile: 'SEID2', usage: 'encryption' },
+  { name: 'clinic-signing-seid1', issuer: 'ca', party: CLINIC, profile: 'SEID1', usage: 'signing' },
+  { name: 'clinic-encryption-seid1', issuer: 'ca', party: CLINIC, profile: 'SEID1', usage: 'encryption' },
+  { name: 'clinic-encryption-next', issuer: 'ca', party: CLINIC, profile: 'SEID2', usage: 'encryption' },
+  {
+    name: 'clinic-signing-expired', issuer: 'ca', party: CLINIC, profile: 'SEID2', usage: 'signing',
+    from: new Date('2020-01-01T00:00:00Z'), to: new Date('2021-01-01T00:00:00Z'),
+  },
+  {
+    name: 'clinic-encryption-expired', issuer: 'ca', party: CLINIC, profile: 'SEID2', usage: 'encryption',
+    from: new Date('2020-01-01T00:00:00Z'), to: new Date('2021-01-01T00:00:00Z'),
+  },
+  {
+    name: 'clinic-signing-not-yet-valid', issuer: 'ca', party: CLINIC, profile: 'SEID2', usage: 'signing',
+    from: new Date('2090-01-01T00:00:00Z'), to: new Date('2095-01-01T00:00:00Z'),
+  },
+  { name: 'clinic-signing-wrong-usage', issuer: 'ca', party: CLINIC, profile: 'SEID2', usage: 'encipherment-only' },
+  { name: 'clinic-signing-revoked', issuer: 'ca', party: CLINIC, profile: 'SEID2', usage: 'signing' },
+  { name: 'clinic-signing-untrusted', issuer: 'untrusted-ca', party: CLINIC, profile: 'SEID2', usage: 'signing' },
+  { name: 'clinic-signing-wrong-org', issuer: 'ca', party: { name: CLINIC.name, org: OTHER_ORG }, profile: 'SEID2', usage: 'signing' },
+  { name: 'helsenorge-signing', issuer: 'ca', party: HELSENORGE, profile: 'SEID2', usage: 'signing' },
+  { name: 'helsenorge-encryption', issuer: 'ca', party: HELSENORGE, profile: 'SEID2', usage: 'encryption' },
+];
+
+const REVOKED = ['clinic-signing-revoked'];
+
+/** A fixed, positive serial per name, so the CRL and tests can name certificates by serial across regenerations. */
+function serialFor(name: string): string {
+  const h = createHash('sha256').update(`epj-gateway sample ${name}`).digest('hex').slice(0, 16);
+  return (0x10 + (parseInt(h.slice(0, 2), 16) % 0x60)).toString(16) + h.slice(2);
+}
+
+function newKey(): { key: forge.pki.rsa.PrivateKey; publicKey: forge.pki.rsa.PublicKey; pkcs8Pem: string } {
+  // Node's OpenSSL makes RSA keys in milliseconds; node-forge's pure-JS generation takes seconds each.
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  return {
+    key: forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey,
+    publicKey: forge.pki.publicKeyFromPem(publicKey) as forge.pki.rsa.PublicKey,
+    pkcs8Pem: privateKey,
+  };
+}
+
+// @types/node-forge types valueTagClass as an asn1 class; forge reads it as the string type (UTF8 here).
+type Field = forge.pki.CertificateField;
+const utf8 = forge.asn1.Type.UTF8 as unknown as forge.asn1.Class;
+const { Class, Type, create, oidToDer } = forge.asn1;
+
+function subjectFor(spec: LeafSpec): forge.pki.CertificateField[] {
+  const role = spec.usage === 'encryption' ? 'kryptering' : 'signering';
+  const attrs: forge.pki.CertificateField[] = [{ name: 'countryName', value: 'NO' }];
+  attrs.push({ name: 'organizationName', value: spec.party.name, valueTagClass: utf8 } as Field);
+  if (spec.profile === 'SEID2') attrs.push({ type: '2.5.4.97', value: `NTRNO-${spec.party.org}`, valueTagClass: utf8 } as Field);
+  else attrs.push({ name: 'serialNumber', value: spec.party.org });
+  attrs.push({ name: 'commonName', value: `${spec.party.name} (${role})`, valueTagClass: utf8 } as Field);
+  return attrs;
+}
+
+function caSubject(cn: string): forge.pki.CertificateField[] {
+  return [
+    { name: 'countryName', value: 'NO' },
+    { name: 'organizationName', value: 'epj-gateway test material', valueTagClass: utf8 } as Field,
+    { name: 'commonName', value: cn, valueTagClass: utf8 } as Field,
+  ];
+}
+
+function certificatePolicies(oid: string) {
+  const policy = create(Class.UNIVERSAL, Type.SEQUENCE, true, [create(Class.UNIVERSAL, Type.OID, false, oidToDer(oid).getBytes())]);
+  return { id: '2.5.29.32', value: create(Class.UNIVERSAL, Type.SEQUENCE, true, [policy]) };
+}
+
+function authorityInfoAccess(ocspUrl: string) {
+  const ocsp = create(Class.UNIVERSAL, Type.SEQUENCE, true, [
+    create(Class.UNIVERSAL, Type.OID, false, oidToDer('1.3.6.1.5.5.7.48.1').getBytes()),
+    create(Class.CONTEXT_SPECIFIC, 6, false, ocspUrl),
+  ]);
+  return { id: '1.3.6.1.5.5.7.1.1', value: create(Class.UNIVERSAL, Type.SEQUENCE, true, [ocsp]) };
+}
+
+const KEY_USAGE: Record<Usage, object> = {
+  signing: { name: 'keyUsage', critical: true, nonRepudiation: true, digitalSignature: true },
+  encryption: { name: 'keyUsage', critical: true, keyEncipherment: true, dataEncipherment: true },
+  'encipherment-only': { name: 'keyUsage', critical: true, keyEncipherment: true },
+};
+
+function makeCa(cn: string, serialName: string): Issued {
+  const { key, publicKey, pkcs8Pem } = newKey();
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = publicKey;
+  cert.serialNumber = serialFor(serialName);
+  cert.validity.notBefore = VALID_FROM;
+  cert.validity.notAfter = VALID_TO;
+  cert.setSubject(caSubject(cn));
+  cert.setIssuer(caSubject(cn));
+  cert.setExtensions([
+    { name: 'basicConstraints', critical: true, cA: true },
+    { name: 'keyUsage', critical: true, keyCertSign: true, cRLSign: true },
+    { name: 'subjectKeyIdentifier' },
+  ]);
+  cert.sign(key, forge.md.sha256.create());
+  return { cert, key, pkcs8Pem };
+}
+
+function makeLeaf(spec: LeafSpec, issuer: Issued, urls: { crl: string; ocsp: string }): Issued {
+  const { key, publicKey, pkcs8Pem } = newKey();
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = publicKey;
+  cert.serialNumber = serialFor(spec.name);
+  cert.validity.notBefore = spec.from ?? VALID_FROM;
+  cert.validity.notAfter = spec.to ?? VALID_TO;
+  cert.setSubject(subjectFor(spec));
+  cert.setIssuer(issuer.cert.subject.attributes);
+  cert.setExtensions([
+    { name: 'basicConstraints', critical: true, cA: false },
+    KEY_USAGE[spec.usage],
+    certificatePolicies(SAMPLE_POLICY_OID),
+    { name: 'cRLDistributionPoints', altNames: [{ type: 6, value: urls.crl }] },
+    authorityInfoAccess(urls.ocsp),
+    { name: 'subjectKeyIdentifier' },
+    { name: 'authorityKeyIdentifier', keyIdentifier: issuer.cert.generateSubjectKeyIdentifier().getBytes() },
+  ]);
+  cert.sign(issuer.key, forge.md.sha256.create());
+  return { cert, key, pkcs8Pem };
+}
+
+/** The CA's CRL, signed with Node's webcrypto through pkijs (node-forge cannot make CRLs). */
+async function makeCrl(ca: Issued, revokedSerials: string[]): Promise<Buffer> {
+  const engine = new pkijs.CryptoEngine({ name: 'node', crypto: webcrypto as unknown as pkijs.ICryptoEngine['crypto'] });
+  pkijs.setEngine('node', engine);
+  const caDer = Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(ca.cert)).getBytes(), 'binary');
+  const caCert = pkijs.Certificate.fromBER(caDer);
+  const crl = new pkijs.CertificateRevocationList();
+  crl.version = 1;
+  crl.issuer = caCert.subject;
+  crl.thisUpdate = new pkijs.Time({ type: 0, value: CRL_THIS_UPDATE });
+  crl.nextUpdate = new pkijs.Time({ type: 0, value: VALID_TO });
+  crl.revokedCertificates = revokedSerials.map(
+    (hex) =>
+      new pkijs.RevokedCertificate({
+        userCertificate: new asn1js.Integer({ valueHex: Buffer.from(hex, 'hex') }),
+        revocationDate: new pkijs.Time({ type: 0, value: REVOKED_AT }),
+      }),
+  );
+  const ski = ca.cert.generateSubjectKeyIdentifier().getBytes();
+  crl.crlExtensions = new pkijs.Extensions({
+    extensions: [
+      new pkijs.Extension({
+        extnID: '2.5.29.35',
+        extnValue: new pkijs.AuthorityKeyIdentifier({ keyIdentifier: new asn1js.OctetString({ valueHex: Buffer.from(ski, 'binary') }) })
+          .toSchema()
+          .toBER(false),
+      }),
+      new pkijs.Extension({ extnID: '2.5.29.20', extnValue: new asn1js.Integer({ value: 1 }).toBER(false) }),
+    ],
+  });
+  const der = Buffer.from(forge.util.decode64(ca.pkcs8Pem.replace(/-----[^-]+-----|\s/g, '')), 'binary');
+  const key = await webcrypto.subtle.importKey('pkcs8', der, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign']);
+  await crl.sign(key, 'SHA-256');
+  return Buffer.from(crl.toSchema(true).toBER(false));
+}
+
+function pemOf(der: Buffer, label: string): string {
+  const lines = der.toString('base64').match(/.{1,64}/g)!.join('\n');
+  return `-----BEGIN ${label}-----\n${lines}\n-----END ${label}-----\n`;
+}
+
+export async function makeSampleCertificates(dir: string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  const write = (name: string, issued: Issued) => {
+    writeFileSync(path.join(dir, `${name}.cert.pem`), forge.pki.certificateToPem(issued.cert));
+    writeFileSync(path.join(dir, `${name}.key.pem`), issued.pkcs8Pem);
+  };
+  const ca = makeCa('epj-gateway Sample CA', 'ca');
+  const untrustedCa = makeCa('epj-gateway Untrusted Sample CA', 'untrusted-ca');
+  write('ca', ca);
+  write('untrusted-ca', untrustedCa);
+
+  const leaves = new Map<string, Issued>();
+  for (const spec of LEAVES) {
+    const untrusted = spec.issuer === 'untrusted-ca';
+    const issued = makeLeaf(spec, untrusted ? untrustedCa : ca, untrusted ? { crl: UNTRUSTED_CRL_URL, ocsp: UNTRUSTED_OCSP_URL } : { crl: SAMPLE_CRL_URL, ocsp: SAMPLE_OCSP_URL });
+    leaves.set(spec.name, issued);
+    write(spec.name, issued);
+  }
+
+  const crl = await makeCrl(ca, REVOKED.map(serialFor));
+  writeFileSync(path.join(dir, 'ca.crl.der'), crl);
+  writeFileSync(path.join(dir, 'ca.crl.pem'), pemOf(crl, 'X509 CRL'));
+
+  const signing = leaves.get('clinic-signing')!;
+  const p12 = forge.pkcs12.toPkcs12Asn1(signing.key, [signing.cert, ca.cert], 'sample', { algorithm: 'aes256', friendlyName: 'clinic-signing' });
+  writeFileSync(path.join(dir, 'clinic.p12'), Buffer.from(forge.asn1.toDer(p12).getBytes(), 'binary'));
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const dir = process.argv[2] ?? path.dirname(fileURLToPath(import.meta.url));
+  await makeSampleCertificates(dir);
+  console.log(`sample certificates written to ${dir}`);
+}
