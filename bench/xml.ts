@@ -10,26 +10,13 @@ import { loadSchemaSet, type SchemaSet } from '../src/kith/schema-set.js';
 import { validateDocument, type ValidateOptions } from '../src/kith/validate.js';
 import { HELSENORGE, CLINIC, PATIENTS, sampleCases } from '../test/kith/sample-messages.js';
 import { buildCitizenRequest } from '../src/kith/citizen-request.js';
+import { rate } from './measure.js';
 
 function schemaDir(): string | undefined {
   const fromEnv = process.env.KITH_SCHEMA_DIR?.trim();
   if (fromEnv) return fromEnv;
   const shared = fileURLToPath(new URL('../../shared/standards/xsd', import.meta.url));
   return existsSync(path.join(shared, 'MsgHead-v1_2.xsd')) ? shared : undefined;
-}
-
-/** Runs `fn` for about `ms` milliseconds after a warm-up; returns runs per second. */
-function rate(fn: () => void, ms: number): number {
-  for (let i = 0; i < 50; i++) fn();
-  let n = 0;
-  const start = performance.now();
-  let now = start;
-  while (now - start < ms) {
-    fn();
-    n++;
-    if ((n & 7) === 0) now = performance.now();
-  }
-  return n / ((performance.now() - start) / 1000);
 }
 
 /** A renewal request of about 5 KB: the fixture's request with a longer question. */
