@@ -82,7 +82,14 @@ export interface InboundDeps {
   logger: Logger;
   /** how long a message of a closed service waits before the gate is asked again */
   gateRecheckMs: number;
+  /**
+   * Opens a protected (signed, encrypted) document: its content, or the AppRec error that refuses
+   * it. Throws when the message should wait (the register or the CRL host unreachable).
+   */
+  open?: (document: Buffer, senderHerId: number | null | undefined) => Promise<{ document: Buffer } | { refused: { errorCode: string; details: string } }>;
 }
+
+const refusedVerdict = (error: { errorCode: string; details: string }): InboundVerdict => ({ accepted: false, appRecStatus: 2, errors: [error] });
 
 export function inboundProcessor(deps: InboundDeps) {
   return async (job: Job<InboundJobData>, token?: string): Promise<string> => {
@@ -93,8 +100,14 @@ export function inboundProcessor(deps: InboundDeps) {
       await deps.transport.markRead(nhnMessageId, receiverHerId);
       return 'apprec-received';
     }
-    const document = await deps.transport.getBusinessDocument(nhnMessageId);
-    const verdict = await deps.judge(document);
+    let document = await deps.transport.getBusinessDocument(nhnMessageId);
+    let verdict: InboundVerdict | undefined;
+    if (deps.open) {
+      const opened = await deps.open(document, meta.senderHerId);
+      if ('refused' in opened) verdict = refusedVerdict(opened.refused);
+      else document = opened.document;
+    }
+    verdict ??= await deps.judge(document);
     const msgId = verdict.msgId ?? `nhn:${nhnMessageId}`;
 
     if (verdict.service && !deps.gate.isOpen(verdict.service)) {

@@ -1,0 +1,84 @@
+import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { GatewayError } from '../errors.js';
+import { MessageProtection, type ProtectionKeys, type SignerCheck } from './message-protection.js';
+
+/**
+ * The clinic's own certificates and keys, read from the files the settings name. Read again on
+ * demand (a certificate replaced on disk, or swapped by the demo), so a fix takes effect without
+ * a restart; the protection in use is always the one made from the latest read.
+ */
+
+export interface ClinicKeySettings {
+  CLINIC_SIGNING_CERT: string;
+  CLINIC_SIGNING_KEY: string;
+  CLINIC_ENCRYPTION_CERT: string;
+  CLINIC_ENCRYPTION_KEY: string;
+  CLINIC_PREVIOUS_ENCRYPTION_CERT?: string | undefined;
+  CLINIC_PREVIOUS_ENCRYPTION_KEY?: string | undefined;
+  CMS_REJECT_3DES: boolean;
+}
+
+export function readCertificate(file: string): X509Certificate {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (err) {
+    throw new GatewayError('CERT_UNREADABLE', `(${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  try {
+    return new X509Certificate(bytes);
+  } catch {
+    throw new GatewayError('CERT_UNREADABLE', `(${file})`);
+  }
+}
+
+export function readPrivateKey(file: string, certificate: X509Certificate): KeyObject {
+  let key: KeyObject;
+  try {
+    const bytes = readFileSync(file);
+    key = bytes.includes('-----BEGIN') ? createPrivateKey(bytes) : createPrivateKey({ key: bytes, format: 'der', type: 'pkcs8' });
+  } catch {
+    throw new GatewayError('KEY_UNREADABLE', `(${file})`);
+  }
+  if (!certificate.checkPrivateKey(key)) throw new GatewayError('KEY_CERT_MISMATCH', `(${file})`);
+  return key;
+}
+
+export function readClinicKeys(settings: ClinicKeySettings): ProtectionKeys {
+  const signing = readCertificate(settings.CLINIC_SIGNING_CERT);
+  const encryption = readCertificate(settings.CLINIC_ENCRYPTION_CERT);
+  const decryption = [{ certificate: encryption, key: readPrivateKey(settings.CLINIC_ENCRYPTION_KEY, encryption) }];
+  if (settings.CLINIC_PREVIOUS_ENCRYPTION_CERT && settings.CLINIC_PREVIOUS_ENCRYPTION_KEY) {
+    const previous = readCertificate(settings.CLINIC_PREVIOUS_ENCRYPTION_CERT);
+    decryption.push({ certificate: previous, key: readPrivateKey(settings.CLINIC_PREVIOUS_ENCRYPTION_KEY, previous) });
+  }
+  return {
+    signing: { certificate: signing, key: readPrivateKey(settings.CLINIC_SIGNING_KEY, signing) },
+    decryption,
+    rejectWeakCiphers: settings.CMS_REJECT_3DES,
+  };
+}
+
+/** Holds the protection made from the clinic's current files; `reload()` after a change. */
+export class ClinicProtection {
+  private current: MessageProtection;
+
+  constructor(
+    private settings: ClinicKeySettings,
+    private readonly signerCheck?: SignerCheck,
+  ) {
+    this.current = new MessageProtection(readClinicKeys(settings), signerCheck);
+  }
+
+  get(): MessageProtection {
+    return this.current;
+  }
+
+  /** Reads the files again (optionally other files); keeps the old protection when they are unreadable. */
+  reload(settings: Partial<ClinicKeySettings> = {}): void {
+    const next = { ...this.settings, ...settings };
+    this.current = new MessageProtection(readClinicKeys(next), this.signerCheck);
+    this.settings = next;
+  }
+}
