@@ -161,6 +161,68 @@ export const ERRORS = {
     status: 405,
     message: 'The queue board is read-only; only failed and dead-lettered jobs can be retried there. Use the operations API for other actions.',
   },
+
+  // --- representation: someone acting for the patient (pasientrelasjon) ----------------------------
+  // E36 "Pasientopplysninger er utilstrekkelige": the relation is part of what the message says about
+  // the patient; E30-E32 name the patient's own id and name, E35/E53/E54 registers.
+  REPRESENTATION_INCOMPLETE: {
+    status: 422,
+    appRec: 'E36',
+    message: 'The patient relation (Pasientrelasjon) lacks its relation code (7611) or the acting person\'s national id.',
+  },
+  REPRESENTATION_ACTOR_ID_INVALID: {
+    status: 422,
+    appRec: 'E36',
+    message: "The national id of the person acting for the patient is not valid (check digits, date, or a test number in production).",
+  },
+  REPRESENTATION_INCONSISTENT: {
+    status: 422,
+    appRec: 'E36',
+    message: 'The patient relation cannot be true (the actor is the patient, or a parent acts for a patient of 16 or more); the sender must correct it.',
+  },
+  REPRESENTATION_CONFIDENTIAL_TO_CHILD: {
+    status: 400,
+    message: 'Nothing was queued: an answer confidential to the child would reach the parent or representative who sent the request. Answer the child another way.',
+  },
+
+  // --- transport: NHN message service (MSH v2) and HelseID ----------------------------------------
+  MSH_UNREACHABLE: {
+    status: 503,
+    message: "NHN's message service could not be reached (connection refused or dropped, or no answer within MSH_TIMEOUT_MS); the work waits and is tried again. Check MSH_BASE_URL and the network if it lasts.",
+  },
+  MSH_SERVER_FAULT: {
+    status: 503,
+    message: "NHN's message service answered with a server fault or asked to slow down (5xx, 429); the work is tried again. Quote NHN's requestId to NHN's support if it lasts.",
+  },
+  MSH_REQUEST_REFUSED: {
+    status: 502,
+    message: "NHN's message service refused the request (4xx) and another attempt will not help; NHN's error, validation errors and requestId are kept with it.",
+  },
+  MSH_FORBIDDEN: {
+    status: 502,
+    message: "NHN's message service refused access (403): link the HelseID client (HELSEID_CLIENT_ID) to the clinic's HER-id in NHN's self-service portal.",
+  },
+  MSH_RESPONSE_INVALID: {
+    status: 502,
+    message: "NHN's message service answered in a form its v2 contract does not allow; check that MSH_BASE_URL points at the message service.",
+  },
+  MSH_DOCUMENT_TOO_LARGE: {
+    status: 413,
+    message: "The business document is over NHN's limit of 35 MB; send large attachments as separate, smaller messages.",
+  },
+  HELSEID_CLIENT_REFUSED: {
+    status: 503,
+    message:
+      'HelseID refused the client assertion (invalid_client): CLINIC_SIGNING_CERT/KEY is not the certificate registered for HELSEID_CLIENT_ID, or it is expired or revoked. Nothing goes to NHN until it is fixed.',
+  },
+  HELSEID_UNREACHABLE: {
+    status: 503,
+    message: 'HelseID could not be reached or answered a server fault; the token is asked for again. Check HELSEID_TOKEN_URL and the network if it lasts.',
+  },
+  HELSEID_TOKEN_REFUSED: {
+    status: 502,
+    message: 'HelseID refused the token request (for example invalid_scope or unauthorized_client); check HELSEID_CLIENT_ID and HELSEID_SCOPE against the client registration.',
+  },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -4,6 +4,7 @@ import { attachmentPart, calendarPart, type AttachmentInput } from './attachment
 import { buildDialogmelding, type ForesporselInput } from './dialogmelding-build.js';
 import { buildMsgHead, type DocumentPart, type MsgHeadInput } from './msghead-build.js';
 import type { Calendar } from './xcal-read.js';
+import { patientRelationPart, type PatientRelationInput } from './patient-relation.js';
 import type { Node } from './xml-write.js';
 
 /**
@@ -17,6 +18,8 @@ export interface CitizenRequestInput extends Omit<MsgHeadInput, 'documents'> {
   /** Further embedded documents, written as given (their root declares its own namespace). */
   readonly embedded?: readonly Node[];
   readonly attachments?: readonly AttachmentInput[];
+  /** Someone acting for the patient (a parent, a guardian, a proxy): the Pasientrelasjon part. */
+  readonly patientRelation?: PatientRelationInput;
 }
 
 export function buildCitizenRequest(input: CitizenRequestInput): string {
@@ -25,9 +28,10 @@ export function buildCitizenRequest(input: CitizenRequestInput): string {
   const documents: DocumentPart[] = [
     { refDocType: 'XML', ...(input.genDate ? { issueDate: input.genDate } : {}), content: buildDialogmelding(process.dialogmelding, { foresporsel: input.foresporsel }) },
     ...(input.calendar ? [calendarPart(input.calendar)] : []),
+    ...(input.patientRelation ? [patientRelationPart(input.patientRelation)] : []),
     ...(input.embedded ?? []).map((content): DocumentPart => ({ refDocType: 'XML', content })),
     ...(input.attachments ?? []).map(attachmentPart),
   ];
-  const { foresporsel: _f, calendar: _c, embedded: _e, attachments: _a, ...head } = input;
+  const { foresporsel: _f, calendar: _c, embedded: _e, attachments: _a, patientRelation: _p, ...head } = input;
   return buildMsgHead({ ...head, documents });
 }

@@ -2,10 +2,10 @@ import type { DialogmeldingVersion } from '../domain/services.js';
 import { GatewayError } from '../errors.js';
 import { attachmentPart, calendarPart, type AttachmentInput } from './attachments.js';
 import { buildDialogmelding, type ForesporselInput } from './dialogmelding-build.js';
-import type { Coded, MsgHeadMessage, OrganisationInfo } from './model.js';
+import { codedOf, type Coded, type MsgHeadMessage, type OrganisationInfo } from './model.js';
 import { buildMsgHead, type DocumentPart } from './msghead-build.js';
 import type { Calendar } from './xcal-read.js';
-import { attrOf, child, textOf, type XmlEl } from './xml-tree.js';
+import { child, textOf } from './xml-tree.js';
 
 /**
  * The clinic's answer to a citizen's request (Svar, SvarOnske, SvarLedigeTimer,
@@ -28,14 +28,6 @@ export interface ClinicAnswerInput {
 
 /** Renewal done: 7602 value 14, as Helsenorge's answers carry it. */
 export const THEME_RENEWAL_DONE: Coded = { v: '14', s: '2.16.578.1.12.4.1.1.7602', dn: 'Resept er fornyet' };
-
-function codedOf(e: XmlEl | undefined): Coded | undefined {
-  if (!e) return undefined;
-  const v = attrOf(e, 'V');
-  const s = attrOf(e, 'S');
-  const dn = attrOf(e, 'DN');
-  return { ...(v !== undefined ? { v } : {}), ...(s !== undefined ? { s } : {}), ...(dn !== undefined ? { dn } : {}) };
-}
 
 /** The request's Foresporsel, quoted back (text content only). */
 function quotedRequest(request: MsgHeadMessage): ForesporselInput | undefined {

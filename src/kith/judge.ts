@@ -33,7 +33,7 @@ export interface JudgeOptions extends ValidateOptions {
 }
 
 /** Order of codes in an AppRec: the most basic fault first. */
-const PRECEDENCE: readonly AppRecErrorCode[] = ['T01', 'T99', 'T02', 'T10', 'E10', 'E21', 'E30', 'E31', 'E32', 'X99'];
+const PRECEDENCE: readonly AppRecErrorCode[] = ['T01', 'T99', 'T02', 'T10', 'E10', 'E21', 'E30', 'E31', 'E32', 'E36', 'X99'];
 
 function rank(code: AppRecErrorCode): number {
   const i = PRECEDENCE.indexOf(code);

@@ -1,5 +1,5 @@
 import type { ProcessDefinition, ServiceId, AppRecVersion } from '../domain/services.js';
-import type { XmlEl } from './xml-tree.js';
+import { attrOf, type XmlEl } from './xml-tree.js';
 
 /** A coded value as KITH writes it: V (value), S (code list OID), DN (display name). */
 export interface Coded {
@@ -29,7 +29,18 @@ export interface PatientInfo {
   readonly ids: readonly Ident[];
 }
 
-export type EmbeddedKind = 'dialogmelding' | 'xcal' | 'base64' | 'other' | 'file-reference' | 'empty';
+export type EmbeddedKind = 'dialogmelding' | 'xcal' | 'patient-relation' | 'base64' | 'other' | 'file-reference' | 'empty';
+
+/**
+ * The patient-relation part (Pasientrelasjon): the person acting for the MsgHead's patient and in
+ * what capacity (code list 7611). Patient data like PatientInfo: never logged.
+ */
+export interface PatientRelation {
+  readonly relation?: Coded;
+  readonly actor?: PatientInfo;
+  /** The Pasientrelasjon element, for the rules to point at. */
+  readonly el: XmlEl;
+}
 
 /** One MsgHead Document: its RefDoc facts and the root of the embedded document, if any. */
 export interface EmbeddedDocument {
@@ -61,6 +72,8 @@ export interface MsgHeadMessage {
   readonly service?: ServiceId;
   readonly action?: string;
   readonly dialogmeldingVersion?: '1.0' | '1.1';
+  /** Present when someone acts on the patient's behalf (the first patient-relation part). */
+  readonly patientRelation?: PatientRelation;
 }
 
 export interface AppRecMessage {
@@ -94,4 +107,13 @@ export function herIdsOf(org: OrganisationInfo | undefined): string[] {
     for (const i of o.professional?.ids ?? []) if (i.type === 'HER') out.push(i.id);
   }
   return out;
+}
+
+/** A coded element's V, S and DN, as far as they are given. */
+export function codedOf(e: XmlEl | undefined): Coded | undefined {
+  if (!e) return undefined;
+  const v = attrOf(e, 'V');
+  const s = attrOf(e, 'S');
+  const dn = attrOf(e, 'DN');
+  return { ...(v !== undefined ? { v } : {}), ...(s !== undefined ? { s } : {}), ...(dn !== undefined ? { dn } : {}) };
 }

@@ -1,5 +1,5 @@
 import { processForMsgType } from '../domain/services.js';
-import type { EmbeddedDocument, EmbeddedKind, Ident, MsgHeadMessage, OrganisationInfo, PatientInfo } from './model.js';
+import { codedOf, type EmbeddedDocument, type EmbeddedKind, type Ident, type MsgHeadMessage, type OrganisationInfo, type PatientInfo, type PatientRelation } from './model.js';
 import { NS } from './namespaces.js';
 import { at, attrOf, child, children, textOf, type XmlEl } from './xml-tree.js';
 import { inferAction } from './actions.js';
@@ -39,9 +39,17 @@ function patient(el: XmlEl | undefined): PatientInfo | undefined {
   };
 }
 
+/** Pasientrelasjon: Relasjon (7611) and the acting Person, named like MsgHead's Patient. */
+function patientRelation(el: XmlEl): PatientRelation {
+  const relation = codedOf(child(el, 'Relasjon'));
+  const actor = patient(child(el, 'Person'));
+  return { el, ...(relation ? { relation } : {}), ...(actor ? { actor } : {}) };
+}
+
 function kindOf(ns: string, name: string): EmbeddedKind {
   if ((ns === NS.dialog11 || ns === NS.dialog10) && name === 'Dialogmelding') return 'dialogmelding';
   if (ns === NS.xcal && name === 'icalendar') return 'xcal';
+  if (ns === NS.patientRelation && name === 'Pasientrelasjon') return 'patient-relation';
   if (ns === NS.base64 && name === 'Base64Container') return 'base64';
   return 'other';
 }
@@ -75,6 +83,7 @@ export function readMsgHead(root: XmlEl): MsgHeadMessage {
   const sender = organisation(at(info, 'Sender', 'Organisation'));
   const receiver = organisation(at(info, 'Receiver', 'Organisation'));
   const pat = patient(child(info, 'Patient'));
+  const relationEl = documents.find((d) => d.kind === 'patient-relation')?.el;
   const msg: MsgHeadMessage = {
     document: 'MsgHead',
     version: '1.2',
@@ -92,6 +101,7 @@ export function readMsgHead(root: XmlEl): MsgHeadMessage {
     ...opt('patient', pat),
     ...(process ? { process, service: process.service } : {}),
     ...(dialog ? { dialogmeldingVersion: dialog.namespace === NS.dialog10 ? '1.0' : '1.1' } : {}),
+    ...(relationEl ? { patientRelation: patientRelation(relationEl) } : {}),
   };
   const action = process ? inferAction(process, msg) : undefined;
   return action ? { ...msg, action } : msg;

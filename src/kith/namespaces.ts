@@ -12,6 +12,8 @@ export const NS = {
   base64: 'http://www.kith.no/xmlstds/base64container',
   felles: 'http://www.kith.no/xmlstds/felleskomponent1',
   xcal: 'urn:ietf:params:xml:ns:icalendar-2.0',
+  /** Who acts for the patient; no official schema in the reference set, so carried as unvalidated. */
+  patientRelation: 'http://www.kith.no/xmlstds/pasientrelasjon/2014-03-28',
   xsi: 'http://www.w3.org/2001/XMLSchema-instance',
 } as const;
 

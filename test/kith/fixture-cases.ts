@@ -1,3 +1,4 @@
+import { representationCases } from './representation-cases.js';
 import { sampleCases, CLINIC_HER, GP_HER } from './sample-messages.js';
 
 /**
@@ -95,5 +96,8 @@ export function fixtureFiles(): FixtureFile[] {
   const wish = indentXml(sampleCases()['appointment']![0]!.xml);
   add('appointment/x99-calendar-ends-before-start.xml', must(wish, '2026-03-09T09:20:00', '2026-03-09T08:20:00'), REJECTED(['X99']));
   add('appointment/x99-calendar-missing.xml', must(wish, /\s*<Document>\s*<RefDoc>\s*<MsgType V="XML" DN="XML-instans"\/>\s*<MimeType>application\/calendar\+xml<\/MimeType>[\s\S]*?<\/Document>/, ''), REJECTED(['X99']));
+  for (const r of representationCases()) {
+    add(`${r.service}/${r.name}.xml`, indentXml(r.xml), r.errors.length ? REJECTED([...r.errors]) : OK(CLINIC_HER, r.action));
+  }
   return out;
 }

@@ -6,9 +6,10 @@ import { judgeReceivedMessage } from '../../src/kith/judge.js';
 import { loadSchemaSet, type SchemaSet } from '../../src/kith/schema-set.js';
 import { hasShared, XSD_DIR } from '../helpers/shared.js';
 import { fixtureFiles, type Expected } from './fixture-cases.js';
+import { PEOPLE } from './representation-cases.js';
 import { PATIENTS } from './sample-messages.js';
 
-const PATIENT_DATA = Object.values(PATIENTS).flatMap((p) => [p.familyName, p.givenName, ...p.ids.map((i) => i.id)]);
+const PATIENT_DATA = [...Object.values(PATIENTS), ...Object.values(PEOPLE)].flatMap((p) => [p.familyName, p.givenName, ...p.ids.map((i) => i.id)]);
 
 const FIXTURES = fileURLToPath(new URL('../../fixtures', import.meta.url));
 
@@ -40,7 +41,7 @@ describe('fixtures: every service, every failure case, both layers', () => {
 
   it('every service has a request, an answer and every failure code', () => {
     const codes = new Set(fixtures.flatMap((f) => f.expected.errors));
-    for (const c of ['T01', 'T02', 'T10', 'T99', 'E10', 'E21', 'E30', 'E31', 'E32', 'X99']) assert.ok(codes.has(c), c);
+    for (const c of ['T01', 'T02', 'T10', 'T99', 'E10', 'E21', 'E30', 'E31', 'E32', 'E36', 'X99']) assert.ok(codes.has(c), c);
     for (const service of ['appointment', 'prescription-renewal', 'e-consultation', 'office-contact']) {
       const own = fixtures.filter((f) => f.file.includes(`${path.sep}${service}${path.sep}`));
       assert.ok(own.some((f) => f.expected.ok && f.expected.asReceiver === '8142987'), `${service} request`);

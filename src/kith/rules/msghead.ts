@@ -8,6 +8,7 @@ import { MIG_VERSION } from '../namespaces.js';
 import { attrOf, child, children, textOf, type XmlEl } from '../xml-tree.js';
 import { Findings } from './common.js';
 import { checkDocuments } from './documents.js';
+import { checkPatientRelation } from './patient-relation.js';
 
 /** The own rules for a MsgHead 1.2 envelope, its patient, and (through documents.ts) its payloads. */
 
@@ -121,7 +122,7 @@ export function checkMsgHead(msg: MsgHeadMessage, opts: RuleOptions): Finding[] 
   if (msg.process) checkPatient(f, info, opts);
 
   if (children(root, 'Document').length === 0 && !child(root, 'PatientReport')) f.require(root, undefined, 'MsgHead/Document');
-  const items = [...f.items, ...checkDocuments(msg)];
+  const items = [...f.items, ...checkDocuments(msg), ...(msg.process ? checkPatientRelation(msg, opts) : [])];
   if (msg.process && msg.documents.some((d) => d.kind === 'dialogmelding')) {
     const action = msg.action ? actionOf(msg.process, msg.action) : undefined;
     if (!action) items.push(...actionMissing());
