@@ -5,6 +5,7 @@ import { registerTrust } from './trust.js';
 import { registerSimulator } from './simulator.js';
 import { registerDlq } from './dlq.js';
 import { registerAudit } from './audit.js';
+import { registerDemo } from './demo.js';
 
 /** Exit codes shared by every command: 0 done/valid, 1 the thing checked is not valid, 2 usage error. */
 export const EXIT_OK = 0;
@@ -23,6 +24,7 @@ export function buildProgram(): Command {
   registerSimulator(program);
   registerDlq(program);
   registerAudit(program);
+  registerDemo(program);
   return program;
 }
 

@@ -1,0 +1,34 @@
+import { Router, type Request, type Response } from 'express';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { ServiceGate } from '../gate/service-gate.js';
+import { operatorOf } from './operator.js';
+
+export interface OpsDemoDeps {
+  gate: ServiceGate;
+  audit: AuditLog;
+  /** puts the sample's expired signing certificate in place of the clinic's */
+  expireCertificate: () => Promise<void>;
+  /** puts the valid one back */
+  restoreCertificate: () => Promise<void>;
+  /** runs every watcher now */
+  recheck: () => Promise<void>;
+}
+
+/**
+ * Demo mode only: POST /ops/demo/expire-certificate and /ops/demo/restore-certificate, so a tester
+ * can watch the gate close on an expired enterprise certificate and open again after the fix,
+ * without waiting years or touching files. Mounted only when GATEWAY_MODE=demo.
+ */
+export function opsDemoRouter(deps: OpsDemoDeps): Router {
+  const router = Router();
+  const act = (action: 'expire' | 'restore') => async (req: Request, res: Response) => {
+    await (action === 'expire' ? deps.expireCertificate() : deps.restoreCertificate());
+    await deps.recheck();
+    await deps.audit.record({ actor: operatorOf(req), action: `demo.${action}-certificate` });
+    const { gateway, services } = deps.gate.current();
+    res.json({ ok: true, certificate: action === 'expire' ? 'expired sample' : 'valid sample', gateway, services });
+  };
+  router.post('/demo/expire-certificate', act('expire'));
+  router.post('/demo/restore-certificate', act('restore'));
+  return router;
+}
