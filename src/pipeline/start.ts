@@ -1,20 +1,22 @@
 import type { Gateway } from '../gateway.js';
 import { GATED_SERVICES } from '../gate/gate-state.js';
-import { addTrackingWorker, trackingProcessor, type AppRecInfo } from './apprec-tracking.js';
+import { addTrackingWorker, trackingProcessor } from './apprec-tracking.js';
 import { DeliveryOrder, addDeliveryWorker, deliveryProcessor } from './epj-delivery.js';
-import { addInboundWorker, inboundProcessor, type InboundJobData, type InboundTransport, type JudgeFn } from './inbound.js';
-import { InboundPoller, type UnreadLister } from './inbound-poller.js';
-import { addOutboundWorkers, outboundProcessor, type SendFn } from './outbound.js';
+import { addInboundWorker, inboundProcessor, type InboundJobData, type JudgeFn } from './inbound.js';
+import { InboundPoller } from './inbound-poller.js';
+import { addOutboundWorkers, outboundProcessor } from './outbound.js';
 import { bindGateToWorkers } from './gate-binding.js';
 import type { EpjDeliveryPort } from './ports/epj-delivery.js';
+import type { MessageTransport } from './ports/transport.js';
 import { connectRedis, workerConnectionOptions } from './redis.js';
 import type { Queue } from 'bullmq';
 
-/** Everything the pipeline needs of NHN's side, whichever transport provides it. */
-export interface PipelineTransport extends InboundTransport, UnreadLister {
-  send: SendFn;
-  getAppRecInfo(nhnMessageId: string): Promise<AppRecInfo[]>;
-}
+/**
+ * Everything the pipeline needs of NHN's side, whichever transport provides it: the transport port.
+ * startPipeline hands it to each worker as the narrower view that worker takes (InboundTransport,
+ * UnreadLister, SendFn), so the compiler keeps the port and those views in step.
+ */
+export type PipelineTransport = MessageTransport;
 
 export interface PipelineParts {
   transport: PipelineTransport;

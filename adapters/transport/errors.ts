@@ -1,0 +1,110 @@
+import { AxiosError } from 'axios';
+import { GatewayError, type ErrorCode } from '../../src/errors.js';
+
+/**
+ * Faults at the far side, as values the queues can read: `retryable` says whether another attempt
+ * could succeed, `reason` is the short line that goes into a message's history ("NHN answered 503").
+ * NHN's error body `{error, errorCode, validationErrors, requestId}` is kept so an operator can
+ * quote the requestId to NHN. NHN's words are kept too: they describe the request, not the patient.
+ */
+
+/** NHN's ErrorMessage (msh-api v2). */
+export interface NhnErrorBody {
+  error?: string | null;
+  errorCode?: number;
+  validationErrors?: string[] | null;
+  requestId?: string;
+}
+
+export interface TransportFaultDetails {
+  httpStatus?: number;
+  requestId?: string;
+  nhnError?: string;
+  nhnErrorCode?: number;
+  validationErrors?: string[];
+  /** the OAuth error HelseID answered (invalid_client, invalid_scope, …) */
+  oauthError?: string;
+  operation?: string;
+}
+
+export class TransportError extends GatewayError {
+  readonly retryable: boolean;
+  readonly reason: string;
+  readonly httpStatus: number | undefined;
+  readonly requestId: string | undefined;
+  readonly validationErrors: string[] | undefined;
+
+  constructor(code: ErrorCode, reason: string, retryable: boolean, details: TransportFaultDetails = {}, options?: { cause?: unknown }) {
+    super(code, reason, stripUndefined(details), options);
+    this.name = 'TransportError';
+    this.retryable = retryable;
+    this.reason = reason;
+    this.httpStatus = details.httpStatus;
+    this.requestId = details.requestId;
+    this.validationErrors = details.validationErrors;
+  }
+}
+
+/** A refused client assertion: the clinic's certificate is not accepted (the service gate hears of it). */
+export class CertificateRefusedError extends TransportError {
+  constructor(reason: string, details: TransportFaultDetails = {}) {
+    // Retryable: the gate closes while it lasts and the queued work waits for the fixed certificate.
+    super('HELSEID_CLIENT_REFUSED', reason, true, details);
+    this.name = 'CertificateRefusedError';
+  }
+}
+
+function stripUndefined(o: TransportFaultDetails): Record<string, unknown> | undefined {
+  const out = Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  return Object.keys(out).length ? out : undefined;
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ENOTFOUND', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
+
+/** A fault in which no HTTP answer came back: refused, dropped, timed out. */
+export function isNetworkFault(err: unknown): boolean {
+  if (!(err instanceof AxiosError)) return false;
+  if (err.response) return false;
+  return err.code === undefined || NETWORK_CODES.has(err.code) || /socket hang up|aborted|timeout/i.test(err.message);
+}
+
+export function networkReason(err: AxiosError, service: string, timeoutMs: number): string {
+  if (err.code === 'ECONNABORTED' || err.code === 'ETIMEDOUT' || /timeout/i.test(err.message)) return `${service} did not answer within ${timeoutMs} ms`;
+  if (err.code === 'ECONNREFUSED') return `${service} refused the connection`;
+  if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') return `${service} host name could not be resolved`;
+  return `connection to ${service} was dropped (${err.code ?? 'no answer'})`;
+}
+
+export function readNhnErrorBody(data: unknown): NhnErrorBody {
+  if (!data || typeof data !== 'object') return {};
+  const d = data as Record<string, unknown>;
+  return {
+    ...(typeof d.error === 'string' ? { error: d.error } : {}),
+    ...(typeof d.errorCode === 'number' ? { errorCode: d.errorCode } : {}),
+    ...(Array.isArray(d.validationErrors) ? { validationErrors: d.validationErrors.map(String) } : {}),
+    ...(typeof d.requestId === 'string' ? { requestId: d.requestId } : {}),
+  };
+}
+
+/** 408 and 429 are worth another try, like every 5xx; other 4xx are not. */
+export function isRetryableStatus(status: number): boolean {
+  return status === 408 || status === 429 || status >= 500;
+}
+
+/** The typed error for an HTTP answer from the message service that was not a success. */
+export function mshAnswerError(status: number, data: unknown, operation: string): TransportError {
+  const body = readNhnErrorBody(data);
+  const details: TransportFaultDetails = {
+    httpStatus: status,
+    operation,
+    ...(body.requestId ? { requestId: body.requestId } : {}),
+    ...(body.error ? { nhnError: body.error } : {}),
+    ...(body.errorCode !== undefined ? { nhnErrorCode: body.errorCode } : {}),
+    ...(body.validationErrors?.length ? { validationErrors: body.validationErrors } : {}),
+  };
+  const said = body.error ? `: ${body.error}` : '';
+  const reason = `NHN answered ${status}${said}${body.requestId ? ` (requestId ${body.requestId})` : ''}`;
+  if (isRetryableStatus(status)) return new TransportError('MSH_SERVER_FAULT', reason, true, details);
+  if (status === 403) return new TransportError('MSH_FORBIDDEN', reason, false, details);
+  return new TransportError('MSH_REQUEST_REFUSED', reason, false, details);
+}

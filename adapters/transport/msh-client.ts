@@ -1,0 +1,206 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import axios, { AxiosError, type AxiosInstance, type AxiosResponse, type Method } from 'axios';
+import type { Logger } from '../../src/logging.js';
+import type {
+  AppRecInfo,
+  AppRecToSend,
+  DeliveryStatus,
+  MessageMetadata,
+  MessageTransport,
+  OutgoingDocument,
+  UnreadMessage,
+} from '../../src/pipeline/ports/transport.js';
+import { TransportError, isNetworkFault, mshAnswerError, networkReason } from './errors.js';
+import { MAX_DOCUMENT_BYTES, MAX_HTTP_BODY_BYTES, mshHeaders } from './headers.js';
+import type { HelseIdClient } from './helseid.js';
+import { plainDocuments, type DocumentProtection } from './protection.js';
+
+/**
+ * NHN's message service (MSH API v2) behind the transport port. Each call carries a DPoP-bound
+ * HelseID token and a fresh proof. Network faults, 429 and 5xx are tried again a few times at once;
+ * anything longer is the queues' work, so the last failure is thrown with `retryable` and `reason`.
+ */
+
+export interface MshClientOptions {
+  baseUrl: string;
+  /** MSH_TIMEOUT_MS: one call, connect to last byte */
+  timeoutMs: number;
+  auth: HelseIdClient;
+  /** quick retries after the first attempt; default 2 */
+  retries?: number;
+  /** first retry delay; doubles, with jitter, capped at 2 s; default 200 ms */
+  retryBaseMs?: number;
+  /** how documents are protected on the way; NHN's service protects the exchange itself, so plain by default */
+  protection?: DocumentProtection;
+  logger?: Logger;
+}
+
+const APPREC_STATUS_NAME = { 1: 'Ok', 2: 'Rejected', 3: 'OkErrorInMessagePart' } as const;
+const RETRY_CAP_MS = 2_000;
+
+interface Call {
+  operation: string;
+  method: Method;
+  path: string;
+  data?: unknown;
+  /** 2xx statuses the contract promises for this call */
+  expect: number[];
+}
+
+export class MshClient implements MessageTransport {
+  private readonly http: AxiosInstance;
+  private readonly protection: DocumentProtection;
+  /** a nonce the message service asked for (RFC 9449 §9), sent until it asks for another */
+  private resourceNonce: string | undefined;
+
+  constructor(private readonly options: MshClientOptions) {
+    this.protection = options.protection ?? plainDocuments;
+    this.http = axios.create({
+      baseURL: options.baseUrl.replace(/\/+$/, ''),
+      timeout: options.timeoutMs,
+      maxContentLength: MAX_HTTP_BODY_BYTES,
+      maxBodyLength: MAX_HTTP_BODY_BYTES,
+      validateStatus: () => true,
+      transitional: { clarifyTimeoutError: true },
+    });
+  }
+
+  async listUnread(receiverHerId: number): Promise<UnreadMessage[]> {
+    const data = await this.call({ operation: 'list-unread', method: 'GET', path: `/Messages?receiverHerIds=${receiverHerId}`, expect: [200] });
+    if (!Array.isArray(data) || !data.every((m) => typeof m?.id === 'string')) throw invalidAnswer('list-unread', 'a list of messages with ids');
+    return (data as { id: string; receiverHerId?: number | null }[]).map((m) => ({ id: m.id, receiverHerId: m.receiverHerId ?? null }));
+  }
+
+  async getMessage(id: string): Promise<MessageMetadata> {
+    const data = await this.call({ operation: 'get-message', method: 'GET', path: `/Messages/${seg(id)}`, expect: [200] });
+    if (!data || typeof data !== 'object' || Array.isArray(data)) throw invalidAnswer('get-message', 'a message object');
+    return data as MessageMetadata;
+  }
+
+  async getBusinessDocument(id: string): Promise<Buffer> {
+    const data = (await this.call({ operation: 'get-business-document', method: 'GET', path: `/Messages/${seg(id)}/business-document`, expect: [200] })) as
+      | { businessDocument?: unknown; contentTransferEncoding?: unknown }
+      | undefined;
+    if (typeof data?.businessDocument !== 'string' || String(data.contentTransferEncoding).toLowerCase() !== 'base64')
+      throw invalidAnswer('get-business-document', 'a base64 business document');
+    return this.protection.unprotect(Buffer.from(data.businessDocument, 'base64'));
+  }
+
+  async markRead(id: string, herId: number): Promise<void> {
+    await this.call({ operation: 'mark-read', method: 'PUT', path: `/Messages/${seg(id)}/read/${herId}`, expect: [204, 200] });
+  }
+
+  async send(doc: OutgoingDocument): Promise<{ nhnMessageId: string }> {
+    const bytes = await this.protection.protect(Buffer.from(doc.xml, 'utf8'), doc.receiverHerId);
+    if (bytes.length > MAX_DOCUMENT_BYTES)
+      throw new TransportError('MSH_DOCUMENT_TOO_LARGE', `the document is ${bytes.length} bytes, over NHN's ${MAX_DOCUMENT_BYTES}`, false, { operation: 'send' });
+    const data = await this.call({
+      operation: 'send',
+      method: 'POST',
+      path: '/Messages',
+      data: { businessDocument: bytes.toString('base64'), contentType: 'application/xml', contentTransferEncoding: 'base64' },
+      expect: [201, 200],
+    });
+    if (typeof data !== 'string' || !data) throw invalidAnswer('send', 'the new message id');
+    return { nhnMessageId: data };
+  }
+
+  async sendAppRec(id: string, senderHerId: number, appRec: AppRecToSend): Promise<void> {
+    await this.call({
+      operation: 'send-apprec',
+      method: 'POST',
+      path: `/Messages/${seg(id)}/apprec/${senderHerId}`,
+      data: { appRecStatus: APPREC_STATUS_NAME[appRec.status], appRecErrorList: appRec.errors.map((e) => ({ errorCode: e.errorCode, details: e.details })) },
+      expect: [201, 200],
+    });
+  }
+
+  async getStatus(id: string): Promise<DeliveryStatus[]> {
+    const data = await this.call({ operation: 'get-status', method: 'GET', path: `/Messages/${seg(id)}/status`, expect: [200] });
+    if (!Array.isArray(data)) throw invalidAnswer('get-status', 'a list of statuses');
+    return data as DeliveryStatus[];
+  }
+
+  async getAppRecInfo(id: string): Promise<AppRecInfo[]> {
+    const data = await this.call({ operation: 'get-apprec-info', method: 'GET', path: `/Messages/${seg(id)}/apprec`, expect: [200] });
+    if (!Array.isArray(data)) throw invalidAnswer('get-apprec-info', 'a list of AppRec infos');
+    return data as AppRecInfo[];
+  }
+
+  private async call(call: Call): Promise<unknown> {
+    const retries = this.options.retries ?? 2;
+    let renewedToken = false;
+    let nonceAsked = false;
+    for (let attempt = 0; ; attempt++) {
+      let failure: TransportError;
+      let retryAfterMs: number | undefined;
+      try {
+        const answer = await this.once(call);
+        if (call.expect.includes(answer.status)) return answer.data;
+        const challenge = String(answer.headers['www-authenticate'] ?? '');
+        if (answer.status === 401 && /use_dpop_nonce/.test(challenge) && !nonceAsked) {
+          nonceAsked = true;
+          attempt--;
+          continue;
+        }
+        if (answer.status === 401 && /invalid_token/.test(challenge) && !renewedToken) {
+          // Revoked or expired early at HelseID's end: one fresh token, then give up.
+          renewedToken = true;
+          this.options.auth.invalidate();
+          attempt--;
+          continue;
+        }
+        failure = answer.status >= 200 && answer.status < 300 ? invalidAnswer(call.operation, `HTTP ${call.expect.join(' or ')}`) : mshAnswerError(answer.status, answer.data, call.operation);
+        retryAfterMs = retryAfter(answer);
+      } catch (err) {
+        if (err instanceof TransportError) failure = err;
+        else if (err instanceof AxiosError && isNetworkFault(err))
+          failure = new TransportError('MSH_UNREACHABLE', networkReason(err, 'NHN', this.options.timeoutMs), true, { operation: call.operation }, { cause: err });
+        else throw err;
+      }
+      if (!failure.retryable || failure.code === 'HELSEID_CLIENT_REFUSED' || attempt >= retries) {
+        this.options.logger?.warn({ operation: call.operation, attempt: attempt + 1, code: failure.code, status: failure.httpStatus, requestId: failure.requestId }, 'NHN call failed');
+        throw failure;
+      }
+      await sleep(retryAfterMs ?? backoff(attempt, this.options.retryBaseMs ?? 200));
+    }
+  }
+
+  private async once(call: Call): Promise<AxiosResponse> {
+    const token = await this.options.auth.accessToken();
+    const url = `${this.http.defaults.baseURL}${call.path}`;
+    const answer = await this.http.request({
+      method: call.method,
+      url: call.path,
+      data: call.data,
+      headers: {
+        ...mshHeaders(),
+        ...(call.data !== undefined ? { 'content-type': 'application/json' } : {}),
+        authorization: `DPoP ${token}`,
+        dpop: this.options.auth.dpop.proof({ method: call.method, url, accessToken: token, ...(this.resourceNonce ? { nonce: this.resourceNonce } : {}) }),
+      },
+    });
+    const nonce = answer.headers['dpop-nonce'];
+    if (typeof nonce === 'string' && nonce) this.resourceNonce = nonce;
+    return answer;
+  }
+}
+
+function seg(id: string): string {
+  return encodeURIComponent(id);
+}
+
+function invalidAnswer(operation: string, expected: string): TransportError {
+  return new TransportError('MSH_RESPONSE_INVALID', `NHN's answer to ${operation} was not ${expected}`, false, { operation });
+}
+
+function backoff(attempt: number, baseMs: number): number {
+  const ceiling = Math.min(RETRY_CAP_MS, baseMs * 2 ** attempt);
+  return ceiling / 2 + Math.random() * (ceiling / 2);
+}
+
+/** Retry-After in seconds, honoured up to the quick-retry cap (longer waits are the queues' work). */
+function retryAfter(answer: AxiosResponse): number | undefined {
+  const raw = Number(answer.headers['retry-after']);
+  return Number.isFinite(raw) && raw >= 0 ? Math.min(RETRY_CAP_MS, raw * 1000) : undefined;
+}
