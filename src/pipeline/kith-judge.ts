@@ -1,11 +1,13 @@
 import { judgeReceivedMessage, type JudgeOptions } from '../kith/judge.js';
 import { herIdsOf } from '../kith/model.js';
+import { representationOf } from '../kith/patient-relation.js';
 import type { InboundVerdict, JudgeFn } from './inbound.js';
 
 /**
  * The inbound worker's judge, from the KITH layer: the AppRec a received document gets, and the
  * ids the pipeline needs to route it. The national id is passed on in memory only, to order
- * deliveries per patient; it is never stored in clear.
+ * deliveries per patient; it is never stored in clear. Who acts for whom (a parent, a proxy) goes
+ * with the delivery, sealed, so the EPJ sees it beside the message.
  */
 export function kithJudge(opts: JudgeOptions): JudgeFn {
   return (document) => {
@@ -14,6 +16,7 @@ export function kithJudge(opts: JudgeOptions): JudgeFn {
     // The most specific sender (the innermost unit) is the one an answer goes back to.
     const sender = msg ? herIdsOf(msg.sender).at(-1) : undefined;
     const patientId = msg?.patient?.ids.find((i) => i.type === 'FNR' || i.type === 'DNR' || i.type === 'HNR')?.id;
+    const representation = msg ? representationOf(msg) : undefined;
     const verdict: InboundVerdict = {
       accepted: judgement.status !== '2',
       appRecStatus: Number(judgement.status) as 1 | 2 | 3,
@@ -24,6 +27,7 @@ export function kithJudge(opts: JudgeOptions): JudgeFn {
       ...(msg?.msgType ? { msgType: msg.msgType } : {}),
       ...(sender ? { senderHerId: Number(sender) } : {}),
       ...(patientId ? { patientId } : {}),
+      ...(representation ? { representation: { ...representation } } : {}),
     };
     return verdict;
   };
