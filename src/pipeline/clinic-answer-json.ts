@@ -25,6 +25,8 @@ const base = {
   msgId: z.uuid().optional(),
   practitioner: practitioner.optional(),
   attachments: z.array(attachment).max(20).optional(),
+  /** The clinic's mark that the answer is for the child alone: refused when a parent or representative sent the request. */
+  confidentialToChild: z.boolean().optional(),
 };
 
 const dateTime = z.iso.datetime({ offset: true, local: true });

@@ -9,6 +9,9 @@ import { submitOutbound, type OutboundDeps } from './outbound.js';
 import { clinicAnswerSchema, toClinicAnswerInput } from './clinic-answer-json.js';
 import { buildClinicAnswer } from '../kith/clinic-answer.js';
 import { parseMessage } from '../kith/parse.js';
+import type { MsgHeadMessage } from '../kith/model.js';
+import { nationalIdOf } from '../kith/patient-relation.js';
+import { answerRefusalOf, capacityOf, norwegianDate } from '../domain/representation.js';
 
 /**
  * A message the clinic sends, however it arrives (the EPJ API, the outbox folder): validated with
@@ -41,8 +44,27 @@ export function refuseWhenClosed(gate: Pick<ServiceGate, 'current'>, service: Ga
   });
 }
 
+/**
+ * An answer goes back to whoever sent the request; one the clinic marks confidential to the child
+ * must not reach the parent or representative who sent it (docs/representation.md).
+ */
+export function refuseConfidentialToRepresentative(request: MsgHeadMessage, confidentialToChild: boolean, at: Date): void {
+  const rel = request.patientRelation;
+  const fault = answerRefusalOf({
+    capacity: rel ? capacityOf(rel.relation?.v) : undefined,
+    patientNationalId: nationalIdOf(request.patient)?.id,
+    confidentialToChild,
+    onDate: norwegianDate(at),
+  });
+  if (fault) {
+    throw new GatewayError('REPRESENTATION_CONFIDENTIAL_TO_CHILD', undefined, {
+      errors: [{ code: 'representation', field: 'confidentialToChild', message: fault.detail }],
+    });
+  }
+}
+
 /** An answer in JSON: the request it answers is read back (sealed in Redis) and the KITH message built from both. */
-export async function submitClinicJson(deps: ClinicSubmissionDeps, body: unknown, origin: string): Promise<SubmissionResult> {
+export async function submitClinicJson(deps: ClinicSubmissionDeps, body: unknown, origin: string, now = new Date()): Promise<SubmissionResult> {
   const parsed = clinicAnswerSchema.safeParse(body);
   if (!parsed.success) {
     throw new GatewayError('EPJ_MESSAGE_INVALID', undefined, {
@@ -58,7 +80,8 @@ export async function submitClinicJson(deps: ClinicSubmissionDeps, body: unknown
     throw new GatewayError('EPJ_MESSAGE_INVALID', '(the request answered belongs to another service)', {
       errors: [{ code: 'field', field: 'service', message: `The request ${json.inReplyTo} is ${request.document === 'MsgHead' ? request.service : 'not a MsgHead'}.` }],
     });
-  return submitClinicXml(deps, buildClinicAnswer(request, toClinicAnswerInput(json)), origin);
+  refuseConfidentialToRepresentative(request, json.confidentialToChild === true, now);
+  return submitClinicXml(deps, buildClinicAnswer(request, toClinicAnswerInput(json, now)), origin);
 }
 
 export async function submitClinicXml(deps: ClinicSubmissionDeps, xml: string, origin: string): Promise<SubmissionResult> {
