@@ -4,6 +4,7 @@ import { attachmentPart, calendarPart, type AttachmentInput } from './attachment
 import { buildDialogmelding, type ForesporselInput } from './dialogmelding-build.js';
 import { codedOf, type Coded, type MsgHeadMessage, type OrganisationInfo } from './model.js';
 import { buildMsgHead, type DocumentPart } from './msghead-build.js';
+import { patientRelationPart } from './patient-relation.js';
 import type { Calendar } from './xcal-read.js';
 import { child, textOf } from './xml-tree.js';
 
@@ -26,6 +27,16 @@ export interface ClinicAnswerInput {
   readonly genDate?: Date;
 }
 
+/**
+ * Answers whose package carries the patient relation back (`_pas` in the process matrix), so
+ * Helsenorge shows the answer to the person who acted for the patient.
+ */
+const ANSWERS_WITH_RELATION = new Set([
+  'DIALOG_INNBYGGER_EKONTAKT/Svar',
+  'DIALOG_INNBYGGER_EKONSULTASJON/Svar',
+  'DIALOG_INNBYGGER_TIMERESERVASJON/SvarAvtaleReservasjon',
+]);
+
 /** Renewal done: 7602 value 14, as Helsenorge's answers carry it. */
 export const THEME_RENEWAL_DONE: Coded = { v: '14', s: '2.16.578.1.12.4.1.1.7602', dn: 'Resept er fornyet' };
 
@@ -41,7 +52,7 @@ function quotedRequest(request: MsgHeadMessage): ForesporselInput | undefined {
 }
 
 export function buildClinicAnswer(request: MsgHeadMessage, answer: ClinicAnswerInput): string {
-  const { process, msgId, sender, receiver, patient } = request;
+  const { process, msgId, sender, receiver, patient, patientRelation: relation } = request;
   if (!process || !msgId || !sender || !receiver || !patient) {
     throw new GatewayError('KITH_CONTENT_INVALID', 'Only a valid citizen request of the four services can be answered.');
   }
@@ -60,6 +71,9 @@ export function buildClinicAnswer(request: MsgHeadMessage, answer: ClinicAnswerI
       content: buildDialogmelding(version, { notat: { theme: answer.theme, text: answer.text, ...(inReplyTo ? { inReplyTo } : {}) } }),
     },
     ...(answer.calendar ? [calendarPart(answer.calendar)] : []),
+    ...(relation?.relation?.v && relation.actor && ANSWERS_WITH_RELATION.has(`${process.msgType}/${answering?.name}`)
+      ? [patientRelationPart({ role: relation.relation.v, actor: relation.actor })]
+      : []),
     ...(answer.attachments ?? []).map(attachmentPart),
   ];
   const clinic = answer.professional ? withProfessional(receiver, answer.professional) : receiver;

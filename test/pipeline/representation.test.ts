@@ -9,6 +9,9 @@ import { FolderInbox } from '../../adapters/epj/folder-inbox.js';
 import { PullInbox } from '../../adapters/epj/pull-inbox.js';
 import { WebhookDelivery } from '../../adapters/epj/webhook.js';
 import type { Gateway } from '../../src/gateway.js';
+import type { MsgHeadMessage } from '../../src/kith/model.js';
+import { parseMessage } from '../../src/kith/parse.js';
+import type { SealedOutbound } from '../../src/pipeline/outbound.js';
 import { JobCrypto } from '../../src/pipeline/job-crypto.js';
 import { kithJudge } from '../../src/pipeline/kith-judge.js';
 import { connectRedis, workerConnectionOptions } from '../../src/pipeline/redis.js';
@@ -153,6 +156,10 @@ describe('representation through the pipeline', () => {
     it('goes out (202) to the parent when not so marked, and to a patient who wrote themselves even when marked', async () => {
       const toParent = await answer(msgIdOf(fixture('e-consultation/parent-for-child-14.xml')), { confidentialToChild: false });
       assert.equal(toParent.status, 202, JSON.stringify(toParent.body));
+      // The answer goes back to the parent: its package carries the relation (e-consultation Svar is `_pas`).
+      const job = await gateway.queues['outbound-e-consultation'].getJob(toParent.body.msgId);
+      const { xml } = gateway.crypto.open<SealedOutbound>(job!.data.sealed, toParent.body.msgId);
+      assert.deepEqual((parseMessage(xml) as MsgHeadMessage).patientRelation?.actor, PEOPLE.parent);
       const { msgId: own } = await arrives('e-consultation/request.xml');
       const toPatient = await answer(own, { confidentialToChild: true });
       assert.equal(toPatient.status, 202, JSON.stringify(toPatient.body));
