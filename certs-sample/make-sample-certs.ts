@@ -80,7 +80,7 @@ const LEAVES: LeafSpec[] = [
 const REVOKED = ['clinic-signing-revoked'];
 
 /** A fixed, positive serial per name, so the CRL and tests can name certificates by serial across regenerations. */
-function serialFor(name: string): string {
+export function serialFor(name: string): string {
   const h = createHash('sha256').update(`epj-gateway sample ${name}`).digest('hex').slice(0, 16);
   return (0x10 + (parseInt(h.slice(0, 2), 16) % 0x60)).toString(16) + h.slice(2);
 }
@@ -181,40 +181,57 @@ function makeLeaf(spec: LeafSpec, issuer: Issued, urls: { crl: string; ocsp: str
   return { cert, key, pkcs8Pem };
 }
 
-/** The CA's CRL, signed with Node's webcrypto through pkijs (node-forge cannot make CRLs). */
-async function makeCrl(ca: Issued, revokedSerials: string[]): Promise<Buffer> {
+export interface CrlDates {
+  thisUpdate: Date;
+  nextUpdate: Date;
+  revokedAt: Date;
+}
+
+/**
+ * A CRL in the CA's name, signed with Node's webcrypto through pkijs (node-forge cannot make CRLs).
+ * Tests call it too, with other dates or another key, to serve stale or forged lists.
+ */
+export async function makeCrl(
+  ca: { certDer: Buffer; keyPem: string },
+  revokedSerials: string[],
+  dates: CrlDates = { thisUpdate: CRL_THIS_UPDATE, nextUpdate: VALID_TO, revokedAt: REVOKED_AT },
+): Promise<Buffer> {
   const engine = new pkijs.CryptoEngine({ name: 'node', crypto: webcrypto as unknown as pkijs.ICryptoEngine['crypto'] });
   pkijs.setEngine('node', engine);
-  const caDer = Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(ca.cert)).getBytes(), 'binary');
-  const caCert = pkijs.Certificate.fromBER(caDer);
+  const caCert = pkijs.Certificate.fromBER(ca.certDer);
+  const time = (value: Date) => new pkijs.Time({ type: value.getUTCFullYear() < 2050 ? 0 : 1, value });
   const crl = new pkijs.CertificateRevocationList();
   crl.version = 1;
   crl.issuer = caCert.subject;
-  crl.thisUpdate = new pkijs.Time({ type: 0, value: CRL_THIS_UPDATE });
-  crl.nextUpdate = new pkijs.Time({ type: 0, value: VALID_TO });
-  crl.revokedCertificates = revokedSerials.map(
-    (hex) =>
-      new pkijs.RevokedCertificate({
-        userCertificate: new asn1js.Integer({ valueHex: Buffer.from(hex, 'hex') }),
-        revocationDate: new pkijs.Time({ type: 0, value: REVOKED_AT }),
-      }),
-  );
-  const ski = ca.cert.generateSubjectKeyIdentifier().getBytes();
+  crl.thisUpdate = time(dates.thisUpdate);
+  crl.nextUpdate = time(dates.nextUpdate);
+  if (revokedSerials.length > 0) {
+    crl.revokedCertificates = revokedSerials.map(
+      (hex) => new pkijs.RevokedCertificate({ userCertificate: new asn1js.Integer({ valueHex: Buffer.from(hex, 'hex') }), revocationDate: time(dates.revokedAt) }),
+    );
+  }
+  const ski = caCert.extensions?.find((e) => e.extnID === '2.5.29.14')?.parsedValue as asn1js.OctetString | undefined;
   crl.crlExtensions = new pkijs.Extensions({
     extensions: [
-      new pkijs.Extension({
-        extnID: '2.5.29.35',
-        extnValue: new pkijs.AuthorityKeyIdentifier({ keyIdentifier: new asn1js.OctetString({ valueHex: Buffer.from(ski, 'binary') }) })
-          .toSchema()
-          .toBER(false),
-      }),
+      ...(ski
+        ? [
+            new pkijs.Extension({
+              extnID: '2.5.29.35',
+              extnValue: new pkijs.AuthorityKeyIdentifier({ keyIdentifier: new asn1js.OctetString({ valueHex: ski.valueBlock.valueHexView }) }).toSchema().toBER(false),
+            }),
+          ]
+        : []),
       new pkijs.Extension({ extnID: '2.5.29.20', extnValue: new asn1js.Integer({ value: 1 }).toBER(false) }),
     ],
   });
-  const der = Buffer.from(forge.util.decode64(ca.pkcs8Pem.replace(/-----[^-]+-----|\s/g, '')), 'binary');
+  const der = Buffer.from(ca.keyPem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
   const key = await webcrypto.subtle.importKey('pkcs8', der, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign']);
   await crl.sign(key, 'SHA-256');
   return Buffer.from(crl.toSchema(true).toBER(false));
+}
+
+function derOf(cert: forge.pki.Certificate): Buffer {
+  return Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(cert)).getBytes(), 'binary');
 }
 
 function pemOf(der: Buffer, label: string): string {
@@ -241,7 +258,7 @@ export async function makeSampleCertificates(dir: string): Promise<void> {
     write(spec.name, issued);
   }
 
-  const crl = await makeCrl(ca, REVOKED.map(serialFor));
+  const crl = await makeCrl({ certDer: derOf(ca.cert), keyPem: ca.pkcs8Pem }, REVOKED.map(serialFor));
   writeFileSync(path.join(dir, 'ca.crl.der'), crl);
   writeFileSync(path.join(dir, 'ca.crl.pem'), pemOf(crl, 'X509 CRL'));
 

@@ -111,6 +111,10 @@ export const configSchema = z.object({
   CRL_REFRESH_HOURS: z.coerce.number().positive().max(168).default(6),
   /** hours a cached CRL keeps serving while the CRL host is unreachable */
   REVOCATION_SOFT_FAIL_HOURS: z.coerce.number().min(0).max(720).default(24),
+  /** web proxy (`http://host:port`) for CRL and OCSP fetches; unset: HTTP_PROXY/NO_PROXY from the environment */
+  REVOCATION_HTTP_PROXY: z.preprocess((v) => (v === '' ? undefined : v), z.url({ protocol: /^https?$/, error: 'an http:// or https:// proxy URL' }).optional()),
+  /** milliseconds a CRL or OCSP fetch may take before the CA counts as unreachable */
+  REVOCATION_TIMEOUT_MS: int(500, 120_000).default(10_000),
   /** refuse messages encrypted with DES or 3DES */
   CMS_REJECT_3DES: bool.default(true),
   /** days before certificate expiry at which a warning goes out */
