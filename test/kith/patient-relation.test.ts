@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { buildClinicAnswer } from '../../src/kith/clinic-answer.js';
 import { judgeReceivedMessage } from '../../src/kith/judge.js';
 import type { MsgHeadMessage } from '../../src/kith/model.js';
 import { parseMessage } from '../../src/kith/parse.js';
@@ -49,6 +50,21 @@ describe('the patient-relation part (Pasientrelasjon)', () => {
       const { report } = validateDocument(fixture('office-contact/parent-for-child-10.xml'), { allowSyntheticIds: true });
       assert.ok(report.ok);
       assert.ok(report.unvalidated.includes('http://www.kith.no/xmlstds/pasientrelasjon/2014-03-28'));
+    });
+  });
+
+  describe('answers', () => {
+    const answerTo = (p: string) => buildClinicAnswer(parseMessage(fixture(p)) as MsgHeadMessage, { theme: { v: '6', s: '2.16.578.1.12.4.1.1.7322' }, text: 'Svar.' });
+
+    it('carry the relation back where the package is _pas (office-contact Svar), so the representative gets the answer', () => {
+      const xml = answerTo('office-contact/parent-for-child-10.xml');
+      const answer = parseMessage(xml) as MsgHeadMessage;
+      assert.deepEqual([answer.patientRelation?.relation?.v, answer.patientRelation?.actor], ['FO', PEOPLE.parent]);
+      assert.deepEqual(validateDocument(xml, { allowSyntheticIds: true, ownHerIds: ['8093244'] }).report.errors, []);
+    });
+
+    it('do not where the package has no relation (prescription-renewal Svar)', () => {
+      assert.equal((parseMessage(answerTo('prescription-renewal/proxy-for-adult.xml')) as MsgHeadMessage).patientRelation, undefined);
     });
   });
 
