@@ -1,0 +1,54 @@
+/**
+ * The clinic's own signing and encryption certificates, judged for the certificate watcher: one
+ * CertificateCheck per role, with every fault. A certificate or key file that is not there (or not
+ * readable as one) is the fault `missing`, never a crash of the watcher.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import type { Config } from '../config.js';
+import type { CertificateCheck } from '../gate/certificate-watcher.js';
+import { validateCertificate } from './certificate-validation.js';
+import { parseCertificate, type CertificateRole, type EnterpriseCertificate } from './enterprise-certificate.js';
+import type { Trust } from './trust-from-config.js';
+
+export type ClinicCertificateSettings = Pick<
+  Config,
+  'CLINIC_ORG_NUMBER' | 'CLINIC_SIGNING_CERT' | 'CLINIC_SIGNING_KEY' | 'CLINIC_ENCRYPTION_CERT' | 'CLINIC_ENCRYPTION_KEY'
+>;
+
+export interface ClinicCertificateDeps {
+  trust: Pick<Trust, 'trustStore' | 'revocation' | 'policyOids'>;
+  now?: () => Date;
+}
+
+export async function checkClinicCertificates(config: ClinicCertificateSettings, deps: ClinicCertificateDeps): Promise<CertificateCheck[]> {
+  const roles: Array<{ role: CertificateRole; cert: string; key: string }> = [
+    { role: 'signing', cert: config.CLINIC_SIGNING_CERT, key: config.CLINIC_SIGNING_KEY },
+    { role: 'encryption', cert: config.CLINIC_ENCRYPTION_CERT, key: config.CLINIC_ENCRYPTION_KEY },
+  ];
+  const checks: CertificateCheck[] = [];
+  for (const { role, cert: certFile, key: keyFile } of roles) {
+    const cert = readCertificate(certFile, deps.trust.policyOids);
+    if (!cert || !existsSync(keyFile)) {
+      checks.push({ role, serial: cert?.serial ?? '', notAfter: cert?.notAfter.toISOString() ?? '', expiresInDays: 0, faults: ['missing'] });
+      continue;
+    }
+    const now = deps.now?.() ?? new Date();
+    const result = await validateCertificate(cert, {
+      role,
+      expectedOrgNumber: config.CLINIC_ORG_NUMBER,
+      trustStore: deps.trust.trustStore,
+      revocation: deps.trust.revocation,
+      now,
+    });
+    checks.push({ role, serial: cert.serial, notAfter: cert.notAfter.toISOString(), expiresInDays: result.expiresInDays, faults: result.errors });
+  }
+  return checks;
+}
+
+function readCertificate(file: string, policyOids: readonly string[]): EnterpriseCertificate | null {
+  try {
+    return parseCertificate(readFileSync(file), { policyOids });
+  } catch {
+    return null;
+  }
+}
