@@ -1,3 +1,4 @@
+import type { Metrics } from '../metrics.js';
 import type { Notifier } from './notifier.js';
 import type { ServiceGate } from './service-gate.js';
 
@@ -37,6 +38,7 @@ export interface CertificateWatcherDeps {
   notifier: Pick<Notifier, 'notify'>;
   warnDays: number[];
   clinic: { herId: string; orgNumber: string; name: string };
+  metrics?: Pick<Metrics, 'setCertificateExpiry'>;
 }
 
 export async function checkCertificates(deps: CertificateWatcherDeps): Promise<CertificateCheck[]> {
@@ -44,6 +46,7 @@ export async function checkCertificates(deps: CertificateWatcherDeps): Promise<C
   const maxWarn = Math.max(...deps.warnDays);
   const reasons = [];
   for (const c of checks) {
+    deps.metrics?.setCertificateExpiry(c.role, c.expiresInDays);
     for (const fault of c.faults) {
       reasons.push({
         code: fault,

@@ -1,3 +1,4 @@
+import type { Metrics } from '../metrics.js';
 import type { ServiceGate } from './service-gate.js';
 
 /**
@@ -22,7 +23,11 @@ export interface RegisterAudit {
   fetchedAt?: string;
 }
 
-export async function checkRegister(deps: { audit: () => Promise<RegisterAudit>; gate: Pick<ServiceGate, 'report'> }): Promise<RegisterAudit> {
+export async function checkRegister(deps: {
+  audit: () => Promise<RegisterAudit>;
+  gate: Pick<ServiceGate, 'report'>;
+  metrics?: Pick<Metrics, 'setRegisterFaults'>;
+}): Promise<RegisterAudit> {
   const result = await deps.audit();
   const reasons = result.faults.map((f) => ({ code: f.code, severity: f.severity, scope: 'all' as const, message: f.message }));
   if (result.source === 'stale-cache') {
@@ -40,6 +45,7 @@ export async function checkRegister(deps: { audit: () => Promise<RegisterAudit>;
       message: 'The address register has been unreachable past the stale limit, so the clinic\'s entry cannot be checked. Restore the connection to NHN\'s address register.',
     });
   }
+  deps.metrics?.setRegisterFaults(reasons);
   await deps.gate.report('address-register', reasons);
   return result;
 }

@@ -1,6 +1,7 @@
 import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logging.js';
+import type { PipelineMetrics } from '../metrics.js';
 import type { AppRecOutcome, MessageState, MessageStore } from './message-store.js';
 import type { WorkerSupervisor } from './worker-supervisor.js';
 
@@ -35,6 +36,7 @@ export interface AppRecTrackingDeps {
   firstPollMs: number;
   maxPollMs: number;
   logger: Logger;
+  metrics?: PipelineMetrics;
 }
 
 const STATE_OF: Record<NonNullable<AppRecInfo['appRecStatus']>, MessageState> = {
@@ -62,6 +64,7 @@ export function trackingProcessor(deps: AppRecTrackingDeps) {
         receivedAt: new Date().toISOString(),
       };
       const state = STATE_OF[chosen.appRecStatus];
+      deps.metrics?.countAppRec('received', appRec.status, appRec.errors.map((e) => e.code));
       await deps.store.update(msgId, { state, appRec });
       await deps.store.addHistory(msgId, {
         event: 'apprec',
@@ -75,6 +78,7 @@ export function trackingProcessor(deps: AppRecTrackingDeps) {
       await deps.store.update(msgId, { state: 'apprec-missing' });
       await deps.store.addHistory(msgId, { event: 'apprec', outcome: 'failed', reason: 'no AppRec before the deadline' });
       deps.logger.warn({ msgId }, 'no AppRec before the deadline');
+      deps.metrics?.countAppRecMissing();
       await deps.onOutcome(msgId, 'apprec-missing');
       return 'apprec-missing';
     }

@@ -2,6 +2,7 @@ import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Logger } from '../logging.js';
+import type { PipelineMetrics } from '../metrics.js';
 import type { DeliveryJobData, SealedDelivery } from './inbound.js';
 import type { JobCrypto } from './job-crypto.js';
 import type { MessageStore } from './message-store.js';
@@ -63,6 +64,7 @@ export interface DeliveryDeps {
   logger: Logger;
   /** how long a message waits for its patient's earlier one before looking again */
   orderWaitMs: number;
+  metrics?: PipelineMetrics;
 }
 
 export function deliveryProcessor(deps: DeliveryDeps) {
@@ -92,12 +94,15 @@ export function deliveryProcessor(deps: DeliveryDeps) {
       const reason = `EPJ ${deps.port.name} delivery failed: ${err instanceof Error ? err.message : String(err)}`;
       await deps.store.update(msgId, { waitingReason: reason });
       await deps.store.addHistory(msgId, { event: 'deliver', outcome: 'retry', attempt: job.attemptsMade + 1, reason });
+      deps.metrics?.countMessage('in', job.data.service, 'delivery-failed');
       throw err;
     }
     if (patientRef && sequence) await deps.order.markDelivered(patientRef, sequence);
     await deps.store.update(msgId, { state: 'delivered', waitingReason: null });
     await deps.store.addHistory(msgId, { event: 'deliver', outcome: 'ok', attempt: job.attemptsMade + 1, reason: `to the EPJ (${deps.port.name})` });
     await deps.audit.record({ actor: 'system', action: 'message.delivered', msgId, service: job.data.service, outcome: deps.port.name });
+    deps.metrics?.countMessage('in', job.data.service, 'delivered');
+    deps.metrics?.observeProcessing('epj-delivery', job.data.service, job.timestamp);
     return 'delivered';
   };
 }

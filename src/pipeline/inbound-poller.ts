@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { Poller } from '../lifecycle.js';
 import type { Logger } from '../logging.js';
+import type { PipelineMetrics } from '../metrics.js';
 import type { InboundJobData } from './inbound.js';
 
 /**
@@ -21,6 +22,7 @@ export interface InboundPollerOptions {
   /** false while the gate is closed for the whole gateway */
   mayTake: () => boolean;
   logger: Logger;
+  metrics?: Pick<PipelineMetrics, 'pollSucceeded'>;
 }
 
 export class InboundPoller implements Poller {
@@ -80,6 +82,7 @@ export class InboundPoller implements Poller {
       }
       this.lastSuccessAt = new Date();
       this.lastError = undefined;
+      this.options.metrics?.pollSucceeded(this.lastSuccessAt);
     } catch (err) {
       this.lastError = err instanceof Error ? err.message : String(err);
       this.options.logger.warn({ err: this.lastError }, 'polling NHN failed; will try again');

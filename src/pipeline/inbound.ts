@@ -4,6 +4,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { GatedService } from '../gate/gate-state.js';
 import type { ServiceGate } from '../gate/service-gate.js';
 import type { Logger } from '../logging.js';
+import type { AppRecStatusName, PipelineMetrics } from '../metrics.js';
 import type { JobCrypto, SealedPayload } from './job-crypto.js';
 import type { MessageStore } from './message-store.js';
 import type { WorkerSupervisor } from './worker-supervisor.js';
@@ -87,7 +88,10 @@ export interface InboundDeps {
    * it. Throws when the message should wait (the register or the CRL host unreachable).
    */
   open?: (document: Buffer, senderHerId: number | null | undefined) => Promise<{ document: Buffer } | { refused: { errorCode: string; details: string } }>;
+  metrics?: PipelineMetrics;
 }
+
+const APPREC_STATUS_NAME: Record<InboundVerdict['appRecStatus'], AppRecStatusName> = { 1: 'OK', 2: 'Rejected', 3: 'OkErrorInMessagePart' };
 
 const refusedVerdict = (error: { errorCode: string; details: string }): InboundVerdict => ({ accepted: false, appRecStatus: 2, errors: [error] });
 
@@ -136,6 +140,8 @@ export function inboundProcessor(deps: InboundDeps) {
         data.sequence = await deps.order.numberFor(data.patientRef, verdict.msgId);
       }
       await deps.delivery.add('deliver', data, { jobId: verdict.msgId, attempts: 1_000, backoff: { type: 'exponential', delay: 2_000 } });
+      // The job was added when the message was taken from NHN.
+      deps.metrics?.observeProcessing('inbound', verdict.service, job.timestamp);
     }
     const { created } = await deps.store.create({
       msgId,
@@ -149,6 +155,7 @@ export function inboundProcessor(deps: InboundDeps) {
     if (!job.data.appRecSent) {
       await deps.transport.sendAppRec(nhnMessageId, receiverHerId, { status: verdict.appRecStatus, errors: verdict.errors });
       await job.updateData({ ...job.data, appRecSent: true });
+      deps.metrics?.countAppRec('sent', APPREC_STATUS_NAME[verdict.appRecStatus], verdict.errors.map((e) => e.errorCode));
     }
     await deps.transport.markRead(nhnMessageId, receiverHerId);
 
@@ -165,6 +172,7 @@ export function inboundProcessor(deps: InboundDeps) {
       ...(verdict.service ? { service: verdict.service } : {}),
       outcome: verdict.accepted ? 'accepted' : `rejected:${codes}`,
     });
+    deps.metrics?.countMessage('in', verdict.service, verdict.accepted ? 'accepted' : 'rejected');
     return verdict.accepted ? 'accepted' : 'rejected';
   };
 }

@@ -4,6 +4,7 @@ import type { Redis } from 'ioredis';
 import { GatewayError } from '../errors.js';
 import type { GatedService } from '../gate/gate-state.js';
 import type { Logger } from '../logging.js';
+import type { PipelineMetrics } from '../metrics.js';
 import type { JobCrypto, SealedPayload } from './job-crypto.js';
 import type { MessageRecord, MessageStore } from './message-store.js';
 import { backoffDelay, type RetryPolicy } from './retry.js';
@@ -66,6 +67,7 @@ export interface OutboundDeps {
   crypto: JobCrypto;
   policy: RetryPolicy;
   logger: Logger;
+  metrics?: PipelineMetrics;
 }
 
 /**
@@ -91,7 +93,10 @@ export async function submitOutbound(deps: OutboundDeps, doc: OutboundDocument):
     service: doc.service,
     sealed: deps.crypto.seal({ xml: doc.xml, receiverHerId: doc.receiverHerId } satisfies SealedOutbound, doc.msgId),
   };
-  if (result.created) await deps.store.addHistory(doc.msgId, { event: 'accepted', outcome: 'ok', reason: `from ${doc.origin}` });
+  if (result.created) {
+    await deps.store.addHistory(doc.msgId, { event: 'accepted', outcome: 'ok', reason: `from ${doc.origin}` });
+    deps.metrics?.countMessage('out', doc.service, 'accepted');
+  }
   if (result.created || result.record.state === 'queued') {
     await deps.queues[doc.service].add('send', data, { jobId: doc.msgId, attempts: deps.policy.attempts, backoff: { type: 'gateway' } });
   }
@@ -109,6 +114,9 @@ export function outboundProcessor(deps: OutboundDeps & { send: SendFn; afterSend
       await deps.store.update(msgId, { state: 'sent', waitingReason: null, nextAttemptAt: null });
       await deps.store.addHistory(msgId, { event: 'send', outcome: 'ok', attempt, reason: `NHN message ${nhnMessageId}` });
       await deps.afterSend(msgId, nhnMessageId);
+      deps.metrics?.countMessage('out', job.data.service, 'sent');
+      // The job was added when the message was accepted (a replay starts the clock again).
+      deps.metrics?.observeProcessing('outbound', job.data.service, job.timestamp);
       return nhnMessageId;
     } catch (err) {
       const failure = toSendFailure(err);
@@ -124,6 +132,7 @@ export function outboundProcessor(deps: OutboundDeps & { send: SendFn; afterSend
       await deps.store.update(msgId, { state: 'waiting', waitingReason: failure.reason, nextAttemptAt });
       await deps.store.addHistory(msgId, { event: 'send', outcome: 'retry', attempt, reason: failure.reason, nextAttemptAt });
       deps.logger.warn({ msgId, attempt, reason: failure.reason }, 'send failed; will retry');
+      deps.metrics?.countMessage('out', job.data.service, 'retry');
       throw new Error(failure.reason);
     }
   };
@@ -146,6 +155,7 @@ async function deadLetter(deps: OutboundDeps, job: Job<OutboundJobData>, reason:
   await deps.store.update(msgId, { state: 'dead-lettered', deadLetterReason: reason, waitingReason: null, nextAttemptAt: null });
   await deps.store.addHistory(msgId, { event: 'dead-letter', outcome: 'failed', attempt: job.attemptsMade + 1, reason });
   deps.logger.error({ msgId, reason }, 'message moved to the dead-letter queue');
+  deps.metrics?.countMessage('out', job.data.service, 'dead-lettered');
 }
 
 /** One worker per service, so the gate can pause one service's sending without touching the others. */

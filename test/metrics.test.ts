@@ -1,0 +1,241 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import request from 'supertest';
+import { checkCertificates } from '../src/gate/certificate-watcher.js';
+import { checkRegister } from '../src/gate/register-watcher.js';
+import type { Gateway } from '../src/gateway.js';
+import { addTrackingWorker, trackingProcessor, type AppRecInfo } from '../src/pipeline/apprec-tracking.js';
+import { DeliveryOrder, addDeliveryWorker, deliveryProcessor } from '../src/pipeline/epj-delivery.js';
+import { addInboundWorker, inboundProcessor, type InboundJobData, type InboundTransport } from '../src/pipeline/inbound.js';
+import { InboundPoller } from '../src/pipeline/inbound-poller.js';
+import { kithJudge } from '../src/pipeline/kith-judge.js';
+import { addOutboundWorkers, outboundProcessor, submitOutbound } from '../src/pipeline/outbound.js';
+import type { EpjDelivery } from '../src/pipeline/ports/epj-delivery.js';
+import { connectRedis, workerConnectionOptions } from '../src/pipeline/redis.js';
+import { startTestGateway } from './helpers/gateway.js';
+import { startTestRedis, type TestRedis } from './helpers/redis.js';
+
+const CLINIC_HER_ID = 8142987;
+const fixture = (name: string) => readFileSync(new URL(`../fixtures/office-contact/${name}`, import.meta.url));
+
+/** NHN's message service as far as the inbound side sees it; the far side of the network. */
+class FakeNhn implements InboundTransport {
+  readonly documents = new Map<string, Buffer>();
+  readonly appRecs: { id: string; status: number; codes: string[] }[] = [];
+  readonly read = new Set<string>();
+  async listUnread() {
+    return [...this.documents.keys()].filter((id) => !this.read.has(id)).map((id) => ({ id, receiverHerId: CLINIC_HER_ID }));
+  }
+  async getMessage() {
+    return { isAppRec: false, senderHerId: 8093244 };
+  }
+  async getBusinessDocument(id: string) {
+    return this.documents.get(id)!;
+  }
+  async sendAppRec(id: string, _herId: number, appRec: { status: 1 | 2 | 3; errors: { errorCode: string }[] }) {
+    this.appRecs.push({ id, status: appRec.status, codes: appRec.errors.map((e) => e.errorCode) });
+  }
+  async markRead(id: string) {
+    this.read.add(id);
+  }
+}
+
+/** One sample's value from the Prometheus text, or undefined when the series is absent. */
+function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
+  for (const line of text.split('\n')) {
+    if (line.startsWith('#')) continue;
+    const m = /^([a-z_]+)(?:\{(.*)\})? (\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const have = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
+    if (Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(m[3]);
+  }
+  return undefined;
+}
+
+async function until(what: string, check: () => Promise<boolean> | boolean, ms = 5_000): Promise<void> {
+  for (const end = Date.now() + ms; Date.now() < end; await sleep(25)) {
+    if (await check()) return;
+  }
+  assert.fail(`never happened: ${what}`);
+}
+
+describe('metrics: /metrics on a running gateway', () => {
+  let server: TestRedis;
+  let gateway: Gateway;
+  let url: string;
+  let connection: Redis;
+  const nhn = new FakeNhn();
+  const delivered: EpjDelivery[] = [];
+  let appRecAnswer: AppRecInfo[] = [];
+  const scrape = async () => (await request(url).get('/metrics').expect(200)).text;
+
+  before(async () => {
+    server = await startTestRedis();
+    ({ gateway, url } = await startTestGateway(server.url, { APPREC_DEADLINE_HOURS: '1' }));
+    connection = await connectRedis(gateway.redisUrl, workerConnectionOptions());
+    gateway.metrics.watchRedis(connection);
+    const { workers, store, crypto, audit, gate, logger, queues, metrics } = gateway;
+    const prefix = gateway.config.QUEUE_PREFIX;
+    const order = new DeliveryOrder(gateway.redis, prefix);
+    const judge = kithJudge({ ownHerIds: [String(CLINIC_HER_ID)], allowSyntheticIds: true });
+    addInboundWorker(
+      workers,
+      { connection, prefix, concurrency: 2 },
+      inboundProcessor({ transport: nhn, judge, delivery: queues['epj-delivery'], order, store, crypto, gate, audit, logger, gateRecheckMs: 1_000, metrics }),
+    );
+    const epj = { name: 'test-epj', deliver: async (m: EpjDelivery) => void delivered.push(m) };
+    addDeliveryWorker(workers, { connection, prefix, concurrency: 2 }, deliveryProcessor({ port: epj, order, store, crypto, audit, logger, orderWaitMs: 50, metrics }));
+    const send = async ({ msgId }: { msgId: string }) => {
+      if (msgId.startsWith('fail')) throw { retryable: false, reason: 'NHN answered 400' };
+      return { nhnMessageId: `nhn-${msgId}` };
+    };
+    addOutboundWorkers(workers, ['office-contact'], { connection, prefix, concurrency: 2 }, outboundProcessor({ ...gateway.outbound, metrics, send, afterSend: async () => undefined }));
+    addTrackingWorker(
+      workers,
+      { connection, prefix },
+      trackingProcessor({ store, getAppRecInfo: async () => appRecAnswer, onOutcome: async () => undefined, deadlineMs: 200, firstPollMs: 20, maxPollMs: 50, logger, metrics }),
+    );
+  });
+  after(async () => {
+    await gateway.shutdown('test over');
+    connection.disconnect();
+    await server.stop();
+  });
+
+  it('has every family the runbook alerts on', async () => {
+    const text = await scrape();
+    for (const family of [
+      'epj_gateway_messages_total',
+      'epj_gateway_apprecs_total',
+      'epj_gateway_apprec_errors_total',
+      'epj_gateway_apprec_missing_total',
+      'epj_gateway_queue_jobs',
+      'epj_gateway_processing_seconds',
+      'epj_gateway_gate_state',
+      'epj_gateway_certificate_expiry_days',
+      'epj_gateway_register_faults',
+      'epj_gateway_transport_errors_total',
+      'epj_gateway_redis_reconnects_total',
+      'epj_gateway_redis_up',
+      'epj_gateway_last_successful_poll_timestamp_seconds',
+      'epj_gateway_worker_recreations_total',
+      'epj_gateway_process_cpu_seconds_total',
+    ]) {
+      assert.match(text, new RegExp(`^# TYPE ${family} `, 'm'), family);
+    }
+    assert.equal(sample(text, 'epj_gateway_redis_up'), 1);
+    assert.equal(sample(text, 'epj_gateway_gate_state', { service: 'office-contact' }), 0);
+    assert.equal(sample(text, 'epj_gateway_queue_jobs', { queue: 'inbound', state: 'waiting' }), 0);
+    assert.equal(sample(text, 'epj_gateway_transport_errors_total', { kind: 'server' }), 0);
+    assert.equal(sample(text, 'epj_gateway_last_successful_poll_timestamp_seconds'), 0);
+  });
+
+  it('a received message moves the inbound counters, the AppRec sent and the latency histograms', async () => {
+    nhn.documents.set('nhn-ok', fixture('request.xml'));
+    nhn.documents.set('nhn-broken', fixture('t01-not-well-formed.xml'));
+    const poller = new InboundPoller({
+      transport: nhn,
+      inbound: gateway.queues.inbound as Queue<InboundJobData>,
+      herIds: [CLINIC_HER_ID],
+      intervalMs: 60_000,
+      mayTake: () => true,
+      logger: gateway.logger,
+      metrics: gateway.metrics,
+    });
+    const before = Date.now() / 1000;
+    assert.equal(await poller.pollOnce(), 2);
+    await until('both answered and the accepted one delivered', () => nhn.read.size === 2 && delivered.length === 1);
+
+    const text = await scrape();
+    assert.ok(sample(text, 'epj_gateway_last_successful_poll_timestamp_seconds')! >= Math.floor(before));
+    assert.equal(sample(text, 'epj_gateway_messages_total', { direction: 'in', service: 'office-contact', outcome: 'accepted' }), 1);
+    assert.equal(sample(text, 'epj_gateway_messages_total', { direction: 'in', service: 'unknown', outcome: 'rejected' }), 1);
+    assert.equal(sample(text, 'epj_gateway_messages_total', { direction: 'in', service: 'office-contact', outcome: 'delivered' }), 1);
+    assert.equal(sample(text, 'epj_gateway_apprecs_total', { direction: 'sent', status: 'OK' }), 1);
+    assert.equal(sample(text, 'epj_gateway_apprecs_total', { direction: 'sent', status: 'Rejected' }), 1);
+    assert.equal(sample(text, 'epj_gateway_apprec_errors_total', { direction: 'sent', code: 'T01' }), 1);
+    assert.equal(sample(text, 'epj_gateway_processing_seconds_count', { stage: 'inbound', service: 'office-contact' }), 1);
+    assert.equal(sample(text, 'epj_gateway_processing_seconds_count', { stage: 'epj-delivery', service: 'office-contact' }), 1);
+    assert.equal(sample(text, 'epj_gateway_queue_jobs', { queue: 'epj-delivery', state: 'completed' }), 1);
+    // Counts only: no patient data reaches the metrics.
+    assert.doesNotMatch(text, /1389\d{7}|Nordmann/);
+  });
+
+  it('sent messages move the outbound counters; a refused one is dead-lettered and counted', async () => {
+    const xml = fixture('answer.xml').toString('utf8');
+    const deps = { ...gateway.outbound, metrics: gateway.metrics };
+    const ok = randomUUID();
+    const fail = `fail-${randomUUID()}`;
+    await submitOutbound(deps, { msgId: ok, service: 'office-contact', xml, receiverHerId: 8093244, origin: 'epj:test' });
+    await submitOutbound(deps, { msgId: ok, service: 'office-contact', xml, receiverHerId: 8093244, origin: 'epj:test' });
+    await submitOutbound(deps, { msgId: fail, service: 'office-contact', xml, receiverHerId: 8093244, origin: 'epj:test' });
+    await until('one sent, one dead-lettered', async () => (await gateway.store.get(ok))?.state === 'sent' && (await gateway.store.get(fail))?.state === 'dead-lettered');
+
+    const text = await scrape();
+    assert.equal(sample(text, 'epj_gateway_messages_total', { direction: 'out', service: 'office-contact', outcome: 'accepted' }), 2, 'a repeat is not counted');
+    assert.equal(sample(text, 'epj_gateway_messages_total', { direction: 'out', service: 'office-contact', outcome: 'sent' }), 1);
+    assert.equal(sample(text, 'epj_gateway_messages_total', { direction: 'out', service: 'office-contact', outcome: 'dead-lettered' }), 1);
+    assert.equal(sample(text, 'epj_gateway_processing_seconds_count', { stage: 'outbound', service: 'office-contact' }), 1);
+    assert.equal(sample(text, 'epj_gateway_queue_jobs', { queue: 'dead-letter', state: 'waiting' }), 1);
+  });
+
+  it('AppRecs received by status and code, and the ones that never came', async () => {
+    const track = (msgId: string) =>
+      gateway.queues['apprec-tracking'].add('track', { msgId, nhnMessageId: `nhn-${msgId}`, sentAt: new Date().toISOString() }, { jobId: msgId });
+    appRecAnswer = [{ receiverHerId: 8093244, appRecStatus: 'Rejected', appRecErrorList: [{ errorCode: 'E21' }, { errorCode: '<script>' }] }];
+    await track('rejected-one');
+    await until('rejected AppRec counted', async () => sample(await scrape(), 'epj_gateway_apprecs_total', { direction: 'received', status: 'Rejected' }) === 1);
+    appRecAnswer = [{ receiverHerId: 8093244, appRecStatus: null }];
+    await track('silent-one');
+    await until('missing AppRec counted', async () => sample(await scrape(), 'epj_gateway_apprec_missing_total') === 1);
+
+    const text = await scrape();
+    assert.equal(sample(text, 'epj_gateway_apprec_errors_total', { direction: 'received', code: 'E21' }), 1);
+    assert.equal(sample(text, 'epj_gateway_apprec_errors_total', { direction: 'received', code: 'other' }), 1, 'a code outside the code list is bounded');
+  });
+
+  it('the watchers set certificate days and register faults (and close the gate); the transport counts its errors', async () => {
+    await checkCertificates({
+      check: async () => [
+        { role: 'signing', serial: '01', notAfter: '2027-01-01T00:00:00Z', expiresInDays: 37, faults: [] },
+        { role: 'encryption', serial: '02', notAfter: '2026-12-05T00:00:00Z', expiresInDays: 10, faults: [] },
+      ],
+      gate: gateway.gate,
+      notifier: gateway.notifier,
+      warnDays: [30, 14, 7, 1],
+      clinic: { herId: String(CLINIC_HER_ID), orgNumber: '999999999', name: 'Testlegene' },
+      metrics: gateway.metrics,
+    });
+    await checkRegister({
+      audit: async () => ({ faults: [{ code: 'ar-no-contact', message: 'add a contact person', severity: 'closed' }], source: 'stale-cache' }),
+      gate: gateway.gate,
+      metrics: gateway.metrics,
+    });
+    gateway.metrics.countTransportError('server');
+    gateway.metrics.countTransportError('server');
+    gateway.metrics.countTransportError('timeout');
+
+    const text = await scrape();
+    assert.equal(sample(text, 'epj_gateway_certificate_expiry_days', { role: 'signing' }), 37);
+    assert.equal(sample(text, 'epj_gateway_certificate_expiry_days', { role: 'encryption' }), 10);
+    assert.equal(sample(text, 'epj_gateway_register_faults', { severity: 'closed' }), 1);
+    assert.equal(sample(text, 'epj_gateway_register_faults', { severity: 'warning' }), 1, 'the stale cache is a warning');
+    assert.equal(sample(text, 'epj_gateway_transport_errors_total', { kind: 'server' }), 2);
+    assert.equal(sample(text, 'epj_gateway_transport_errors_total', { kind: 'timeout' }), 1);
+    assert.equal(sample(text, 'epj_gateway_gate_state', { service: 'gateway' }), 2, 'the register fault closed the gate');
+  });
+
+  it('Redis down shows as redis_up 0; the connections coming back count as reconnects', async () => {
+    const reconnectsBefore = sample(await scrape(), 'epj_gateway_redis_reconnects_total')!;
+    await server.kill();
+    await until('redis_up 0', async () => sample(await scrape(), 'epj_gateway_redis_up') === 0);
+    await server.start();
+    // at least the worker connection, which watchRedis follows
+    await until('the connections back', async () => sample(await scrape(), 'epj_gateway_redis_reconnects_total')! >= reconnectsBefore + 1, 20_000);
+    assert.equal(sample(await scrape(), 'epj_gateway_redis_up'), 1);
+  });
+});
