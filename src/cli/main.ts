@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { registerServe } from './serve.js';
 import { registerValidate } from './validate.js';
 import { registerTrust } from './trust.js';
+import { registerCert } from './cert.js';
 import { registerSimulator } from './simulator.js';
 import { registerDlq } from './dlq.js';
 import { registerAudit } from './audit.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerValidate(program);
   registerTrust(program);
+  registerCert(program);
   registerSimulator(program);
   registerDlq(program);
   registerAudit(program);
