@@ -163,6 +163,33 @@ export const configSchema = z.object({
   HELSEID_SCOPE: z.string().min(1).default('nhn:msh/api'),
   /** timeout of one call to the message service, in milliseconds */
   MSH_TIMEOUT_MS: int(100, 600_000).default(30_000),
+  /**
+   * how business documents are protected on the way: `cms` signs each with the clinic's enterprise
+   * certificate and encrypts it to the receiver's (end to end; default in demo mode), `none` leaves it
+   * to NHN's message service (HelseID + TLS; NHN encrypts for ebXML receivers itself; default in production)
+   */
+  MESSAGE_PROTECTION: z.enum(['cms', 'none']).optional(),
+
+  // --- simulator (demo) ---------------------------------------------------------------------------------------
+  /** TCP port of the NHN simulator (`epj-gateway simulator`, the demo); `send --as-citizen` asks it when MSH_BASE_URL is unset */
+  SIMULATOR_PORT: int(0, 65535).default(8091),
+
+  // --- address register ----------------------------------------------------------------------------------------
+  /** URL of NHN's address register (SOAP: the BasicHttpBinding endpoint, …/v1/AR/Basic; REST: the API's base URL); unset in demo mode: the AR stand-in */
+  AR_URL: optionalString.pipe(z.url({ protocol: /^https?$/, error: 'an http:// or https:// URL' }).optional()),
+  /** which of NHN's address-register APIs AR_URL is: soap (Adresseregisteret web service) or rest (communication-party API, HelseID) */
+  AR_API: z.enum(['soap', 'rest']).default('soap'),
+  /** basic-auth user and password of the SOAP address register (given by NHN) */
+  AR_USERNAME: optionalString,
+  AR_PASSWORD: optionalString,
+  /** milliseconds one address-register call may take before AR counts as unreachable */
+  AR_TIMEOUT_MS: int(100, 120_000).default(10_000),
+  /** seconds a looked-up entry is used from the Redis cache before AR is asked again */
+  AR_CACHE_TTL_S: int(1, 604_800).default(3_600),
+  /** seconds since its lookup a cached entry still serves while AR is unreachable; past it, lookups fail */
+  AR_STALE_LIMIT_S: int(0, 2_592_000).default(86_400),
+  /** TCP port of the AR stand-in the demo starts when AR_URL is unset (demo mode only) */
+  AR_STAND_IN_PORT: int(0, 65535).default(8092),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -238,4 +265,9 @@ function refuseDemoParts(config: Config): void {
   if (!config.JOB_ENCRYPTION_KEYS)
     throw new ConfigError('JOB_ENCRYPTION_KEYS', 'production mode needs keys of its own to seal queued messages (openssl rand -base64 32)');
   if (!config.HELSEID_TOKEN_URL) throw new ConfigError('HELSEID_TOKEN_URL', 'production mode needs the HelseID token endpoint');
+}
+
+/** MESSAGE_PROTECTION as it applies: `cms` in demo mode unless set, `none` in production unless set. */
+export function messageProtectionOf(config: Pick<Config, 'MESSAGE_PROTECTION' | 'GATEWAY_MODE'>): 'cms' | 'none' {
+  return config.MESSAGE_PROTECTION ?? (config.GATEWAY_MODE === 'demo' ? 'cms' : 'none');
 }

@@ -1,4 +1,137 @@
+import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { loadConfig } from '../config.js';
+import type { CitizenAppRec } from '../../adapters/transport/simulator/citizen.js';
 
-/** `epj-gateway simulator`: placeholder until the NHN simulator lands. */
-export function registerSimulator(_program: Command): void {}
+/**
+ * `epj-gateway simulator [--port N] [--host ADDRESS]` runs the NHN simulator alone.
+ * `epj-gateway send FIXTURE --as-citizen [--simulator URL] [--timeout S] [--json]` has the running
+ * simulator send a document to the clinic as Helsenorge and prints the AppRec the gateway answered.
+ * send exits 0 on AppRec OK, 1 on any other AppRec, 2 on a usage error or an unreachable
+ * simulator, 3 when no AppRec came within the timeout.
+ */
+
+const EXIT_OK = 0;
+const EXIT_NOT_OK = 1;
+const EXIT_USAGE = 2;
+const EXIT_NO_APPREC = 3;
+/** one long poll never waits longer than this, so a stopped simulator is noticed */
+const POLL_SLICE_MS = 5_000;
+
+class UsageError extends Error {}
+
+interface SendFlags {
+  asCitizen?: boolean;
+  simulator?: string;
+  timeout: string;
+  json?: boolean;
+}
+
+interface CitizenStatus {
+  id: string;
+  businessDocumentId: string | null;
+  read: boolean;
+  appRec: CitizenAppRec | null;
+}
+
+export function registerSimulator(program: Command): void {
+  program
+    .command('simulator')
+    .description("run the NHN simulator alone: the message service, HelseID's token endpoint, the citizen side and faults")
+    .option('--port <n>', 'TCP port (default SIMULATOR_PORT, 8091; 0 picks a free one)')
+    .option('--host <address>', 'address to listen on', '127.0.0.1')
+    .action(async (flags: { port?: string; host: string }) => {
+      const config = loadConfig();
+      const port = flags.port === undefined ? config.SIMULATOR_PORT : Number(flags.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port needs a port number (got "${flags.port}").`);
+      const { startDemoSimulator } = await import('../../adapters/transport/msh-transport.js');
+      const sim = await startDemoSimulator(config, { port, host: flags.host });
+      process.stdout.write(
+        `NHN simulator listening on ${sim.url}\n` +
+          `  token endpoint ${sim.tokenUrl}, HelseID client ${config.HELSEID_CLIENT_ID}\n` +
+          `  clinic HER ${sim.clinicHerId}, citizen side as Helsenorge HER ${sim.helsenorgeHerId}\n`,
+      );
+      await new Promise<void>((resolve) => {
+        process.once('SIGTERM', () => resolve());
+        process.once('SIGINT', () => resolve());
+      });
+      await sim.close();
+      process.stdout.write('simulator stopped\n');
+    });
+
+  program
+    .command('send <fixture>')
+    .description('have the running simulator send a document to the clinic as a citizen, and print the AppRec it got back')
+    .option('--as-citizen', 'send as Helsenorge on behalf of a citizen (the only side the simulator plays)')
+    .option('--simulator <url>', 'the running simulator (default MSH_BASE_URL, else http://127.0.0.1:SIMULATOR_PORT)')
+    .option('--timeout <seconds>', 'how long to wait for the AppRec', '30')
+    .option('--json', 'print the outcome as one JSON object')
+    .action(async (fixture: string, flags: SendFlags) => {
+      try {
+        process.exitCode = await send(fixture, flags);
+      } catch (err) {
+        if (!(err instanceof UsageError)) throw err;
+        process.stderr.write(`${err.message}\n`);
+        process.exitCode = EXIT_USAGE;
+      }
+    });
+}
+
+async function readDocument(fixture: string): Promise<Buffer> {
+  const { fixturePath } = await import('../../adapters/transport/simulator/citizen.js');
+  const file = existsSync(fixture) ? fixture : fixturePath(fixture);
+  if (!file || !existsSync(file)) throw new UsageError(`no file ${fixture}, and no fixture of that name under fixtures/ (e.g. office-contact/request).`);
+  return readFileSync(file);
+}
+
+async function simulatorCall<T>(url: string, init?: RequestInit): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(url, init);
+  } catch {
+    throw new UsageError(`the simulator at ${new URL(url).origin} is not reachable; start it with: epj-gateway simulator`);
+  }
+  const body = (await res.json().catch(() => ({}))) as T & { error?: string };
+  if (!res.ok) throw new UsageError(`the simulator answered ${res.status}: ${body.error ?? 'no reason given'}`);
+  return body;
+}
+
+async function send(fixture: string, flags: SendFlags): Promise<number> {
+  if (!flags.asCitizen) throw new UsageError('send needs --as-citizen: the simulator sends as Helsenorge on behalf of a citizen.');
+  const timeoutS = Number(flags.timeout);
+  if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new UsageError(`--timeout needs a number of seconds (got "${flags.timeout}").`);
+  const document = await readDocument(fixture);
+  const config = loadConfig();
+  const base = (flags.simulator ?? config.MSH_BASE_URL ?? `http://127.0.0.1:${config.SIMULATOR_PORT}`).replace(/\/+$/, '');
+
+  const sent = await simulatorCall<{ id: string; businessDocumentId: string | null }>(`${base}/citizen/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/xml' },
+    body: document,
+  });
+  const deadline = Date.now() + timeoutS * 1000;
+  let status: CitizenStatus = { ...sent, read: false, appRec: null };
+  while (!status.appRec && Date.now() < deadline) {
+    const waitMs = Math.min(POLL_SLICE_MS, Math.max(1, deadline - Date.now()));
+    status = await simulatorCall<CitizenStatus>(`${base}/citizen/messages/${encodeURIComponent(sent.id)}?waitMs=${waitMs}`);
+  }
+  print(status, flags.json ?? false, timeoutS);
+  if (!status.appRec) return EXIT_NO_APPREC;
+  return status.appRec.status === 'OK' ? EXIT_OK : EXIT_NOT_OK;
+}
+
+function print(status: CitizenStatus, json: boolean, timeoutS: number): void {
+  const appRec = status.appRec ? { status: status.appRec.status, statusCode: status.appRec.statusCode, errors: status.appRec.errors } : null;
+  if (json) {
+    const out = { nhnMessageId: status.id, msgId: status.businessDocumentId, readByClinic: status.read, appRec, ...(appRec ? {} : { timedOut: true }) };
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+    return;
+  }
+  const about = `MsgId ${status.businessDocumentId ?? '(unreadable)'}, NHN message ${status.id}`;
+  if (!appRec) {
+    process.stdout.write(`no AppRec within ${timeoutS} s for ${about}${status.read ? ' (the clinic has read it)' : ' (the clinic has not read it; is the gateway running?)'}\n`);
+    return;
+  }
+  process.stdout.write(`AppRec ${appRec.status} (status ${appRec.statusCode}) for ${about}\n`);
+  for (const e of appRec.errors) process.stdout.write(`  ${e.code}${e.details ? `: ${e.details}` : ''}\n`);
+}

@@ -1,0 +1,256 @@
+import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { appRecStatusFromCode, isAppRecErrorCode, type AppRecStatus } from '../../../src/domain/codes.js';
+import { appRecVersionFor } from '../../../src/domain/services.js';
+import { buildAppRec, kithDateTime } from '../../../src/kith/apprec-build.js';
+import type { KithDocument, MsgHeadMessage } from '../../../src/kith/model.js';
+import { parseMessage } from '../../../src/kith/parse.js';
+import { validateDocument, type ValidateOptions } from '../../../src/kith/validate.js';
+import type { AppRecAnswer, AppRecStatusName, Mailbox, StoredMessage } from './mailbox.js';
+
+/**
+ * The citizen's end, as Helsenorge: sends any document to the clinic, keeps the AppRecs the clinic
+ * answers with (written as NHN writes them, from the status the clinic posts, and read back with the
+ * KITH layer) and the answers the clinic sends, each judged by the KITH layer and answered with an
+ * AppRec of its own: Ok, or Rejected with T02 when the answer is not valid.
+ */
+
+export const FIXTURES_DIR = fileURLToPath(new URL('../../../fixtures/', import.meta.url));
+
+export interface CitizenAppRec {
+  /** NHN's id of the citizen message it answers */
+  nhnMessageId: string;
+  /** NHN's id of the AppRec message */
+  appRecMessageId: string;
+  status: AppRecStatus;
+  statusCode: string;
+  errors: { code: string; details: string }[];
+  xml: string;
+  at: string;
+}
+
+export interface SentMessage {
+  id: string;
+  businessDocumentId: string | null;
+  sentAt: string;
+}
+
+export interface ClinicAnswer {
+  nhnMessageId: string;
+  msgId: string | null;
+  msgType: string | null;
+  service: string | null;
+  action: string | null;
+  /** the MsgId of the citizen request it answers (ConversationRef), when given */
+  refToParent: string | null;
+  valid: boolean;
+  errors: { code: string; message: string }[];
+  appRec: AppRecAnswer;
+  xml: string;
+  at: string;
+}
+
+export interface CitizenOptions {
+  clinicHerId: number;
+  helsenorgeHerId: number;
+  /** how the clinic's answers are validated (official schemas when given) */
+  validation: Pick<ValidateOptions, 'schemas' | 'maxBytes'>;
+  /** put Helsenorge's AppRec to each answer into the clinic's inbox, as NHN does; default true */
+  appRecsToInbox?: boolean;
+}
+
+const KITH_STATUS: Record<AppRecStatusName, AppRecStatus> = { Ok: 'OK', Rejected: 'Avvist', OkErrorInMessagePart: 'OK, feil i delmelding' };
+
+/** A fixture by its name under fixtures/ (`office-contact/request` or `…/request.xml`); undefined outside it. */
+export function fixturePath(name: string): string | undefined {
+  const file = path.resolve(FIXTURES_DIR, name.endsWith('.xml') ? name : `${name}.xml`);
+  return file.startsWith(FIXTURES_DIR) ? file : undefined;
+}
+
+function readable(document: Buffer | string): KithDocument | undefined {
+  try {
+    return parseMessage(document);
+  } catch {
+    return undefined;
+  }
+}
+
+function msgHeadOf(document: Buffer | string): MsgHeadMessage | undefined {
+  const doc = readable(document);
+  return doc?.document === 'MsgHead' ? doc : undefined;
+}
+
+export class CitizenSide {
+  private readonly sent = new Map<string, SentMessage>();
+  private readonly appRecByMessage = new Map<string, CitizenAppRec>();
+  private readonly answerList: ClinicAnswer[] = [];
+  private readonly events = new EventEmitter();
+
+  constructor(
+    private readonly mailbox: Mailbox,
+    private readonly options: CitizenOptions,
+  ) {
+    this.events.setMaxListeners(0);
+  }
+
+  /** Sends a document to the clinic as Helsenorge, whatever it holds; returns NHN's message id. */
+  send(document: Buffer | string): SentMessage {
+    const bytes = Buffer.isBuffer(document) ? document : Buffer.from(document, 'utf8');
+    const head = msgHeadOf(bytes);
+    const stored = this.mailbox.add({
+      senderHerId: this.options.helsenorgeHerId,
+      receiverHerIds: [this.options.clinicHerId],
+      document: bytes,
+      businessDocumentId: head?.msgId || null,
+      businessDocumentGenDate: head?.genDate ?? null,
+    });
+    const sent = { id: stored.id, businessDocumentId: stored.businessDocumentId, sentAt: stored.createdAt };
+    this.sent.set(stored.id, sent);
+    return sent;
+  }
+
+  sendFixture(name: string): SentMessage {
+    const file = fixturePath(name);
+    if (!file) throw new Error(`fixture ${name} is not under fixtures/`);
+    return this.send(readFileSync(file));
+  }
+
+  /** What became of a sent message: read by the clinic, and its AppRec once answered. */
+  status(id: string): (SentMessage & { read: boolean; appRec: CitizenAppRec | null }) | undefined {
+    const sent = this.sent.get(id);
+    if (!sent) return undefined;
+    const read = this.mailbox.get(id)?.receivers.get(this.options.clinicHerId)?.read ?? false;
+    return { ...sent, read, appRec: this.appRecByMessage.get(id) ?? null };
+  }
+
+  appRecs(): CitizenAppRec[] {
+    return [...this.appRecByMessage.values()];
+  }
+
+  answers(): ClinicAnswer[] {
+    return [...this.answerList];
+  }
+
+  /** Resolves with the AppRec to message `id` when it comes, or undefined after timeoutMs. */
+  waitForAppRec(id: string, timeoutMs: number): Promise<CitizenAppRec | undefined> {
+    const known = this.appRecByMessage.get(id);
+    if (known || timeoutMs <= 0) return Promise.resolve(known);
+    return new Promise((resolve) => {
+      const done = (appRec?: CitizenAppRec) => {
+        clearTimeout(timer);
+        this.events.off(`apprec:${id}`, done);
+        resolve(appRec);
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.events.on(`apprec:${id}`, done);
+    });
+  }
+
+  /** Waits until the clinic has sent `count` answers (or timeoutMs passed); returns them. */
+  async waitForAnswers(count: number, timeoutMs: number): Promise<ClinicAnswer[]> {
+    const until = Date.now() + timeoutMs;
+    while (this.answerList.length < count && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    return this.answers();
+  }
+
+  get helsenorgeHerId(): number {
+    return this.options.helsenorgeHerId;
+  }
+
+  reset(): void {
+    this.sent.clear();
+    this.appRecByMessage.clear();
+    this.answerList.length = 0;
+  }
+
+  /**
+   * The clinic answered citizen message `message` with an AppRec (posted as status and codes). NHN
+   * writes the AppRec document; the citizen reads it. Returns the AppRec message's id.
+   */
+  appRecPosted(message: StoredMessage, senderHerId: number, answer: AppRecAnswer): string {
+    const original = msgHeadOf(message.document);
+    const now = new Date();
+    const xml = buildAppRec({
+      version: appRecVersionFor(original?.msgType),
+      status: KITH_STATUS[answer.status],
+      errors: answer.errors.filter((e) => isAppRecErrorCode(e.errorCode)).map((e) => ({ code: e.errorCode as never, message: e.details })),
+      genDate: now,
+      sender: { herId: String(senderHerId) },
+      receiver: { herId: String(message.senderHerId) },
+      original: { msgType: original?.msgType ?? 'UKJENT', issueDate: original?.genDate ?? kithDateTime(now), id: original?.msgId || 'ukjent' },
+    });
+    const read = readable(xml);
+    const written = read?.document === 'AppRec' ? read : undefined;
+    const stored = this.mailbox.add({
+      senderHerId,
+      receiverHerIds: [message.senderHerId],
+      document: Buffer.from(xml),
+      isAppRec: true,
+      businessDocumentId: written?.id ?? null,
+    });
+    // Helsenorge takes it at once: it never waits in anyone's unread list.
+    stored.receivers.forEach((r) => (r.read = true));
+    if (this.sent.has(message.id)) {
+      const statusCode = written?.status ?? '';
+      const detailsOf = new Map(answer.errors.map((e) => [e.errorCode, e.details]));
+      const appRec: CitizenAppRec = {
+        nhnMessageId: message.id,
+        appRecMessageId: stored.id,
+        status: appRecStatusFromCode(statusCode) ?? KITH_STATUS[answer.status],
+        statusCode,
+        errors: (written?.errors ?? []).map((e) => ({ code: e.v ?? '', details: detailsOf.get(e.v ?? '') ?? '' })),
+        xml,
+        at: now.toISOString(),
+      };
+      this.appRecByMessage.set(message.id, appRec);
+      this.events.emit(`apprec:${message.id}`, appRec);
+    }
+    return stored.id;
+  }
+
+  /** The clinic sent a document (an answer): judge it, answer it with an AppRec, keep it. */
+  clinicSent(message: StoredMessage): void {
+    const xml = message.document.toString('utf8');
+    const result = validateDocument(message.document, { ...this.options.validation, allowSyntheticIds: true, ownHerIds: [String(this.options.helsenorgeHerId)] });
+    const { report } = result;
+    const errors = report.errors.map((e) => ({ code: e.code, message: e.message }));
+    const appRec: AppRecAnswer = report.ok
+      ? { status: 'Ok', errors: [], at: new Date().toISOString() }
+      : { status: 'Rejected', errors: [{ errorCode: 'T02', details: errors.map((e) => `${e.code}: ${e.message}`).join('; ').slice(0, 500) }], at: new Date().toISOString() };
+    for (const receiver of message.receivers.values()) {
+      receiver.read = true;
+      receiver.appRec = appRec;
+    }
+    const head = result.message?.document === 'MsgHead' ? result.message : undefined;
+    this.answerList.push({
+      nhnMessageId: message.id,
+      msgId: report.msgId,
+      msgType: report.msgType,
+      service: report.service,
+      action: report.action,
+      refToParent: head?.conversationRef?.refToParent ?? null,
+      valid: report.ok,
+      errors,
+      appRec,
+      xml,
+      at: appRec.at,
+    });
+    if ((this.options.appRecsToInbox ?? true) && head) this.appRecToClinic(message, head, appRec);
+  }
+
+  private appRecToClinic(message: StoredMessage, head: MsgHeadMessage, appRec: AppRecAnswer): void {
+    const now = new Date();
+    const xml = buildAppRec({
+      version: appRecVersionFor(head.msgType),
+      status: KITH_STATUS[appRec.status],
+      errors: appRec.errors.map((e) => ({ code: 'T02', message: e.details })),
+      genDate: now,
+      sender: { herId: String(this.options.helsenorgeHerId) },
+      receiver: { herId: String(message.senderHerId) },
+      original: { msgType: head.msgType ?? 'UKJENT', issueDate: head.genDate ?? kithDateTime(now), id: head.msgId || 'ukjent' },
+    });
+    this.mailbox.add({ senderHerId: this.options.helsenorgeHerId, receiverHerIds: [message.senderHerId], document: Buffer.from(xml), isAppRec: true });
+  }
+}

@@ -1,0 +1,77 @@
+import { readFileSync } from 'node:fs';
+import express, { type Router } from 'express';
+import { MAX_HTTP_BODY_BYTES } from '../headers.js';
+import { fixturePath, type CitizenSide } from './citizen.js';
+import { readFaultRule, type Faults } from './faults.js';
+
+/**
+ * The simulator's own HTTP surface, beside the message service: `/citizen/…` acts as Helsenorge
+ * (send a document to the clinic, read the AppRecs and answers that came back), `/simulator/…`
+ * switches faults and resets. Open on purpose: the simulator is a demo and test tool on loopback.
+ */
+
+const LONGEST_WAIT_MS = 60_000;
+
+export function citizenRouter(citizen: CitizenSide): Router {
+  const router = express.Router();
+  router.use(express.json({ limit: MAX_HTTP_BODY_BYTES }));
+  router.use(express.text({ limit: MAX_HTTP_BODY_BYTES, type: ['application/xml', 'text/xml'] }));
+
+  /** Body: the XML itself (application/xml), or JSON {fixture: "office-contact/request"} or {xml: "…"}. */
+  router.post('/messages', (req, res) => {
+    let document: string | Buffer | undefined;
+    if (typeof req.body === 'string' && req.body) document = req.body;
+    else {
+      const body = (req.body ?? {}) as { fixture?: unknown; xml?: unknown };
+      if (typeof body.xml === 'string' && body.xml) document = body.xml;
+      else if (typeof body.fixture === 'string') {
+        const file = fixturePath(body.fixture);
+        try {
+          if (file) document = readFileSync(file);
+        } catch {
+          /* answered below */
+        }
+        if (!document) return void res.status(404).json({ error: `no fixture ${body.fixture} under fixtures/` });
+      }
+    }
+    if (!document) return void res.status(400).json({ error: 'send the XML (Content-Type: application/xml) or JSON {"fixture": "office-contact/request"} or {"xml": "…"}' });
+    res.status(201).json(citizen.send(document));
+  });
+
+  /** ?waitMs=N waits up to N ms for the clinic's AppRec before answering. */
+  router.get('/messages/:id', async (req, res) => {
+    const id = String(req.params.id);
+    if (!citizen.status(id)) return void res.status(404).json({ error: 'no message with this id was sent by the citizen side' });
+    const waitMs = Math.min(LONGEST_WAIT_MS, Math.max(0, Number(req.query.waitMs ?? 0) || 0));
+    if (waitMs) await citizen.waitForAppRec(id, waitMs);
+    res.json(citizen.status(id));
+  });
+
+  router.get('/apprecs', (_req, res) => void res.json(citizen.appRecs()));
+  router.get('/answers', (_req, res) => void res.json(citizen.answers()));
+  return router;
+}
+
+export function controlRouter(faults: Faults, reset: () => void, info: () => Record<string, unknown>): Router {
+  const router = express.Router();
+  router.use(express.json());
+  router.get('/', (_req, res) => void res.json(info()));
+  router.get('/faults', (_req, res) => void res.json(faults.list()));
+  /** Body: one rule or a list of rules. */
+  router.post('/faults', (req, res) => {
+    const rules = (Array.isArray(req.body) ? req.body : [req.body]).map(readFaultRule);
+    const wrong = rules.find((r) => typeof r === 'string');
+    if (wrong) return void res.status(400).json({ error: wrong });
+    for (const r of rules) if (typeof r !== 'string') faults.add(r);
+    res.status(201).json(faults.list());
+  });
+  router.delete('/faults', (_req, res) => {
+    faults.clear();
+    res.status(204).end();
+  });
+  router.post('/reset', (_req, res) => {
+    reset();
+    res.status(204).end();
+  });
+  return router;
+}

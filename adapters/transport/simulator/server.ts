@@ -1,0 +1,157 @@
+import { randomUUID, type X509Certificate } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import type { SchemaSet } from '../../../src/kith/schema-set.js';
+import { CitizenSide } from './citizen.js';
+import { citizenRouter, controlRouter } from './control-routes.js';
+import { Faults } from './faults.js';
+import { SimulatedHelseId } from './helseid-server.js';
+import { Mailbox } from './mailbox.js';
+import { mshRouter, nhnError } from './msh-routes.js';
+
+/**
+ * The NHN simulator: a real HTTP server with the message-service subset the gateway uses, a
+ * HelseID token endpoint, the citizen's end as Helsenorge, and faults on demand. Started by the
+ * demo, the tests and `epj-gateway simulator`.
+ */
+
+export interface SimulatorOptions {
+  /** default 0: a free port */
+  port?: number;
+  host?: string;
+  clinicHerId?: number;
+  helsenorgeHerId?: number;
+  /** HelseID clients and the certificates they sign assertions with */
+  clients?: { clientId: string; certificate: X509Certificate | string | Buffer; herIds?: number[] }[];
+  /** official schemas for judging the clinic's answers (KITH_SCHEMA_DIR) */
+  schemas?: SchemaSet;
+  maxBytes?: number;
+  tokenLifetimeS?: number;
+  requireNonce?: boolean;
+  appRecsToInbox?: boolean;
+}
+
+/** One request as the simulator saw it: what the contract requires, never a body. */
+export interface SeenRequest {
+  method: string;
+  path: string;
+  status: number;
+  apiVersion: string | undefined;
+  sourceSystem: string | undefined;
+  authScheme: string | undefined;
+  dpop: boolean;
+}
+
+export interface Simulator {
+  url: string;
+  tokenUrl: string;
+  clinicHerId: number;
+  helsenorgeHerId: number;
+  citizen: CitizenSide;
+  faults: Faults;
+  helseId: SimulatedHelseId;
+  mailbox: Mailbox;
+  /** the latest requests to the message service and the token endpoint */
+  requests: SeenRequest[];
+  registerClient(clientId: string, certificate: X509Certificate | string | Buffer, herIds?: number[]): void;
+  /** empties the mailbox, the citizen's records, the faults and HelseID's tokens */
+  reset(): void;
+  close(): Promise<void>;
+}
+
+const KEEP_REQUESTS = 1_000;
+
+export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+  const clinicHerId = options.clinicHerId ?? 8142987;
+  const helsenorgeHerId = options.helsenorgeHerId ?? 8093244;
+  const mailbox = new Mailbox();
+  const faults = new Faults();
+  const helseId = new SimulatedHelseId({
+    ...(options.tokenLifetimeS !== undefined ? { tokenLifetimeS: options.tokenLifetimeS } : {}),
+    ...(options.requireNonce !== undefined ? { requireNonce: options.requireNonce } : {}),
+  });
+  const citizen = new CitizenSide(mailbox, {
+    clinicHerId,
+    helsenorgeHerId,
+    validation: { ...(options.schemas ? { schemas: options.schemas } : {}), ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}) },
+    ...(options.appRecsToInbox !== undefined ? { appRecsToInbox: options.appRecsToInbox } : {}),
+  });
+  const registerClient = (clientId: string, certificate: X509Certificate | string | Buffer, herIds = [clinicHerId]) =>
+    helseId.register({ clientId, certificate, herIds });
+  for (const c of options.clients ?? []) registerClient(c.clientId, c.certificate, c.herIds);
+
+  const requests: SeenRequest[] = [];
+  const reset = () => {
+    mailbox.clear();
+    citizen.reset();
+    faults.clear();
+    helseId.reset();
+    requests.length = 0;
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.use('/citizen', citizenRouter(citizen));
+  app.use('/simulator', controlRouter(faults, reset, () => info()));
+
+  // Below: what the gateway talks to, each request recorded and open to faults.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    res.locals.requestId = randomUUID();
+    res.on('finish', () => {
+      const [scheme] = (req.get('authorization') ?? '').split(' ');
+      requests.push({
+        method: req.method,
+        path: req.path,
+        status: res.statusCode,
+        apiVersion: req.get('api-version'),
+        sourceSystem: req.get('nhn-source-system'),
+        authScheme: scheme || undefined,
+        dpop: Boolean(req.get('dpop')),
+      });
+      if (requests.length > KEEP_REQUESTS) requests.splice(0, requests.length - KEEP_REQUESTS);
+    });
+    next();
+  });
+  app.use(faults.middleware);
+  app.post('/connect/token', express.urlencoded({ extended: false }), helseId.tokenEndpoint);
+  app.use('/Messages', helseId.requireToken);
+  app.use(mshRouter(mailbox, citizen));
+  app.use((_req: Request, res: Response) => nhnError(res, 404, 'No such route in the simulator'));
+  app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
+    const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
+    if (!res.locals.requestId) res.locals.requestId = randomUUID();
+    nhnError(res, status, status === 413 ? 'The request body is too large' : status === 400 ? 'The request body could not be read' : 'An unknown error occurred');
+  });
+
+  const server = app.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const { port, address } = server.address() as AddressInfo;
+  const host = address.includes(':') ? `[${address}]` : address;
+  const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
+  const tokenUrl = `${url}/connect/token`;
+  const info = () => ({ url, tokenUrl, clinicHerId, helsenorgeHerId, clients: [...helseId.clients.keys()], faults: faults.list() });
+
+  return {
+    url,
+    tokenUrl,
+    clinicHerId,
+    helsenorgeHerId,
+    citizen,
+    faults,
+    helseId,
+    mailbox,
+    requests,
+    registerClient,
+    reset,
+    close: async () => {
+      faults.clear();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    },
+  };
+}
