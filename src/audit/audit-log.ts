@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { REDACTED_PATHS } from '../logging.js';
 
 /**
  * Who did what and when, by id: messages received, delivered, answered; gate changes; operator
@@ -21,6 +22,43 @@ export interface StoredAuditEntry extends AuditEntry {
   at: string;
 }
 
+// Eleven digits, also written 6+5 with a space or dash: a national id (FNR, DNR, HNR) or one in
+// disguise. Nothing the audit log keeps by right (MsgIds, HER-ids, org numbers) has that shape.
+const NATIONAL_ID = /(?<!\d)\d{6}[ -]?\d{5}(?!\d)/g;
+// Details named like patient data (the logger's list) are dropped whatever they hold.
+const PATIENT_FIELDS = new Set(REDACTED_PATHS.filter((p) => !p.includes('.')).map((p) => p.toLowerCase()));
+/** Long enough for an operator's reason, too short to carry a message. */
+const MAX_TEXT = 300;
+
+export const REDACTED = '[redacted]';
+
+const clean = (value: string): string => {
+  const text = value.replace(NATIONAL_ID, REDACTED);
+  return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text;
+};
+
+/**
+ * The rule "ids, never content" enforced where entries are written, so a careless caller cannot
+ * break it: national ids are replaced, patient-named details dropped, long text cut.
+ */
+export function redactAuditEntry(entry: AuditEntry): AuditEntry {
+  const out: AuditEntry = { actor: clean(entry.actor), action: clean(entry.action) };
+  if (entry.msgId) out.msgId = clean(entry.msgId);
+  if (entry.service) out.service = clean(entry.service);
+  if (entry.outcome) out.outcome = clean(entry.outcome);
+  if (entry.details) {
+    out.details = Object.fromEntries(
+      Object.entries(entry.details).map(([key, value]) => {
+        if (PATIENT_FIELDS.has(key.toLowerCase())) return [key, REDACTED];
+        if (typeof value === 'boolean') return [key, value];
+        const text = clean(String(value));
+        return [key, typeof value === 'number' && text === String(value) ? value : text];
+      }),
+    );
+  }
+  return out;
+}
+
 export class AuditLog {
   private readonly key: string;
 
@@ -32,14 +70,17 @@ export class AuditLog {
     this.key = `${prefix}:audit`;
   }
 
-  async record(entry: AuditEntry): Promise<void> {
+  async record(raw: AuditEntry): Promise<void> {
+    const entry = redactAuditEntry(raw);
     const minId = `${Date.now() - this.retentionDays * 86_400_000}-0`;
     const fields: string[] = ['actor', entry.actor, 'action', entry.action];
     if (entry.msgId) fields.push('msgId', entry.msgId);
     if (entry.service) fields.push('service', entry.service);
     if (entry.outcome) fields.push('outcome', entry.outcome);
     if (entry.details) fields.push('details', JSON.stringify(entry.details));
-    await this.redis.xadd(this.key, 'MINID', '~', minId, '*', ...fields);
+    // Exact trimming: at a clinic's rate the cost is nothing, and retention means what it says
+    // (approximate trimming keeps old entries until a whole stream node can go).
+    await this.redis.xadd(this.key, 'MINID', minId, '*', ...fields);
   }
 
   /** Entries from `since` on, oldest first, at most `limit`; `after` continues from a previous page. */
