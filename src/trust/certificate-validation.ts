@@ -2,6 +2,7 @@
  * Judges an enterprise certificate for one use and names every fault at once, so the person who
  * must act sees the whole list (an expired certificate from the wrong organisation is two jobs).
  */
+import { GatewayError } from '../errors.js';
 import { expiresInDays as daysLeft, type CertificateRole, type EnterpriseCertificate } from './enterprise-certificate.js';
 import type { RevocationChecker, RevocationStatus } from './revocation.js';
 import type { TrustStore } from './trust-store.js';
@@ -74,4 +75,19 @@ export async function validateCertificate(cert: EnterpriseCertificate | null, op
     revocation,
     ...(chain.reason ? { chainProblem: chain.reason } : {}),
   };
+}
+
+/**
+ * The error a message meets when its certificate fails: revoked is S03, any other fault S02. An
+ * unreachable CA is never a rejection: past the soft-fail window it is CERT_REVOCATION_UNAVAILABLE,
+ * and the message waits and is retried; inside it (`unavailable`) the certificate passes.
+ */
+export function certificateErrorOf(result: CertificateValidation, whose: string): GatewayError | null {
+  if (result.errors.includes('revoked')) return new GatewayError('CERT_REVOKED', `(${whose})`, { faults: result.errors });
+  const faults = result.errors.filter((e) => e !== 'revocation-unknown');
+  if (faults.length > 0) return new GatewayError('CERT_INVALID', `(${whose}: ${faults.join(', ')})`, { faults: result.errors });
+  if (result.errors.includes('revocation-unknown')) {
+    return new GatewayError('CERT_REVOCATION_UNAVAILABLE', `(${whose}${result.revocation?.problem ? `: ${result.revocation.problem}` : ''})`, { faults: result.errors });
+  }
+  return null;
 }

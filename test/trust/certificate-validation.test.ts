@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { copyFileSync } from 'node:fs';
 import path from 'node:path';
-import { validateCertificate, type ValidationOptions } from '../../src/trust/certificate-validation.js';
+import { certificateErrorOf, validateCertificate, type ValidationOptions } from '../../src/trust/certificate-validation.js';
 import { checkClinicCertificates } from '../../src/trust/clinic-certificates.js';
 import { parseCertificate } from '../../src/trust/enterprise-certificate.js';
 import { RevocationChecker } from '../../src/trust/revocation.js';
@@ -104,6 +104,19 @@ describe('trust/certificate-validation: every fault, all at once', () => {
     assert.deepEqual(result.errors, ['expired', 'wrong-usage', 'org-number-mismatch']);
     const untrusted = await validateCertificate(cert('clinic-signing-untrusted'), options({ role: 'encryption', expectedOrgNumber: '974760673', now: new Date('2050-01-01T00:00:00Z') }));
     assert.deepEqual(untrusted.errors, ['expired', 'wrong-usage', 'untrusted-chain', 'org-number-mismatch']);
+  });
+
+  it('maps to the error a message meets: revoked S03, other faults S02, unreachable CA waits, inside the window passes', async () => {
+    const revoked = certificateErrorOf(await validateCertificate(cert('clinic-signing-revoked'), options({ role: 'signing' })), "the sender's signing certificate");
+    assert.deepEqual([revoked?.code, revoked?.appRec], ['CERT_REVOKED', 'S03']);
+    const invalid = certificateErrorOf(await validateCertificate(cert('clinic-signing-expired'), options({ role: 'signing', expectedOrgNumber: CLINIC_ORG })), 'sender');
+    assert.deepEqual([invalid?.code, invalid?.appRec], ['CERT_INVALID', 'S02']);
+    assert.match(invalid!.message, /\(sender: expired\)/);
+    server.up = false;
+    assert.equal(certificateErrorOf(await validateCertificate(cert('clinic-signing'), options({ role: 'signing' })), 'sender'), null);
+    const strict = new RevocationChecker({ crlRefreshHours: 6, softFailHours: 0, proxy: server.url, timeoutMs: 2000, now: () => NOW });
+    const waits = certificateErrorOf(await validateCertificate(cert('clinic-signing'), options({ role: 'signing', revocation: strict })), 'sender');
+    assert.deepEqual([waits?.code, waits?.status, waits?.appRec], ['CERT_REVOCATION_UNAVAILABLE', 503, undefined]);
   });
 
   it('without a role asked, the key usage decides; without a revocation checker none is asked', async () => {
