@@ -16,6 +16,9 @@ export interface FaultRule {
   count?: number | null;
   /** error: the HTTP status; default 500 */
   status?: number;
+  /** error: NHN's words and validation errors in the body */
+  error?: string;
+  validationErrors?: string[];
   /** error: a Retry-After header, in seconds */
   retryAfterS?: number;
   /** slow: milliseconds before the request is served */
@@ -42,13 +45,17 @@ export function readFaultRule(body: unknown): FaultRule | string {
   if (b.delayMs !== undefined && !(Number.isInteger(b.delayMs) && (b.delayMs as number) >= 0)) return 'delayMs must be a whole number of milliseconds';
   if (b.kind === 'slow' && b.delayMs === undefined) return 'a slow fault needs delayMs';
   if (b.retryAfterS !== undefined && !(Number.isInteger(b.retryAfterS) && (b.retryAfterS as number) >= 0)) return 'retryAfterS must be a whole number of seconds';
-  for (const k of ['path', 'method'] as const) if (b[k] !== undefined && typeof b[k] !== 'string') return `${k} must be a string`;
+  for (const k of ['path', 'method', 'error'] as const) if (b[k] !== undefined && typeof b[k] !== 'string') return `${k} must be a string`;
+  if (b.validationErrors !== undefined && !(Array.isArray(b.validationErrors) && b.validationErrors.every((v) => typeof v === 'string')))
+    return 'validationErrors must be a list of strings';
   return {
     kind: b.kind as FaultKind,
     count: count as number | null,
     ...(b.status !== undefined ? { status: b.status as number } : {}),
     ...(b.retryAfterS !== undefined ? { retryAfterS: b.retryAfterS as number } : {}),
     ...(b.delayMs !== undefined ? { delayMs: b.delayMs as number } : {}),
+    ...(b.error !== undefined ? { error: b.error as string } : {}),
+    ...(b.validationErrors !== undefined ? { validationErrors: b.validationErrors as string[] } : {}),
     ...(b.path !== undefined ? { path: b.path as string } : {}),
     ...(b.method !== undefined ? { method: (b.method as string).toUpperCase() } : {}),
   };
@@ -84,7 +91,12 @@ export class Faults {
       case 'error': {
         const status = rule.status ?? 500;
         if (rule.retryAfterS !== undefined) res.set('Retry-After', String(rule.retryAfterS));
-        res.status(status).json({ error: 'Simulated fault', errorCode: status, validationErrors: null, requestId: (res.locals.requestId as string) ?? randomUUID() });
+        res.status(status).json({
+          error: rule.error ?? 'Simulated fault',
+          errorCode: status,
+          validationErrors: rule.validationErrors ?? null,
+          requestId: (res.locals.requestId as string) ?? randomUUID(),
+        });
         return;
       }
       case 'timeout':

@@ -1,0 +1,175 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { TransportError } from '../../../adapters/transport/errors.js';
+import { SOURCE_SYSTEM } from '../../../adapters/transport/headers.js';
+import type { Simulator } from '../../../adapters/transport/simulator/server.js';
+import { toSendFailure } from '../../../src/pipeline/outbound.js';
+import { PRODUCT_VERSION } from '../../../src/version.js';
+import { CLINIC_HER, HELSENORGE_HER, mshClientFor, startTestSimulator } from './nhn-setup.js';
+
+const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../../../fixtures/${name}`, import.meta.url)));
+
+async function rejection(p: Promise<unknown>): Promise<TransportError> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof TransportError, `a TransportError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail('expected a rejection');
+}
+
+describe('MSH v2 client against the simulator over HTTP', () => {
+  let sim: Simulator;
+  before(async () => {
+    sim = await startTestSimulator();
+  });
+  after(() => sim.close());
+  beforeEach(() => sim.reset());
+
+  it('receives: lists unread, reads metadata and the document byte for byte, answers with an AppRec, marks read', async () => {
+    const msh = mshClientFor(sim);
+    const bytes = fixture('office-contact/ok-iso-8859-1.xml');
+    const sent = sim.citizen.send(bytes);
+
+    const unread = await msh.listUnread(CLINIC_HER);
+    assert.deepEqual(unread, [{ id: sent.id, receiverHerId: CLINIC_HER }]);
+    const meta = await msh.getMessage(sent.id);
+    assert.equal(meta.senderHerId, HELSENORGE_HER);
+    assert.equal(meta.isAppRec, false);
+    assert.equal(meta.businessDocumentId, sent.businessDocumentId);
+    assert.ok(Buffer.from(await msh.getBusinessDocument(sent.id)).equals(bytes), 'ISO-8859-1 bytes survive base64 both ways');
+
+    await msh.sendAppRec(sent.id, CLINIC_HER, { status: 2, errors: [{ errorCode: 'E31', details: 'national id check digits' }] });
+    await msh.markRead(sent.id, CLINIC_HER);
+    assert.deepEqual(await msh.listUnread(CLINIC_HER), []);
+
+    const appRec = sim.citizen.status(sent.id)?.appRec;
+    assert.equal(appRec?.status, 'Avvist');
+    assert.equal(appRec?.statusCode, '2');
+    assert.deepEqual(appRec?.errors, [{ code: 'E31', details: 'national id check digits' }]);
+    assert.match(appRec!.xml, /<OriginalMsgId>[\s\S]*<Id>5b0f0d3e/);
+  });
+
+  it('sends: posts the document as base64, then reads status and AppRec info', async () => {
+    const msh = mshClientFor(sim);
+    const xml = fixture('prescription-renewal/answer.xml').toString('utf8');
+    const { nhnMessageId } = await msh.send({ msgId: 'm-1', xml, receiverHerId: HELSENORGE_HER });
+    assert.equal(sim.citizen.answers()[0]!.xml, xml);
+    assert.deepEqual(await msh.getStatus(nhnMessageId), [{ receiverHerId: HELSENORGE_HER, transportDeliveryState: 'Acknowledged', appRecStatus: 'Ok' }]);
+    assert.deepEqual(await msh.getAppRecInfo(nhnMessageId), [{ receiverHerId: HELSENORGE_HER, appRecStatus: 'Ok', appRecErrorList: [] }]);
+  });
+
+  it('carries api-version 2, nhn-source-system with the product version, a DPoP token and a proof on every call', async () => {
+    const msh = mshClientFor(sim);
+    const sent = sim.citizen.sendFixture('e-consultation/request');
+    await msh.listUnread(CLINIC_HER);
+    await msh.getMessage(sent.id);
+    await msh.getBusinessDocument(sent.id);
+    await msh.markRead(sent.id, CLINIC_HER);
+    const api = sim.requests.filter((r) => r.path.startsWith('/Messages'));
+    assert.equal(api.length, 4);
+    assert.equal(SOURCE_SYSTEM, `epj-gateway ${PRODUCT_VERSION}`);
+    for (const r of api) assert.deepEqual([r.apiVersion, r.sourceSystem, r.authScheme, r.dpop], ['2', SOURCE_SYSTEM, 'DPoP', true]);
+  });
+
+  it("turns NHN's error body into a typed error that keeps the requestId, not retried on 404", async () => {
+    const msh = mshClientFor(sim);
+    const err = await rejection(msh.getMessage('0c8f3d36-f9e7-4e3f-9d5c-c820fa9b5773'));
+    assert.equal(err.code, 'MSH_REQUEST_REFUSED');
+    assert.equal(err.httpStatus, 404);
+    assert.equal(err.retryable, false);
+    assert.match(err.requestId ?? '', /^[0-9a-f-]{36}$/);
+    assert.match(err.reason, /^NHN answered 404: Could not find message/);
+    assert.equal(sim.requests.filter((r) => r.path.startsWith('/Messages')).length, 1);
+    assert.deepEqual(toSendFailure(err), { retryable: false, reason: err.reason });
+  });
+
+  it('keeps validation errors, and answers 403 for a HER-id the client is not linked to', async () => {
+    const msh = mshClientFor(sim);
+    sim.faults.add({ kind: 'error', status: 400, path: '/Messages', error: 'The request body contained invalid data', validationErrors: ['ContentType is required'] });
+    const bad = await rejection(msh.listUnread(CLINIC_HER));
+    assert.equal(bad.code, 'MSH_REQUEST_REFUSED');
+    assert.deepEqual(bad.validationErrors, ['ContentType is required']);
+    assert.deepEqual(bad.details?.validationErrors, ['ContentType is required']);
+    assert.match(bad.reason, /^NHN answered 400: The request body contained invalid data \(requestId [0-9a-f-]{36}\)$/);
+    const forbidden = await rejection(msh.listUnread(1234567));
+    assert.equal(forbidden.code, 'MSH_FORBIDDEN');
+    assert.equal(forbidden.retryable, false);
+  });
+
+  it('tries 500 and 429 again at once, and succeeds when NHN recovers', async () => {
+    const msh = mshClientFor(sim);
+    sim.faults.add({ kind: 'error', status: 500, count: 2, path: '/Messages' });
+    assert.deepEqual(await msh.listUnread(CLINIC_HER), []);
+    sim.faults.add({ kind: 'error', status: 429, retryAfterS: 0, path: '/Messages' });
+    assert.deepEqual(await msh.listUnread(CLINIC_HER), []);
+    assert.equal(sim.faults.applied.error, 3);
+  });
+
+  it('gives up after its few retries with a retryable fault naming the status', async () => {
+    const msh = mshClientFor(sim, { retries: 2 });
+    sim.faults.add({ kind: 'error', status: 503, count: null, path: '/Messages' });
+    const err = await rejection(msh.listUnread(CLINIC_HER));
+    assert.equal(err.code, 'MSH_SERVER_FAULT');
+    assert.equal(err.retryable, true);
+    assert.match(err.reason, /^NHN answered 503/);
+    assert.ok(err.requestId);
+    assert.equal(sim.faults.applied.error, 3, 'one attempt and two retries');
+  });
+
+  it('does not retry a 400', async () => {
+    const msh = mshClientFor(sim);
+    sim.faults.add({ kind: 'error', status: 400, count: 5, path: '/Messages' });
+    const err = await rejection(msh.send({ msgId: 'm', xml: '<x/>', receiverHerId: HELSENORGE_HER }));
+    assert.equal(err.retryable, false);
+    assert.equal(sim.faults.applied.error, 1);
+  });
+
+  it('times out a hanging call, retries it, and reports a lasting one as unreachable', async () => {
+    const msh = mshClientFor(sim, { timeoutMs: 300 });
+    sim.faults.add({ kind: 'timeout', path: '/Messages' });
+    const started = Date.now();
+    assert.deepEqual(await msh.listUnread(CLINIC_HER), []);
+    assert.ok(Date.now() - started >= 290);
+
+    sim.faults.add({ kind: 'timeout', count: null, path: '/Messages' });
+    const err = await rejection(msh.listUnread(CLINIC_HER));
+    assert.equal(err.code, 'MSH_UNREACHABLE');
+    assert.equal(err.retryable, true);
+    assert.equal(err.reason, 'NHN did not answer within 300 ms');
+  });
+
+  it('retries a dropped connection, and reports one that keeps dropping', async () => {
+    const msh = mshClientFor(sim);
+    sim.faults.add({ kind: 'drop', path: '/Messages' });
+    assert.deepEqual(await msh.listUnread(CLINIC_HER), []);
+    sim.faults.add({ kind: 'drop', count: null, path: '/Messages' });
+    const err = await rejection(msh.listUnread(CLINIC_HER));
+    assert.equal(err.code, 'MSH_UNREACHABLE');
+    assert.match(err.reason, /^connection to NHN was dropped/);
+    assert.equal(toSendFailure(err).retryable, true);
+  });
+
+  it('waits out a slow answer within the timeout', async () => {
+    const msh = mshClientFor(sim, { timeoutMs: 1_000 });
+    sim.faults.add({ kind: 'slow', delayMs: 150, path: '/Messages' });
+    const started = Date.now();
+    await msh.listUnread(CLINIC_HER);
+    assert.ok(Date.now() - started >= 150);
+    assert.equal(sim.faults.applied.slow, 1);
+  });
+
+  it('carries a 30 MB document in and refuses to send one over 35 MB', async () => {
+    const msh = mshClientFor(sim, { timeoutMs: 20_000 });
+    const big = Buffer.alloc(30 * 1024 * 1024, 'A');
+    const sent = sim.citizen.send(big);
+    assert.ok((await msh.getBusinessDocument(sent.id)).equals(big));
+    const before = sim.requests.length;
+    const err = await rejection(msh.send({ msgId: 'big', xml: 'A'.repeat(36 * 1024 * 1024), receiverHerId: HELSENORGE_HER }));
+    assert.equal(err.code, 'MSH_DOCUMENT_TOO_LARGE');
+    assert.equal(err.retryable, false);
+    assert.equal(sim.requests.length, before, 'nothing was posted');
+  });
+});
