@@ -223,6 +223,30 @@ export const ERRORS = {
     status: 502,
     message: 'HelseID refused the token request (for example invalid_scope or unauthorized_client); check HELSEID_CLIENT_ID and HELSEID_SCOPE against the client registration.',
   },
+
+  // --- registry: NHN's address register (Adresseregisteret), SOAP or REST ----------------------------
+  AR_UNREACHABLE: {
+    status: 503,
+    message: "NHN's address register could not be reached (connection refused or dropped, or no answer within AR_TIMEOUT_MS); cached entries serve up to AR_STALE_LIMIT_S. Check AR_URL and the network.",
+  },
+  AR_SERVER_FAULT: {
+    status: 503,
+    message: "NHN's address register answered with a server fault (5xx or a SOAP Server fault); the lookup is tried again later. Quote the fault text to NHN's support if it lasts.",
+  },
+  AR_AUTH_REFUSED: {
+    status: 502,
+    message: "NHN's address register refused the credentials (401/403): check AR_USERNAME and AR_PASSWORD (or the HelseID client for the REST API) against the access NHN granted.",
+  },
+  AR_HER_ID_UNKNOWN: { status: 404, message: 'The address register has no communication party with this HER-id; check the HER-id.' },
+  AR_NOT_AN_ORGANIZATION: { status: 422, message: 'The HER-id names a person or a service in the address register, not an organisation; use the organisation\'s HER-id.' },
+  AR_FAULT: {
+    status: 502,
+    message: "NHN's address register answered the lookup with a fault (GenericFault or ValidationFault); its error code and text are kept with this error.",
+  },
+  AR_RESPONSE_INVALID: {
+    status: 502,
+    message: "NHN's address register answered in a form its contract (the WSDL, or the REST API's JSON) does not allow; check that AR_URL and AR_API point at the address register.",
+  },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERRORS;
