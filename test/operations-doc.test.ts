@@ -1,0 +1,88 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import yaml from 'js-yaml';
+import request from 'supertest';
+import type { Gateway } from '../src/gateway.js';
+import { startTestGateway } from './helpers/gateway.js';
+import { startTestRedis, type TestRedis } from './helpers/redis.js';
+
+const DOC = readFileSync(new URL('../docs/operations.md', import.meta.url), 'utf8');
+
+interface Rule {
+  alert: string;
+  expr: string;
+  for?: string;
+  labels: { severity: string };
+  annotations: { summary: string; runbook: string };
+}
+
+const yamlBlocks = () => [...DOC.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+const rules = (): Rule[] => yamlBlocks().flatMap((b) => (yaml.load(b) as { groups: { rules: Rule[] }[] }).groups.flatMap((g) => g.rules));
+/** GitHub's heading anchors: lower case, spaces to dashes, punctuation dropped. */
+const anchors = () => new Set([...DOC.matchAll(/^#{2,4} (.+)$/gm)].map((m) => m[1]!.toLowerCase().replace(/[^\w\s-]/g, '').trim().replace(/\s+/g, '-')));
+
+describe('docs/operations.md: alert rules and the metrics they use', () => {
+  it('its alert rules are YAML Prometheus can load: a group of rules, each with expr, severity and runbook', () => {
+    assert.ok(yamlBlocks().length > 0);
+    for (const rule of rules()) {
+      assert.match(rule.alert, /^EpjGateway[A-Za-z]+$/);
+      assert.equal(typeof rule.expr, 'string', rule.alert);
+      assert.ok(['warning', 'critical'].includes(rule.labels.severity), rule.alert);
+      if (rule.for) assert.match(rule.for, /^\d+[smh]$/, rule.alert);
+      assert.ok(rule.annotations.summary, rule.alert);
+    }
+  });
+
+  it('covers every situation an operator must hear of, each with its runbook entry', () => {
+    const byAlert = new Map(rules().map((r) => [r.alert, r]));
+    const expected: Record<string, RegExp> = {
+      EpjGatewayServiceClosed: /epj_gateway_gate_state == 2/,
+      EpjGatewayCertificateExpiresSoon: /epj_gateway_certificate_expiry_days < 14/,
+      EpjGatewayDeadLetters: /queue="dead-letter"/,
+      EpjGatewayNoPoll: /time\(\) - epj_gateway_last_successful_poll_timestamp_seconds > 300/,
+      EpjGatewayAppRecMissing: /epj_gateway_apprec_missing_total/,
+      EpjGatewayRedisDown: /epj_gateway_redis_up == 0/,
+      EpjGatewayBacklogGrowing: /delta\(epj_gateway_queue_jobs/,
+    };
+    for (const [alert, expr] of Object.entries(expected)) {
+      assert.match(byAlert.get(alert)?.expr ?? '', expr, alert);
+    }
+    const headings = anchors();
+    for (const rule of rules()) {
+      const anchor = rule.annotations.runbook.split('#')[1]!;
+      assert.ok(headings.has(anchor), `${rule.alert}: no runbook heading #${anchor}`);
+      const entry = DOC.slice(DOC.search(new RegExp(`^### ${anchor.replace(/-/g, '[ -]')}`, 'im')));
+      for (const part of ['**Means.**', '**Check.**', '**Do.**']) assert.ok(entry.split(/^### /m)[1]?.includes(part), `${anchor}: ${part}`);
+    }
+  });
+
+  describe('against a running gateway', () => {
+    let server: TestRedis;
+    let gateway: Gateway;
+    let url: string;
+    before(async () => {
+      server = await startTestRedis();
+      ({ gateway, url } = await startTestGateway(server.url));
+    });
+    after(async () => {
+      await gateway.shutdown('test over');
+      await server.stop();
+    });
+
+    it('every metric the guide names (table, queries, rules) is one /metrics exposes', async () => {
+      const text = (await request(url).get('/metrics').expect(200)).text;
+      const exposed = new Set([...text.matchAll(/^# TYPE (\S+) (\w+)/gm)].map((m) => m[1]!));
+      // `epj_gateway_process_*` stands for the process metrics: patterns are not names.
+      const named = new Set([...DOC.matchAll(/epj_gateway_[a-z_*]+/g)].map((m) => m[0].replace(/_+$/, '')).filter((n) => !n.includes('*')));
+      assert.ok(named.size >= 14);
+      for (const name of named) {
+        const family = name.replace(/_(bucket|count|sum)$/, '');
+        assert.ok(exposed.has(name) || exposed.has(family), `${name} is in the guide but not in /metrics`);
+      }
+      for (const family of exposed) {
+        if (/^epj_gateway_(process|nodejs)_/.test(family)) continue;
+        assert.ok(DOC.includes(`\`${family}\``), `${family} is exposed but not in the guide's table`);
+      }
+    });
+  });
+});
