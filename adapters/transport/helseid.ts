@@ -74,7 +74,15 @@ export function certificateThumbprint(cert: X509Certificate): string {
   return base64url(Buffer.from(cert.fingerprint256.replaceAll(':', ''), 'hex'));
 }
 
-export class HelseIdClient {
+/** What the message-service client needs of HelseID: a valid token and the key its proofs are signed with. */
+export interface AccessTokenSource {
+  accessToken(): Promise<string>;
+  /** forgets the cached token (the API said it is no longer valid) */
+  invalidate(): void;
+  readonly dpop: DpopKey;
+}
+
+export class HelseIdClient implements AccessTokenSource {
   private cached: AccessToken | undefined;
   private inFlight: Promise<AccessToken> | undefined;
   private nonce: string | undefined;

@@ -12,7 +12,7 @@ import type {
 } from '../../src/pipeline/ports/transport.js';
 import { TransportError, isNetworkFault, mshAnswerError, networkReason } from './errors.js';
 import { MAX_DOCUMENT_BYTES, MAX_HTTP_BODY_BYTES, mshHeaders } from './headers.js';
-import type { HelseIdClient } from './helseid.js';
+import type { AccessTokenSource } from './helseid.js';
 import { plainDocuments, type DocumentProtection } from './protection.js';
 
 /**
@@ -25,7 +25,8 @@ export interface MshClientOptions {
   baseUrl: string;
   /** MSH_TIMEOUT_MS: one call, connect to last byte */
   timeoutMs: number;
-  auth: HelseIdClient;
+  /** HelseID (HelseIdClient), or anything giving DPoP-bound tokens */
+  auth: AccessTokenSource;
   /** quick retries after the first attempt; default 2 */
   retries?: number;
   /** first retry delay; doubles, with jitter, capped at 2 s; default 200 ms */
