@@ -20,6 +20,7 @@ import { startTestGateway } from './helpers/gateway.js';
 import { startTestRedis, type TestRedis } from './helpers/redis.js';
 
 const CLINIC_HER_ID = 8142987;
+const OPERATIONS_GUIDE = readFileSync(new URL('../docs/operations.md', import.meta.url), 'utf8');
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/office-contact/${name}`, import.meta.url));
 
 /** NHN's message service as far as the inbound side sees it; the far side of the network. */
@@ -132,6 +133,22 @@ describe('metrics: /metrics on a running gateway', () => {
     assert.equal(sample(text, 'epj_gateway_queue_jobs', { queue: 'inbound', state: 'waiting' }), 0);
     assert.equal(sample(text, 'epj_gateway_transport_errors_total', { kind: 'server' }), 0);
     assert.equal(sample(text, 'epj_gateway_last_successful_poll_timestamp_seconds'), 0);
+  });
+
+  it('names the same metrics as docs/operations.md (its table, queries and alert rules)', async () => {
+    const text = await scrape();
+    const exposed = new Set([...text.matchAll(/^# TYPE (\S+) (\w+)/gm)].map((m) => m[1]!));
+    // `epj_gateway_process_*` stands for the process metrics: patterns are not names.
+    const named = new Set([...OPERATIONS_GUIDE.matchAll(/epj_gateway_[a-z_*]+/g)].map((m) => m[0].replace(/_+$/, '')).filter((n) => !n.includes('*')));
+    assert.ok(named.size >= 14);
+    for (const name of named) {
+      const family = name.replace(/_(bucket|count|sum)$/, '');
+      assert.ok(exposed.has(name) || exposed.has(family), `${name} is in the guide but not in /metrics`);
+    }
+    for (const family of exposed) {
+      if (/^epj_gateway_(process|nodejs)_/.test(family)) continue;
+      assert.ok(OPERATIONS_GUIDE.includes(`\`${family}\``), `${family} is exposed but not in the guide's table`);
+    }
   });
 
   it('a received message moves the inbound counters, the AppRec sent and the latency histograms', async () => {
