@@ -20,6 +20,23 @@ export type AppRecStatusName = 'OK' | 'Rejected' | 'OkErrorInMessagePart';
 export const TRANSPORT_ERROR_KINDS = ['network', 'timeout', 'rate-limited', 'server', 'client', 'auth', 'protocol'] as const;
 export type TransportErrorKind = (typeof TRANSPORT_ERROR_KINDS)[number];
 
+const AUTH_CODES = new Set(['HELSEID_CLIENT_REFUSED', 'HELSEID_TOKEN_REFUSED', 'MSH_FORBIDDEN']);
+
+/**
+ * The kind of a transport failure, from what a transport error carries (its error-table code,
+ * the HTTP status when an answer came, its reason), so each adapter counts alike.
+ */
+export function transportErrorKind(err: { code?: string; httpStatus?: number | undefined; reason?: string }): TransportErrorKind {
+  const status = err.httpStatus;
+  if ((err.code && AUTH_CODES.has(err.code)) || status === 401) return 'auth';
+  if (status === 429) return 'rate-limited';
+  if (status !== undefined && status >= 500) return 'server';
+  if (status !== undefined && status >= 400) return 'client';
+  if (err.code === 'MSH_DOCUMENT_TOO_LARGE') return 'client';
+  if (err.code?.endsWith('_UNREACHABLE')) return /did not answer|timeout/i.test(err.reason ?? '') ? 'timeout' : 'network';
+  return 'protocol';
+}
+
 /** What the pipeline workers report. Optional in their deps, so a worker runs without it in tests. */
 export interface PipelineMetrics {
   countMessage(direction: MessageDirection, service: string | undefined, outcome: string): void;

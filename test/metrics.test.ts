@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import request from 'supertest';
+import { TransportError, mshAnswerError } from '../adapters/transport/errors.js';
 import { checkCertificates } from '../src/gate/certificate-watcher.js';
 import { checkRegister } from '../src/gate/register-watcher.js';
 import type { Gateway } from '../src/gateway.js';
@@ -16,6 +17,7 @@ import { kithJudge } from '../src/pipeline/kith-judge.js';
 import { addOutboundWorkers, outboundProcessor, submitOutbound } from '../src/pipeline/outbound.js';
 import type { EpjDelivery } from '../src/pipeline/ports/epj-delivery.js';
 import { connectRedis, workerConnectionOptions } from '../src/pipeline/redis.js';
+import { transportErrorKind } from '../src/metrics.js';
 import { startTestGateway } from './helpers/gateway.js';
 import { startTestRedis, type TestRedis } from './helpers/redis.js';
 
@@ -244,6 +246,17 @@ describe('metrics: /metrics on a running gateway', () => {
     assert.equal(sample(text, 'epj_gateway_transport_errors_total', { kind: 'server' }), 2);
     assert.equal(sample(text, 'epj_gateway_transport_errors_total', { kind: 'timeout' }), 1);
     assert.equal(sample(text, 'epj_gateway_gate_state', { service: 'gateway' }), 2, 'the register fault closed the gate');
+  });
+
+  it('a transport error is counted under its kind', () => {
+    assert.equal(transportErrorKind(mshAnswerError(503, {}, 'send')), 'server');
+    assert.equal(transportErrorKind(mshAnswerError(429, {}, 'listUnread')), 'rate-limited');
+    assert.equal(transportErrorKind(mshAnswerError(403, {}, 'send')), 'auth');
+    assert.equal(transportErrorKind(mshAnswerError(400, { error: 'bad receiver' }, 'send')), 'client');
+    assert.equal(transportErrorKind(new TransportError('MSH_UNREACHABLE', 'NHN did not answer within 30000 ms', true)), 'timeout');
+    assert.equal(transportErrorKind(new TransportError('MSH_UNREACHABLE', 'NHN refused the connection', true)), 'network');
+    assert.equal(transportErrorKind(new TransportError('HELSEID_CLIENT_REFUSED', 'invalid_client', true)), 'auth');
+    assert.equal(transportErrorKind(new TransportError('MSH_RESPONSE_INVALID', "NHN's answer was not JSON", false)), 'protocol');
   });
 
   it('Redis down shows as redis_up 0; the connections coming back count as reconnects', async () => {
