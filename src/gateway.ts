@@ -92,11 +92,7 @@ export async function createGateway(config: Config, logger: Logger): Promise<Gat
     await supervisedRedis?.stop();
     throw new GatewayError('REDIS_NOT_FOUND', `(cannot reach ${new URL(redisUrl).host}: ${(err as Error).message})`);
   }
-  let readyOnce = false;
-  redis.on('ready', () => {
-    if (readyOnce) metrics.redisReconnects.inc();
-    readyOnce = true;
-  });
+  metrics.watchRedis(redis);
   if (!supervisedRedis) await warnOnWeakPersistence(redis, logger);
 
   const queues = createQueues(redis, config.QUEUE_PREFIX);
@@ -149,6 +145,7 @@ export async function createGateway(config: Config, logger: Logger): Promise<Gat
     crypto,
     policy: { attempts: config.OUTBOUND_ATTEMPTS, baseMs: config.RETRY_BASE_MS, capMs: config.RETRY_CAP_MS },
     logger,
+    metrics,
   };
 
   const epjRoutes: Router[] = [epjMessageStatusRouter(store), epjSubmitRouter({ config, gate, outbound, schemas: () => schemas })];

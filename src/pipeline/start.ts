@@ -2,7 +2,7 @@ import type { Gateway } from '../gateway.js';
 import { GATED_SERVICES } from '../gate/gate-state.js';
 import { addTrackingWorker, trackingProcessor } from './apprec-tracking.js';
 import { DeliveryOrder, addDeliveryWorker, deliveryProcessor } from './epj-delivery.js';
-import { addInboundWorker, inboundProcessor, type InboundJobData, type JudgeFn } from './inbound.js';
+import { addInboundWorker, inboundProcessor, type InboundDeps, type InboundJobData, type JudgeFn } from './inbound.js';
 import { InboundPoller } from './inbound-poller.js';
 import { addOutboundWorkers, outboundProcessor } from './outbound.js';
 import { bindGateToWorkers } from './gate-binding.js';
@@ -22,6 +22,8 @@ export interface PipelineParts {
   transport: PipelineTransport;
   judge: JudgeFn;
   epj: EpjDeliveryPort;
+  /** opens protected (CMS) documents before they are judged (MESSAGE_PROTECTION=cms) */
+  open?: InboundDeps['open'];
 }
 
 export interface RunningPipeline {
@@ -37,6 +39,7 @@ export async function startPipeline(gateway: Gateway, parts: PipelineParts): Pro
   const { config, logger, store, crypto, audit, gate, workers, queues } = gateway;
   const prefix = config.QUEUE_PREFIX;
   const connection = await connectRedis(gateway.redisUrl, workerConnectionOptions());
+  gateway.metrics.watchRedis(connection);
   gateway.lifecycle.onClose('worker connection', () => connection.quit());
   const order = new DeliveryOrder(gateway.redis, prefix);
 
@@ -54,10 +57,12 @@ export async function startPipeline(gateway: Gateway, parts: PipelineParts): Pro
       audit,
       logger,
       gateRecheckMs: 30_000,
+      metrics: gateway.metrics,
+      ...(parts.open ? { open: parts.open } : {}),
     }),
   );
 
-  addDeliveryWorker(workers, { connection, prefix, concurrency: 4 }, deliveryProcessor({ port: parts.epj, order, store, crypto, audit, logger, orderWaitMs: 200 }));
+  addDeliveryWorker(workers, { connection, prefix, concurrency: 4 }, deliveryProcessor({ port: parts.epj, order, store, crypto, audit, logger, orderWaitMs: 200, metrics: gateway.metrics }));
 
   const deadlineMs = config.APPREC_DEADLINE_HOURS * 3_600_000;
   addOutboundWorkers(
@@ -92,6 +97,7 @@ export async function startPipeline(gateway: Gateway, parts: PipelineParts): Pro
       firstPollMs: 2_000,
       maxPollMs: 15 * 60_000,
       logger,
+      metrics: gateway.metrics,
     }),
   );
 
@@ -105,6 +111,7 @@ export async function startPipeline(gateway: Gateway, parts: PipelineParts): Pro
     intervalMs: config.POLL_INTERVAL_MS,
     mayTake: () => gate.current().gateway.state !== 'closed',
     logger,
+    metrics: gateway.metrics,
   });
   gateway.lifecycle.pollers.push(poller);
   poller.start();
