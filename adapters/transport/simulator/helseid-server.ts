@@ -1,4 +1,4 @@
-import { X509Certificate, randomBytes } from 'node:crypto';
+import { X509Certificate, randomBytes, type KeyObject } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { certificateThumbprint } from '../helseid.js';
 import { decodeJws, jwkThumbprint, publicKeyFromJwk, sha256base64url, verifyJws } from '../jws.js';
@@ -44,6 +44,7 @@ export class SimulatedHelseId {
   private readonly tokens = new Map<string, IssuedToken>();
   private readonly seenJti = new Map<string, number>();
   private prunedAt = Date.now();
+  private readonly proofKeys = new Map<string, KeyObject>();
   private nonce = randomBytes(16).toString('base64url');
   tokensIssued = 0;
   /** why assertions were refused, newest last (ids and reasons only) */
@@ -147,7 +148,7 @@ export class SimulatedHelseId {
     if (!jws) return bad('the DPoP proof is not a signed JWT');
     const { header, claims } = jws;
     if (header.typ !== 'dpop+jwt') return bad('typ must be dpop+jwt');
-    const key = publicKeyFromJwk(header.jwk);
+    const key = this.proofKey(header.jwk);
     if (!key) return bad('the header must carry a public jwk');
     if (!verifyJws(jws, key)) return bad('the proof signature does not verify with its jwk');
     if (claims.htm !== expect.method.toUpperCase()) return bad(`htm must be ${expect.method.toUpperCase()}`);
@@ -158,6 +159,19 @@ export class SimulatedHelseId {
     if (expect.nonceRequired && claims.nonce !== this.nonce) return { ok: false, error: 'use_dpop_nonce', description: 'the authorization server requires a DPoP nonce' };
     if (!this.firstUse(`proof:${String(claims.jti)}`, claims.jti)) return bad('the proof was used before (jti)');
     return { ok: true, jkt: jwkThumbprint(header.jwk!) };
+  }
+
+  /** The proof's public key; a client proves with one key for its life, so keys are kept by their JWK. */
+  private proofKey(jwk: unknown) {
+    const id = JSON.stringify(jwk);
+    const known = this.proofKeys.get(id);
+    if (known) return known;
+    const key = publicKeyFromJwk(jwk);
+    if (key) {
+      if (this.proofKeys.size >= 1_000) this.proofKeys.clear();
+      this.proofKeys.set(id, key);
+    }
+    return key;
   }
 
   /** Remembers a jti for five minutes; false if it was seen in that time. */
