@@ -7,6 +7,7 @@ import { registerSimulator } from './simulator.js';
 import { registerDlq } from './dlq.js';
 import { registerAudit } from './audit.js';
 import { registerDemo } from './demo.js';
+import { registerAr } from './ar.js';
 
 /** Exit codes shared by every command: 0 done/valid, 1 the thing checked is not valid, 2 usage error. */
 export const EXIT_OK = 0;
@@ -27,6 +28,7 @@ export function buildProgram(): Command {
   registerDlq(program);
   registerAudit(program);
   registerDemo(program);
+  registerAr(program);
   return program;
 }
 

@@ -1,0 +1,184 @@
+import { X509Certificate } from 'node:crypto';
+import { isGatewayError } from '../errors.js';
+import { isOrganisationNumber } from '../domain/identifiers.js';
+import { SERVICE_IDS, processesOf, type ServiceId } from '../domain/services.js';
+import type { RegisterAudit, RegisterFault } from '../gate/register-watcher.js';
+import type { CertificateUse, Organization, RegisterCertificate } from './address-register.js';
+import type { RegisterAnswer, RegisterLookups } from './cached-register.js';
+
+/**
+ * Every fault of the clinic's own entry in the address register, each with a code, a fix in words
+ * and a severity: faults that make exchange impossible close the gate, a certificate about to
+ * expire warns. NHN may close the service for a clinic whose AR data is missing or wrong; this is
+ * how the clinic finds out first.
+ */
+
+export interface OwnEntryFault extends RegisterFault {
+  /** set when the fault concerns one service only (a service not registered) */
+  service?: ServiceId;
+}
+
+export interface OwnEntryAudit extends RegisterAudit {
+  herId: string;
+  faults: OwnEntryFault[];
+}
+
+export interface OwnEntryAuditDeps {
+  register: RegisterLookups;
+  clinic: { herId: string; orgNumber: string };
+  /** the certificates the gateway holds (PEM or DER, or an X509Certificate); unset: not compared */
+  held: Partial<Record<CertificateUse, X509Certificate | Buffer | string>>;
+  /** days before expiry a published certificate warns (the largest of CERT_WARN_DAYS) */
+  warnDays?: number;
+  now?: Date;
+}
+
+const DAY_MS = 86_400_000;
+const UNAVAILABLE = new Set(['AR_UNREACHABLE', 'AR_SERVER_FAULT']);
+const USE_WORDS: Record<CertificateUse, string> = { encryption: 'encryption', signing: 'signing' };
+const SETTING: Record<CertificateUse, string> = { encryption: 'CLINIC_ENCRYPTION_CERT', signing: 'CLINIC_SIGNING_CERT' };
+
+/** The organisation number an enterprise certificate carries: SEID 2 organizationIdentifier, SEID 1 serialNumber. */
+export function orgNumberOfCertificate(cert: X509Certificate): string | undefined {
+  return /organizationIdentifier=NTRNO-(\d{9})/.exec(cert.subject)?.[1] ?? /serialNumber=(\d{9})(?:\n|$)/.exec(cert.subject)?.[1];
+}
+
+function x509(c: X509Certificate | Buffer | string | undefined): X509Certificate | undefined {
+  if (c === undefined) return undefined;
+  try {
+    return c instanceof X509Certificate ? c : new X509Certificate(c);
+  } catch {
+    return undefined; // an unreadable certificate is the certificate watcher's fault to report
+  }
+}
+
+function samePublicKey(a: X509Certificate, b: X509Certificate): boolean {
+  const der = (c: X509Certificate) => c.publicKey.export({ type: 'spki', format: 'der' });
+  return der(a).equals(der(b));
+}
+
+class Unavailable extends Error {}
+
+export async function auditOwnEntry(deps: OwnEntryAuditDeps): Promise<OwnEntryAudit> {
+  const { herId, orgNumber } = deps.clinic;
+  const now = deps.now ?? new Date();
+  const faults: OwnEntryFault[] = [];
+  const staleAt: string[] = [];
+  const closed = (code: string, message: string, service?: ServiceId) => faults.push({ code, severity: 'closed', message, ...(service ? { service } : {}) });
+
+  const ask = async <T>(lookup: () => Promise<RegisterAnswer<T>>): Promise<T> => {
+    try {
+      const answer = await lookup();
+      if (answer.source === 'stale') staleAt.push(answer.fetchedAt);
+      return answer.value;
+    } catch (err) {
+      if (isGatewayError(err) && UNAVAILABLE.has(err.code)) throw new Unavailable();
+      throw err;
+    }
+  };
+  const result = (source: OwnEntryAudit['source']): OwnEntryAudit => ({
+    herId,
+    faults,
+    source: source === 'live' && staleAt.length ? 'stale-cache' : source,
+    ...(staleAt.length ? { fetchedAt: staleAt.sort()[0] } : {}),
+  });
+
+  try {
+    let party;
+    try {
+      party = await ask(() => deps.register.communicationParty(herId));
+    } catch (err) {
+      if (!isGatewayError(err)) throw err;
+      if (err.code === 'AR_HER_ID_UNKNOWN') {
+        closed('ar-her-id-unknown', `The address register has no entry with the clinic's HER-id ${herId}. Set CLINIC_HER_ID to the HER-id NHN gave the clinic, or have the clinic registered in the address register.`);
+        return result('live');
+      }
+      if (err.code === 'AR_AUTH_REFUSED') {
+        closed('ar-access-refused', `The address register refused the gateway's credentials, so the clinic's entry cannot be checked. ${err.message}`);
+        return result('unavailable');
+      }
+      throw err;
+    }
+    if (!party.active) closed('ar-her-id-inactive', `The clinic's entry (HER-id ${herId}) is inactive in the address register. Ask NHN's customer centre to activate it, or set CLINIC_HER_ID to the clinic's active HER-id.`);
+    const validTo = party.valid?.to ? Date.parse(party.valid.to) : undefined;
+    const validFrom = party.valid?.from ? Date.parse(party.valid.from) : undefined;
+    if (!party.isValid || (validTo !== undefined && validTo < now.getTime()) || (validFrom !== undefined && validFrom > now.getTime()))
+      closed('ar-her-id-invalid', `The address register does not count HER-id ${herId} as a valid communication party${validTo !== undefined && validTo < now.getTime() ? ` (its validity ended ${party.valid!.to})` : ''}. Ask NHN's customer centre to make the entry valid again.`);
+    if (party.type !== 'Organization') {
+      closed('ar-her-id-not-organization', `HER-id ${herId} is a ${party.type} in the address register, not the clinic's organisation entry. Set CLINIC_HER_ID to the clinic's own (organisation) HER-id.`);
+      await auditCertificates(deps, ask, faults, now);
+      return result('live');
+    }
+    const org = await ask(() => deps.register.organization(herId));
+    auditOrganisation(org, orgNumber, x509(deps.held.signing) ?? x509(deps.held.encryption), closed);
+    auditServices(org, closed);
+    await auditCertificates(deps, ask, faults, now);
+    return result('live');
+  } catch (err) {
+    if (err instanceof Unavailable) return result('unavailable');
+    throw err;
+  }
+}
+
+function auditOrganisation(org: Organization, configured: string, held: X509Certificate | undefined, closed: (code: string, message: string) => void): void {
+  const n = org.organizationNumber;
+  if (!n) closed('ar-org-number-missing', `The clinic's entry has no organisation number. Ask NHN's customer centre to add organisation number ${configured} to HER-id ${org.herId}.`);
+  else if (!isOrganisationNumber(n)) closed('ar-org-number-invalid', `The clinic's entry has organisation number ${n}, which fails the mod-11 check of Enhetsregisteret. Ask NHN's customer centre to correct it to ${configured}.`);
+  else {
+    if (n !== configured)
+      closed('ar-org-number-mismatch', `The address register gives organisation number ${n}, the gateway is set up with ${configured} (CLINIC_ORG_NUMBER). Correct whichever is wrong: the entry through NHN's customer centre, or the setting.`);
+    const certOrg = held ? orgNumberOfCertificate(held) : undefined;
+    if (certOrg && certOrg !== n)
+      closed('ar-org-number-certificate-mismatch', `The address register gives organisation number ${n}, the clinic's enterprise certificate is issued to ${certOrg}. Install the certificate issued to the clinic's organisation, or have the entry corrected.`);
+  }
+  if (!org.people.some((p) => p.active))
+    closed('ar-contact-person-missing', `The clinic's entry lists no contact person. NHN's terms require one in the office: register a contact person for HER-id ${org.herId} with NHN's customer centre.`);
+}
+
+function auditServices(org: Organization, closed: (code: string, message: string, service: ServiceId) => void): void {
+  const codes = new Set(org.services.filter((s) => s.active && s.code).map((s) => s.code!.value));
+  for (const service of SERVICE_IDS) {
+    const accepted = processesOf(service).map((p) => p.msgType);
+    if (codes.has(service) || accepted.some((t) => codes.has(t))) continue;
+    closed(
+      'ar-service-not-registered',
+      `The gateway offers ${service}, but the clinic's entry has no active service for it (code ${accepted.join(' or ')}). Register the service for HER-id ${org.herId} with NHN, or stop offering it.`,
+      service,
+    );
+  }
+}
+
+async function auditCertificates(
+  deps: OwnEntryAuditDeps,
+  ask: <T>(lookup: () => Promise<RegisterAnswer<T>>) => Promise<T>,
+  faults: OwnEntryFault[],
+  now: Date,
+): Promise<void> {
+  const herId = deps.clinic.herId;
+  const warnDays = deps.warnDays ?? 30;
+  for (const use of ['encryption', 'signing'] as const) {
+    const published: RegisterCertificate | null = await ask(() =>
+      use === 'encryption' ? deps.register.encryptionCertificate(herId) : deps.register.signingCertificate(herId),
+    );
+    const words = USE_WORDS[use];
+    const fault = (kind: string, severity: 'closed' | 'warning', message: string) => faults.push({ code: `ar-${use}-certificate-${kind}`, severity, message });
+    if (!published) {
+      fault('missing', 'closed', `The address register publishes no ${words} certificate for HER-id ${herId}. Upload the clinic's ${words} certificate (the one in ${SETTING[use]}) to the address register.`);
+      continue;
+    }
+    const cert = x509(published.pem);
+    if (!cert) {
+      fault('missing', 'closed', `The ${words} certificate the address register publishes for HER-id ${herId} cannot be read. Upload the clinic's ${words} certificate again.`);
+      continue;
+    }
+    const held = x509(deps.held[use]);
+    if (held && !samePublicKey(held, cert))
+      fault('mismatch', 'closed', `The ${words} certificate in the address register is not the one the gateway holds (${SETTING[use]}): counterparties would ${use === 'encryption' ? 'encrypt to a key the gateway does not have' : 'reject the gateway\'s signatures'}. Upload the held certificate to the address register, or install the published one with its key.`);
+    const validTo = Date.parse(cert.validTo);
+    const daysLeft = (validTo - now.getTime()) / DAY_MS;
+    if (daysLeft <= 0)
+      fault('expired', 'closed', `The ${words} certificate published in the address register expired ${new Date(validTo).toISOString().slice(0, 10)}. Order a new enterprise certificate and upload it to the address register.`);
+    else if (daysLeft <= warnDays)
+      fault('expiring', 'warning', `The ${words} certificate published in the address register expires ${new Date(validTo).toISOString().slice(0, 10)} (in ${Math.ceil(daysLeft)} days). Order its successor now and upload it to the address register before then.`);
+  }
+}

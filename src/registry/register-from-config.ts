@@ -1,0 +1,85 @@
+import { readFileSync } from 'node:fs';
+import type { Redis } from 'ioredis';
+import { ConfigError, type Config } from '../config.js';
+import type { Logger } from '../logging.js';
+import type { AddressRegister } from './address-register.js';
+import { CachedAddressRegister, type RegisterLookups } from './cached-register.js';
+import { auditOwnEntry, type OwnEntryAudit } from './own-entry-audit.js';
+import { RestAddressRegister } from './rest-client.js';
+import { SoapAddressRegister } from './soap-client.js';
+import { startArStandIn, type ArStandIn } from './stand-in/stand-in-server.js';
+
+/**
+ * The address register the settings describe: SOAP or REST at AR_URL, behind the Redis cache.
+ * In demo mode without AR_URL the gateway starts the stand-in on AR_STAND_IN_PORT and uses it.
+ */
+
+export type RegisterSettings = Pick<
+  Config,
+  'GATEWAY_MODE' | 'AR_URL' | 'AR_API' | 'AR_USERNAME' | 'AR_PASSWORD' | 'AR_TIMEOUT_MS' | 'AR_CACHE_TTL_S' | 'AR_STALE_LIMIT_S' | 'AR_STAND_IN_PORT' | 'QUEUE_PREFIX'
+>;
+
+/** The stand-in for the demo (demo mode, AR_URL unset); undefined otherwise. Close it on shutdown. */
+export async function startDemoStandIn(config: RegisterSettings, logger?: Logger): Promise<ArStandIn | undefined> {
+  if (config.AR_URL) return undefined;
+  if (config.GATEWAY_MODE === 'production') throw new ConfigError('AR_URL', "production mode needs NHN's address register URL (the stand-in is for the demo)");
+  const standIn = await startArStandIn({ port: config.AR_STAND_IN_PORT });
+  logger?.info({ url: standIn.url }, 'address register: the demo stand-in answers (AR_URL is unset)');
+  return standIn;
+}
+
+/** The adapter AR_API names, at AR_URL or else the stand-in's address. */
+export function addressRegisterAdapter(
+  config: RegisterSettings,
+  options: { standIn?: Pick<ArStandIn, 'url' | 'baseUrl'>; accessToken?: () => Promise<string> } = {},
+): AddressRegister {
+  const url = config.AR_URL ?? (config.AR_API === 'rest' ? options.standIn?.baseUrl : options.standIn?.url);
+  if (!url) throw new ConfigError('AR_URL', "set NHN's address register URL (in demo mode, leave it unset for the stand-in)");
+  if (config.AR_API === 'rest') {
+    const accessToken = options.accessToken ?? (config.AR_URL ? undefined : async () => 'stand-in');
+    if (!accessToken) throw new ConfigError('AR_API', 'the REST address register needs a HelseID token source; wire one, or use AR_API=soap');
+    return new RestAddressRegister({ baseUrl: url, accessToken, timeoutMs: config.AR_TIMEOUT_MS });
+  }
+  return new SoapAddressRegister({
+    url,
+    timeoutMs: config.AR_TIMEOUT_MS,
+    ...(config.AR_USERNAME !== undefined ? { username: config.AR_USERNAME, password: config.AR_PASSWORD ?? '' } : {}),
+  });
+}
+
+/** The cached register every part of the gateway shares. */
+export function createAddressRegister(
+  config: RegisterSettings,
+  redis: Redis,
+  options: { standIn?: Pick<ArStandIn, 'url' | 'baseUrl'>; accessToken?: () => Promise<string> } = {},
+): CachedAddressRegister {
+  return new CachedAddressRegister(addressRegisterAdapter(config, options), redis, {
+    prefix: config.QUEUE_PREFIX,
+    ttlS: config.AR_CACHE_TTL_S,
+    staleLimitS: config.AR_STALE_LIMIT_S,
+  });
+}
+
+export type AuditSettings = Pick<Config, 'CLINIC_HER_ID' | 'CLINIC_ORG_NUMBER' | 'CLINIC_SIGNING_CERT' | 'CLINIC_ENCRYPTION_CERT' | 'CERT_WARN_DAYS'>;
+
+function readHeld(file: string): Buffer | undefined {
+  try {
+    return readFileSync(file);
+  } catch {
+    return undefined; // a missing certificate file is the certificate watcher's fault to report
+  }
+}
+
+/** The own-entry audit as the register watcher calls it; the held certificates are read afresh each time. */
+export function ownEntryAuditor(config: AuditSettings, register: RegisterLookups): () => Promise<OwnEntryAudit> {
+  return () => {
+    const signing = readHeld(config.CLINIC_SIGNING_CERT);
+    const encryption = readHeld(config.CLINIC_ENCRYPTION_CERT);
+    return auditOwnEntry({
+      register,
+      clinic: { herId: config.CLINIC_HER_ID, orgNumber: config.CLINIC_ORG_NUMBER },
+      held: { ...(signing ? { signing } : {}), ...(encryption ? { encryption } : {}) },
+      warnDays: Math.max(...config.CERT_WARN_DAYS),
+    });
+  };
+}
