@@ -32,6 +32,8 @@ export interface HelseIdSimulatorOptions {
   tokenLifetimeS?: number;
   /** ask for a DPoP nonce at the token endpoint, as HelseID does; default true */
   requireNonce?: boolean;
+  /** ask for a DPoP nonce on the message-service routes too (RFC 9449 §9); default false */
+  requireApiNonce?: boolean;
 }
 
 type Verdict = { ok: true; jkt: string } | { ok: false; error: 'invalid_dpop_proof' | 'use_dpop_nonce'; description: string };
@@ -110,8 +112,12 @@ export class SimulatedHelseId {
     const issued = this.tokens.get(token);
     if (!issued || issued.expiresAt <= Date.now()) return refuse('invalid_token', 'the access token is unknown or expired');
     if (!issued.scope.split(' ').includes('nhn:msh/api')) return refuse('insufficient_scope', 'the token lacks the scope nhn:msh/api');
-    const proof = this.verifyProof(req.get('dpop'), { method: req.method, url: `${origin(req)}${req.originalUrl.split('?')[0]}`, accessToken: token, nonceRequired: false });
-    if (!proof.ok) return refuse(proof.error, proof.description);
+    const url = `${origin(req)}${req.originalUrl.split('?')[0]}`;
+    const proof = this.verifyProof(req.get('dpop'), { method: req.method, url, accessToken: token, nonceRequired: this.options.requireApiNonce ?? false });
+    if (!proof.ok) {
+      if (proof.error === 'use_dpop_nonce') res.set('DPoP-Nonce', this.nonce);
+      return refuse(proof.error, proof.description);
+    }
     if (proof.jkt !== issued.jkt) return refuse('invalid_dpop_proof', 'the proof is signed by another key than the token is bound to');
     res.locals.token = issued;
     next();

@@ -28,6 +28,7 @@ export interface SimulatorOptions {
   maxBytes?: number;
   tokenLifetimeS?: number;
   requireNonce?: boolean;
+  requireApiNonce?: boolean;
   appRecsToInbox?: boolean;
 }
 
@@ -69,6 +70,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const helseId = new SimulatedHelseId({
     ...(options.tokenLifetimeS !== undefined ? { tokenLifetimeS: options.tokenLifetimeS } : {}),
     ...(options.requireNonce !== undefined ? { requireNonce: options.requireNonce } : {}),
+    ...(options.requireApiNonce !== undefined ? { requireApiNonce: options.requireApiNonce } : {}),
   });
   const citizen = new CitizenSide(mailbox, {
     clinicHerId,
@@ -97,11 +99,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   // Below: what the gateway talks to, each request recorded and open to faults.
   app.use((req: Request, res: Response, next: NextFunction) => {
     res.locals.requestId = randomUUID();
+    // Taken now: mounted routers rewrite req.url while they run.
+    const path = req.path;
     res.on('finish', () => {
       const [scheme] = (req.get('authorization') ?? '').split(' ');
       requests.push({
         method: req.method,
-        path: req.path,
+        path,
         status: res.statusCode,
         apiVersion: req.get('api-version'),
         sourceSystem: req.get('nhn-source-system'),

@@ -74,6 +74,19 @@ describe('HelseID: private_key_jwt client assertion and DPoP', () => {
     }
   });
 
+  it('answers a nonce the message service asks for, once, and keeps sending it', async () => {
+    const strict = await startTestSimulator({ requireApiNonce: true });
+    try {
+      const msh = mshClientFor(strict);
+      await msh.listUnread(CLINIC_HER);
+      await msh.listUnread(CLINIC_HER);
+      const api = strict.requests.filter((r) => r.path === '/Messages').map((r) => r.status);
+      assert.deepEqual(api, [401, 200, 200]);
+    } finally {
+      await strict.close();
+    }
+  });
+
   it('renews a token the API no longer accepts', async () => {
     const auth = helseIdFor(sim);
     const msh = mshClientFor(sim, {}, auth);
