@@ -45,7 +45,10 @@ export function registerSimulator(program: Command): void {
       const port = flags.port === undefined ? config.SIMULATOR_PORT : Number(flags.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port needs a port number (got "${flags.port}").`);
       const { startDemoSimulator } = await import('../../adapters/transport/msh-transport.js');
-      const sim = await startDemoSimulator(config, { port, host: flags.host });
+      const sim = await startDemoSimulator(config, { port, host: flags.host }).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'EADDRINUSE') throw new Error(`port ${port} on ${flags.host} is taken (another simulator?); choose one with --port or SIMULATOR_PORT.`);
+        throw err;
+      });
       process.stdout.write(
         `NHN simulator listening on ${sim.url}\n` +
           `  token endpoint ${sim.tokenUrl}, HelseID client ${config.HELSEID_CLIENT_ID}\n` +

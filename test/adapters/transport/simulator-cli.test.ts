@@ -100,6 +100,13 @@ describe('epj-gateway simulator / send --as-citizen', function () {
     assert.match(away.stderr, /not reachable; start it with: epj-gateway simulator/);
   });
 
+  it('says which port is taken when another simulator holds it', async () => {
+    const port = new URL(url).port;
+    const r = await runCli(['simulator', '--port', port], { LOG_LEVEL: 'silent' });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, new RegExp(`port ${port} on 127.0.0.1 is taken`));
+  });
+
   it('stops cleanly on SIGTERM', async () => {
     child.kill('SIGTERM');
     assert.equal(await exited, 0);
