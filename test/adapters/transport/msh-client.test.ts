@@ -6,6 +6,7 @@ import { SOURCE_SYSTEM } from '../../../adapters/transport/headers.js';
 import type { Simulator } from '../../../adapters/transport/simulator/server.js';
 import { toSendFailure } from '../../../src/pipeline/outbound.js';
 import { PRODUCT_VERSION } from '../../../src/version.js';
+import { captureLogger } from '../../helpers/logger.js';
 import { CLINIC_HER, HELSENORGE_HER, mshClientFor, startTestSimulator } from './nhn-setup.js';
 
 const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../../../fixtures/${name}`, import.meta.url)));
@@ -159,6 +160,18 @@ describe('MSH v2 client against the simulator over HTTP', () => {
     await msh.listUnread(CLINIC_HER);
     assert.ok(Date.now() - started >= 150);
     assert.equal(sim.faults.applied.slow, 1);
+  });
+
+  it('logs a failed call by operation, code, status and requestId, never the document', async () => {
+    const { logger, text } = captureLogger();
+    const msh = mshClientFor(sim, { logger, retries: 0 });
+    sim.faults.add({ kind: 'error', status: 400, path: '/Messages', method: 'POST' });
+    const xml = fixture('office-contact/request.xml').toString('utf8');
+    await rejection(msh.send({ msgId: 'm-log', xml, receiverHerId: HELSENORGE_HER }));
+    const line = JSON.parse(text().trim().split('\n').pop()!) as Record<string, unknown>;
+    assert.deepEqual([line.operation, line.code, line.status], ['send', 'MSH_REQUEST_REFUSED', 400]);
+    assert.ok(line.requestId);
+    assert.doesNotMatch(text(), /02919010099|Foresporsel|MsgHead|PD94bWw/);
   });
 
   it('carries a 30 MB document in and refuses to send one over 35 MB', async () => {
