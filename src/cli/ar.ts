@@ -111,6 +111,24 @@ function run(name: string, work: () => Promise<number>): Promise<void> {
   );
 }
 
+/** Runs the stand-in until SIGINT/SIGTERM, for integration testers (and a demo on another host). */
+async function serveStandIn(flags: { port: string; host: string; file?: string; username?: string; password?: string }): Promise<void> {
+  const port = Number(flags.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('--port', 'a port number');
+  const standIn = await startArStandIn({
+    port,
+    host: flags.host,
+    ...(flags.file ? { file: flags.file } : {}),
+    ...(flags.username ? { credentials: { username: flags.username, password: flags.password ?? '' } } : {}),
+  });
+  process.stdout.write(`AR stand-in: SOAP at ${standIn.url}, REST and /stand-in/… at ${standIn.baseUrl}\n`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await standIn.close();
+}
+
 export function registerAr(program: Command): void {
   const ar = program.command('ar').description("the address register (Adresseregisteret): the clinic's own entry, and lookups");
   ar.command('check')
@@ -122,4 +140,17 @@ export function registerAr(program: Command): void {
     .argument('<herid>', 'the HER-id')
     .option('--json', 'print the entry as JSON')
     .action((herId: string, flags: { json?: boolean }) => run('lookup', () => lookup(herId, flags)));
+  ar.command('stand-in')
+    .description('run the AR stand-in: the SOAP operations and REST API from a JSON register, changeable under /stand-in/')
+    .option('--port <port>', 'TCP port', '8092')
+    .option('--host <host>', 'address to listen on', '127.0.0.1')
+    .option('--file <file>', 'the register file (default: the sample register)')
+    .option('--username <user>', 'require basic auth with this user on SOAP calls')
+    .option('--password <password>', 'and this password')
+    .action((flags: { port: string; host: string; file?: string; username?: string; password?: string }) =>
+      run('stand-in', async () => {
+        await serveStandIn(flags);
+        return EXIT_OK;
+      }),
+    );
 }

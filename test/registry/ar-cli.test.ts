@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { freePort } from '../../src/pipeline/redis-server.js';
 import { startArStandIn, type ArStandIn } from '../../src/registry/stand-in/stand-in-server.js';
-import { runCli } from '../helpers/cli.js';
+import { runCli, startCli } from '../helpers/cli.js';
 
 describe('registry: epj-gateway ar check / ar lookup', () => {
   let standIn: ArStandIn;
@@ -96,5 +96,22 @@ describe('registry: epj-gateway ar check / ar lookup', () => {
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /AR_HER_ID_UNKNOWN/);
     assert.equal((await runCli(['ar', 'lookup', 'abc'], { ...against, AR_URL: standIn.url })).code, 2);
+  });
+
+  it('stand-in: runs the stand-in for testers until SIGTERM', async () => {
+    const run = startCli(['ar', 'stand-in', '--port', '0', '--username', 'tester', '--password', 'tester-secret']);
+    try {
+      let url: string | undefined;
+      for (let i = 0; i < 100 && !url; i++) {
+        url = /SOAP at (\S+)/.exec(run.output())?.[1];
+        if (!url) await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(url, run.output());
+      const result = await runCli(['ar', 'check'], { ...env, AR_URL: url, AR_USERNAME: 'tester', AR_PASSWORD: 'tester-secret' });
+      assert.equal(result.code, 0, result.stdout + result.stderr);
+    } finally {
+      run.child.kill('SIGTERM');
+    }
+    assert.equal(await run.exited, 0);
   });
 });
