@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
-import type { Config } from '../../src/config.js';
+import { fileURLToPath } from 'node:url';
+import { messageProtectionOf, type Config } from '../../src/config.js';
+import { citizenProtection } from './simulator/citizen-protection.js';
 import { GatewayError } from '../../src/errors.js';
 import { loadSchemaSet } from '../../src/kith/schema-set.js';
 import type { Logger } from '../../src/logging.js';
@@ -48,7 +50,21 @@ export async function startDemoSimulator(config: Config, listen: { port?: number
   } catch (err) {
     throw new GatewayError('CERT_UNREADABLE', `CLINIC_SIGNING_CERT (${config.CLINIC_SIGNING_CERT}): ${(err as NodeJS.ErrnoException).code ?? 'unreadable'}.`);
   }
+  const sample = (name: string) => fileURLToPath(new URL(`../../certs-sample/${name}`, import.meta.url));
+  const protection =
+    messageProtectionOf(config) === 'cms'
+      ? citizenProtection({
+          helsenorgeSigningCert: sample('helsenorge-signing.cert.pem'),
+          helsenorgeSigningKey: sample('helsenorge-signing.key.pem'),
+          helsenorgeEncryptionCert: sample('helsenorge-encryption.cert.pem'),
+          helsenorgeEncryptionKey: sample('helsenorge-encryption.key.pem'),
+          clinicSigningCert: config.CLINIC_SIGNING_CERT,
+          clinicEncryptionCert: config.CLINIC_ENCRYPTION_CERT,
+        })
+      : undefined;
   return startSimulator({
+    ...(protection ? { protection } : {}),
+    sampleCrl: readFileSync(sample('ca.crl.der')),
     port: listen.port ?? config.SIMULATOR_PORT,
     host: listen.host ?? '127.0.0.1',
     clinicHerId: Number(config.CLINIC_HER_ID),

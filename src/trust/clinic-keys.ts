@@ -75,6 +75,11 @@ export class ClinicProtection {
     return this.current;
   }
 
+  /** the files the protection in use was read from */
+  settingsNow(): ClinicKeySettings {
+    return { ...this.settings };
+  }
+
   /** Reads the files again (optionally other files); keeps the old protection when they are unreadable. */
   reload(settings: Partial<ClinicKeySettings> = {}): void {
     const next = { ...this.settings, ...settings };

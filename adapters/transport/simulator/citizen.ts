@@ -9,6 +9,8 @@ import type { KithDocument, MsgHeadMessage } from '../../../src/kith/model.js';
 import { parseMessage } from '../../../src/kith/parse.js';
 import { validateDocument, type ValidateOptions } from '../../../src/kith/validate.js';
 import type { AppRecAnswer, AppRecStatusName, Mailbox, StoredMessage } from './mailbox.js';
+import type { CitizenProtection } from './citizen-protection.js';
+import { isGatewayError } from '../../../src/errors.js';
 
 /**
  * The citizen's end, as Helsenorge: sends any document to the clinic, keeps the AppRecs the clinic
@@ -59,6 +61,8 @@ export interface CitizenOptions {
   validation: Pick<ValidateOptions, 'schemas' | 'maxBytes'>;
   /** put Helsenorge's AppRec to each answer into the clinic's inbox, as NHN does; default true */
   appRecsToInbox?: boolean;
+  /** end-to-end protection (CMS) of the documents both ways; absent: plain XML */
+  protection?: CitizenProtection;
 }
 
 const KITH_STATUS: Record<AppRecStatusName, AppRecStatus> = { Ok: 'OK', Rejected: 'Avvist', OkErrorInMessagePart: 'OK, feil i delmelding' };
@@ -84,6 +88,8 @@ function msgHeadOf(document: Buffer | string): MsgHeadMessage | undefined {
 
 export class CitizenSide {
   private readonly sent = new Map<string, SentMessage>();
+  /** what the citizen wrote, before protection: the AppRec to it names its MsgId */
+  private readonly plain = new Map<string, Buffer>();
   private readonly appRecByMessage = new Map<string, CitizenAppRec>();
   private readonly answerList: ClinicAnswer[] = [];
   private readonly events = new EventEmitter();
@@ -102,12 +108,13 @@ export class CitizenSide {
     const stored = this.mailbox.add({
       senderHerId: this.options.helsenorgeHerId,
       receiverHerIds: [this.options.clinicHerId],
-      document: bytes,
+      document: this.options.protection ? this.options.protection.protect(bytes) : bytes,
       businessDocumentId: head?.msgId || null,
       businessDocumentGenDate: head?.genDate ?? null,
     });
     const sent = { id: stored.id, businessDocumentId: stored.businessDocumentId, sentAt: stored.createdAt };
     this.sent.set(stored.id, sent);
+    if (this.options.protection) this.plain.set(stored.id, bytes);
     return sent;
   }
 
@@ -161,6 +168,7 @@ export class CitizenSide {
 
   reset(): void {
     this.sent.clear();
+    this.plain.clear();
     this.appRecByMessage.clear();
     this.answerList.length = 0;
   }
@@ -170,7 +178,7 @@ export class CitizenSide {
    * writes the AppRec document; the citizen reads it. Returns the AppRec message's id.
    */
   appRecPosted(message: StoredMessage, senderHerId: number, answer: AppRecAnswer): string {
-    const original = msgHeadOf(message.document);
+    const original = msgHeadOf(this.plain.get(message.id) ?? message.document);
     const now = new Date();
     const xml = buildAppRec({
       version: appRecVersionFor(original?.msgType),
@@ -211,14 +219,25 @@ export class CitizenSide {
   }
 
   /** The clinic sent a document (an answer): judge it, answer it with an AppRec, keep it. */
-  clinicSent(message: StoredMessage): void {
-    const xml = message.document.toString('utf8');
-    const result = validateDocument(message.document, { ...this.options.validation, allowSyntheticIds: true, ownHerIds: [String(this.options.helsenorgeHerId)] });
+  async clinicSent(message: StoredMessage): Promise<void> {
+    let document = message.document;
+    let refusal: { errorCode: string; details: string } | undefined;
+    if (this.options.protection) {
+      try {
+        document = await this.options.protection.open(message.document);
+      } catch (err) {
+        refusal = { errorCode: isGatewayError(err) && err.appRec ? err.appRec : 'T01', details: err instanceof Error ? err.message : String(err) };
+      }
+    }
+    const xml = refusal ? '' : document.toString('utf8');
+    const result = validateDocument(refusal ? Buffer.from('') : document, { ...this.options.validation, allowSyntheticIds: true, ownHerIds: [String(this.options.helsenorgeHerId)] });
     const { report } = result;
-    const errors = report.errors.map((e) => ({ code: e.code, message: e.message }));
-    const appRec: AppRecAnswer = report.ok
-      ? { status: 'Ok', errors: [], at: new Date().toISOString() }
-      : { status: 'Rejected', errors: [{ errorCode: 'T02', details: errors.map((e) => `${e.code}: ${e.message}`).join('; ').slice(0, 500) }], at: new Date().toISOString() };
+    const errors = refusal ? [{ code: refusal.errorCode, message: refusal.details }] : report.errors.map((e) => ({ code: e.code, message: e.message }));
+    const appRec: AppRecAnswer = refusal
+      ? { status: 'Rejected', errors: [refusal], at: new Date().toISOString() }
+      : report.ok
+        ? { status: 'Ok', errors: [], at: new Date().toISOString() }
+        : { status: 'Rejected', errors: [{ errorCode: 'T02', details: errors.map((e) => `${e.code}: ${e.message}`).join('; ').slice(0, 500) }], at: new Date().toISOString() };
     for (const receiver of message.receivers.values()) {
       receiver.read = true;
       receiver.appRec = appRec;
@@ -231,7 +250,7 @@ export class CitizenSide {
       service: report.service,
       action: report.action,
       refToParent: head?.conversationRef?.refToParent ?? null,
-      valid: report.ok,
+      valid: !refusal && report.ok,
       errors,
       appRec,
       xml,

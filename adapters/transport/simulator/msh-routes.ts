@@ -78,7 +78,7 @@ export function mshRouter(mailbox: Mailbox, citizen: CitizenSide): Router {
     res.status(204).end();
   });
 
-  router.post('/Messages', (req, res) => {
+  router.post('/Messages', async (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const problems: string[] = [];
     if (typeof body.businessDocument !== 'string' || !body.businessDocument) problems.push('BusinessDocument is required');
@@ -87,7 +87,7 @@ export function mshRouter(mailbox: Mailbox, citizen: CitizenSide): Router {
     if (problems.length) return nhnError(res, 400, 'The request body contained invalid data', problems);
     const sender = tokenOf(res).herIds[0]!;
     const stored = mailbox.add({ senderHerId: sender, receiverHerIds: [citizen.helsenorgeHerId], document: Buffer.from(String(body.businessDocument), 'base64') });
-    citizen.clinicSent(stored);
+    await citizen.clinicSent(stored);
     res.status(201).location(`/Messages/${stored.id}`).json(stored.id);
   });
 

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { SchemaSet } from '../../../src/kith/schema-set.js';
 import { CitizenSide } from './citizen.js';
+import type { CitizenProtection } from './citizen-protection.js';
 import { citizenRouter, controlRouter } from './control-routes.js';
 import { Faults } from './faults.js';
 import { SimulatedHelseId } from './helseid-server.js';
@@ -30,6 +31,13 @@ export interface SimulatorOptions {
   requireNonce?: boolean;
   requireApiNonce?: boolean;
   appRecsToInbox?: boolean;
+  /** end-to-end protection (CMS) of the documents both ways (MESSAGE_PROTECTION=cms) */
+  protection?: CitizenProtection;
+  /**
+   * The sample CA's CRL, served to requests for `crl.sample-ca.test` that come through this server
+   * as an HTTP proxy (REVOCATION_HTTP_PROXY), so the demo's revocation checks have a CA to ask.
+   */
+  sampleCrl?: Buffer;
 }
 
 /** One request as the simulator saw it: what the contract requires, never a body. */
@@ -77,6 +85,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     helsenorgeHerId,
     validation: { ...(options.schemas ? { schemas: options.schemas } : {}), ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}) },
     ...(options.appRecsToInbox !== undefined ? { appRecsToInbox: options.appRecsToInbox } : {}),
+    ...(options.protection ? { protection: options.protection } : {}),
   });
   const registerClient = (clientId: string, certificate: X509Certificate | string | Buffer, herIds = [clinicHerId]) =>
     helseId.register({ clientId, certificate, herIds });
@@ -93,6 +102,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
 
   const app = express();
   app.disable('x-powered-by');
+  if (options.sampleCrl) {
+    const crl = options.sampleCrl;
+    app.use((req: Request, res: Response, next: NextFunction) => {
+      if (req.hostname !== 'crl.sample-ca.test') return next();
+      res.type('application/pkix-crl').send(crl);
+    });
+  }
   app.use('/citizen', citizenRouter(citizen));
   app.use('/simulator', controlRouter(faults, reset, () => info()));
 

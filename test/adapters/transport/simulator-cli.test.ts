@@ -11,7 +11,7 @@ import { CLINIC_HER, sampleCredentials } from './nhn-setup.js';
 /**
  * The command line as an integration tester uses it: `simulator` runs alone, `send --as-citizen`
  * waits for the clinic's AppRec. The clinic here is a small loop on the MSH client that judges each
- * message with the KITH layer, as the gateway's inbound worker does.
+ * message with the KITH layer, as the gateway's inbound worker does (plain documents: MESSAGE_PROTECTION=none).
  */
 
 function clinicAnswering(url: string): { stop: () => Promise<void> } {
@@ -45,7 +45,7 @@ describe('epj-gateway simulator / send --as-citizen', function () {
   let url: string;
 
   before(async () => {
-    ({ child, exited, output } = startCli(['simulator', '--port', '0'], { LOG_LEVEL: 'silent', MSH_BASE_URL: '' }));
+    ({ child, exited, output } = startCli(['simulator', '--port', '0'], { LOG_LEVEL: 'silent', MSH_BASE_URL: '', MESSAGE_PROTECTION: 'none' }));
     const until = Date.now() + 30_000;
     while (!/listening on (http:\/\/\S+)/.test(output()) && Date.now() < until) await sleep(50);
     const found = /listening on (http:\/\/\S+)/.exec(output());
