@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { isGatewayError, type ErrorCode } from '../errors.js';
+import type { Logger } from '../logging.js';
 import type { AddressRegister, CommunicationParty, HerId, Organization, RegisterCertificate } from './address-register.js';
 
 /**
@@ -42,6 +43,8 @@ export interface CacheSettings {
   ttlS: number;
   staleLimitS: number;
   now?: () => number;
+  /** told when AR becomes unreachable and when it answers again (HER-ids and error codes only) */
+  logger?: Pick<Logger, 'warn' | 'info'>;
 }
 
 /** Faults during which a cached entry may stand in for AR. */
@@ -57,6 +60,8 @@ interface Cached<T> {
 export class CachedAddressRegister implements AddressRegister {
   private readonly now: () => number;
   private readonly listeners: ((outcome: LookupOutcome) => void)[] = [];
+  /** one call to AR per key at a time, however many callers ask */
+  private readonly inFlight = new Map<string, Promise<RegisterAnswer<unknown>>>();
   private readonly state: RegisterStatus = {
     reachable: true,
     stale: false,
@@ -128,8 +133,16 @@ export class CachedAddressRegister implements AddressRegister {
     for (const listener of this.listeners) listener(outcome);
   }
 
-  private async lookup<T>(kind: Kind, herId: HerId, ask: () => Promise<T>): Promise<RegisterAnswer<T>> {
+  private lookup<T>(kind: Kind, herId: HerId, ask: () => Promise<T>): Promise<RegisterAnswer<T>> {
     const key = this.key(kind, herId);
+    const running = this.inFlight.get(key);
+    if (running) return running as Promise<RegisterAnswer<T>>;
+    const started = this.lookupOnce(key, herId, ask).finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, started);
+    return started;
+  }
+
+  private async lookupOnce<T>(key: string, herId: HerId, ask: () => Promise<T>): Promise<RegisterAnswer<T>> {
     const raw = await this.redis.get(key);
     const cached = raw ? (JSON.parse(raw) as Cached<T>) : undefined;
     const age = cached ? (this.now() - cached.at) / 1000 : Infinity;
@@ -156,6 +169,7 @@ export class CachedAddressRegister implements AddressRegister {
         this.count('refused');
         throw err;
       }
+      if (this.state.reachable) this.settings.logger?.warn({ herId, code }, 'address register unreachable; cached entries serve up to the stale limit');
       this.state.reachable = false;
       this.state.unreachableSince ??= new Date(this.now()).toISOString();
       if (cached && age < this.settings.staleLimitS) {
@@ -171,6 +185,7 @@ export class CachedAddressRegister implements AddressRegister {
   }
 
   private markReachable(liveAt: number | undefined): void {
+    if (!this.state.reachable) this.settings.logger?.info({ since: this.state.unreachableSince }, 'address register answers again');
     this.state.reachable = true;
     this.state.stale = false;
     this.state.unavailable = false;

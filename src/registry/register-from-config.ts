@@ -51,12 +51,14 @@ export function addressRegisterAdapter(
 export function createAddressRegister(
   config: RegisterSettings,
   redis: Redis,
+  logger?: Logger,
   options: { standIn?: Pick<ArStandIn, 'url' | 'baseUrl'>; accessToken?: () => Promise<string> } = {},
 ): CachedAddressRegister {
   return new CachedAddressRegister(addressRegisterAdapter(config, options), redis, {
     prefix: config.QUEUE_PREFIX,
     ttlS: config.AR_CACHE_TTL_S,
     staleLimitS: config.AR_STALE_LIMIT_S,
+    ...(logger ? { logger } : {}),
   });
 }
 

@@ -6,6 +6,8 @@ import { addressRegisterReadiness, registerAddressRegisterMetrics } from '../../
 import { SoapAddressRegister } from '../../src/registry/soap-client.js';
 import { startArStandIn, type ArStandIn } from '../../src/registry/stand-in/stand-in-server.js';
 import { useTestRedis } from '../helpers/redis.js';
+import { captureLogger } from '../helpers/logger.js';
+import type { AddressRegister } from '../../src/registry/address-register.js';
 
 const TTL_S = 60;
 const STALE_S = 600;
@@ -134,5 +136,30 @@ describe('registry: the address-register cache on a real Redis', () => {
     assert.match(text, /^epj_gateway_ar_lookups_total\{outcome="stale"\} 1$/m);
     assert.match(text, /^epj_gateway_ar_lookups_total\{outcome="unavailable"\} 1$/m);
     assert.match(text, /^epj_gateway_ar_lookups_total\{outcome="refused"\} 0$/m);
+  });
+
+  it('many callers at once: one call to AR; the outage and the recovery are logged once, by HER-id', async () => {
+    const soap = new SoapAddressRegister({ url: standIn.url, timeoutMs: 1_000 });
+    let calls = 0;
+    const counting: AddressRegister = {
+      getOrganizationDetails: (herId) => (calls++, soap.getOrganizationDetails(herId)),
+      getCommunicationPartyDetails: (herId) => soap.getCommunicationPartyDetails(herId),
+      getCertificateForEncryption: (herId) => soap.getCertificateForEncryption(herId),
+      getCertificateForValidatingSignature: (herId) => soap.getCertificateForValidatingSignature(herId),
+    };
+    const log = captureLogger();
+    const register = new CachedAddressRegister(counting, ctx.redis, { prefix: `t${++prefixes}`, ttlS: TTL_S, staleLimitS: STALE_S, now: () => clock, logger: log.logger });
+    const answers = await Promise.all(Array.from({ length: 10 }, () => register.organization('8142987')));
+    assert.equal(calls, 1);
+    assert.ok(answers.every((a) => a.source === 'live'));
+    standIn.setDown(true);
+    clock += (TTL_S + 1) * 1000;
+    await register.organization('8142987');
+    await register.communicationParty('8142988').catch(() => undefined);
+    standIn.setDown(false);
+    await register.communicationParty('8142988');
+    const lines = log.lines().map((l) => l.msg);
+    assert.deepEqual(lines, ['address register unreachable; cached entries serve up to the stale limit', 'address register answers again']);
+    assert.equal(log.lines()[0]!.herId, '8142987');
   });
 });
