@@ -51,6 +51,8 @@ export interface Gateway {
   audit: AuditLog;
   /** checks run by the gate's watchers on schedule and on POST /ops/gate/recheck */
   gateChecks: (() => Promise<void>)[];
+  /** runs every gate check now */
+  recheck: () => Promise<void>;
   store: MessageStore;
   crypto: JobCrypto;
   deadLetters: DeadLetters;
@@ -181,6 +183,7 @@ export async function createGateway(config: Config, logger: Logger): Promise<Gat
     notifier,
     audit,
     gateChecks,
+    recheck,
     store,
     crypto,
     deadLetters,
