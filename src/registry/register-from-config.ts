@@ -5,7 +5,7 @@ import type { Logger } from '../logging.js';
 import type { AddressRegister } from './address-register.js';
 import { CachedAddressRegister, type RegisterLookups } from './cached-register.js';
 import { auditOwnEntry, type OwnEntryAudit } from './own-entry-audit.js';
-import { RestAddressRegister } from './rest-client.js';
+import { RestAddressRegister, type RestRegisterOptions } from './rest-client.js';
 import { SoapAddressRegister } from './soap-client.js';
 import { startArStandIn, type ArStandIn } from './stand-in/stand-in-server.js';
 
@@ -19,6 +19,15 @@ export type RegisterSettings = Pick<
   'GATEWAY_MODE' | 'AR_URL' | 'AR_API' | 'AR_USERNAME' | 'AR_PASSWORD' | 'AR_TIMEOUT_MS' | 'AR_CACHE_TTL_S' | 'AR_STALE_LIMIT_S' | 'AR_STAND_IN_PORT' | 'QUEUE_PREFIX'
 >;
 
+/** What the composition root may hand over: the demo stand-in, and HelseID for AR_API=rest. */
+export interface RegisterWiring {
+  standIn?: Pick<ArStandIn, 'url' | 'baseUrl'>;
+  /** a token for scope nhn:communicationparty/read */
+  accessToken?: () => Promise<string>;
+  /** the DPoP key the token is bound to (HelseID's DpopKey) */
+  dpop?: RestRegisterOptions['dpop'];
+}
+
 /** The stand-in for the demo (demo mode, AR_URL unset); undefined otherwise. Close it on shutdown. */
 export async function startDemoStandIn(config: RegisterSettings, logger?: Logger): Promise<ArStandIn | undefined> {
   if (config.AR_URL) return undefined;
@@ -31,14 +40,14 @@ export async function startDemoStandIn(config: RegisterSettings, logger?: Logger
 /** The adapter AR_API names, at AR_URL or else the stand-in's address. */
 export function addressRegisterAdapter(
   config: RegisterSettings,
-  options: { standIn?: Pick<ArStandIn, 'url' | 'baseUrl'>; accessToken?: () => Promise<string> } = {},
+  options: RegisterWiring = {},
 ): AddressRegister {
   const url = config.AR_URL ?? (config.AR_API === 'rest' ? options.standIn?.baseUrl : options.standIn?.url);
   if (!url) throw new ConfigError('AR_URL', "set NHN's address register URL (in demo mode, leave it unset for the stand-in)");
   if (config.AR_API === 'rest') {
     const accessToken = options.accessToken ?? (config.AR_URL ? undefined : async () => 'stand-in');
     if (!accessToken) throw new ConfigError('AR_API', 'the REST address register needs a HelseID token source; wire one, or use AR_API=soap');
-    return new RestAddressRegister({ baseUrl: url, accessToken, timeoutMs: config.AR_TIMEOUT_MS });
+    return new RestAddressRegister({ baseUrl: url, accessToken, timeoutMs: config.AR_TIMEOUT_MS, ...(options.dpop ? { dpop: options.dpop } : {}) });
   }
   return new SoapAddressRegister({
     url,
@@ -52,7 +61,7 @@ export function createAddressRegister(
   config: RegisterSettings,
   redis: Redis,
   logger?: Logger,
-  options: { standIn?: Pick<ArStandIn, 'url' | 'baseUrl'>; accessToken?: () => Promise<string> } = {},
+  options: RegisterWiring = {},
 ): CachedAddressRegister {
   return new CachedAddressRegister(addressRegisterAdapter(config, options), redis, {
     prefix: config.QUEUE_PREFIX,

@@ -25,6 +25,8 @@ export interface RestRegisterOptions {
   /** a current access token for REST_SCOPE (HelseID, adapters/transport/helseid.ts) */
   accessToken: () => Promise<string>;
   timeoutMs: number;
+  /** when given, the token is DPoP-bound: `Authorization: DPoP <token>` and a proof per request (HelseID's DpopKey fits) */
+  dpop?: { proof(request: { method: string; url: string; accessToken: string }): string };
 }
 
 interface PartyJson {
@@ -79,7 +81,11 @@ export class RestAddressRegister implements AddressRegister {
     const token = await this.options.accessToken();
     let res;
     try {
-      res = await this.http.get<T>(path, { headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' } });
+      const url = `${this.http.defaults.baseURL}${path}`;
+      const auth = this.options.dpop
+        ? { Authorization: `DPoP ${token}`, DPoP: this.options.dpop.proof({ method: 'GET', url, accessToken: token }) }
+        : { Authorization: `Bearer ${token}` };
+      res = await this.http.get<T>(path, { headers: { ...auth, Accept: 'application/json' } });
     } catch (err) {
       const reason = err instanceof AxiosError ? (err.code ?? err.message) : String(err);
       throw new GatewayError('AR_UNREACHABLE', `(${path}: ${reason})`, { operation: path }, { cause: err });

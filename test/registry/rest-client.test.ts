@@ -71,6 +71,21 @@ describe('registry: the REST communication-party adapter', () => {
       assert.ok(seen.every((s) => s.authorization === 'Bearer token-from-helseid'));
     });
 
+    it('with a DPoP key: the token as DPoP and a proof for the exact URL', async () => {
+      handler = (_req, res) => json(res, 200, { herId: 8142988, type: 'Person', name: 'Kari Lege', active: true });
+      const proofs: { method: string; url: string; accessToken: string }[] = [];
+      const dpop = { proof: (r: { method: string; url: string; accessToken: string }) => (proofs.push(r), 'proof-jwt') };
+      const seenHeaders: Record<string, string | undefined>[] = [];
+      const before = handler;
+      handler = (req, res) => {
+        seenHeaders.push({ authorization: req.headers.authorization, dpop: req.headers.dpop as string | undefined });
+        before(req, res);
+      };
+      await new RestAddressRegister({ baseUrl, accessToken: async () => 'bound-token', timeoutMs: 1_000, dpop }).getCommunicationPartyDetails('8142988');
+      assert.deepEqual(seenHeaders, [{ authorization: 'DPoP bound-token', dpop: 'proof-jwt' }]);
+      assert.deepEqual(proofs, [{ method: 'GET', url: `${baseUrl}api/v1/communicationparty/8142988`, accessToken: 'bound-token' }]);
+    });
+
     it('maps statuses to the AR error codes', async () => {
       for (const [status, code] of [
         [404, 'AR_HER_ID_UNKNOWN'],
