@@ -71,7 +71,7 @@ export async function startPipeline(gateway: Gateway, parts: PipelineParts): Pro
     { connection, prefix, concurrency: 8 },
     outboundProcessor({
       ...gateway.outbound,
-      send: parts.transport.send,
+      send: (doc) => parts.transport.send(doc),
       afterSend: async (msgId, nhnMessageId) => {
         await queues['apprec-tracking'].add(
           'track',

@@ -1,0 +1,73 @@
+import type { Simulator } from '../../adapters/transport/simulator/server.js';
+import { loadConfig, type ConfigInput } from '../../src/config.js';
+import { composeGateway, type ComposedGateway } from '../../src/main.js';
+import type { ArStandIn } from '../../src/registry/stand-in/stand-in-server.js';
+import { captureLogger } from './logger.js';
+import { tempDir } from './tmp.js';
+
+/**
+ * The whole gateway as the demo composes it, in this process, on the given Redis: the NHN
+ * simulator and the AR stand-in on free ports, the EPJ folders in a temp dir, everything over real
+ * HTTP. What a test changes it changes through the settings (`env`), the simulator's faults and
+ * citizen side, the stand-in's entries, and the gateway's APIs.
+ */
+export interface TestStack {
+  composed: ComposedGateway;
+  /** the gateway's HTTP address */
+  url: string;
+  simulator: Simulator;
+  standIn: ArStandIn;
+  inboxDir: string | undefined;
+  outboxDir: string;
+  dataDir: string;
+  logs: () => string;
+  /** the EPJ client's bearer header */
+  epjAuth: { authorization: string };
+  opsAuth: { authorization: string };
+  stop: () => Promise<void>;
+}
+
+export async function startStack(redisUrl: string, env: ConfigInput = {}): Promise<TestStack> {
+  const dataDir = tempDir('stack');
+  const config = loadConfig({
+    PORT: '0',
+    REDIS_URL: redisUrl,
+    DATA_DIR: dataDir,
+    QUEUE_PREFIX: `s${Math.random().toString(36).slice(2, 8)}`,
+    SHUTDOWN_DEADLINE_MS: '2000',
+    SIMULATOR_PORT: '0',
+    AR_STAND_IN_PORT: '0',
+    POLL_INTERVAL_MS: '100',
+    RETRY_BASE_MS: '100',
+    RETRY_CAP_MS: '1000',
+    ...env,
+  });
+  const { logger, text } = captureLogger('info');
+  const composed = await composeGateway(config, logger);
+  const { url } = await composed.gateway.listen();
+  if (!composed.simulator || !composed.standIn) throw new Error('the test stack needs the demo simulator and AR stand-in (GATEWAY_MODE=demo, no MSH_BASE_URL/AR_URL)');
+  return {
+    composed,
+    url,
+    simulator: composed.simulator,
+    standIn: composed.standIn,
+    inboxDir: composed.epj.inboxDir,
+    outboxDir: composed.epj.outboxDir,
+    dataDir,
+    logs: text,
+    epjAuth: { authorization: `Bearer ${config.EPJ_TOKENS[0]!.token}` },
+    opsAuth: { authorization: `Bearer ${config.OPS_TOKEN}` },
+    stop: () => composed.gateway.shutdown('test done'),
+  };
+}
+
+/** Polls `check` until it returns a value other than undefined/null/false, or fails after `ms`. */
+export async function eventually<T>(check: () => T | undefined | null | false | Promise<T | undefined | null | false>, ms = 15_000, what = 'the condition'): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== null && value !== false) return value;
+    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
