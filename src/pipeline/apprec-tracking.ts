@@ -4,6 +4,7 @@ import type { Logger } from '../logging.js';
 import type { PipelineMetrics } from '../metrics.js';
 import type { AppRecOutcome, MessageState, MessageStore } from './message-store.js';
 import type { WorkerSupervisor } from './worker-supervisor.js';
+import { RECOVERY } from './worker-supervisor.js';
 
 /**
  * After a send, the gateway follows the message at NHN until its AppRec arrives or the deadline
@@ -95,5 +96,5 @@ export function addTrackingWorker(
   options: { connection: Redis; prefix: string },
   processor: ReturnType<typeof trackingProcessor>,
 ): void {
-  supervisor.add('apprec-tracking', () => new Worker('apprec-tracking', processor, { connection: options.connection, prefix: options.prefix, concurrency: 8 }));
+  supervisor.add('apprec-tracking', () => new Worker('apprec-tracking', processor, { connection: options.connection, prefix: options.prefix, concurrency: 8, ...RECOVERY }));
 }

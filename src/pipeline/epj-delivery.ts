@@ -8,6 +8,7 @@ import type { JobCrypto } from './job-crypto.js';
 import type { MessageStore } from './message-store.js';
 import type { EpjDeliveryPort } from './ports/epj-delivery.js';
 import type { WorkerSupervisor } from './worker-supervisor.js';
+import { RECOVERY } from './worker-supervisor.js';
 
 /**
  * Hands received messages to the EPJ once each, in order per patient.
@@ -112,5 +113,5 @@ export function addDeliveryWorker(
   options: { connection: Redis; prefix: string; concurrency: number },
   processor: ReturnType<typeof deliveryProcessor>,
 ): void {
-  supervisor.add('epj-delivery', () => new Worker('epj-delivery', processor, { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency }));
+  supervisor.add('epj-delivery', () => new Worker('epj-delivery', processor, { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency, ...RECOVERY }));
 }

@@ -8,6 +8,7 @@ import type { AppRecStatusName, PipelineMetrics } from '../metrics.js';
 import type { JobCrypto, SealedPayload } from './job-crypto.js';
 import type { MessageStore } from './message-store.js';
 import type { WorkerSupervisor } from './worker-supervisor.js';
+import { RECOVERY } from './worker-supervisor.js';
 import type { DeliveryOrder } from './epj-delivery.js';
 
 /**
@@ -182,5 +183,5 @@ export function addInboundWorker(
   options: { connection: Redis; prefix: string; concurrency: number },
   processor: ReturnType<typeof inboundProcessor>,
 ): void {
-  supervisor.add('inbound', () => new Worker('inbound', processor, { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency }));
+  supervisor.add('inbound', () => new Worker('inbound', processor, { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency, ...RECOVERY }));
 }

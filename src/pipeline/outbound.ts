@@ -9,6 +9,7 @@ import type { JobCrypto, SealedPayload } from './job-crypto.js';
 import type { MessageRecord, MessageStore } from './message-store.js';
 import { backoffDelay, type RetryPolicy } from './retry.js';
 import type { WorkerSupervisor } from './worker-supervisor.js';
+import { RECOVERY } from './worker-supervisor.js';
 
 /**
  * The outbound side: a message the clinic sends (an answer, an AppRec-tracked business document)
@@ -174,6 +175,7 @@ export function addOutboundWorkers(
           prefix: options.prefix,
           concurrency: options.concurrency,
           settings: { backoffStrategy: retryDelay },
+          ...RECOVERY,
         }),
     );
   }

@@ -17,6 +17,14 @@ interface Managed {
   paused: boolean;
 }
 
+/**
+ * How every worker recovers the jobs of a process that died: a job whose lock is not renewed for
+ * lockDuration is stalled and handed out again (checked every stalledInterval). A stall is a
+ * crash, never the job's fault, so it is never counted against the job (BullMQ would otherwise
+ * fail it after one stall, and a failed inbound job would keep its message unread at NHN).
+ */
+export const RECOVERY = { lockDuration: 10_000, stalledInterval: 5_000, maxStalledCount: 1_000 } as const;
+
 export interface WorkerSupervisorOptions {
   logger: Logger;
   checkIntervalMs?: number;

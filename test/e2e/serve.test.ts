@@ -15,7 +15,7 @@ describe('epj-gateway serve (a real process)', () => {
 
   it('starts in demo mode with its own Redis, becomes ready, and exits 0 within 10 s of SIGTERM', async () => {
     const port = await freePort();
-    const gw = startCli(['serve'], { PORT: String(port), DATA_DIR: dataDir, REDIS_URL: '' });
+    const gw = startCli(['serve'], { PORT: String(port), DATA_DIR: dataDir, REDIS_URL: '', SIMULATOR_PORT: '0', AR_STAND_IN_PORT: '0' });
     let ready = false;
     for (let i = 0; i < 200 && !ready; i++) {
       await sleep(100);
