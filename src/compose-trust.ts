@@ -24,10 +24,20 @@ export interface TrustSide {
 }
 
 /** A party the register does not know has no certificate; a register that cannot be reached is thrown (the message waits). */
+const VERDICT_TTL_MS = 60_000;
+const parsedPems = new Map<string, X509Certificate>();
+
 async function certificateFrom(lookup: () => Promise<{ pem: string } | undefined>): Promise<X509Certificate | undefined> {
   try {
     const found = await lookup();
-    return found ? new X509Certificate(found.pem) : undefined;
+    if (!found) return undefined;
+    let cert = parsedPems.get(found.pem);
+    if (!cert) {
+      if (parsedPems.size > 1_000) parsedPems.clear();
+      cert = new X509Certificate(found.pem);
+      parsedPems.set(found.pem, cert);
+    }
+    return cert;
   } catch (err) {
     if (isGatewayError(err) && err.code === 'AR_HER_ID_UNKNOWN') return undefined;
     throw err;
@@ -36,10 +46,22 @@ async function certificateFrom(lookup: () => Promise<{ pem: string } | undefined
 
 export function composeTrust(config: Config, deps: { redis: Redis; register: AddressRegister; logger: Logger }): TrustSide {
   const trust = trustFromConfig(config, { redis: deps.redis, redisPrefix: `${config.QUEUE_PREFIX}:crl:`, log: deps.logger });
+  // A counterparty's certificate is judged once a minute at most, not on every message: the
+  // verdict (dates, usage, chain, revocation from the cached CRL) does not change faster than that.
+  const verdicts = new Map<string, { until: number; error: Error | null }>();
   const judge = (role: 'signing' | 'encryption', whose: string) => async (cert: X509Certificate) => {
+    const key = `${role}:${cert.fingerprint256}`;
+    const known = verdicts.get(key);
+    if (known && known.until > Date.now()) {
+      if (known.error) throw known.error;
+      return;
+    }
     const parsed = parseCertificate(Buffer.from(cert.raw), { policyOids: trust.policyOids });
     const result = await validateCertificate(parsed, { role, trustStore: trust.trustStore, revocation: trust.revocation });
     const err = certificateErrorOf(result, whose);
+    // a verdict of "wait" (revocation status unavailable) is not kept: the next message asks again
+    if (!err || err.code !== 'CERT_REVOCATION_UNAVAILABLE') verdicts.set(key, { until: Date.now() + VERDICT_TTL_MS, error: err });
+    if (verdicts.size > 1_000) verdicts.clear();
     if (err) throw err;
   };
   const signerCheck: SignerCheck = judge('signing', "the sender's signing certificate");

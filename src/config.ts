@@ -129,7 +129,7 @@ export const configSchema = z.object({
   RETRY_BASE_MS: int(10, 3_600_000).default(2_000),
   RETRY_CAP_MS: int(10, 86_400_000).default(300_000),
   /** how often NHN is asked for unread messages, in milliseconds */
-  POLL_INTERVAL_MS: int(50, 3_600_000).default(5_000),
+  POLL_INTERVAL_MS: int(10, 3_600_000).default(5_000),
   /** hours to wait for the AppRec of a sent message before reporting "no AppRec" */
   APPREC_DEADLINE_HOURS: z.coerce.number().positive().max(720).default(24),
 

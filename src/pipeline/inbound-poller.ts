@@ -25,6 +25,9 @@ export interface InboundPollerOptions {
   metrics?: Pick<PipelineMetrics, 'pollSucceeded'>;
 }
 
+/** how long a queued message is not offered to Redis again while NHN still lists it as unread */
+const REOFFER_AFTER_MS = 30_000;
+
 export class InboundPoller implements Poller {
   readonly name = 'nhn-inbound-poller';
   lastSuccessAt: Date | undefined;
@@ -32,6 +35,12 @@ export class InboundPoller implements Poller {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> | undefined;
   private paused = true;
+  /**
+   * Messages this process queued lately, by NHN id and when: they stay in NHN's unread list until
+   * their job marks them read, and need not be offered to Redis again on every poll. After a
+   * while (or a restart) they are offered again; the job id keeps that harmless.
+   */
+  private readonly queuedLately = new Map<string, number>();
 
   constructor(private readonly options: InboundPollerOptions) {}
 
@@ -70,8 +79,10 @@ export class InboundPoller implements Poller {
       for (const herId of this.options.herIds) {
         const unread = await this.options.transport.listUnread(herId);
         listed += unread.length;
+        const now = Date.now();
+        const fresh = unread.filter((m) => (this.queuedLately.get(m.id) ?? 0) < now - REOFFER_AFTER_MS);
         await Promise.all(
-          unread.map((m) =>
+          fresh.map((m) =>
             this.options.inbound.add(
               'receive',
               { nhnMessageId: m.id, receiverHerId: m.receiverHerId ?? herId },
@@ -79,6 +90,11 @@ export class InboundPoller implements Poller {
             ),
           ),
         );
+        for (const m of fresh) this.queuedLately.set(m.id, now);
+        if (this.queuedLately.size > 2 * unread.length + 1_000) {
+          const seen = new Set(unread.map((m) => m.id));
+          for (const id of this.queuedLately.keys()) if (!seen.has(id)) this.queuedLately.delete(id);
+        }
       }
       this.lastSuccessAt = new Date();
       this.lastError = undefined;

@@ -45,7 +45,7 @@ export async function startPipeline(gateway: Gateway, parts: PipelineParts): Pro
 
   addInboundWorker(
     workers,
-    { connection, prefix, concurrency: 8 },
+    { connection, prefix, concurrency: 32 },
     inboundProcessor({
       transport: parts.transport,
       judge: parts.judge,
@@ -62,13 +62,13 @@ export async function startPipeline(gateway: Gateway, parts: PipelineParts): Pro
     }),
   );
 
-  addDeliveryWorker(workers, { connection, prefix, concurrency: 4 }, deliveryProcessor({ port: parts.epj, order, store, crypto, audit, logger, orderWaitMs: 200, metrics: gateway.metrics }));
+  addDeliveryWorker(workers, { connection, prefix, concurrency: 16 }, deliveryProcessor({ port: parts.epj, order, store, crypto, audit, logger, orderWaitMs: 200, metrics: gateway.metrics }));
 
   const deadlineMs = config.APPREC_DEADLINE_HOURS * 3_600_000;
   addOutboundWorkers(
     workers,
     GATED_SERVICES,
-    { connection, prefix, concurrency: 8 },
+    { connection, prefix, concurrency: 16 },
     outboundProcessor({
       ...gateway.outbound,
       send: (doc) => parts.transport.send(doc),

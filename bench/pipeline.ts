@@ -1,0 +1,169 @@
+/**
+ * Pipeline throughput and latency through the NHN simulator (a separate process, over HTTP with
+ * HelseID and DPoP, CMS on as in the demo) and a real Redis:
+ *   npm run bench:pipeline          (BENCH_N messages per direction, default 1000)
+ * inbound:  unread at NHN → queued for the EPJ (the delivery job exists)
+ * outbound: accepted by POST /v1/messages (202) → posted to NHN (the simulator has it)
+ * Throughput is a burst of N each way; latency is measured at a steady 100 messages/s.
+ * Ends with one JSON line:
+ *   {"inbound_msgs_per_s": N, "outbound_msgs_per_s": N, "inbound_p99_ms": N, "outbound_p99_ms": N}
+ */
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadConfig } from '../src/config.js';
+import { createLogger } from '../src/logging.js';
+import { composeGateway } from '../src/main.js';
+import { freePort, SupervisedRedis } from '../src/pipeline/redis-server.js';
+
+const N = Number(process.env.BENCH_N ?? 1000);
+const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 5);
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const REQUEST = readFileSync(path.join(ROOT, 'fixtures/office-contact/request.xml'), 'utf8');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+async function json<T>(url: string, init?: RequestInit): Promise<T> {
+  const res = await fetch(url, init);
+  if (!res.ok) throw new Error(`${init?.method ?? 'GET'} ${url}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+/** Runs `fn` over `items` with at most `width` in flight. */
+async function pool<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: width }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  }));
+}
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'epjgw-bench-'));
+const logger = createLogger('warn');
+const redis = new SupervisedRedis({ dataDir: path.join(dir, 'redis'), bin: process.env.REDIS_SERVER_BIN ?? 'redis-server', logger });
+await redis.start();
+
+const simPort = await freePort();
+const sim = spawn(process.execPath, [path.join(ROOT, 'bin/epj-gateway.mjs'), 'simulator', '--port', String(simPort)], {
+  env: { ...process.env, LOG_LEVEL: 'warn', DATA_DIR: dir },
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+const simUrl = `http://127.0.0.1:${simPort}`;
+process.on('exit', () => sim.kill('SIGKILL'));
+for (let i = 0; i < 200; i++) {
+  if (await fetch(`${simUrl}/simulator`).then((r) => r.ok, () => false)) break;
+  await sleep(50);
+}
+
+const config = loadConfig({
+  DATA_DIR: dir,
+  REDIS_URL: redis.url,
+  PORT: '0',
+  LOG_LEVEL: 'warn',
+  MSH_BASE_URL: simUrl,
+  HELSEID_TOKEN_URL: `${simUrl}/connect/token`,
+  REVOCATION_HTTP_PROXY: simUrl,
+  AR_STAND_IN_PORT: '0',
+  POLL_INTERVAL_MS: '10',
+  APPREC_DEADLINE_HOURS: '1',
+});
+const composed = await composeGateway(config, logger);
+const { url } = await composed.gateway.listen();
+const { gateway, pipeline } = composed;
+const epj = { authorization: `Bearer ${config.EPJ_TOKENS[0]!.token}`, 'content-type': 'application/json' };
+
+const citizenSend = async (msgId: string) =>
+  (await json<{ id: string; sentAt: string }>(`${simUrl}/citizen/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ xml: REQUEST.replace(/<MsgId>[^<]+<\/MsgId>/, `<MsgId>${msgId}</MsgId>`) }) }));
+const queuedAt = async (msgId: string) => (await gateway.queues['epj-delivery'].getJob(msgId))?.timestamp;
+const postedAt = async () => new Map((await json<{ msgId: string; at: string }[]>(`${simUrl}/citizen/answers`)).map((a) => [a.msgId, Date.parse(a.at)]));
+
+async function waitFor(check: () => Promise<boolean>, what: string, ms = 120_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+// --- inbound burst: N unread at NHN, then the poller lets go ----------------------------------------
+await pipeline.poller.pause();
+const inboundIds = Array.from({ length: N }, () => randomUUID());
+await pool(inboundIds, 16, async (id) => void (await citizenSend(id)));
+const inStart = Date.now();
+pipeline.poller.resume();
+await waitFor(async () => (await gateway.queues['epj-delivery'].getJobCountByTypes('waiting', 'active', 'completed', 'delayed', 'prioritized')) >= N, 'inbound burst');
+const inboundPerS = N / ((Date.now() - inStart) / 1000);
+console.log(`inbound burst: ${N} messages in ${((Date.now() - inStart) / 1000).toFixed(2)} s = ${inboundPerS.toFixed(0)}/s`);
+
+// --- outbound burst: N answers accepted, then posted ------------------------------------------------
+const outStart = Date.now();
+const accepted = new Map<string, number>();
+await pool(inboundIds, 32, async (inReplyTo) => {
+  const res = await json<{ msgId: string }>(`${url}/v1/messages`, { method: 'POST', headers: epj, body: JSON.stringify({ service: 'office-contact', inReplyTo, text: 'Attesten er klar.' }) });
+  accepted.set(res.msgId, Date.now());
+});
+const acceptedPerS = N / ((Date.now() - outStart) / 1000);
+await waitFor(async () => (await postedAt()).size >= N, 'outbound burst');
+const posted = await postedAt();
+const lastPosted = Math.max(...[...accepted.keys()].map((id) => posted.get(id) ?? 0));
+const outboundPerS = N / ((lastPosted - outStart) / 1000);
+console.log(`outbound burst: ${N} answers accepted at ${acceptedPerS.toFixed(0)}/s, all posted in ${((lastPosted - outStart) / 1000).toFixed(2)} s = ${outboundPerS.toFixed(0)}/s`);
+
+// --- latency at a steady 100 messages/s each way -----------------------------------------------------
+const steady = 100 * RATE_SECONDS;
+const inLatency: number[] = [];
+const outLatency: number[] = [];
+const rateIds = Array.from({ length: steady }, () => randomUUID());
+const sentAt = new Map<string, number>();
+const t0 = Date.now();
+await Promise.all(
+  rateIds.map(async (id, i) => {
+    await sleep(t0 + i * 10 - Date.now());
+    sentAt.set(id, Date.now());
+    await citizenSend(id);
+  }),
+);
+await waitFor(async () => (await Promise.all(rateIds.map(queuedAt))).every(Boolean), 'steady inbound');
+for (const id of rateIds) inLatency.push((await queuedAt(id))! - sentAt.get(id)!);
+
+const acceptedSteady = new Map<string, number>();
+const t1 = Date.now();
+await Promise.all(
+  rateIds.map(async (inReplyTo, i) => {
+    await sleep(t1 + i * 10 - Date.now());
+    const res = await json<{ msgId: string }>(`${url}/v1/messages`, { method: 'POST', headers: epj, body: JSON.stringify({ service: 'office-contact', inReplyTo, text: 'Velkommen til time.' }) });
+    acceptedSteady.set(res.msgId, Date.now());
+  }),
+);
+await waitFor(async () => {
+  const p = await postedAt();
+  return [...acceptedSteady.keys()].every((id) => p.has(id));
+}, 'steady outbound');
+const postedSteady = await postedAt();
+for (const [id, at] of acceptedSteady) outLatency.push(postedSteady.get(id)! - at);
+
+const line = (what: string, v: number[]) =>
+  console.log(`${what}: p50 ${percentile(v, 50).toFixed(0)} ms, p99 ${percentile(v, 99).toFixed(0)} ms, max ${Math.max(...v).toFixed(0)} ms (${v.length} messages at 100/s)`);
+line('inbound latency (unread at NHN → queued for the EPJ)', inLatency);
+line('outbound latency (accepted → posted to NHN)', outLatency);
+
+await gateway.shutdown('bench done');
+sim.kill('SIGTERM');
+await redis.stop();
+rmSync(dir, { recursive: true, force: true });
+console.log(
+  JSON.stringify({
+    inbound_msgs_per_s: Math.round(inboundPerS),
+    outbound_msgs_per_s: Math.round(outboundPerS),
+    inbound_p99_ms: Math.round(percentile(inLatency, 99)),
+    outbound_p99_ms: Math.round(percentile(outLatency, 99)),
+  }),
+);
+process.exit(0);
