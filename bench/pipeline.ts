@@ -51,12 +51,14 @@ const redis = new SupervisedRedis({ dataDir: path.join(dir, 'redis'), bin: proce
 await redis.start();
 
 const simPort = await freePort();
-const sim = spawn(process.execPath, [path.join(ROOT, 'bin/epj-gateway.mjs'), 'simulator', '--port', String(simPort)], {
+// BENCH_SIM_PROFILE_DIR=dir writes a CPU profile of the simulator process there
+const profile = process.env.BENCH_SIM_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SIM_PROFILE_DIR}`] : [];
+const sim = spawn(process.execPath, [...profile, path.join(ROOT, 'bin/epj-gateway.mjs'), 'simulator', '--port', String(simPort)], {
   env: { ...process.env, LOG_LEVEL: 'warn', DATA_DIR: dir },
   stdio: ['ignore', 'pipe', 'inherit'],
 });
 const simUrl = `http://127.0.0.1:${simPort}`;
-process.on('exit', () => sim.kill('SIGKILL'));
+process.on('exit', () => sim.exitCode === null && sim.kill('SIGKILL'));
 for (let i = 0; i < 200; i++) {
   if (await fetch(`${simUrl}/simulator`).then((r) => r.ok, () => false)) break;
   await sleep(50);
@@ -156,6 +158,7 @@ line('outbound latency (accepted → posted to NHN)', outLatency);
 
 await gateway.shutdown('bench done');
 sim.kill('SIGTERM');
+await new Promise((r) => sim.once('exit', r));
 await redis.stop();
 rmSync(dir, { recursive: true, force: true });
 console.log(
