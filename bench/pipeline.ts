@@ -75,6 +75,8 @@ const config = loadConfig({
   AR_STAND_IN_PORT: '0',
   POLL_INTERVAL_MS: '10',
   APPREC_DEADLINE_HOURS: '1',
+  ...(process.env.BENCH_EPJ_DELIVERY ? { EPJ_DELIVERY: process.env.BENCH_EPJ_DELIVERY } : {}),
+  ...(process.env.MESSAGE_PROTECTION ? { MESSAGE_PROTECTION: process.env.MESSAGE_PROTECTION } : {}),
 });
 const composed = await composeGateway(config, logger);
 const { url } = await composed.gateway.listen();
@@ -124,16 +126,26 @@ const inLatency: number[] = [];
 const outLatency: number[] = [];
 const rateIds = Array.from({ length: steady }, () => randomUUID());
 const sentAt = new Map<string, number>();
+const steadyNhnIds: string[] = [];
 const t0 = Date.now();
 await Promise.all(
   rateIds.map(async (id, i) => {
     await sleep(t0 + i * 10 - Date.now());
     sentAt.set(id, Date.now());
-    await citizenSend(id);
+    steadyNhnIds.push((await citizenSend(id)).id);
   }),
 );
 await waitFor(async () => (await Promise.all(rateIds.map(queuedAt))).every(Boolean), 'steady inbound');
+const stages = { wait: [] as number[], work: [] as number[] };
 for (const id of rateIds) inLatency.push((await queuedAt(id))! - sentAt.get(id)!);
+for (const nhnId of steadyNhnIds) {
+  // where the time goes: until a worker took the poller's job, and the job's own work
+  const job = await gateway.queues.inbound.getJob(nhnId);
+  if (job?.processedOn && job.finishedOn) {
+    stages.wait.push(job.processedOn - job.timestamp);
+    stages.work.push(job.finishedOn - job.processedOn);
+  }
+}
 
 const acceptedSteady = new Map<string, number>();
 const t1 = Date.now();
@@ -155,6 +167,8 @@ const line = (what: string, v: number[]) =>
   console.log(`${what}: p50 ${percentile(v, 50).toFixed(0)} ms, p99 ${percentile(v, 99).toFixed(0)} ms, max ${Math.max(...v).toFixed(0)} ms (${v.length} messages at 100/s)`);
 line('inbound latency (unread at NHN → queued for the EPJ)', inLatency);
 line('outbound latency (accepted → posted to NHN)', outLatency);
+line('  inbound job: queued by the poller → taken by a worker', stages.wait);
+line('  inbound job: taken → done (fetch, open, judge, queue for the EPJ, AppRec, mark read)', stages.work);
 
 await gateway.shutdown('bench done');
 sim.kill('SIGTERM');
