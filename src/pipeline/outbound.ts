@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { UnrecoverableError, Worker, type Job, type MinimalJob, type Queue } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Job, type MinimalJob, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { GatewayError } from '../errors.js';
 import type { GatedService } from '../gate/gate-state.js';
+import type { ServiceGate } from '../gate/service-gate.js';
 import type { Logger } from '../logging.js';
 import type { PipelineMetrics } from '../metrics.js';
 import type { JobCrypto, SealedPayload } from './job-crypto.js';
@@ -104,11 +105,27 @@ export async function submitOutbound(deps: OutboundDeps, doc: OutboundDocument):
   return result;
 }
 
+/** How long a job of a closed service waits before it looks at the gate again. */
+const GATE_RECHECK_MS = 2_000;
+
 /** The processor of the outbound workers. */
-export function outboundProcessor(deps: OutboundDeps & { send: SendFn; afterSend: (msgId: string, nhnMessageId: string) => Promise<void> }) {
-  return async (job: Job<OutboundJobData>): Promise<string> => {
+export function outboundProcessor(
+  deps: OutboundDeps & {
+    send: SendFn;
+    afterSend: (msgId: string, nhnMessageId: string) => Promise<void>;
+    /** the service gate: a job of a closed service waits, even one a paused worker took in a race */
+    gate?: Pick<ServiceGate, 'isOpen' | 'current'>;
+  },
+) {
+  return async (job: Job<OutboundJobData>, token?: string): Promise<string> => {
     const { msgId } = job.data;
     const attempt = job.attemptsMade + 1;
+    if (deps.gate && !deps.gate.isOpen(job.data.service)) {
+      const reasons = deps.gate.current().services[job.data.service].reasons.map((r) => r.code).join(', ');
+      await deps.store.update(msgId, { state: 'waiting', waitingReason: `gate closed: ${reasons}`, nextAttemptAt: null });
+      await job.moveToDelayed(Date.now() + GATE_RECHECK_MS, token);
+      throw new DelayedError();
+    }
     const doc = deps.crypto.open<SealedOutbound>(job.data.sealed, msgId);
     try {
       const { nhnMessageId } = await deps.send({ ...doc, msgId });

@@ -71,6 +71,7 @@ export async function startPipeline(gateway: Gateway, parts: PipelineParts): Pro
     { connection, prefix, concurrency: 16 },
     outboundProcessor({
       ...gateway.outbound,
+      gate,
       send: (doc) => parts.transport.send(doc),
       afterSend: async (msgId, nhnMessageId) => {
         await queues['apprec-tracking'].add(

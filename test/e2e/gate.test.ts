@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import request from 'supertest';
+import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { eventually, startStack, type TestStack } from '../helpers/stack.js';
+
+/**
+ * The service gate end to end, on the whole gateway as the demo composes it: the clinic's
+ * certificate expires while answers are queued, and its address-register entry goes wrong; the
+ * gate closes with the reason, nothing queued is lost, failed or dead-lettered, new work gets 503,
+ * NHN's messages stay unread there; the fix opens the gate and the waiting work flows, in order.
+ */
+
+const REQUEST_MSGID = '5b0f0d3e-1c2a-4b7e-9a51-0c8f1e2d3a02'; // fixtures/office-contact/request.xml
+
+describe('e2e: the service gate closes cleanly and opens again after the fix', function () {
+  this.timeout(120_000);
+  let server: TestRedis;
+  let stack: TestStack;
+
+  before(async () => {
+    server = await startTestRedis();
+    stack = await startStack(server.url, { AR_CACHE_TTL_S: '1', OUTBOUND_ATTEMPTS: '20' });
+    const sent = stack.simulator.citizen.sendFixture('office-contact/request.xml');
+    assert.equal((await stack.simulator.citizen.waitForAppRec(sent.id, 15_000))?.status, 'OK');
+  });
+  after(async () => {
+    await stack?.stop();
+    await server?.stop();
+  });
+
+  const ops = (method: 'get' | 'post', path: string) => request(stack.url)[method](path).set(stack.opsAuth);
+  const answer = (text: string) => request(stack.url).post('/v1/messages').set(stack.epjAuth).send({ service: 'office-contact', inReplyTo: REQUEST_MSGID, text });
+  const jobCounts = () => stack.composed.gateway.queues['outbound-office-contact'].getJobCounts('waiting', 'active', 'delayed', 'paused', 'failed', 'completed');
+
+  it('certificate expires with answers queued: closed with `expired`, nothing lost, 503 for new work, NHN messages left unread; restored: everything flows once', async () => {
+    // Two answers wait for NHN (it answers 503), so they are queued when the certificate expires.
+    stack.simulator.faults.add({ kind: 'error', status: 503, count: 10_000, path: '/Messages', method: 'POST' });
+    const queued = [await answer('Første svar.'), await answer('Andre svar.')].map((r) => {
+      assert.equal(r.status, 202, JSON.stringify(r.body));
+      return r.body.msgId as string;
+    });
+
+    // (a send already in flight when the gate closes completes; these wait for their next attempt)
+    await eventually(async () => (await jobCounts()).delayed === 2, 20_000, 'both answers waiting for a retry');
+    const expired = await ops('post', '/ops/demo/expire-certificate').expect(200);
+    assert.equal(expired.body.gateway.state, 'closed');
+    const gate = await ops('get', '/ops/gate').expect(200);
+    assert.ok(gate.body.gateway.reasons.some((r: { code: string }) => r.code === 'expired'), JSON.stringify(gate.body.gateway.reasons));
+
+    const refused = await answer('Tredje svar.');
+    assert.equal(refused.status, 503);
+    assert.ok(refused.headers['retry-after']);
+    assert.match(JSON.stringify(refused.body), /expired/);
+
+    // NHN works again, but the gate is closed: nothing is sent, nothing is taken from NHN.
+    stack.simulator.faults.clear();
+    const waitingCitizen = stack.simulator.citizen.sendFixture('prescription-renewal/request.xml');
+    await new Promise((r) => setTimeout(r, 1_500));
+    assert.equal(stack.simulator.citizen.status(waitingCitizen.id)?.read, false, 'left unread at NHN while closed');
+    assert.equal(stack.simulator.citizen.answers().filter((a) => queued.includes(a.msgId ?? '')).length, 0, 'nothing sent while closed');
+    const counts = await jobCounts();
+    assert.equal(counts.failed, 0);
+    assert.equal((counts.waiting ?? 0) + (counts.delayed ?? 0) + (counts.paused ?? 0) + (counts.active ?? 0), 2, JSON.stringify(counts));
+    const waiting = await ops('get', '/ops/waiting').expect(200);
+    assert.match(JSON.stringify(waiting.body), /gate closed|expired/);
+    const dead = await ops('get', '/ops/dead-letters').expect(200);
+    assert.equal(dead.body.deadLetters.length, 0);
+
+    const restored = await ops('post', '/ops/demo/restore-certificate').expect(200);
+    assert.notEqual(restored.body.gateway.state, 'closed');
+    await eventually(() => queued.every((id) => stack.simulator.citizen.answers().some((a) => a.msgId === id)), 60_000, 'the queued answers sent');
+    await eventually(() => stack.simulator.citizen.status(waitingCitizen.id)?.read, 30_000, 'the waiting citizen message taken');
+    assert.equal((await stack.simulator.citizen.waitForAppRec(waitingCitizen.id, 10_000))?.status, 'OK');
+    for (const id of queued) assert.equal(stack.simulator.citizen.answers().filter((a) => a.msgId === id).length, 1);
+    assert.equal((await answer('Nytt svar etter åpning.')).status, 202);
+  });
+
+  it('the register entry loses its contact person: closed with that reason; restored: open', async () => {
+    const entry = stack.standIn.entry('8142987')!;
+    const people = entry.people;
+    stack.standIn.update('8142987', { people: [] });
+    await new Promise((r) => setTimeout(r, 1_100)); // past AR_CACHE_TTL_S
+    const closed = await ops('post', '/ops/gate/recheck').expect(200);
+    assert.equal(closed.body.gateway.state, 'closed');
+    assert.ok(closed.body.gateway.reasons.some((r: { code: string }) => r.code === 'ar-contact-person-missing'), JSON.stringify(closed.body.gateway.reasons));
+    assert.equal((await answer('Svar mens AR er feil.')).status, 503);
+
+    stack.standIn.update('8142987', { people });
+    await new Promise((r) => setTimeout(r, 1_100));
+    const open = await ops('post', '/ops/gate/recheck').expect(200);
+    assert.equal(open.body.gateway.state, 'open', JSON.stringify(open.body.gateway.reasons));
+  });
+
+  it('the register entry gets another organisation number: closed with that reason; fixed: open', async () => {
+    stack.standIn.update('8142987', { organizationNumber: '974760673' });
+    await new Promise((r) => setTimeout(r, 1_100));
+    const closed = await ops('post', '/ops/gate/recheck').expect(200);
+    assert.equal(closed.body.gateway.state, 'closed');
+    assert.ok(closed.body.gateway.reasons.some((r: { code: string }) => r.code === 'ar-org-number-mismatch'), JSON.stringify(closed.body.gateway.reasons));
+    stack.standIn.update('8142987', { organizationNumber: '921543212' });
+    await new Promise((r) => setTimeout(r, 1_100));
+    assert.equal((await ops('post', '/ops/gate/recheck').expect(200)).body.gateway.state, 'open');
+  });
+});
