@@ -2,7 +2,7 @@ import { startDemoSimulator } from '../adapters/transport/msh-transport.js';
 import type { Simulator } from '../adapters/transport/simulator/server.js';
 import { composeEpjSide, type EpjSide } from './compose-epj.js';
 import { composeTransport, type TransportSide } from './compose-transport.js';
-import { composeTrust, type TrustSide } from './compose-trust.js';
+import { clinicCertificateStatus, composeTrust, type TrustSide } from './compose-trust.js';
 import { loadConfig, ConfigError, messageProtectionOf, type Config } from './config.js';
 import { isGatewayError } from './errors.js';
 import { checkCertificates } from './gate/certificate-watcher.js';
@@ -61,6 +61,7 @@ export async function composeGateway(config: Config, logger: Logger): Promise<Co
 
   // The gate's watchers read the clinic's certificate files as they are now (the demo may swap them).
   const clinic = { herId: config.CLINIC_HER_ID, orgNumber: config.CLINIC_ORG_NUMBER, name: config.CLINIC_NAME };
+  const pipelineRef: { current?: RunningPipeline } = {};
   const certificatesNow = () => ({ ...config, ...trust.protection.settingsNow() });
   gateway.gateChecks.push(
     async () => {
@@ -78,9 +79,23 @@ export async function composeGateway(config: Config, logger: Logger): Promise<Co
     },
     () => transport.checkAuth(),
   );
-  gateway.statusSections.certificates = () => checkClinicCertificates(certificatesNow(), { trust: trust.trust });
-  gateway.statusSections.addressRegister = () => ownEntryAuditor(certificatesNow(), register)();
-  gateway.statusSections.transport = () => ({ endpoint: endpoints.mshUrl, protection: messageProtectionOf(config), ...transport.authState() });
+  gateway.statusSections.certificates = () => clinicCertificateStatus(certificatesNow(), trust.trust);
+  gateway.statusSections.addressRegister = async () => {
+    const audit = await ownEntryAuditor(certificatesNow(), register)();
+    return { herId: config.CLINIC_HER_ID, source: audit.source, faults: audit.faults.length > 0 ? audit.faults.map((f) => `${f.code}: ${f.message}`) : 'none' };
+  };
+  gateway.statusSections.transport = () => {
+    const { tokensFetched, refused } = transport.authState();
+    const lastPoll = pipelineRef.current?.poller.lastSuccessAt;
+    return {
+      endpoint: endpoints.mshUrl,
+      protection: messageProtectionOf(config) === 'cms' ? 'CMS, end to end' : "NHN's (HelseID + TLS)",
+      lastSuccessfulPoll: lastPoll ? lastPoll.toISOString() : 'not yet',
+      pollError: pipelineRef.current?.poller.lastError ?? 'none',
+      helseIdTokens: tokensFetched,
+      helseId: refused ? `refused: ${refused}` : 'accepted',
+    };
+  };
 
   if (demo) {
     const original = trust.protection.settingsNow();
@@ -96,12 +111,12 @@ export async function composeGateway(config: Config, logger: Logger): Promise<Co
   }
 
   await gateway.recheck();
-  const pipeline = await startPipeline(gateway, {
+  const pipeline = (pipelineRef.current = await startPipeline(gateway, {
     transport: transport.transport,
     judge: kithJudge({ allowSyntheticIds: demo, ownHerIds: [config.CLINIC_HER_ID], maxBytes: config.KITH_MAX_BYTES, ...(gateway.schemas ? { schemas: gateway.schemas } : {}) }),
     epj: epj.port,
     ...(messageProtectionOf(config) === 'cms' ? { open: inboundOpener(() => trust.protection.get(), trust.counterparties) } : {}),
-  });
+  }));
   epj.outbox.start();
   return { gateway, pipeline, epj, trust, transport, simulator, standIn };
 }

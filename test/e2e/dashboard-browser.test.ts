@@ -1,16 +1,18 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import request from 'supertest';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import type { Gateway } from '../../src/gateway.js';
-import { submitOutbound } from '../../src/pipeline/outbound.js';
-import { startTestGateway } from '../helpers/gateway.js';
+import { eventually, startStack, type TestStack } from '../helpers/stack.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const CHROMIUM = '/usr/bin/chromium';
+const E_CONSULTATION_REQUEST = '5b0f0d3e-1c2a-4b7e-9a51-0c8f1e2d3a03'; // fixtures/e-consultation/request.xml
+/** UPDATE_DOCS_SCREENSHOT=1 copies the screenshot to the README's picture */
+const DOCS_SCREENSHOT = path.resolve(fileURLToPath(new URL('../../docs/dashboard.png', import.meta.url)));
 const ARTIFACTS = path.resolve(fileURLToPath(new URL('../artifacts', import.meta.url)));
 const ARGS = [
   '--headless',
@@ -27,6 +29,7 @@ describe('dashboard in a real browser (headless Chromium)', function () {
   this.timeout(90_000);
   let server: TestRedis;
   let gateway: Gateway;
+  let stack: TestStack;
   let url: string;
   let context: BrowserContext;
   let page: Page;
@@ -38,7 +41,11 @@ describe('dashboard in a real browser (headless Chromium)', function () {
       this.skip();
     }
     server = await startTestRedis();
-    ({ gateway, url } = await startTestGateway(server.url));
+    stack = await startStack(server.url);
+    ({ url } = stack);
+    gateway = stack.composed.gateway;
+    const sent = stack.simulator.citizen.sendFixture('e-consultation/request.xml');
+    await stack.simulator.citizen.waitForAppRec(sent.id, 15_000);
     // The browser may resolve localhost to ::1 first; the gateway listens on 127.0.0.1.
     url = url.replace('//localhost', '//127.0.0.1');
     context = await chromium.launchPersistentContext(tempDir('chromium-profile'), {
@@ -51,7 +58,7 @@ describe('dashboard in a real browser (headless Chromium)', function () {
   });
   after(async () => {
     await context?.close();
-    await gateway?.shutdown('test over');
+    await stack?.stop();
     await server?.stop();
   });
 
@@ -78,14 +85,16 @@ describe('dashboard in a real browser (headless Chromium)', function () {
   });
 
   it('closes a service with a reason, shows why a queued message waits, reopens it, and saves a screenshot', async () => {
-    const msgId = randomUUID();
-    await submitOutbound(gateway.outbound, {
-      msgId,
-      service: 'e-consultation',
-      xml: '<MsgHead><MsgInfo><MsgId>x</MsgId></MsgInfo></MsgHead>',
-      receiverHerId: 8093244,
-      origin: 'epj:test',
-    });
+    // The clinic's answer meets NHN answering 503, so it is queued when the service closes.
+    stack.simulator.faults.add({ kind: 'error', status: 503, count: 10_000, path: '/Messages', method: 'POST' });
+    const accepted = await request(url)
+      .post('/v1/messages')
+      .set(stack.epjAuth)
+      .send({ service: 'e-consultation', inReplyTo: E_CONSULTATION_REQUEST, text: 'Vi ringer deg i morgen.' })
+      .expect(202);
+    const msgId = accepted.body.msgId as string;
+    await page.reload();
+    await page.waitForSelector('body[data-loaded="true"]');
 
     const reason = 'The GP is away until Monday';
     await page.fill('#reason-e-consultation', reason);
@@ -98,13 +107,19 @@ describe('dashboard in a real browser (headless Chromium)', function () {
     await waiting.waitFor();
     assert.match(await waiting.locator('li[data-kind="gate-closed"]').innerText(), new RegExp(`gate closed: ${reason}`));
 
+    // every section is filled by the composed gateway
+    for (const section of ['#certificates', '#address-register', '#transport']) {
+      await page.locator(section).filter({ hasNotText: /not configured/i }).waitFor();
+    }
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
+    if (process.env.UPDATE_DOCS_SCREENSHOT) copyFileSync(path.join(ARTIFACTS, 'dashboard.png'), DOCS_SCREENSHOT);
+    stack.simulator.faults.clear();
 
     await row('e-consultation').getByRole('button', { name: 'Open' }).click();
     await page.waitForSelector('#gate tr[data-service="e-consultation"][data-state="open"]');
-    await waiting.locator('li[data-kind="in-line"]').waitFor();
-    assert.equal(await waiting.locator('li[data-kind="gate-closed"]').count(), 0);
+    await eventually(async () => (await waiting.locator('li[data-kind="gate-closed"]').count()) === 0, 30_000, 'the gate reason gone from the waiting message');
+    await eventually(() => stack.simulator.citizen.answers().some((a) => a.msgId === msgId), 30_000, 'the answer sent once the service is open');
 
     const audit = await gateway.audit.read();
     const close = audit.find((e) => e.action === 'gate.close');
