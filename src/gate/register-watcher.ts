@@ -1,5 +1,6 @@
 import type { Metrics } from '../metrics.js';
 import type { ServiceGate } from './service-gate.js';
+import { isGatedService, type GatedService } from './gate-state.js';
 
 /**
  * Audits the clinic's own address-register entry on a schedule and tells the gate. Each fault
@@ -10,6 +11,8 @@ import type { ServiceGate } from './service-gate.js';
 
 export interface RegisterFault {
   code: string;
+  /** set when the fault concerns one service only */
+  service?: string;
   /** the fix, in words */
   message: string;
   severity: 'warning' | 'closed';
@@ -29,7 +32,13 @@ export async function checkRegister(deps: {
   metrics?: Pick<Metrics, 'setRegisterFaults'>;
 }): Promise<RegisterAudit> {
   const result = await deps.audit();
-  const reasons = result.faults.map((f) => ({ code: f.code, severity: f.severity, scope: 'all' as const, message: f.message }));
+  // A fault about one service (not registered in AR) closes that service only.
+  const reasons: { code: string; severity: 'warning' | 'closed'; scope: GatedService | 'all'; message: string }[] = result.faults.map((f) => ({
+    code: f.code,
+    severity: f.severity,
+    scope: f.service && isGatedService(f.service) ? f.service : 'all',
+    message: f.message,
+  }));
   if (result.source === 'stale-cache') {
     reasons.push({
       code: 'ar-stale',

@@ -31,4 +31,16 @@ describe('address-register watcher', () => {
     await run();
     assert.equal((await gate.refresh()).gateway.state, 'open');
   });
+
+  it('a service missing from the register closes that service only', async () => {
+    const gate = new ServiceGate(ctx.redis, 'rw2', captureLogger().logger);
+    await checkRegister({
+      audit: async () => ({ source: 'live', faults: [{ code: 'ar-service-not-registered', service: 'e-consultation', severity: 'closed', message: 'Register the e-consultation service.' }] }),
+      gate,
+    });
+    const snap = await gate.refresh();
+    assert.equal(snap.services['e-consultation'].state, 'closed');
+    assert.equal(snap.services['office-contact'].state, 'open');
+    assert.equal(snap.gateway.state, 'warning');
+  });
 });
