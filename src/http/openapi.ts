@@ -113,7 +113,50 @@ export function openApiDocument(version: string): Record<string, unknown> {
             { name: 'cursor', in: 'query', schema: { type: 'string' } },
             { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 500 } },
           ],
-          responses: { '200': { description: 'A page, oldest first; nextCursor when there may be more' } },
+          responses: {
+            '200': {
+              description: 'A page, oldest first; nextCursor when there may be more',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['items'],
+                    properties: {
+                      items: {
+                        type: 'array',
+                        items: {
+                          type: 'object',
+                          required: ['msgId', 'service', 'xml', 'receiverHerId', 'receivedAt', 'cursor'],
+                          properties: {
+                            msgId: { type: 'string' },
+                            service: { type: 'string', enum: ['appointment', 'prescription-renewal', 'e-consultation', 'office-contact'] },
+                            action: { type: 'string', description: 'the citizen action (CPA action), e.g. Foresporsel, OnskeReserver' },
+                            xml: { type: 'string', description: 'the received MsgHead document' },
+                            senderHerId: { type: 'integer' },
+                            receiverHerId: { type: 'integer' },
+                            receivedAt: { type: 'string', format: 'date-time' },
+                            representation: {
+                              type: 'object',
+                              description: 'who acts for whom, when the request carries a patient relation (docs/representation.md)',
+                              properties: {
+                                capacity: { type: 'string', enum: ['parent', 'guardian', 'proxy', 'assigned-proxy', 'unknown'] },
+                                relation: { type: 'object', properties: { code: { type: 'string' }, name: { type: 'string' } } },
+                                actor: { type: 'object', properties: { nationalId: { type: 'string' }, idType: { type: 'string' }, familyName: { type: 'string' }, givenName: { type: 'string' } } },
+                                actingFor: { type: 'object', properties: { nationalId: { type: 'string' }, idType: { type: 'string' }, ageAtRequest: { type: 'integer' } } },
+                                summary: { type: 'string' },
+                              },
+                            },
+                            cursor: { type: 'string' },
+                          },
+                        },
+                      },
+                      nextCursor: { type: 'string' },
+                    },
+                  },
+                },
+              },
+            },
+          },
         },
       },
       '/v1/inbox/{msgId}/ack': {
