@@ -19,7 +19,8 @@ describe('e2e: the service gate closes cleanly and opens again after the fix', f
 
   before(async () => {
     server = await startTestRedis();
-    stack = await startStack(server.url, { AR_CACHE_TTL_S: '1', OUTBOUND_ATTEMPTS: '20' });
+    // long retry delays: the queued answers sit between attempts when the certificate expires
+    stack = await startStack(server.url, { AR_CACHE_TTL_S: '1', OUTBOUND_ATTEMPTS: '20', RETRY_BASE_MS: '6000', RETRY_CAP_MS: '8000' });
     const sent = stack.simulator.citizen.sendFixture('office-contact/request.xml');
     assert.equal((await stack.simulator.citizen.waitForAppRec(sent.id, 15_000))?.status, 'OK');
   });
@@ -29,6 +30,11 @@ describe('e2e: the service gate closes cleanly and opens again after the fix', f
   });
 
   const ops = (method: 'get' | 'post', path: string) => request(stack.url)[method](path).set(stack.opsAuth);
+  // each scenario starts from a clinic in order, whatever the one before left behind
+  afterEach(async () => {
+    stack.simulator.faults.clear();
+    await ops('post', '/ops/demo/restore-certificate');
+  });
   const answer = (text: string) => request(stack.url).post('/v1/messages').set(stack.epjAuth).send({ service: 'office-contact', inReplyTo: REQUEST_MSGID, text });
   const jobCounts = () => stack.composed.gateway.queues['outbound-office-contact'].getJobCounts('waiting', 'active', 'delayed', 'paused', 'failed', 'completed');
 
