@@ -19,7 +19,7 @@ import { tempDir } from '../helpers/tmp.js';
  * marked read at NHN. Nothing is acknowledged before it is safe in Redis.
  */
 
-const COUNT = 40;
+const COUNT = 100;
 
 describe('e2e: SIGKILL in the middle of inbound processing, then restart', function () {
   this.timeout(180_000);
@@ -54,7 +54,7 @@ describe('e2e: SIGKILL in the middle of inbound processing, then restart', funct
     const msgIds: string[] = [];
     const sent: string[] = [];
     // Slow NHN a little, so the kill lands with messages in every stage.
-    simulator.faults.add({ kind: 'slow', delayMs: 40, count: 10_000, path: '/business-document' });
+    simulator.faults.add({ kind: 'slow', delayMs: 100, count: 10_000, path: '/business-document' });
     for (let i = 0; i < COUNT; i++) {
       const msgId = randomUUID();
       msgIds.push(msgId);
