@@ -136,7 +136,9 @@ export async function createGateway(config: Config, logger: Logger): Promise<Gat
   const store = new MessageStore(redis, config.QUEUE_PREFIX);
   const crypto = new JobCrypto(config.JOB_ENCRYPTION_KEYS ? parseJobKeys(config.JOB_ENCRYPTION_KEYS) : demoJobKeys(config.DATA_DIR));
   const outboundQueues = Object.fromEntries(GATED_SERVICES.map((s) => [s, queues[`outbound-${s}`]])) as Record<GatedService, Queue>;
-  const deadLetters = new DeadLetters(queues['dead-letter'], outboundQueues, store, audit, config.OUTBOUND_ATTEMPTS);
+  const deadLetters = new DeadLetters(queues['dead-letter'], outboundQueues, store, audit, config.OUTBOUND_ATTEMPTS, (service) =>
+    metrics.deadLetterReplays.inc({ service }),
+  );
 
   const schemas = config.KITH_SCHEMA_DIR ? loadSchemaSet(config.KITH_SCHEMA_DIR) : undefined;
   if (!schemas) logger.warn('KITH_SCHEMA_DIR is not set: messages are checked by the gateway\'s own rules only, not the official XSDs');

@@ -51,6 +51,7 @@ export interface Metrics extends PipelineMetrics {
   registry: Registry;
   redisReconnects: Counter;
   workerRecreations: Counter<'worker'>;
+  deadLetterReplays: Counter<'service'>;
   attachQueues(queues: Queues): void;
   /** counts re-established connections of one more Redis connection (the first connect is not one) */
   watchRedis(connection: Redis): void;
@@ -177,6 +178,12 @@ export function createMetrics(): Metrics {
   return {
     registry,
     redisReconnects,
+    deadLetterReplays: new Counter({
+      name: 'epj_gateway_dead_letter_replays_total',
+      help: 'Dead letters sent again by an operator (API, CLI or the queue board), by service',
+      labelNames: ['service'] as const,
+      registers,
+    }),
     workerRecreations: new Counter({
       name: 'epj_gateway_worker_recreations_total',
       help: 'Workers recreated by the watchdog after their loop stopped (Redis reconnect or failover)',

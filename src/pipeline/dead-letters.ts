@@ -28,6 +28,8 @@ export class DeadLetters {
     private readonly store: MessageStore,
     private readonly audit: AuditLog,
     private readonly attempts: number,
+    /** told of each replay (the metrics count them) */
+    private readonly onReplay?: (service: GatedService) => void,
   ) {}
 
   async list(limit = 500): Promise<DeadLetter[]> {
@@ -61,6 +63,7 @@ export class DeadLetters {
     await queue.add('send', outbound, { jobId: msgId, attempts: this.attempts, backoff: { type: 'gateway' } });
     await job.remove();
     await this.audit.record({ actor, action: 'dead-letter.replay', msgId, service: data.service });
+    this.onReplay?.(data.service);
     return summary(data);
   }
 }

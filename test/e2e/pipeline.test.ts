@@ -144,6 +144,8 @@ describe('e2e: the NHN side through the simulator (CMS, HelseID, DPoP, real Redi
     await eventually(() => stack.simulator.citizen.answers().slice(before).some((a) => a.msgId === msgId), 30_000, 'the replayed answer');
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(stack.simulator.citizen.answers().filter((a) => a.msgId === msgId).length, 1);
+    const metrics = await request(stack.url).get('/metrics').expect(200);
+    assert.match(metrics.text, /epj_gateway_dead_letter_replays_total\{service="e-consultation"\} 1/);
   });
 
   it('Redis holds no national id, name or message text in clear', async () => {
