@@ -181,8 +181,16 @@ function renderThroughput(section) {
   chart.replaceChildren(svg);
 }
 
+/** A value for people: a list as a list, an object as name/value pairs, anything else as text. */
+function show(v) {
+  if (v === null || v === undefined) return '';
+  if (Array.isArray(v)) return el('ul', { class: 'plain' }, v.map((item) => el('li', {}, show(item))));
+  if (typeof v === 'object') return el('dl', { class: 'pairs' }, Object.entries(v).flatMap(([k, x]) => [el('dt', {}, k), el('dd', {}, show(x))]));
+  return String(v);
+}
+
 function renderPairs(target, obj) {
-  target.replaceChildren(...Object.entries(obj).flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, typeof v === 'object' ? JSON.stringify(v) : String(v))]));
+  target.replaceChildren(...Object.entries(obj).flatMap(([k, v]) => [el('dt', {}, k), el('dd', {}, show(v))]));
 }
 
 /** A section the gateway fills in when its area is configured: a table for a list, pairs for an object. */
@@ -194,7 +202,7 @@ function renderSection(target, section) {
     if (!v.length) return target.replaceChildren(el('p', { class: 'muted' }, 'none'));
     const cols = [...new Set(v.flatMap((row) => Object.keys(row)))];
     return target.replaceChildren(
-      el('table', {}, el('thead', {}, el('tr', {}, cols.map((c) => el('th', { scope: 'col' }, c)))), el('tbody', {}, v.map((row) => el('tr', {}, cols.map((c) => el('td', {}, typeof row[c] === 'object' ? JSON.stringify(row[c]) : row[c] ?? '')))))),
+      el('table', {}, el('thead', {}, el('tr', {}, cols.map((c) => el('th', { scope: 'col' }, c)))), el('tbody', {}, v.map((row) => el('tr', {}, cols.map((c) => el('td', {}, show(row[c]))))))),
     );
   }
   const dl = el('dl');
