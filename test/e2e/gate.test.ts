@@ -20,7 +20,7 @@ describe('e2e: the service gate closes cleanly and opens again after the fix', f
   before(async () => {
     server = await startTestRedis();
     // long retry delays: the queued answers sit between attempts when the certificate expires
-    stack = await startStack(server.url, { AR_CACHE_TTL_S: '1', OUTBOUND_ATTEMPTS: '20', RETRY_BASE_MS: '6000', RETRY_CAP_MS: '8000' });
+    stack = await startStack(server.url, { AR_CACHE_TTL_S: '1', AR_STALE_LIMIT_S: '3', OUTBOUND_ATTEMPTS: '20', RETRY_BASE_MS: '6000', RETRY_CAP_MS: '8000' });
     const sent = stack.simulator.citizen.sendFixture('office-contact/request.xml');
     assert.equal((await stack.simulator.citizen.waitForAppRec(sent.id, 15_000))?.status, 'OK');
   });
@@ -32,6 +32,7 @@ describe('e2e: the service gate closes cleanly and opens again after the fix', f
   const ops = (method: 'get' | 'post', path: string) => request(stack.url)[method](path).set(stack.opsAuth);
   // each scenario starts from a clinic in order, whatever the one before left behind
   afterEach(async () => {
+    stack.standIn.setDown(false);
     stack.simulator.faults.clear();
     await ops('post', '/ops/demo/restore-certificate');
   });
@@ -105,6 +106,24 @@ describe('e2e: the service gate closes cleanly and opens again after the fix', f
     assert.ok(closed.body.gateway.reasons.some((r: { code: string }) => r.code === 'ar-org-number-mismatch'), JSON.stringify(closed.body.gateway.reasons));
     stack.standIn.update('8142987', { organizationNumber: '921543212' });
     await new Promise((r) => setTimeout(r, 1_100));
+    assert.equal((await ops('post', '/ops/gate/recheck').expect(200)).body.gateway.state, 'open');
+  });
+
+  it('the register cannot be reached: warning from the cache, closed past the stale limit, open when it is back', async () => {
+    await ops('post', '/ops/gate/recheck').expect(200); // a fresh entry in the cache
+    stack.standIn.setDown(true);
+    await new Promise((r) => setTimeout(r, 1_100)); // past AR_CACHE_TTL_S: the cache is stale now
+    const stale = await ops('post', '/ops/gate/recheck').expect(200);
+    assert.equal(stale.body.gateway.state, 'warning', JSON.stringify(stale.body.gateway.reasons));
+    assert.ok(stale.body.gateway.reasons.some((r: { code: string }) => r.code === 'ar-stale'));
+    assert.equal((await answer('Svar mens AR er borte.')).status, 202, 'a warning still works');
+
+    await new Promise((r) => setTimeout(r, 3_100)); // past AR_STALE_LIMIT_S
+    const closed = await ops('post', '/ops/gate/recheck').expect(200);
+    assert.equal(closed.body.gateway.state, 'closed');
+    assert.ok(closed.body.gateway.reasons.some((r: { code: string }) => r.code === 'ar-unreachable'), JSON.stringify(closed.body.gateway.reasons));
+
+    stack.standIn.setDown(false);
     assert.equal((await ops('post', '/ops/gate/recheck').expect(200)).body.gateway.state, 'open');
   });
 });
