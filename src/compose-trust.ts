@@ -1,5 +1,4 @@
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { Config } from './config.js';
 import { isGatewayError } from './errors.js';
 import type { Logger } from './logging.js';
@@ -10,6 +9,7 @@ import type { CounterpartyCertificates } from './trust/counterparty-protection.j
 import { parseCertificate } from './trust/enterprise-certificate.js';
 import type { SignerCheck } from './trust/message-protection.js';
 import { trustFromConfig, type Trust } from './trust/trust-from-config.js';
+import { checkClinicCertificates, type ClinicCertificateSettings } from './trust/clinic-certificates.js';
 import type { Redis } from 'ioredis';
 
 /**
@@ -79,32 +79,22 @@ export function composeTrust(config: Config, deps: { redis: Redis; register: Add
   return { trust, protection: new ClinicProtection(config, signerCheck), counterparties };
 }
 
-/** The clinic's certificates as the operations page shows them: one row per role, words not codes. */
-export async function clinicCertificateStatus(
-  files: { CLINIC_SIGNING_CERT: string; CLINIC_ENCRYPTION_CERT: string; CLINIC_ORG_NUMBER: string },
-  trust: Trust,
-): Promise<Record<string, string | number>[]> {
-  const rows: Record<string, string | number>[] = [];
-  for (const [role, file] of [['signing', files.CLINIC_SIGNING_CERT], ['encryption', files.CLINIC_ENCRYPTION_CERT]] as const) {
-    let parsed;
-    try {
-      parsed = parseCertificate(readFileSync(file), { policyOids: trust.policyOids });
-    } catch {
-      rows.push({ role, status: 'missing', faults: 'missing', file });
-      continue;
-    }
-    const result = await validateCertificate(parsed, { role, expectedOrgNumber: files.CLINIC_ORG_NUMBER, trustStore: trust.trustStore, revocation: trust.revocation });
-    rows.push({
-      role,
-      status: result.status,
-      profile: parsed.profile ?? 'not an enterprise certificate',
-      orgNumber: parsed.orgNumber ?? '—',
-      serial: parsed.serial,
-      notAfter: parsed.notAfter.toISOString().slice(0, 10),
-      daysToExpiry: result.expiresInDays,
-      revocation: result.revocation ? `${result.revocation.state}${result.revocation.source ? ` (${result.revocation.source})` : ''}` : 'not checked',
-      faults: result.errors.length > 0 ? result.errors.join(', ') : 'none',
-    });
-  }
-  return rows;
+/** The clinic's certificates as the operations page shows them: the watcher's checks, one row per role, words not codes. */
+export async function clinicCertificateStatus(settings: ClinicCertificateSettings, trust: Trust): Promise<Record<string, string | number>[]> {
+  const files = { signing: settings.CLINIC_SIGNING_CERT, encryption: settings.CLINIC_ENCRYPTION_CERT };
+  return (await checkClinicCertificates(settings, { trust })).map((c): Record<string, string | number> =>
+    c.faults.includes('missing') && !c.serial
+      ? { role: c.role, status: 'missing', faults: 'missing', file: files[c.role] }
+      : {
+          role: c.role,
+          status: c.faults.length > 0 ? 'invalid' : 'valid',
+          profile: c.profile ?? 'not an enterprise certificate',
+          orgNumber: c.orgNumber ?? '—',
+          serial: c.serial,
+          notAfter: c.notAfter.slice(0, 10),
+          daysToExpiry: c.expiresInDays,
+          revocation: c.revocation ?? 'not checked',
+          faults: c.faults.length > 0 ? c.faults.join(', ') : 'none',
+        },
+  );
 }

@@ -1,7 +1,6 @@
-import { X509Certificate, createPrivateKey, randomUUID, type KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { randomUUID, type KeyObject, type X509Certificate } from 'node:crypto';
 import axios, { AxiosError, type AxiosInstance } from 'axios';
-import { GatewayError } from '../../src/errors.js';
+import { readCertificate, readPrivateKey } from '../../src/trust/clinic-keys.js';
 import { DpopKey } from './dpop.js';
 import { CertificateRefusedError, TransportError, isNetworkFault, networkReason } from './errors.js';
 import { SOURCE_SYSTEM } from './headers.js';
@@ -38,22 +37,10 @@ export interface AccessToken {
 
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
-/** Reads CLINIC_SIGNING_CERT and CLINIC_SIGNING_KEY (PEM); a GatewayError naming the setting when either is unusable. */
+/** Reads CLINIC_SIGNING_CERT and CLINIC_SIGNING_KEY; a GatewayError naming the file when either is unusable or they do not belong together. */
 export function loadClinicCredentials(certPath: string, keyPath: string): ClinicCredentials {
-  let signingCert: X509Certificate;
-  let signingKey: KeyObject;
-  try {
-    signingCert = new X509Certificate(readFileSync(certPath));
-  } catch (err) {
-    throw new GatewayError('CERT_UNREADABLE', `CLINIC_SIGNING_CERT (${certPath}): ${(err as NodeJS.ErrnoException).code ?? 'not a certificate'}.`);
-  }
-  try {
-    signingKey = createPrivateKey(readFileSync(keyPath));
-  } catch (err) {
-    throw new GatewayError('KEY_UNREADABLE', `CLINIC_SIGNING_KEY (${keyPath}): ${(err as NodeJS.ErrnoException).code ?? 'not a private key'}.`);
-  }
-  if (!signingCert.checkPrivateKey(signingKey)) throw new GatewayError('KEY_CERT_MISMATCH', 'CLINIC_SIGNING_KEY does not belong to CLINIC_SIGNING_CERT.');
-  return { signingKey, signingCert };
+  const signingCert = readCertificate(certPath);
+  return { signingCert, signingKey: readPrivateKey(keyPath, signingCert) };
 }
 
 /** The RS256 client assertion (RFC 7523), naming the certificate by x5c and its SHA-256 thumbprint. */

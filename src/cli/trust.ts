@@ -1,7 +1,7 @@
-import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { GatewayError, isGatewayError } from '../errors.js';
+import { readCertificate, readPrivateKey } from '../trust/clinic-keys.js';
 import { appRecCodeOf, MessageProtection, type SignerCheck } from '../trust/message-protection.js';
 
 /**
@@ -20,23 +20,18 @@ function readInput(file: string, what: string): Buffer {
   }
 }
 
-export function loadCertificateFile(file: string): X509Certificate {
+/** The trust layer's readers, with an unreadable file as a usage error (exit 2). */
+function asUsage<T>(read: () => T): T {
   try {
-    return new X509Certificate(readInput(file, 'certificate'));
+    return read();
   } catch (err) {
-    if (err instanceof UsageError) throw err;
-    throw new UsageError(`${file} is not an X.509 certificate in PEM or DER form`);
+    if (isGatewayError(err)) throw new UsageError(err.message);
+    throw err;
   }
 }
 
-export function loadPrivateKeyFile(file: string): KeyObject {
-  const bytes = readInput(file, 'key');
-  try {
-    return bytes.includes('-----BEGIN') ? createPrivateKey(bytes) : createPrivateKey({ key: bytes, format: 'der', type: 'pkcs8' });
-  } catch {
-    throw new UsageError(`${file} is not an unencrypted private key (PKCS#8 or PKCS#1, PEM or DER)`);
-  }
-}
+const loadCertificateFile = (file: string) => asUsage(() => readCertificate(file));
+const loadPrivateKeyFile = (file: string) => asUsage(() => readPrivateKey(file));
 
 function writeOutput(bytes: Buffer, out: string | undefined): void {
   if (out) writeFileSync(out, bytes);

@@ -19,6 +19,10 @@ export interface CertificateCheck {
   notAfter: string;
   expiresInDays: number;
   faults: string[];
+  /** for the operations page: SEID profile, organisation number, what the revocation check said */
+  profile?: string | null;
+  orgNumber?: string | null;
+  revocation?: string;
 }
 
 const FAULT_WORDS: Record<string, string> = {

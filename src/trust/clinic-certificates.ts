@@ -40,7 +40,16 @@ export async function checkClinicCertificates(config: ClinicCertificateSettings,
       revocation: deps.trust.revocation,
       now,
     });
-    checks.push({ role, serial: cert.serial, notAfter: cert.notAfter.toISOString(), expiresInDays: result.expiresInDays, faults: result.errors });
+    checks.push({
+      role,
+      serial: cert.serial,
+      notAfter: cert.notAfter.toISOString(),
+      expiresInDays: result.expiresInDays,
+      faults: result.errors,
+      profile: cert.profile,
+      orgNumber: cert.orgNumber,
+      revocation: result.revocation ? `${result.revocation.state}${result.revocation.source ? ` (${result.revocation.source})` : ''}` : 'not checked',
+    });
   }
   return checks;
 }

@@ -19,6 +19,7 @@ export interface ClinicKeySettings {
   CMS_REJECT_3DES: boolean;
 }
 
+/** One X.509 certificate, PEM or DER; CERT_UNREADABLE naming the file otherwise. */
 export function readCertificate(file: string): X509Certificate {
   let bytes: Buffer;
   try {
@@ -33,7 +34,8 @@ export function readCertificate(file: string): X509Certificate {
   }
 }
 
-export function readPrivateKey(file: string, certificate: X509Certificate): KeyObject {
+/** An unencrypted PKCS#8/PKCS#1 key, PEM or DER; checked against its certificate when one is given. */
+export function readPrivateKey(file: string, certificate?: X509Certificate): KeyObject {
   let key: KeyObject;
   try {
     const bytes = readFileSync(file);
@@ -41,7 +43,7 @@ export function readPrivateKey(file: string, certificate: X509Certificate): KeyO
   } catch {
     throw new GatewayError('KEY_UNREADABLE', `(${file})`);
   }
-  if (!certificate.checkPrivateKey(key)) throw new GatewayError('KEY_CERT_MISMATCH', `(${file})`);
+  if (certificate && !certificate.checkPrivateKey(key)) throw new GatewayError('KEY_CERT_MISMATCH', `(${file})`);
   return key;
 }
 

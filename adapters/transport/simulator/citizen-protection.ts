@@ -1,5 +1,4 @@
-import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readCertificate, readPrivateKey } from '../../../src/trust/clinic-keys.js';
 import { MessageProtection } from '../../../src/trust/message-protection.js';
 
 /**
@@ -23,16 +22,14 @@ export interface CitizenProtectionFiles {
 }
 
 export function citizenProtection(files: CitizenProtectionFiles): CitizenProtection {
-  const cert = (file: string) => new X509Certificate(readFileSync(file));
-  const key = (file: string) => createPrivateKey(readFileSync(file));
-  const encryption = cert(files.helsenorgeEncryptionCert);
+  const encryption = readCertificate(files.helsenorgeEncryptionCert);
   const protection = new MessageProtection({
-    signing: { certificate: cert(files.helsenorgeSigningCert), key: key(files.helsenorgeSigningKey) },
-    decryption: [{ certificate: encryption, key: key(files.helsenorgeEncryptionKey) }],
+    signing: { certificate: readCertificate(files.helsenorgeSigningCert), key: readPrivateKey(files.helsenorgeSigningKey) },
+    decryption: [{ certificate: encryption, key: readPrivateKey(files.helsenorgeEncryptionKey) }],
     rejectWeakCiphers: true,
   });
-  const clinicSigning = cert(files.clinicSigningCert);
-  const clinicEncryption = cert(files.clinicEncryptionCert);
+  const clinicSigning = readCertificate(files.clinicSigningCert);
+  const clinicEncryption = readCertificate(files.clinicEncryptionCert);
   return {
     protect: (document) => protection.protect(document, clinicEncryption),
     open: async (document) => (await protection.unprotect(document, clinicSigning)).content,

@@ -1,22 +1,12 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DpopKey } from '../../../adapters/transport/dpop.js';
-import { CertificateRefusedError, TransportError } from '../../../adapters/transport/errors.js';
+import { CertificateRefusedError } from '../../../adapters/transport/errors.js';
 import { clientAssertion } from '../../../adapters/transport/helseid.js';
 import { decodeJws, verifyJws } from '../../../adapters/transport/jws.js';
 import { mshHeaders } from '../../../adapters/transport/headers.js';
 import type { Simulator } from '../../../adapters/transport/simulator/server.js';
-import { CLIENT_ID, CLINIC_HER, helseIdFor, mshClientFor, sampleCredentials, startTestSimulator } from './nhn-setup.js';
-
-async function rejection(p: Promise<unknown>): Promise<TransportError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof TransportError, `a TransportError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected a rejection');
-}
+import { CLIENT_ID, CLINIC_HER, helseIdFor, mshClientFor, sampleCredentials, startTestSimulator, rejection } from './nhn-setup.js';
 
 describe('HelseID: private_key_jwt client assertion and DPoP', () => {
   let sim: Simulator;

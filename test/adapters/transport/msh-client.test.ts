@@ -1,25 +1,14 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { TransportError } from '../../../adapters/transport/errors.js';
 import { SOURCE_SYSTEM } from '../../../adapters/transport/headers.js';
 import type { Simulator } from '../../../adapters/transport/simulator/server.js';
 import { toSendFailure } from '../../../src/pipeline/outbound.js';
 import { PRODUCT_VERSION } from '../../../src/version.js';
 import { captureLogger } from '../../helpers/logger.js';
-import { CLINIC_HER, HELSENORGE_HER, mshClientFor, startTestSimulator } from './nhn-setup.js';
+import { CLINIC_HER, HELSENORGE_HER, mshClientFor, startTestSimulator, rejection } from './nhn-setup.js';
 
 const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../../../fixtures/${name}`, import.meta.url)));
-
-async function rejection(p: Promise<unknown>): Promise<TransportError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof TransportError, `a TransportError, got ${String(err)}`);
-    return err;
-  }
-  assert.fail('expected a rejection');
-}
 
 describe('MSH v2 client against the simulator over HTTP', () => {
   let sim: Simulator;

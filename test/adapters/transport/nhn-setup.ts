@@ -1,4 +1,6 @@
+import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
+import { TransportError } from '../../../adapters/transport/errors.js';
 import { DpopKey } from '../../../adapters/transport/dpop.js';
 import { HelseIdClient, loadClinicCredentials, type ClinicCredentials, type HelseIdOptions } from '../../../adapters/transport/helseid.js';
 import { MshClient, type MshClientOptions } from '../../../adapters/transport/msh-client.js';
@@ -26,4 +28,15 @@ export function helseIdFor(sim: Simulator, overrides: Partial<HelseIdOptions> = 
 
 export function mshClientFor(sim: Simulator, overrides: Partial<MshClientOptions> = {}, auth = helseIdFor(sim)): MshClient {
   return new MshClient({ baseUrl: sim.url, timeoutMs: 1_000, auth, retryBaseMs: 10, ...overrides });
+}
+
+/** The TransportError a call ends in; fails the test when it succeeds or throws anything else. */
+export async function rejection(p: Promise<unknown>): Promise<TransportError> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof TransportError, `a TransportError, got ${String(err)}`);
+    return err;
+  }
+  assert.fail('expected a rejection');
 }
