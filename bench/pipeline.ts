@@ -40,9 +40,11 @@ async function json<T>(url: string, init?: RequestInit): Promise<T> {
 /** Runs `fn` over `items` with at most `width` in flight. */
 async function pool<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
 }
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'epjgw-bench-'));
@@ -60,7 +62,13 @@ const sim = spawn(process.execPath, [...profile, path.join(ROOT, 'bin/epj-gatewa
 const simUrl = `http://127.0.0.1:${simPort}`;
 process.on('exit', () => sim.exitCode === null && sim.kill('SIGKILL'));
 for (let i = 0; i < 200; i++) {
-  if (await fetch(`${simUrl}/simulator`).then((r) => r.ok, () => false)) break;
+  if (
+    await fetch(`${simUrl}/simulator`).then(
+      (r) => r.ok,
+      () => false,
+    )
+  )
+    break;
   await sleep(50);
 }
 
@@ -84,7 +92,11 @@ const { gateway, pipeline } = composed;
 const epj = { authorization: `Bearer ${config.EPJ_TOKENS[0]!.token}`, 'content-type': 'application/json' };
 
 const citizenSend = async (msgId: string) =>
-  (await json<{ id: string; sentAt: string }>(`${simUrl}/citizen/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ xml: REQUEST.replace(/<MsgId>[^<]+<\/MsgId>/, `<MsgId>${msgId}</MsgId>`) }) }));
+  await json<{ id: string; sentAt: string }>(`${simUrl}/citizen/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ xml: REQUEST.replace(/<MsgId>[^<]+<\/MsgId>/, `<MsgId>${msgId}</MsgId>`) }),
+  });
 const queuedAt = async (msgId: string) => (await gateway.queues['epj-delivery'].getJob(msgId))?.timestamp;
 const postedAt = async () => new Map((await json<{ msgId: string; at: string }[]>(`${simUrl}/citizen/answers`)).map((a) => [a.msgId, Date.parse(a.at)]));
 
@@ -102,7 +114,10 @@ const inboundIds = Array.from({ length: N }, () => randomUUID());
 await pool(inboundIds, 16, async (id) => void (await citizenSend(id)));
 const inStart = Date.now();
 pipeline.poller.resume();
-await waitFor(async () => (await gateway.queues['epj-delivery'].getJobCountByTypes('waiting', 'active', 'completed', 'delayed', 'prioritized')) >= N, 'inbound burst');
+await waitFor(
+  async () => (await gateway.queues['epj-delivery'].getJobCountByTypes('waiting', 'active', 'completed', 'delayed', 'prioritized')) >= N,
+  'inbound burst',
+);
 const inboundPerS = N / ((Date.now() - inStart) / 1000);
 console.log(`inbound burst: ${N} messages in ${((Date.now() - inStart) / 1000).toFixed(2)} s = ${inboundPerS.toFixed(0)}/s`);
 
@@ -110,7 +125,11 @@ console.log(`inbound burst: ${N} messages in ${((Date.now() - inStart) / 1000).t
 const outStart = Date.now();
 const accepted = new Map<string, number>();
 await pool(inboundIds, 32, async (inReplyTo) => {
-  const res = await json<{ msgId: string }>(`${url}/v1/messages`, { method: 'POST', headers: epj, body: JSON.stringify({ service: 'office-contact', inReplyTo, text: 'Attesten er klar.' }) });
+  const res = await json<{ msgId: string }>(`${url}/v1/messages`, {
+    method: 'POST',
+    headers: epj,
+    body: JSON.stringify({ service: 'office-contact', inReplyTo, text: 'Attesten er klar.' }),
+  });
   accepted.set(res.msgId, Date.now());
 });
 const acceptedPerS = N / ((Date.now() - outStart) / 1000);
@@ -118,7 +137,9 @@ await waitFor(async () => (await postedAt()).size >= N, 'outbound burst');
 const posted = await postedAt();
 const lastPosted = Math.max(...[...accepted.keys()].map((id) => posted.get(id) ?? 0));
 const outboundPerS = N / ((lastPosted - outStart) / 1000);
-console.log(`outbound burst: ${N} answers accepted at ${acceptedPerS.toFixed(0)}/s, all posted in ${((lastPosted - outStart) / 1000).toFixed(2)} s = ${outboundPerS.toFixed(0)}/s`);
+console.log(
+  `outbound burst: ${N} answers accepted at ${acceptedPerS.toFixed(0)}/s, all posted in ${((lastPosted - outStart) / 1000).toFixed(2)} s = ${outboundPerS.toFixed(0)}/s`,
+);
 
 // --- latency at a steady 100 messages/s each way -----------------------------------------------------
 const steady = 100 * RATE_SECONDS;
@@ -152,7 +173,11 @@ const t1 = Date.now();
 await Promise.all(
   rateIds.map(async (inReplyTo, i) => {
     await sleep(t1 + i * 10 - Date.now());
-    const res = await json<{ msgId: string }>(`${url}/v1/messages`, { method: 'POST', headers: epj, body: JSON.stringify({ service: 'office-contact', inReplyTo, text: 'Velkommen til time.' }) });
+    const res = await json<{ msgId: string }>(`${url}/v1/messages`, {
+      method: 'POST',
+      headers: epj,
+      body: JSON.stringify({ service: 'office-contact', inReplyTo, text: 'Velkommen til time.' }),
+    });
     acceptedSteady.set(res.msgId, Date.now());
   }),
 );
@@ -164,7 +189,9 @@ const postedSteady = await postedAt();
 for (const [id, at] of acceptedSteady) outLatency.push(postedSteady.get(id)! - at);
 
 const line = (what: string, v: number[]) =>
-  console.log(`${what}: p50 ${percentile(v, 50).toFixed(0)} ms, p99 ${percentile(v, 99).toFixed(0)} ms, max ${Math.max(...v).toFixed(0)} ms (${v.length} messages at 100/s)`);
+  console.log(
+    `${what}: p50 ${percentile(v, 50).toFixed(0)} ms, p99 ${percentile(v, 99).toFixed(0)} ms, max ${Math.max(...v).toFixed(0)} ms (${v.length} messages at 100/s)`,
+  );
 line('inbound latency (unread at NHN → queued for the EPJ)', inLatency);
 line('outbound latency (accepted → posted to NHN)', outLatency);
 line('  inbound job: queued by the poller → taken by a worker', stages.wait);

@@ -24,7 +24,10 @@ function renewal5kb(): Buffer {
   const base = sampleCases()['prescription-renewal']![0]!.xml;
   const pad = 5 * 1024 - Buffer.byteLength(base);
   const question = 'Jeg bruker astmasprayen morgen og kveld og trenger ny resept før ferien. ';
-  const longer = base.replace(/<Sporsmal>([^<]*)<\/Sporsmal>/, (_m, q: string) => `<Sporsmal>${q} ${question.repeat(Math.max(0, Math.ceil(pad / question.length)))}</Sporsmal>`);
+  const longer = base.replace(
+    /<Sporsmal>([^<]*)<\/Sporsmal>/,
+    (_m, q: string) => `<Sporsmal>${q} ${question.repeat(Math.max(0, Math.ceil(pad / question.length)))}</Sporsmal>`,
+  );
   return Buffer.from(longer, 'utf8');
 }
 
@@ -53,13 +56,18 @@ const opts: ValidateOptions = { allowSyntheticIds: true, ...(schemas ? { schemas
 
 const small = renewal5kb();
 const large = attachment1mb();
-for (const [name, bytes] of [['5 KB', small], ['1 MB', large]] as const) {
+for (const [name, bytes] of [
+  ['5 KB', small],
+  ['1 MB', large],
+] as const) {
   const { report } = validateDocument(bytes, opts);
   if (!report.ok) throw new Error(`the ${name} message is not valid: ${JSON.stringify(report.errors)}`);
 }
 
 const perS5 = rate(() => validateDocument(small, opts), 3000);
-console.log(`renewal request ${small.length} bytes: ${perS5.toFixed(0)} parse+validate/s (${(1e6 / perS5).toFixed(0)} µs each, schema validation: ${schemas ? 'official' : 'own-rules'})`);
+console.log(
+  `renewal request ${small.length} bytes: ${perS5.toFixed(0)} parse+validate/s (${(1e6 / perS5).toFixed(0)} µs each, schema validation: ${schemas ? 'official' : 'own-rules'})`,
+);
 const perS1m = rate(() => validateDocument(large, opts), 3000);
 const mbPerS = (perS1m * large.length) / (1024 * 1024);
 console.log(`attachment message ${large.length} bytes: ${perS1m.toFixed(1)} parse+validate/s, ${mbPerS.toFixed(1)} MB/s`);

@@ -58,16 +58,31 @@ const LEAVES: LeafSpec[] = [
   { name: 'clinic-encryption-seid1', issuer: 'ca', party: CLINIC, profile: 'SEID1', usage: 'encryption' },
   { name: 'clinic-encryption-next', issuer: 'ca', party: CLINIC, profile: 'SEID2', usage: 'encryption' },
   {
-    name: 'clinic-signing-expired', issuer: 'ca', party: CLINIC, profile: 'SEID2', usage: 'signing',
-    from: new Date('2020-01-01T00:00:00Z'), to: new Date('2021-01-01T00:00:00Z'),
+    name: 'clinic-signing-expired',
+    issuer: 'ca',
+    party: CLINIC,
+    profile: 'SEID2',
+    usage: 'signing',
+    from: new Date('2020-01-01T00:00:00Z'),
+    to: new Date('2021-01-01T00:00:00Z'),
   },
   {
-    name: 'clinic-encryption-expired', issuer: 'ca', party: CLINIC, profile: 'SEID2', usage: 'encryption',
-    from: new Date('2020-01-01T00:00:00Z'), to: new Date('2021-01-01T00:00:00Z'),
+    name: 'clinic-encryption-expired',
+    issuer: 'ca',
+    party: CLINIC,
+    profile: 'SEID2',
+    usage: 'encryption',
+    from: new Date('2020-01-01T00:00:00Z'),
+    to: new Date('2021-01-01T00:00:00Z'),
   },
   {
-    name: 'clinic-signing-not-yet-valid', issuer: 'ca', party: CLINIC, profile: 'SEID2', usage: 'signing',
-    from: new Date('2090-01-01T00:00:00Z'), to: new Date('2095-01-01T00:00:00Z'),
+    name: 'clinic-signing-not-yet-valid',
+    issuer: 'ca',
+    party: CLINIC,
+    profile: 'SEID2',
+    usage: 'signing',
+    from: new Date('2090-01-01T00:00:00Z'),
+    to: new Date('2095-01-01T00:00:00Z'),
   },
   { name: 'clinic-signing-wrong-usage', issuer: 'ca', party: CLINIC, profile: 'SEID2', usage: 'encipherment-only' },
   { name: 'clinic-signing-revoked', issuer: 'ca', party: CLINIC, profile: 'SEID2', usage: 'signing' },
@@ -207,7 +222,8 @@ export async function makeCrl(
   crl.nextUpdate = time(dates.nextUpdate);
   if (revokedSerials.length > 0) {
     crl.revokedCertificates = revokedSerials.map(
-      (hex) => new pkijs.RevokedCertificate({ userCertificate: new asn1js.Integer({ valueHex: Buffer.from(hex, 'hex') }), revocationDate: time(dates.revokedAt) }),
+      (hex) =>
+        new pkijs.RevokedCertificate({ userCertificate: new asn1js.Integer({ valueHex: Buffer.from(hex, 'hex') }), revocationDate: time(dates.revokedAt) }),
     );
   }
   const ski = caCert.extensions?.find((e) => e.extnID === '2.5.29.14')?.parsedValue as asn1js.OctetString | undefined;
@@ -217,7 +233,9 @@ export async function makeCrl(
         ? [
             new pkijs.Extension({
               extnID: '2.5.29.35',
-              extnValue: new pkijs.AuthorityKeyIdentifier({ keyIdentifier: new asn1js.OctetString({ valueHex: ski.valueBlock.valueHexView }) }).toSchema().toBER(false),
+              extnValue: new pkijs.AuthorityKeyIdentifier({ keyIdentifier: new asn1js.OctetString({ valueHex: ski.valueBlock.valueHexView }) })
+                .toSchema()
+                .toBER(false),
             }),
           ]
         : []),
@@ -235,7 +253,10 @@ function derOf(cert: forge.pki.Certificate): Buffer {
 }
 
 function pemOf(der: Buffer, label: string): string {
-  const lines = der.toString('base64').match(/.{1,64}/g)!.join('\n');
+  const lines = der
+    .toString('base64')
+    .match(/.{1,64}/g)!
+    .join('\n');
   return `-----BEGIN ${label}-----\n${lines}\n-----END ${label}-----\n`;
 }
 
@@ -253,7 +274,11 @@ export async function makeSampleCertificates(dir: string): Promise<void> {
   const leaves = new Map<string, Issued>();
   for (const spec of LEAVES) {
     const untrusted = spec.issuer === 'untrusted-ca';
-    const issued = makeLeaf(spec, untrusted ? untrustedCa : ca, untrusted ? { crl: UNTRUSTED_CRL_URL, ocsp: UNTRUSTED_OCSP_URL } : { crl: SAMPLE_CRL_URL, ocsp: SAMPLE_OCSP_URL });
+    const issued = makeLeaf(
+      spec,
+      untrusted ? untrustedCa : ca,
+      untrusted ? { crl: UNTRUSTED_CRL_URL, ocsp: UNTRUSTED_OCSP_URL } : { crl: SAMPLE_CRL_URL, ocsp: SAMPLE_OCSP_URL },
+    );
     leaves.set(spec.name, issued);
     write(spec.name, issued);
   }

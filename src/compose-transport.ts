@@ -31,7 +31,12 @@ export function composeTransport(
   const report = (reason: string | undefined) => {
     refused = reason;
     void gate
-      .report('transport', reason ? [{ code: 'helseid-refused', severity: 'closed', scope: 'all', message: `${reason}: check the enterprise certificate registered with HelseID.` }] : [])
+      .report(
+        'transport',
+        reason
+          ? [{ code: 'helseid-refused', severity: 'closed', scope: 'all', message: `${reason}: check the enterprise certificate registered with HelseID.` }]
+          : [],
+      )
       .catch((err: unknown) => logger.error({ err: String(err) }, 'gate report failed'));
   };
   const dpop = DpopKey.generate();

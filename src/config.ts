@@ -12,16 +12,19 @@ const DEMO_EPJ_TOKENS = 'demo-epj:demo-token';
 const DEMO_OPS_TOKEN = 'demo-ops-token';
 const SAMPLE_CERTS = 'certs-sample';
 
-const bool = z.preprocess(
-  (v) => (typeof v === 'string' ? ['1', 'true', 'yes', 'on'].includes(v.trim().toLowerCase()) : v),
-  z.boolean(),
-);
+const bool = z.preprocess((v) => (typeof v === 'string' ? ['1', 'true', 'yes', 'on'].includes(v.trim().toLowerCase()) : v), z.boolean());
 const int = (min: number, max: number) => {
   const expected = `a whole number from ${min} to ${max}`;
   return z.coerce.number({ error: expected }).int(expected).min(min, expected).max(max, expected);
 };
 const list = z.preprocess(
-  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v),
+  (v) =>
+    typeof v === 'string'
+      ? v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : v,
   z.array(z.string()),
 );
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
@@ -29,24 +32,25 @@ const herId = z.string().regex(/^\d{1,9}$/, 'a HER-id of digits');
 const orgNumber = z.string().regex(/^\d{9}$/, 'a nine-digit organisation number');
 
 /** `client:token,client:token` — each EPJ client has its own bearer token. */
-const tokenList = z
-    .string()
-    .transform((s, ctx) => {
-      const pairs = s.split(',').map((p) => p.trim()).filter(Boolean);
-      const out: { client: string; token: string }[] = [];
-      for (const pair of pairs) {
-        const i = pair.indexOf(':');
-        const client = pair.slice(0, i).trim();
-        const token = pair.slice(i + 1).trim();
-        if (i <= 0 || !client || token.length < 8) {
-          ctx.addIssue({ code: 'custom', message: 'expected client:token pairs, tokens of 8 characters or more' });
-          return z.NEVER;
-        }
-        out.push({ client, token });
-      }
-      if (out.length === 0) ctx.addIssue({ code: 'custom', message: 'at least one client:token pair' });
-      return out;
-    });
+const tokenList = z.string().transform((s, ctx) => {
+  const pairs = s
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  const out: { client: string; token: string }[] = [];
+  for (const pair of pairs) {
+    const i = pair.indexOf(':');
+    const client = pair.slice(0, i).trim();
+    const token = pair.slice(i + 1).trim();
+    if (i <= 0 || !client || token.length < 8) {
+      ctx.addIssue({ code: 'custom', message: 'expected client:token pairs, tokens of 8 characters or more' });
+      return z.NEVER;
+    }
+    out.push({ client, token });
+  }
+  if (out.length === 0) ctx.addIssue({ code: 'custom', message: 'at least one client:token pair' });
+  return out;
+});
 
 export const configSchema = z.object({
   // --- process ----------------------------------------------------------------------------------
@@ -77,7 +81,10 @@ export const configSchema = z.object({
   /** the redis-server binary for the supervised Redis */
   REDIS_SERVER_BIN: z.string().min(1).default('redis-server'),
   /** prefix of every BullMQ key, so several gateways can share one Redis */
-  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]+$/).default('epjgw'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_-]+$/)
+    .default('epjgw'),
 
   // --- clinic identity --------------------------------------------------------------------------------
   /** the clinic's HER-id (communication party in the address register) */
@@ -118,7 +125,10 @@ export const configSchema = z.object({
   /** refuse messages encrypted with DES or 3DES */
   CMS_REJECT_3DES: bool.default(true),
   /** days before certificate expiry at which a warning goes out */
-  CERT_WARN_DAYS: list.pipe(z.array(z.string().transform(Number).pipe(z.number().int().min(1).max(3650)))).refine((a) => a.length > 0, "comma-separated whole numbers of days").prefault('30,14,7,1'),
+  CERT_WARN_DAYS: list
+    .pipe(z.array(z.string().transform(Number).pipe(z.number().int().min(1).max(3650))))
+    .refine((a) => a.length > 0, 'comma-separated whole numbers of days')
+    .prefault('30,14,7,1'),
 
   // --- queues -----------------------------------------------------------------------------------------------
   /** keys that seal job payloads in Redis, `id:base64(32 bytes),…`, newest first; unset in demo: made under DATA_DIR */
@@ -247,21 +257,15 @@ export function loadConfig(env: ConfigInput = process.env): Config {
 
 function refuseDemoParts(config: Config): void {
   if (config.EPJ_TOKENS.some((t) => DEMO_EPJ_TOKENS.includes(`${t.client}:${t.token}`)))
-    throw new ConfigError('EPJ_TOKENS', 'production mode refuses the demo token; set your EPJ clients\' own tokens');
-  if (config.OPS_TOKEN === DEMO_OPS_TOKEN)
-    throw new ConfigError('OPS_TOKEN', 'production mode refuses the demo token; set a secret of your own');
+    throw new ConfigError('EPJ_TOKENS', "production mode refuses the demo token; set your EPJ clients' own tokens");
+  if (config.OPS_TOKEN === DEMO_OPS_TOKEN) throw new ConfigError('OPS_TOKEN', 'production mode refuses the demo token; set a secret of your own');
   const sample = (p: string | undefined) => p !== undefined && path.normalize(p).split(path.sep).includes(SAMPLE_CERTS);
-  for (const key of [
-    'CLINIC_SIGNING_CERT',
-    'CLINIC_SIGNING_KEY',
-    'CLINIC_ENCRYPTION_CERT',
-    'CLINIC_ENCRYPTION_KEY',
-  ] as const) {
-    if (sample(config[key])) throw new ConfigError(key, 'production mode refuses the sample certificates; set the clinic\'s own');
+  for (const key of ['CLINIC_SIGNING_CERT', 'CLINIC_SIGNING_KEY', 'CLINIC_ENCRYPTION_CERT', 'CLINIC_ENCRYPTION_KEY'] as const) {
+    if (sample(config[key])) throw new ConfigError(key, "production mode refuses the sample certificates; set the clinic's own");
   }
   if (config.TRUST_CA_FILES.some(sample))
     throw new ConfigError('TRUST_CA_FILES', 'production mode refuses the sample CA; set the Buypass and Commfides CA files');
-  if (!config.MSH_BASE_URL) throw new ConfigError('MSH_BASE_URL', 'production mode needs NHN\'s message service URL (the simulator is for the demo)');
+  if (!config.MSH_BASE_URL) throw new ConfigError('MSH_BASE_URL', "production mode needs NHN's message service URL (the simulator is for the demo)");
   if (!config.JOB_ENCRYPTION_KEYS)
     throw new ConfigError('JOB_ENCRYPTION_KEYS', 'production mode needs keys of its own to seal queued messages (openssl rand -base64 32)');
   if (!config.HELSEID_TOKEN_URL) throw new ConfigError('HELSEID_TOKEN_URL', 'production mode needs the HelseID token endpoint');

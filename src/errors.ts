@@ -119,7 +119,10 @@ export const ERRORS = {
     message: 'The private key is not an unencrypted PKCS#8/PKCS#1 PEM key, or the PKCS#12 file or its password is wrong; check the key settings.',
   },
   KEY_CERT_MISMATCH: { status: 500, message: 'The private key does not belong to the certificate it is configured with; install the matching pair.' },
-  TRUST_STORE_INVALID: { status: 500, message: 'TRUST_CA_FILES names a file that is not a readable CA certificate; give PEM files of the Buypass and Commfides CAs.' },
+  TRUST_STORE_INVALID: {
+    status: 500,
+    message: 'TRUST_CA_FILES names a file that is not a readable CA certificate; give PEM files of the Buypass and Commfides CAs.',
+  },
   CERT_INVALID: {
     status: 422,
     appRec: 'S02',
@@ -136,13 +139,21 @@ export const ERRORS = {
     appRec: 'T01',
     message: "The message is not encrypted to this clinic's current or previous encryption certificate; the sender should use the one in the address register.",
   },
-  CMS_DECRYPT_FAILED: { status: 422, appRec: 'T01', message: 'The message could not be decrypted with the encryption key it names; it is damaged or not meant for this key.' },
+  CMS_DECRYPT_FAILED: {
+    status: 422,
+    appRec: 'T01',
+    message: 'The message could not be decrypted with the encryption key it names; it is damaged or not meant for this key.',
+  },
   CMS_WEAK_CIPHER: {
     status: 422,
     appRec: 'T10',
     message: 'The message is encrypted with DES or 3DES, which this gateway refuses (CMS_REJECT_3DES); the sender must use AES.',
   },
-  CMS_UNSIGNED: { status: 422, appRec: 'S01', message: 'The decrypted content is not a CMS SignedData with one signer; the message must be signed, then encrypted.' },
+  CMS_UNSIGNED: {
+    status: 422,
+    appRec: 'S01',
+    message: 'The decrypted content is not a CMS SignedData with one signer; the message must be signed, then encrypted.',
+  },
   CMS_SIGNATURE_INVALID: { status: 422, appRec: 'S01', message: 'The signature does not match the content: the message was altered or signed wrongly.' },
   CMS_SIGNER_MISMATCH: {
     status: 422,
@@ -168,12 +179,12 @@ export const ERRORS = {
   REPRESENTATION_INCOMPLETE: {
     status: 422,
     appRec: 'E36',
-    message: 'The patient relation (Pasientrelasjon) lacks its relation code (7611) or the acting person\'s national id.',
+    message: "The patient relation (Pasientrelasjon) lacks its relation code (7611) or the acting person's national id.",
   },
   REPRESENTATION_ACTOR_ID_INVALID: {
     status: 422,
     appRec: 'E36',
-    message: "The national id of the person acting for the patient is not valid (check digits, date, or a test number in production).",
+    message: 'The national id of the person acting for the patient is not valid (check digits, date, or a test number in production).',
   },
   REPRESENTATION_INCONSISTENT: {
     status: 422,
@@ -182,21 +193,25 @@ export const ERRORS = {
   },
   REPRESENTATION_CONFIDENTIAL_TO_CHILD: {
     status: 400,
-    message: 'Nothing was queued: an answer confidential to the child would reach the parent or representative who sent the request. Answer the child another way.',
+    message:
+      'Nothing was queued: an answer confidential to the child would reach the parent or representative who sent the request. Answer the child another way.',
   },
 
   // --- transport: NHN message service (MSH v2) and HelseID ----------------------------------------
   MSH_UNREACHABLE: {
     status: 503,
-    message: "NHN's message service could not be reached (connection refused or dropped, or no answer within MSH_TIMEOUT_MS); the work waits and is tried again. Check MSH_BASE_URL and the network if it lasts.",
+    message:
+      "NHN's message service could not be reached (connection refused or dropped, or no answer within MSH_TIMEOUT_MS); the work waits and is tried again. Check MSH_BASE_URL and the network if it lasts.",
   },
   MSH_SERVER_FAULT: {
     status: 503,
-    message: "NHN's message service answered with a server fault or asked to slow down (5xx, 429); the work is tried again. Quote NHN's requestId to NHN's support if it lasts.",
+    message:
+      "NHN's message service answered with a server fault or asked to slow down (5xx, 429); the work is tried again. Quote NHN's requestId to NHN's support if it lasts.",
   },
   MSH_REQUEST_REFUSED: {
     status: 502,
-    message: "NHN's message service refused the request (4xx) and another attempt will not help; NHN's error, validation errors and requestId are kept with it.",
+    message:
+      "NHN's message service refused the request (4xx) and another attempt will not help; NHN's error, validation errors and requestId are kept with it.",
   },
   MSH_FORBIDDEN: {
     status: 502,
@@ -221,31 +236,39 @@ export const ERRORS = {
   },
   HELSEID_TOKEN_REFUSED: {
     status: 502,
-    message: 'HelseID refused the token request (for example invalid_scope or unauthorized_client); check HELSEID_CLIENT_ID and HELSEID_SCOPE against the client registration.',
+    message:
+      'HelseID refused the token request (for example invalid_scope or unauthorized_client); check HELSEID_CLIENT_ID and HELSEID_SCOPE against the client registration.',
   },
 
   // --- registry: NHN's address register (Adresseregisteret), SOAP or REST ----------------------------
   AR_UNREACHABLE: {
     status: 503,
-    message: "NHN's address register could not be reached (connection refused or dropped, or no answer within AR_TIMEOUT_MS); cached entries serve up to AR_STALE_LIMIT_S. Check AR_URL and the network.",
+    message:
+      "NHN's address register could not be reached (connection refused or dropped, or no answer within AR_TIMEOUT_MS); cached entries serve up to AR_STALE_LIMIT_S. Check AR_URL and the network.",
   },
   AR_SERVER_FAULT: {
     status: 503,
-    message: "NHN's address register answered with a server fault (5xx or a SOAP Server fault); the lookup is tried again later. Quote the fault text to NHN's support if it lasts.",
+    message:
+      "NHN's address register answered with a server fault (5xx or a SOAP Server fault); the lookup is tried again later. Quote the fault text to NHN's support if it lasts.",
   },
   AR_AUTH_REFUSED: {
     status: 502,
-    message: "NHN's address register refused the credentials (401/403): check AR_USERNAME and AR_PASSWORD (or the HelseID client for the REST API) against the access NHN granted.",
+    message:
+      "NHN's address register refused the credentials (401/403): check AR_USERNAME and AR_PASSWORD (or the HelseID client for the REST API) against the access NHN granted.",
   },
   AR_HER_ID_UNKNOWN: { status: 404, message: 'The address register has no communication party with this HER-id; check the HER-id.' },
-  AR_NOT_AN_ORGANIZATION: { status: 422, message: 'The HER-id names a person or a service in the address register, not an organisation; use the organisation\'s HER-id.' },
+  AR_NOT_AN_ORGANIZATION: {
+    status: 422,
+    message: "The HER-id names a person or a service in the address register, not an organisation; use the organisation's HER-id.",
+  },
   AR_FAULT: {
     status: 502,
     message: "NHN's address register answered the lookup with a fault (GenericFault or ValidationFault); its error code and text are kept with this error.",
   },
   AR_RESPONSE_INVALID: {
     status: 502,
-    message: "NHN's address register answered in a form its contract (the WSDL, or the REST API's JSON) does not allow; check that AR_URL and AR_API point at the address register.",
+    message:
+      "NHN's address register answered in a form its contract (the WSDL, or the REST API's JSON) does not allow; check that AR_URL and AR_API point at the address register.",
   },
 } as const satisfies Record<string, ErrorDefinition>;
 

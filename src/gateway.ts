@@ -79,9 +79,7 @@ export async function createGateway(config: Config, logger: Logger): Promise<Gat
   let redisUrl = config.REDIS_URL;
   if (!redisUrl) {
     supervisedRedis = new SupervisedRedis({ dataDir: config.DATA_DIR, bin: config.REDIS_SERVER_BIN, logger });
-    supervisedRedis.on('failed', (err: unknown) =>
-      logger.fatal({ err: String(err) }, 'the supervised redis-server keeps failing; the gateway is not ready'),
-    );
+    supervisedRedis.on('failed', (err: unknown) => logger.fatal({ err: String(err) }, 'the supervised redis-server keeps failing; the gateway is not ready'));
     await supervisedRedis.start();
     redisUrl = supervisedRedis.url;
     logger.info({ port: supervisedRedis.port, dataDir: config.DATA_DIR }, 'supervised redis-server started');
@@ -141,7 +139,7 @@ export async function createGateway(config: Config, logger: Logger): Promise<Gat
   );
 
   const schemas = config.KITH_SCHEMA_DIR ? loadSchemaSet(config.KITH_SCHEMA_DIR) : undefined;
-  if (!schemas) logger.warn('KITH_SCHEMA_DIR is not set: messages are checked by the gateway\'s own rules only, not the official XSDs');
+  if (!schemas) logger.warn("KITH_SCHEMA_DIR is not set: messages are checked by the gateway's own rules only, not the official XSDs");
   const outbound: OutboundDeps = {
     queues: outboundQueues,
     deadLetter: queues['dead-letter'],
@@ -160,7 +158,10 @@ export async function createGateway(config: Config, logger: Logger): Promise<Gat
   ];
   // The dashboard (login page, assets, status page, queue board) is mounted here.
   const throughput = new ThroughputRecorder(redis, config.QUEUE_PREFIX);
-  await throughput.start(redisUrl, QUEUE_NAMES.filter((q) => q !== 'dead-letter'));
+  await throughput.start(
+    redisUrl,
+    QUEUE_NAMES.filter((q) => q !== 'dead-letter'),
+  );
   lifecycle.onClose('throughput recorder', () => throughput.stop());
   const statusSections: StatusSections = {};
   const clinic = { name: config.CLINIC_NAME, herId: config.CLINIC_HER_ID, orgNumber: config.CLINIC_ORG_NUMBER };

@@ -64,7 +64,13 @@ export class Lifecycle {
     }
 
     for (const { name, close } of [...this.closers, ...this.finalClosers]) {
-      const closed = await Promise.race([close().then(() => true, () => true), sleep(3_000).then(() => false)]);
+      const closed = await Promise.race([
+        close().then(
+          () => true,
+          () => true,
+        ),
+        sleep(3_000).then(() => false),
+      ]);
       if (!closed) this.logger.warn({ part: name }, 'shutting down: gave up waiting for a part to close');
     }
     this.logger.info({ ms: Date.now() - started }, 'shut down cleanly');

@@ -36,10 +36,7 @@ const PATIENT_FIELDS = [
   'password',
 ];
 
-export const REDACTED_PATHS: string[] = PATIENT_FIELDS.flatMap((f) => [f, `*.${f}`, `*.*.${f}`]).concat([
-  'req.headers.authorization',
-  'req.headers.cookie',
-]);
+export const REDACTED_PATHS: string[] = PATIENT_FIELDS.flatMap((f) => [f, `*.${f}`, `*.*.${f}`]).concat(['req.headers.authorization', 'req.headers.cookie']);
 
 /** The request (or job) a line belongs to, carried across awaits. */
 const context = new AsyncLocalStorage<{ requestId: string }>();

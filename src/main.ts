@@ -35,7 +35,10 @@ export interface ComposedGateway {
   standIn: ArStandIn | undefined;
 }
 
-const SAMPLE_EXPIRED = { CLINIC_SIGNING_CERT: 'certs-sample/clinic-signing-expired.cert.pem', CLINIC_SIGNING_KEY: 'certs-sample/clinic-signing-expired.key.pem' };
+const SAMPLE_EXPIRED = {
+  CLINIC_SIGNING_CERT: 'certs-sample/clinic-signing-expired.cert.pem',
+  CLINIC_SIGNING_KEY: 'certs-sample/clinic-signing-expired.key.pem',
+};
 
 export async function composeGateway(config: Config, logger: Logger): Promise<ComposedGateway> {
   const demo = config.GATEWAY_MODE === 'demo';
@@ -113,7 +116,12 @@ export async function composeGateway(config: Config, logger: Logger): Promise<Co
   await gateway.recheck();
   const pipeline = (pipelineRef.current = await startPipeline(gateway, {
     transport: transport.transport,
-    judge: kithJudge({ allowSyntheticIds: demo, ownHerIds: [config.CLINIC_HER_ID], maxBytes: config.KITH_MAX_BYTES, ...(gateway.schemas ? { schemas: gateway.schemas } : {}) }),
+    judge: kithJudge({
+      allowSyntheticIds: demo,
+      ownHerIds: [config.CLINIC_HER_ID],
+      maxBytes: config.KITH_MAX_BYTES,
+      ...(gateway.schemas ? { schemas: gateway.schemas } : {}),
+    }),
     epj: epj.port,
     ...(messageProtectionOf(config) === 'cms' ? { open: inboundOpener(() => trust.protection.get(), trust.counterparties) } : {}),
   }));

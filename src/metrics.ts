@@ -149,19 +149,19 @@ export function createMetrics(): Metrics {
   lastPoll.set(0);
   const certificateExpiry = new Gauge({
     name: 'epj_gateway_certificate_expiry_days',
-    help: 'Days until the clinic\'s enterprise certificate of each role expires, as of the last check',
+    help: "Days until the clinic's enterprise certificate of each role expires, as of the last check",
     labelNames: ['role'] as const,
     registers,
   });
   const registerFaults = new Gauge({
     name: 'epj_gateway_register_faults',
-    help: 'Faults found by the last audit of the clinic\'s address-register entry, by severity',
+    help: "Faults found by the last audit of the clinic's address-register entry, by severity",
     labelNames: ['severity'] as const,
     registers,
   });
   const transportErrors = new Counter({
     name: 'epj_gateway_transport_errors_total',
-    help: 'Failed calls to NHN\'s message service or HelseID, by kind',
+    help: "Failed calls to NHN's message service or HelseID, by kind",
     labelNames: ['kind'] as const,
     registers,
   });

@@ -58,7 +58,10 @@ describe('config', () => {
 
   it('parses EPJ_TOKENS as client:token pairs', () => {
     const c = loadConfig({ EPJ_TOKENS: 'epj-a:aaaaaaaaaa, epj-b:bbbbbbbbbb' });
-    assert.deepEqual(c.EPJ_TOKENS.map((t) => t.client), ['epj-a', 'epj-b']);
+    assert.deepEqual(
+      c.EPJ_TOKENS.map((t) => t.client),
+      ['epj-a', 'epj-b'],
+    );
   });
 
   it('production mode refuses demo tokens, sample certificates and the simulator', () => {

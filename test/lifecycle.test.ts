@@ -19,11 +19,19 @@ describe('graceful shutdown', () => {
     const workerRedis = await connectRedis(gateway.redisUrl, workerConnectionOptions());
     const finished: string[] = [];
     let inHand = false;
-    gateway.workers.add('outbound-office-contact', () => new Worker('outbound-office-contact', async (job) => {
-      inHand = true;
-      await sleep(700);
-      finished.push(job.id!);
-    }, { connection: workerRedis, prefix, concurrency: 1 }));
+    gateway.workers.add(
+      'outbound-office-contact',
+      () =>
+        new Worker(
+          'outbound-office-contact',
+          async (job) => {
+            inHand = true;
+            await sleep(700);
+            finished.push(job.id!);
+          },
+          { connection: workerRedis, prefix, concurrency: 1 },
+        ),
+    );
     const paused: string[] = [];
     gateway.lifecycle.pollers.push({ name: 'probe-poller', pause: async () => void paused.push('probe-poller') });
 
@@ -38,7 +46,11 @@ describe('graceful shutdown', () => {
 
     assert.deepEqual(finished, [first.id], 'the job in hand completed; the waiting one was not started');
     assert.deepEqual(paused, ['probe-poller']);
-    const order = logs().split('\n').filter(Boolean).map((l) => JSON.parse(l).msg as string).filter((m) => m.startsWith('shut'));
+    const order = logs()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l).msg as string)
+      .filter((m) => m.startsWith('shut'));
     assert.deepEqual(order, [
       'shutting down: no new requests',
       'shutting down: pollers paused',

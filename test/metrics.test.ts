@@ -91,16 +91,34 @@ describe('metrics: /metrics on a running gateway', () => {
       inboundProcessor({ transport: nhn, judge, delivery: queues['epj-delivery'], order, store, crypto, gate, audit, logger, gateRecheckMs: 1_000, metrics }),
     );
     const epj = { name: 'test-epj', deliver: async (m: EpjDelivery) => void delivered.push(m) };
-    addDeliveryWorker(workers, { connection, prefix, concurrency: 2 }, deliveryProcessor({ port: epj, order, store, crypto, audit, logger, orderWaitMs: 50, metrics }));
+    addDeliveryWorker(
+      workers,
+      { connection, prefix, concurrency: 2 },
+      deliveryProcessor({ port: epj, order, store, crypto, audit, logger, orderWaitMs: 50, metrics }),
+    );
     const send = async ({ msgId }: { msgId: string }) => {
       if (msgId.startsWith('fail')) throw { retryable: false, reason: 'NHN answered 400' };
       return { nhnMessageId: `nhn-${msgId}` };
     };
-    addOutboundWorkers(workers, ['office-contact'], { connection, prefix, concurrency: 2 }, outboundProcessor({ ...gateway.outbound, metrics, send, afterSend: async () => undefined }));
+    addOutboundWorkers(
+      workers,
+      ['office-contact'],
+      { connection, prefix, concurrency: 2 },
+      outboundProcessor({ ...gateway.outbound, metrics, send, afterSend: async () => undefined }),
+    );
     addTrackingWorker(
       workers,
       { connection, prefix },
-      trackingProcessor({ store, getAppRecInfo: async () => appRecAnswer, onOutcome: async () => undefined, deadlineMs: 200, firstPollMs: 20, maxPollMs: 50, logger, metrics }),
+      trackingProcessor({
+        store,
+        getAppRecInfo: async () => appRecAnswer,
+        onOutcome: async () => undefined,
+        deadlineMs: 200,
+        firstPollMs: 20,
+        maxPollMs: 50,
+        logger,
+        metrics,
+      }),
     );
   });
   after(async () => {
@@ -192,10 +210,17 @@ describe('metrics: /metrics on a running gateway', () => {
     await submitOutbound(deps, { msgId: ok, service: 'office-contact', xml, receiverHerId: 8093244, origin: 'epj:test' });
     await submitOutbound(deps, { msgId: ok, service: 'office-contact', xml, receiverHerId: 8093244, origin: 'epj:test' });
     await submitOutbound(deps, { msgId: fail, service: 'office-contact', xml, receiverHerId: 8093244, origin: 'epj:test' });
-    await until('one sent, one dead-lettered', async () => (await gateway.store.get(ok))?.state === 'sent' && (await gateway.store.get(fail))?.state === 'dead-lettered');
+    await until(
+      'one sent, one dead-lettered',
+      async () => (await gateway.store.get(ok))?.state === 'sent' && (await gateway.store.get(fail))?.state === 'dead-lettered',
+    );
 
     const text = await scrape();
-    assert.equal(sample(text, 'epj_gateway_messages_total', { direction: 'out', service: 'office-contact', outcome: 'accepted' }), 2, 'a repeat is not counted');
+    assert.equal(
+      sample(text, 'epj_gateway_messages_total', { direction: 'out', service: 'office-contact', outcome: 'accepted' }),
+      2,
+      'a repeat is not counted',
+    );
     assert.equal(sample(text, 'epj_gateway_messages_total', { direction: 'out', service: 'office-contact', outcome: 'sent' }), 1);
     assert.equal(sample(text, 'epj_gateway_messages_total', { direction: 'out', service: 'office-contact', outcome: 'dead-lettered' }), 1);
     assert.equal(sample(text, 'epj_gateway_processing_seconds_count', { stage: 'outbound', service: 'office-contact' }), 1);
@@ -207,7 +232,10 @@ describe('metrics: /metrics on a running gateway', () => {
       gateway.queues['apprec-tracking'].add('track', { msgId, nhnMessageId: `nhn-${msgId}`, sentAt: new Date().toISOString() }, { jobId: msgId });
     appRecAnswer = [{ receiverHerId: 8093244, appRecStatus: 'Rejected', appRecErrorList: [{ errorCode: 'E21' }, { errorCode: '<script>' }] }];
     await track('rejected-one');
-    await until('rejected AppRec counted', async () => sample(await scrape(), 'epj_gateway_apprecs_total', { direction: 'received', status: 'Rejected' }) === 1);
+    await until(
+      'rejected AppRec counted',
+      async () => sample(await scrape(), 'epj_gateway_apprecs_total', { direction: 'received', status: 'Rejected' }) === 1,
+    );
     appRecAnswer = [{ receiverHerId: 8093244, appRecStatus: null }];
     await track('silent-one');
     await until('missing AppRec counted', async () => sample(await scrape(), 'epj_gateway_apprec_missing_total') === 1);

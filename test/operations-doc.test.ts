@@ -15,7 +15,16 @@ interface Rule {
 const yamlBlocks = () => [...DOC.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
 const rules = (): Rule[] => yamlBlocks().flatMap((b) => (yaml.load(b) as { groups: { rules: Rule[] }[] }).groups.flatMap((g) => g.rules));
 /** GitHub's heading anchors: lower case, spaces to dashes, punctuation dropped. */
-const anchors = () => new Set([...DOC.matchAll(/^#{2,4} (.+)$/gm)].map((m) => m[1]!.toLowerCase().replace(/[^\w\s-]/g, '').trim().replace(/\s+/g, '-')));
+const anchors = () =>
+  new Set(
+    [...DOC.matchAll(/^#{2,4} (.+)$/gm)].map((m) =>
+      m[1]!
+        .toLowerCase()
+        .replace(/[^\w\s-]/g, '')
+        .trim()
+        .replace(/\s+/g, '-'),
+    ),
+  );
 
 describe('docs/operations.md: alert rules and their runbook', () => {
   it('its alert rules are YAML Prometheus can load: a group of rules, each with expr, severity and runbook', () => {

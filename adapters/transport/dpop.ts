@@ -21,7 +21,10 @@ export class DpopKey {
   /** RFC 7638 thumbprint: the `cnf.jkt` of tokens bound to this key */
   readonly thumbprint: string;
 
-  private constructor(private readonly privateKey: KeyObject, publicKey: KeyObject) {
+  private constructor(
+    private readonly privateKey: KeyObject,
+    publicKey: KeyObject,
+  ) {
     const jwk = publicKey.export({ format: 'jwk' });
     this.publicJwk = { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y };
     this.thumbprint = jwkThumbprint(this.publicJwk);

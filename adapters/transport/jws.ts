@@ -72,8 +72,7 @@ export function verifyJws(jws: DecodedJws, key: KeyObject): boolean {
 
 /** RFC 7638 thumbprint of a public EC or RSA JWK: the required members in order, hashed. */
 export function jwkThumbprint(jwk: JsonWebKey): string {
-  const members =
-    jwk.kty === 'EC' ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y } : { e: jwk.e, kty: jwk.kty, n: jwk.n };
+  const members = jwk.kty === 'EC' ? { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y } : { e: jwk.e, kty: jwk.kty, n: jwk.n };
   return sha256base64url(JSON.stringify(members));
 }
 

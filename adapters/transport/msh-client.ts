@@ -80,8 +80,7 @@ export class MshClient implements MessageTransport {
 
   async getBusinessDocument(id: string): Promise<Buffer> {
     const data = (await this.call({ operation: 'get-business-document', method: 'GET', path: `/Messages/${seg(id)}/business-document`, expect: [200] })) as
-      | { businessDocument?: unknown; contentTransferEncoding?: unknown }
-      | undefined;
+      { businessDocument?: unknown; contentTransferEncoding?: unknown } | undefined;
     if (typeof data?.businessDocument !== 'string' || String(data.contentTransferEncoding).toLowerCase() !== 'base64')
       throw invalidAnswer('get-business-document', 'a base64 business document');
     return this.protection.unprotect(Buffer.from(data.businessDocument, 'base64'));
@@ -94,7 +93,9 @@ export class MshClient implements MessageTransport {
   async send(doc: OutgoingDocument): Promise<{ nhnMessageId: string }> {
     const bytes = await this.protection.protect(Buffer.from(doc.xml, 'utf8'), doc.receiverHerId);
     if (bytes.length > MAX_DOCUMENT_BYTES)
-      throw new TransportError('MSH_DOCUMENT_TOO_LARGE', `the document is ${bytes.length} bytes, over NHN's ${MAX_DOCUMENT_BYTES}`, false, { operation: 'send' });
+      throw new TransportError('MSH_DOCUMENT_TOO_LARGE', `the document is ${bytes.length} bytes, over NHN's ${MAX_DOCUMENT_BYTES}`, false, {
+        operation: 'send',
+      });
     const data = await this.call({
       operation: 'send',
       method: 'POST',
@@ -151,16 +152,28 @@ export class MshClient implements MessageTransport {
           attempt--;
           continue;
         }
-        failure = answer.status >= 200 && answer.status < 300 ? invalidAnswer(call.operation, `HTTP ${call.expect.join(' or ')}`) : mshAnswerError(answer.status, answer.data, call.operation);
+        failure =
+          answer.status >= 200 && answer.status < 300
+            ? invalidAnswer(call.operation, `HTTP ${call.expect.join(' or ')}`)
+            : mshAnswerError(answer.status, answer.data, call.operation);
         retryAfterMs = retryAfter(answer);
       } catch (err) {
         if (err instanceof TransportError) failure = err;
         else if (err instanceof AxiosError && isNetworkFault(err))
-          failure = new TransportError('MSH_UNREACHABLE', networkReason(err, 'NHN', this.options.timeoutMs), true, { operation: call.operation }, { cause: err });
+          failure = new TransportError(
+            'MSH_UNREACHABLE',
+            networkReason(err, 'NHN', this.options.timeoutMs),
+            true,
+            { operation: call.operation },
+            { cause: err },
+          );
         else throw err;
       }
       if (!failure.retryable || failure.code === 'HELSEID_CLIENT_REFUSED' || attempt >= retries) {
-        this.options.logger?.warn({ operation: call.operation, attempt: attempt + 1, code: failure.code, status: failure.httpStatus, requestId: failure.requestId }, 'NHN call failed');
+        this.options.logger?.warn(
+          { operation: call.operation, attempt: attempt + 1, code: failure.code, status: failure.httpStatus, requestId: failure.requestId },
+          'NHN call failed',
+        );
         throw failure;
       }
       await sleep(retryAfterMs ?? backoff(attempt, this.options.retryBaseMs ?? 200));

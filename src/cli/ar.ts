@@ -47,7 +47,11 @@ async function check(flags: { json?: boolean }): Promise<number> {
   const audit = await withRegister(config, (register) => ownEntryAuditor(config, uncached(register))());
   const faults = audit.faults.map((f) => ({ code: f.code, severity: f.severity, message: f.message, ...(f.service ? { service: f.service } : {}) }));
   if (audit.source === 'unavailable' && faults.length === 0)
-    faults.push({ code: 'ar-unreachable', severity: 'closed', message: "The address register could not be reached, so the clinic's entry was not checked. Check AR_URL and the network." });
+    faults.push({
+      code: 'ar-unreachable',
+      severity: 'closed',
+      message: "The address register could not be reached, so the clinic's entry was not checked. Check AR_URL and the network.",
+    });
   if (flags.json) process.stdout.write(`${JSON.stringify({ herId: audit.herId, source: audit.source, faults }, null, 2)}\n`);
   else {
     const head = `Address-register entry of HER-id ${audit.herId} (${audit.source})`;
@@ -63,7 +67,13 @@ async function check(flags: { json?: boolean }): Promise<number> {
 function describeCertificate(c: RegisterCertificate | undefined): Record<string, string> | null {
   if (!c) return null;
   const x = new X509Certificate(c.pem);
-  return { subject: x.subject.replace(/\n/g, ', '), validFrom: x.validFrom, validTo: x.validTo, fingerprint256: x.fingerprint256, ...(c.ldapUrl ? { ldapUrl: c.ldapUrl } : {}) };
+  return {
+    subject: x.subject.replace(/\n/g, ', '),
+    validFrom: x.validFrom,
+    validTo: x.validTo,
+    fingerprint256: x.fingerprint256,
+    ...(c.ldapUrl ? { ldapUrl: c.ldapUrl } : {}),
+  };
 }
 
 async function lookup(herId: string, flags: { json?: boolean }): Promise<number> {
@@ -89,7 +99,8 @@ async function lookup(herId: string, flags: { json?: boolean }): Promise<number>
       for (const s of org.services) process.stdout.write(`  service ${s.herId} ${s.code?.value ?? '(no code)'} ${s.name}${s.active ? '' : ' (inactive)'}\n`);
     }
     for (const a of p0.electronicAddresses) process.stdout.write(`  address ${a.type} ${a.address}\n`);
-    for (const [use, c] of Object.entries(entry.certificates)) process.stdout.write(`  ${use} certificate: ${c ? `${c.subject}, valid to ${c.validTo}` : '(none)'}\n`);
+    for (const [use, c] of Object.entries(entry.certificates))
+      process.stdout.write(`  ${use} certificate: ${c ? `${c.subject}, valid to ${c.validTo}` : '(none)'}\n`);
   }
   return EXIT_OK;
 }

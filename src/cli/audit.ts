@@ -5,10 +5,7 @@ import { addOpsTargetOptions, opsRequest, opsTarget, runOps } from './ops-client
 export function registerAudit(program: Command): void {
   const audit = program.command('audit').description('the audit log of a running gateway');
   addOpsTargetOptions(
-    audit
-      .command('export')
-      .description('print audit entries as JSON lines, oldest first')
-      .option('--since <iso>', 'from this time on (ISO 8601)'),
+    audit.command('export').description('print audit entries as JSON lines, oldest first').option('--since <iso>', 'from this time on (ISO 8601)'),
   ).action((opts: { url?: string; token?: string; since?: string }) =>
     runOps(async () => {
       const target = opsTarget(opts);

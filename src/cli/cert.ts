@@ -60,7 +60,8 @@ export function reportOf(cert: EnterpriseCertificate | null, result: Pick<Certif
 }
 
 async function inspect(file: string, flags: InspectFlags): Promise<number> {
-  if (flags.role !== undefined && flags.role !== 'signing' && flags.role !== 'encryption') throw new UsageError(`--role is signing or encryption (got "${flags.role}").`);
+  if (flags.role !== undefined && flags.role !== 'signing' && flags.role !== 'encryption')
+    throw new UsageError(`--role is signing or encryption (got "${flags.role}").`);
   if (flags.org !== undefined && !/^\d{9}$/.test(flags.org)) throw new UsageError(`--org needs a nine-digit organisation number (got "${flags.org}").`);
   let config;
   try {
@@ -111,7 +112,8 @@ function summary(file: string, r: CertificateReport, result: CertificateValidati
   }
   if (result.chainProblem) lines.push(`  chain:        ${result.chainProblem}`);
   const rev = result.revocation;
-  if (rev) lines.push(`  revocation:   ${REVOCATION_WORDS[rev.state]}${rev.source ? ` (${rev.source})` : ''}${rev.problem ? `\n                ${rev.problem}` : ''}`);
+  if (rev)
+    lines.push(`  revocation:   ${REVOCATION_WORDS[rev.state]}${rev.source ? ` (${rev.source})` : ''}${rev.problem ? `\n                ${rev.problem}` : ''}`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -8,14 +8,13 @@ type Opts = { url?: string; token?: string; json?: boolean };
 export function registerDlq(program: Command): void {
   const dlq = program.command('dlq').description('list, inspect and replay dead-lettered messages of a running gateway');
 
-  addOpsTargetOptions(dlq.command('list').description('messages that could not be sent, with why').option('--json', 'print JSON')).action(
-    (opts: Opts) =>
-      runOps(async () => {
-        const { deadLetters } = await opsRequest<{ deadLetters: DeadLetter[] }>(opsTarget(opts), 'GET', '/ops/dead-letters');
-        if (opts.json) return void process.stdout.write(`${JSON.stringify({ ok: true, deadLetters })}\n`);
-        if (deadLetters.length === 0) return void process.stdout.write('no dead letters\n');
-        for (const d of deadLetters) process.stdout.write(`${d.msgId}  ${d.service}  ${d.at}  ${d.reason}\n`);
-      }, Boolean(opts.json)),
+  addOpsTargetOptions(dlq.command('list').description('messages that could not be sent, with why').option('--json', 'print JSON')).action((opts: Opts) =>
+    runOps(async () => {
+      const { deadLetters } = await opsRequest<{ deadLetters: DeadLetter[] }>(opsTarget(opts), 'GET', '/ops/dead-letters');
+      if (opts.json) return void process.stdout.write(`${JSON.stringify({ ok: true, deadLetters })}\n`);
+      if (deadLetters.length === 0) return void process.stdout.write('no dead letters\n');
+      for (const d of deadLetters) process.stdout.write(`${d.msgId}  ${d.service}  ${d.at}  ${d.reason}\n`);
+    }, Boolean(opts.json)),
   );
 
   addOpsTargetOptions(dlq.command('show').argument('<msgId>').description('one dead letter with its attempt history').option('--json', 'print JSON')).action(

@@ -46,7 +46,8 @@ export function registerSimulator(program: Command): void {
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port needs a port number (got "${flags.port}").`);
       const { startDemoSimulator } = await import('../../adapters/transport/msh-transport.js');
       const sim = await startDemoSimulator(config, { port, host: flags.host }).catch((err: NodeJS.ErrnoException) => {
-        if (err.code === 'EADDRINUSE') throw new Error(`port ${port} on ${flags.host} is taken (another simulator?); choose one with --port or SIMULATOR_PORT.`);
+        if (err.code === 'EADDRINUSE')
+          throw new Error(`port ${port} on ${flags.host} is taken (another simulator?); choose one with --port or SIMULATOR_PORT.`);
         throw err;
       });
       process.stdout.write(
@@ -132,7 +133,9 @@ function print(status: CitizenStatus, json: boolean, timeoutS: number): void {
   }
   const about = `MsgId ${status.businessDocumentId ?? '(unreadable)'}, NHN message ${status.id}`;
   if (!appRec) {
-    process.stdout.write(`no AppRec within ${timeoutS} s for ${about}${status.read ? ' (the clinic has read it)' : ' (the clinic has not read it; is the gateway running?)'}\n`);
+    process.stdout.write(
+      `no AppRec within ${timeoutS} s for ${about}${status.read ? ' (the clinic has read it)' : ' (the clinic has not read it; is the gateway running?)'}\n`,
+    );
     return;
   }
   process.stdout.write(`AppRec ${appRec.status} (status ${appRec.statusCode}) for ${about}\n`);

@@ -78,9 +78,13 @@ async function unprotect(input: string, flags: UnprotectFlags): Promise<number> 
   if ((flags.previousCert === undefined) !== (flags.previousKey === undefined)) throw new UsageError('--previous-cert and --previous-key go together');
   const message = readInput(input, 'input');
   const decryption = [{ certificate: loadCertificateFile(flags.recipientCert), key: loadPrivateKeyFile(flags.recipientKey) }];
-  if (flags.previousCert && flags.previousKey) decryption.push({ certificate: loadCertificateFile(flags.previousCert), key: loadPrivateKeyFile(flags.previousKey) });
+  if (flags.previousCert && flags.previousKey)
+    decryption.push({ certificate: loadCertificateFile(flags.previousCert), key: loadPrivateKeyFile(flags.previousKey) });
   const signer = loadCertificateFile(flags.signerCert);
-  const protection = new MessageProtection({ signing: { certificate: signer, key: decryption[0]!.key }, decryption, rejectWeakCiphers: !flags.allow3des }, signerDates);
+  const protection = new MessageProtection(
+    { signing: { certificate: signer, key: decryption[0]!.key }, decryption, rejectWeakCiphers: !flags.allow3des },
+    signerDates,
+  );
   try {
     const opened = await protection.unprotect(message, signer);
     if (flags.out || !flags.json) writeOutput(opened.content, flags.out);

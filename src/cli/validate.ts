@@ -56,9 +56,7 @@ function run(file: string, flags: ValidateFlags): number {
   const result = validateDocument(bytes, { ...settings, ...(flags.asReceiver ? { ownHerIds: [flags.asReceiver] } : {}) });
   const { report } = result;
   if (flags.apprec && report.document === 'AppRec') throw new UsageError('an AppRec is never answered with an AppRec.');
-  const appRecXml = flags.apprec
-    ? buildAppRecFor(judgementOf(result), flags.asReceiver ? { fallbackSender: { herId: flags.asReceiver } } : {})
-    : undefined;
+  const appRecXml = flags.apprec ? buildAppRecFor(judgementOf(result), flags.asReceiver ? { fallbackSender: { herId: flags.asReceiver } } : {}) : undefined;
   if (flags.json) {
     process.stdout.write(`${JSON.stringify(appRecXml ? { ...report, appRecXml } : report, null, 2)}\n`);
   } else if (appRecXml) {

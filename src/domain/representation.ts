@@ -20,7 +20,7 @@ export const REPRESENTATION_ROLES: Readonly<Record<string, { readonly capacity: 
 };
 
 export function capacityOf(roleCode: string | undefined): RepresentationCapacity {
-  return (roleCode !== undefined && Object.hasOwn(REPRESENTATION_ROLES, roleCode) ? REPRESENTATION_ROLES[roleCode]!.capacity : 'unknown');
+  return roleCode !== undefined && Object.hasOwn(REPRESENTATION_ROLES, roleCode) ? REPRESENTATION_ROLES[roleCode]!.capacity : 'unknown';
 }
 
 /** Health consent comes at 16 (pasient- og brukerrettighetsloven § 4-3); parental authority over health matters ends there. */
@@ -96,7 +96,7 @@ export interface RelationFacts {
 export function inconsistenciesOf(facts: RelationFacts): RepresentationFault[] {
   const out: RepresentationFault[] = [];
   if (facts.actorNationalId && facts.actorNationalId === facts.patientNationalId) {
-    out.push({ rule: 'actor-is-patient', detail: 'The person acting on the patient\'s behalf is the patient.' });
+    out.push({ rule: 'actor-is-patient', detail: "The person acting on the patient's behalf is the patient." });
   }
   const capacity = capacityOf(facts.roleCode);
   const age = facts.patientNationalId ? ageOn(facts.patientNationalId, facts.onDate) : undefined;

@@ -18,14 +18,7 @@ const clinicOf = (c: Clinic) => ({ herId: c.CLINIC_HER_ID, orgNumber: c.CLINIC_O
  * Every gate transition becomes an audit entry and a notification (sent once, by the process that
  * saw it); the gauge epj_gateway_gate_state{service} shows the level (0 open, 1 warning, 2 closed).
  */
-export function announceGateChanges(deps: {
-  gate: ServiceGate;
-  notifier: Notifier;
-  audit: AuditLog;
-  metrics: Metrics;
-  config: Clinic;
-  logger: Logger;
-}): void {
+export function announceGateChanges(deps: { gate: ServiceGate; notifier: Notifier; audit: AuditLog; metrics: Metrics; config: Clinic; logger: Logger }): void {
   const { gate, notifier, audit, metrics, config, logger } = deps;
   new Gauge({
     name: 'epj_gateway_gate_state',

@@ -32,8 +32,8 @@ const FAULT_WORDS: Record<string, string> = {
   'wrong-usage': 'has the wrong key usage for its role: install the certificate meant for this role',
   'untrusted-chain': 'is not issued by a trusted CA: install the certificate from Buypass or Commfides and its chain',
   revoked: 'is revoked: order a new enterprise certificate at once',
-  'revocation-unknown': 'could not be checked for revocation for too long: check access to the CA\'s CRL and OCSP service',
-  'org-number-mismatch': 'belongs to another organisation number than the clinic\'s: install the clinic\'s own certificate',
+  'revocation-unknown': "could not be checked for revocation for too long: check access to the CA's CRL and OCSP service",
+  'org-number-mismatch': "belongs to another organisation number than the clinic's: install the clinic's own certificate",
 };
 
 export interface CertificateWatcherDeps {

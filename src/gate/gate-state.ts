@@ -59,12 +59,16 @@ export function reasonKey(r: Pick<GateReason, 'source' | 'code' | 'scope'>): str
 export function computeSnapshot(reasons: GateReason[]): GateSnapshot {
   const build = (applicable: GateReason[]): ServiceGateState => {
     const state = levelOf(applicable);
-    const since = applicable.filter((r) => r.severity === state).map((r) => r.since).sort()[0];
+    const since = applicable
+      .filter((r) => r.severity === state)
+      .map((r) => r.since)
+      .sort()[0];
     return { state, reasons: applicable, since: state === 'open' ? undefined : since };
   };
-  const services = Object.fromEntries(
-    GATED_SERVICES.map((s) => [s, build(reasons.filter((r) => r.scope === 'all' || r.scope === s))]),
-  ) as Record<GatedService, ServiceGateState>;
+  const services = Object.fromEntries(GATED_SERVICES.map((s) => [s, build(reasons.filter((r) => r.scope === 'all' || r.scope === s))])) as Record<
+    GatedService,
+    ServiceGateState
+  >;
   const levels = GATED_SERVICES.map((s) => services[s].state);
   // The gateway is closed when nothing can flow; in warning when anything is less than open.
   const gatewayLevel: GateLevel = levels.every((l) => l === 'closed') ? 'closed' : levels.some((l) => l !== 'open') ? 'warning' : 'open';

@@ -51,7 +51,8 @@ export async function checkRegister(deps: {
       code: 'ar-unreachable',
       severity: 'closed',
       scope: 'all',
-      message: 'The address register has been unreachable past the stale limit, so the clinic\'s entry cannot be checked. Restore the connection to NHN\'s address register.',
+      message:
+        "The address register has been unreachable past the stale limit, so the clinic's entry cannot be checked. Restore the connection to NHN's address register.",
     });
   }
   deps.metrics?.setRegisterFaults(reasons);

@@ -154,10 +154,7 @@ export class ServiceGate extends EventEmitter {
       const scope = changed[i] as GatedService | 'gateway';
       const view = scope === 'gateway' ? snapshot.gateway : snapshot.services[scope];
       const transition: GateTransition = { scope, from: changed[i + 1] as GateLevel, to: view.state, reasons: view.reasons, at: now };
-      this.logger.warn(
-        { gate: scope, from: transition.from, to: transition.to, reasons: view.reasons.map((r) => r.code) },
-        'service gate changed',
-      );
+      this.logger.warn({ gate: scope, from: transition.from, to: transition.to, reasons: view.reasons.map((r) => r.code) }, 'service gate changed');
       this.emit('transition', transition);
     }
     if (changed.length) await this.redis.publish(this.channel, now);

@@ -15,8 +15,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     const bodyError = err as { type?: string; status?: number };
     if (isGatewayError(err)) error = err;
     else if (bodyError?.type === 'entity.too.large') error = new GatewayError('BODY_TOO_LARGE');
-    else if (bodyError?.type === 'entity.parse.failed' || bodyError?.type === 'encoding.unsupported')
-      error = new GatewayError('BODY_MALFORMED');
+    else if (bodyError?.type === 'entity.parse.failed' || bodyError?.type === 'encoding.unsupported') error = new GatewayError('BODY_MALFORMED');
     else if (isRedisDown(err)) error = new GatewayError('REDIS_UNAVAILABLE');
     else error = new GatewayError('INTERNAL', undefined, undefined, { cause: err });
 

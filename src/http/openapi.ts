@@ -34,7 +34,19 @@ const messageState = {
     service: { type: 'string' },
     action: { type: 'string' },
     state: {
-      enum: ['received', 'rejected', 'delivered', 'queued', 'waiting', 'sent', 'apprec-ok', 'apprec-rejected', 'apprec-partial', 'apprec-missing', 'dead-lettered'],
+      enum: [
+        'received',
+        'rejected',
+        'delivered',
+        'queued',
+        'waiting',
+        'sent',
+        'apprec-ok',
+        'apprec-rejected',
+        'apprec-partial',
+        'apprec-missing',
+        'dead-lettered',
+      ],
     },
     waitingReason: { type: 'string' },
     nextAttemptAt: { type: 'string', format: 'date-time' },
@@ -53,7 +65,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
       title: 'epj-gateway EPJ API',
       version,
       description:
-        'The GP office\'s EPJ answers Helsenorge citizen requests and follows its messages. Authenticate with the EPJ client\'s token: Authorization: Bearer <token>. Errors carry a code from docs/errors.md.',
+        "The GP office's EPJ answers Helsenorge citizen requests and follows its messages. Authenticate with the EPJ client's token: Authorization: Bearer <token>. Errors carry a code from docs/errors.md.",
     },
     security: [{ bearer: [] }],
     paths: {
@@ -61,7 +73,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
         post: {
           summary: 'Send an answer to a citizen request',
           description:
-            'JSON (one shape per service; inReplyTo names the citizen\'s MsgId) is built into KITH by the gateway; KITH XML (application/xml) is sent as it is. 202 once the message is in Redis. The same MsgId with the same content answers the first result again.',
+            "JSON (one shape per service; inReplyTo names the citizen's MsgId) is built into KITH by the gateway; KITH XML (application/xml) is sent as it is. 202 once the message is in Redis. The same MsgId with the same content answers the first result again.",
           requestBody: {
             required: true,
             content: {
@@ -141,8 +153,19 @@ export function openApiDocument(version: string): Record<string, unknown> {
                               properties: {
                                 capacity: { type: 'string', enum: ['parent', 'guardian', 'proxy', 'assigned-proxy', 'unknown'] },
                                 relation: { type: 'object', properties: { code: { type: 'string' }, name: { type: 'string' } } },
-                                actor: { type: 'object', properties: { nationalId: { type: 'string' }, idType: { type: 'string' }, familyName: { type: 'string' }, givenName: { type: 'string' } } },
-                                actingFor: { type: 'object', properties: { nationalId: { type: 'string' }, idType: { type: 'string' }, ageAtRequest: { type: 'integer' } } },
+                                actor: {
+                                  type: 'object',
+                                  properties: {
+                                    nationalId: { type: 'string' },
+                                    idType: { type: 'string' },
+                                    familyName: { type: 'string' },
+                                    givenName: { type: 'string' },
+                                  },
+                                },
+                                actingFor: {
+                                  type: 'object',
+                                  properties: { nationalId: { type: 'string' }, idType: { type: 'string' }, ageAtRequest: { type: 'integer' } },
+                                },
                                 summary: { type: 'string' },
                               },
                             },
@@ -168,7 +191,11 @@ export function openApiDocument(version: string): Record<string, unknown> {
       },
       '/healthz': { get: { security: [], summary: 'The process answers', responses: { '200': { description: 'Alive' } } } },
       '/readyz': {
-        get: { security: [], summary: 'Redis reachable and the gate not closed', responses: { '200': { description: 'Ready' }, '503': { description: 'Not ready' } } },
+        get: {
+          security: [],
+          summary: 'Redis reachable and the gate not closed',
+          responses: { '200': { description: 'Ready' }, '503': { description: 'Not ready' } },
+        },
       },
     },
     components: {

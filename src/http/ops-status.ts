@@ -70,9 +70,7 @@ export async function readStatus(deps: OpsStatusDeps) {
   const [changedAt, queues, redis, throughput, notifications, certificates, addressRegister, transport] = await Promise.all([
     section(() => deps.gate.changedAt()),
     section(async () => {
-      const entries = await Promise.all(
-        Object.entries(deps.queues).map(async ([name, queue]) => [name, await queue.getJobCounts(...QUEUE_STATES)] as const),
-      );
+      const entries = await Promise.all(Object.entries(deps.queues).map(async ([name, queue]) => [name, await queue.getJobCounts(...QUEUE_STATES)] as const));
       return Object.fromEntries(entries);
     }),
     redisStatus(deps.redis),

@@ -69,9 +69,7 @@ export function buildAppRec(input: AppRecInput): string {
     el('Sender', undefined, hcp(input.sender)),
     el('Receiver', undefined, hcp(input.receiver)),
     coded('Status', { v: statusCode.v, dn: statusCode.dn }),
-    (input.errors ?? []).map((e) =>
-      el('Error', { V: e.code, S: codeListOid('8221'), DN: APPREC_ERROR_TEXT[e.code], OT: e.message?.slice(0, OT_MAX) }),
-    ),
+    (input.errors ?? []).map((e) => el('Error', { V: e.code, S: codeListOid('8221'), DN: APPREC_ERROR_TEXT[e.code], OT: e.message?.slice(0, OT_MAX) })),
     el(
       'OriginalMsgId',
       undefined,

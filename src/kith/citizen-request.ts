@@ -26,7 +26,11 @@ export function buildCitizenRequest(input: CitizenRequestInput): string {
   const process = processForMsgType(input.msgType);
   if (!process) throw new GatewayError('KITH_UNSUPPORTED_TYPE', `Message type ${input.msgType} is not one of the four services.`);
   const documents: DocumentPart[] = [
-    { refDocType: 'XML', ...(input.genDate ? { issueDate: input.genDate } : {}), content: buildDialogmelding(process.dialogmelding, { foresporsel: input.foresporsel }) },
+    {
+      refDocType: 'XML',
+      ...(input.genDate ? { issueDate: input.genDate } : {}),
+      content: buildDialogmelding(process.dialogmelding, { foresporsel: input.foresporsel }),
+    },
     ...(input.calendar ? [calendarPart(input.calendar)] : []),
     ...(input.patientRelation ? [patientRelationPart(input.patientRelation)] : []),
     ...(input.embedded ?? []).map((content): DocumentPart => ({ refDocType: 'XML', content })),

@@ -16,11 +16,7 @@ export interface Finding {
   readonly layer: 'input' | 'own-rules' | 'official';
 }
 
-export function finding(
-  error: ErrorCode,
-  detail: string,
-  where: { part?: Finding['part']; layer?: Finding['layer']; line?: number } = {},
-): Finding {
+export function finding(error: ErrorCode, detail: string, where: { part?: Finding['part']; layer?: Finding['layer']; line?: number } = {}): Finding {
   const def: { appRec?: string; message: string } = ERRORS[error];
   return {
     code: (def.appRec ?? 'X99') as AppRecErrorCode,

@@ -95,7 +95,12 @@ export function buildMsgHead(input: MsgHeadInput): string {
       txt('MsgId', input.msgId ?? randomUUID()),
       coded('Ack', { v: 'J', dn: 'Ja' }),
       input.conversationRef &&
-        el('ConversationRef', undefined, txt('RefToParent', input.conversationRef.refToParent), txt('RefToConversation', input.conversationRef.refToConversation)),
+        el(
+          'ConversationRef',
+          undefined,
+          txt('RefToParent', input.conversationRef.refToParent),
+          txt('RefToConversation', input.conversationRef.refToConversation),
+        ),
       el('Sender', undefined, organisation(input.sender)),
       el('Receiver', undefined, organisation(input.receiver)),
       patient(input.patient),

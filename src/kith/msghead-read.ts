@@ -1,5 +1,14 @@
 import { processForMsgType } from '../domain/services.js';
-import { codedOf, type EmbeddedDocument, type EmbeddedKind, type Ident, type MsgHeadMessage, type OrganisationInfo, type PatientInfo, type PatientRelation } from './model.js';
+import {
+  codedOf,
+  type EmbeddedDocument,
+  type EmbeddedKind,
+  type Ident,
+  type MsgHeadMessage,
+  type OrganisationInfo,
+  type PatientInfo,
+  type PatientRelation,
+} from './model.js';
 import { NS } from './namespaces.js';
 import { at, attrOf, child, children, textOf, type XmlEl } from './xml-tree.js';
 import { inferAction } from './actions.js';
@@ -94,7 +103,9 @@ export function readMsgHead(root: XmlEl): MsgHeadMessage {
     ...opt('genDate', textOf(child(info, 'GenDate'))),
     ...opt('msgId', textOf(child(info, 'MsgId'))),
     ...(conv
-      ? { conversationRef: { ...opt('refToParent', textOf(child(conv, 'RefToParent'))), ...opt('refToConversation', textOf(child(conv, 'RefToConversation'))) } }
+      ? {
+          conversationRef: { ...opt('refToParent', textOf(child(conv, 'RefToParent'))), ...opt('refToConversation', textOf(child(conv, 'RefToConversation'))) },
+        }
       : {}),
     ...opt('sender', sender),
     ...opt('receiver', receiver),

@@ -1,11 +1,5 @@
 import { codeListOid, NATIONAL_ID_TYPES, PERSON_ID_TYPES } from '../domain/codes.js';
-import {
-  ageOn,
-  capacityOf,
-  REPRESENTATION_ROLE_LIST,
-  REPRESENTATION_ROLES,
-  type RepresentationCapacity,
-} from '../domain/representation.js';
+import { ageOn, capacityOf, REPRESENTATION_ROLE_LIST, REPRESENTATION_ROLES, type RepresentationCapacity } from '../domain/representation.js';
 import type { Ident, MsgHeadMessage, PatientInfo } from './model.js';
 import type { DocumentPart } from './msghead-build.js';
 import { NS } from './namespaces.js';
@@ -69,7 +63,7 @@ export interface Representation {
 const SUMMARY: Record<RepresentationCapacity, string> = {
   parent: 'A parent with parental responsibility (foreldreansvar) acts for the patient',
   guardian: 'A legal guardian (verge) acts for the patient',
-  proxy: 'A proxy with the patient\'s power of attorney (fullmakt) acts for the patient',
+  proxy: "A proxy with the patient's power of attorney (fullmakt) acts for the patient",
   'assigned-proxy': 'A next of kin registered as proxy by the GP (tildelt fullmakt) acts for the patient',
   unknown: 'Someone acts for the patient in a relation the gateway does not know',
 };

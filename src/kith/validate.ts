@@ -66,8 +66,15 @@ function unvalidatedOf(msg: KithDocument, schemas: SchemaSet | undefined): strin
 type Identity = Omit<ValidationReport, 'ok' | 'schemaValidation' | 'unvalidated' | 'errors'>;
 
 const NO_IDENTITY: Identity = {
-  document: null, version: null, msgType: null, service: null, action: null, msgId: null,
-  senderHerIds: [], receiverHerIds: [], patientIdType: null,
+  document: null,
+  version: null,
+  msgType: null,
+  service: null,
+  action: null,
+  msgId: null,
+  senderHerIds: [],
+  receiverHerIds: [],
+  patientIdType: null,
 };
 
 function identityOf(msg: KithDocument | undefined): Identity {
@@ -86,7 +93,15 @@ function identityOf(msg: KithDocument | undefined): Identity {
     };
   }
   if (msg?.document === 'AppRec') {
-    return { ...NO_IDENTITY, document: 'AppRec', version: msg.version, msgType: msg.msgType ?? null, msgId: msg.id ?? null, senderHerIds: msg.senderHerIds, receiverHerIds: msg.receiverHerIds };
+    return {
+      ...NO_IDENTITY,
+      document: 'AppRec',
+      version: msg.version,
+      msgType: msg.msgType ?? null,
+      msgId: msg.id ?? null,
+      senderHerIds: msg.senderHerIds,
+      receiverHerIds: msg.receiverHerIds,
+    };
   }
   return NO_IDENTITY;
 }

@@ -43,7 +43,10 @@ function decode(bytes: Uint8Array): { text: string; encoding: XmlInput['encoding
   try {
     return { text: UTF8.decode(bytes), encoding: 'utf-8' };
   } catch {
-    fail('KITH_ENCODING', declared ? 'The message declares UTF-8 but its bytes are not UTF-8.' : 'The message has no encoding declaration and its bytes are not UTF-8.');
+    fail(
+      'KITH_ENCODING',
+      declared ? 'The message declares UTF-8 but its bytes are not UTF-8.' : 'The message has no encoding declaration and its bytes are not UTF-8.',
+    );
   }
 }
 

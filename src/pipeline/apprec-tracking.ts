@@ -65,7 +65,11 @@ export function trackingProcessor(deps: AppRecTrackingDeps) {
         receivedAt: new Date().toISOString(),
       };
       const state = STATE_OF[chosen.appRecStatus];
-      deps.metrics?.countAppRec('received', appRec.status, appRec.errors.map((e) => e.code));
+      deps.metrics?.countAppRec(
+        'received',
+        appRec.status,
+        appRec.errors.map((e) => e.code),
+      );
       await deps.store.update(msgId, { state, appRec });
       await deps.store.addHistory(msgId, {
         event: 'apprec',
@@ -96,5 +100,8 @@ export function addTrackingWorker(
   options: { connection: Redis; prefix: string },
   processor: ReturnType<typeof trackingProcessor>,
 ): void {
-  supervisor.add('apprec-tracking', () => new Worker('apprec-tracking', processor, { connection: options.connection, prefix: options.prefix, concurrency: 8, ...RECOVERY }));
+  supervisor.add(
+    'apprec-tracking',
+    () => new Worker('apprec-tracking', processor, { connection: options.connection, prefix: options.prefix, concurrency: 8, ...RECOVERY }),
+  );
 }

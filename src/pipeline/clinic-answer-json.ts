@@ -15,10 +15,19 @@ const THEME_ABOUT_PATIENT: Coded = { v: '6', s: '2.16.578.1.12.4.1.1.7322', dn: 
 const attachment = z.object({
   fileName: z.string().min(1).max(200),
   mimeType: z.string().regex(/^[\w.+-]+\/[\w.+-]+$/, 'a MIME type such as application/pdf'),
-  base64: z.string().min(1).regex(/^[A-Za-z0-9+/=\s]+$/, 'base64'),
+  base64: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9+/=\s]+$/, 'base64'),
 });
 
-const practitioner = z.object({ name: z.string().min(1).max(200), herId: z.string().regex(/^\d{1,9}$/).optional() });
+const practitioner = z.object({
+  name: z.string().min(1).max(200),
+  herId: z
+    .string()
+    .regex(/^\d{1,9}$/)
+    .optional(),
+});
 
 const base = {
   inReplyTo: z.string().min(1).max(100),
@@ -62,7 +71,12 @@ export const clinicAnswerSchema = z.discriminatedUnion('service', [
 export type ClinicAnswerJson = z.infer<typeof clinicAnswerSchema>;
 
 const OUTCOME_WORDS = { renewed: 'fornyet', 'not-renewed': 'ikke fornyet', 'needs-consultation': 'krever konsultasjon' } as const;
-const METHOD: Record<'offer' | 'confirm' | 'change' | 'cancel', Calendar['method']> = { offer: 'PUBLISH', confirm: 'REQUEST', change: 'REQUEST', cancel: 'CANCEL' };
+const METHOD: Record<'offer' | 'confirm' | 'change' | 'cancel', Calendar['method']> = {
+  offer: 'PUBLISH',
+  confirm: 'REQUEST',
+  change: 'REQUEST',
+  cancel: 'CANCEL',
+};
 const STATUS = { offer: 'TENTATIVE', confirm: 'CONFIRMED', change: 'CONFIRMED', cancel: 'CANCELLED' } as const;
 
 function utcStamp(d: Date): string {

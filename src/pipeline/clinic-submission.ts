@@ -78,7 +78,9 @@ export async function submitClinicJson(deps: ClinicSubmissionDeps, body: unknown
   const request = parseMessage(requestXml, { maxBytes: deps.config.KITH_MAX_BYTES });
   if (request.document !== 'MsgHead' || request.service !== json.service)
     throw new GatewayError('EPJ_MESSAGE_INVALID', '(the request answered belongs to another service)', {
-      errors: [{ code: 'field', field: 'service', message: `The request ${json.inReplyTo} is ${request.document === 'MsgHead' ? request.service : 'not a MsgHead'}.` }],
+      errors: [
+        { code: 'field', field: 'service', message: `The request ${json.inReplyTo} is ${request.document === 'MsgHead' ? request.service : 'not a MsgHead'}.` },
+      ],
     });
   refuseConfidentialToRepresentative(request, json.confidentialToChild === true, now);
   return submitClinicXml(deps, buildClinicAnswer(request, toClinicAnswerInput(json, now)), origin);

@@ -113,5 +113,8 @@ export function addDeliveryWorker(
   options: { connection: Redis; prefix: string; concurrency: number },
   processor: ReturnType<typeof deliveryProcessor>,
 ): void {
-  supervisor.add('epj-delivery', () => new Worker('epj-delivery', processor, { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency, ...RECOVERY }));
+  supervisor.add(
+    'epj-delivery',
+    () => new Worker('epj-delivery', processor, { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency, ...RECOVERY }),
+  );
 }

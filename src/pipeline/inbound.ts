@@ -118,7 +118,10 @@ export function inboundProcessor(deps: InboundDeps) {
     const msgId = verdict.msgId ?? `nhn:${nhnMessageId}`;
 
     if (verdict.service && !deps.gate.isOpen(verdict.service)) {
-      const reasons = deps.gate.current().services[verdict.service].reasons.map((r) => r.code).join(', ');
+      const reasons = deps.gate
+        .current()
+        .services[verdict.service].reasons.map((r) => r.code)
+        .join(', ');
       await deps.store.addHistory(msgId, { event: 'receive', outcome: 'waiting', reason: `gate closed: ${reasons}` });
       await job.moveToDelayed(Date.now() + deps.gateRecheckMs, token);
       throw new DelayedError();
@@ -158,7 +161,11 @@ export function inboundProcessor(deps: InboundDeps) {
     if (!job.data.appRecSent) {
       await deps.transport.sendAppRec(nhnMessageId, receiverHerId, { status: verdict.appRecStatus, errors: verdict.errors });
       await job.updateData({ ...job.data, appRecSent: true });
-      deps.metrics?.countAppRec('sent', APPREC_STATUS_NAME[verdict.appRecStatus], verdict.errors.map((e) => e.errorCode));
+      deps.metrics?.countAppRec(
+        'sent',
+        APPREC_STATUS_NAME[verdict.appRecStatus],
+        verdict.errors.map((e) => e.errorCode),
+      );
     }
     await deps.transport.markRead(nhnMessageId, receiverHerId);
 
@@ -185,5 +192,8 @@ export function addInboundWorker(
   options: { connection: Redis; prefix: string; concurrency: number },
   processor: ReturnType<typeof inboundProcessor>,
 ): void {
-  supervisor.add('inbound', () => new Worker('inbound', processor, { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency, ...RECOVERY }));
+  supervisor.add(
+    'inbound',
+    () => new Worker('inbound', processor, { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency, ...RECOVERY }),
+  );
 }

@@ -121,7 +121,10 @@ export function outboundProcessor(
     const { msgId } = job.data;
     const attempt = job.attemptsMade + 1;
     if (deps.gate && !deps.gate.isOpen(job.data.service)) {
-      const reasons = deps.gate.current().services[job.data.service].reasons.map((r) => r.code).join(', ');
+      const reasons = deps.gate
+        .current()
+        .services[job.data.service].reasons.map((r) => r.code)
+        .join(', ');
       await deps.store.update(msgId, { state: 'waiting', waitingReason: `gate closed: ${reasons}`, nextAttemptAt: null });
       await job.moveToDelayed(Date.now() + GATE_RECHECK_MS, token);
       throw new DelayedError();

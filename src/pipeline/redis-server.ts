@@ -116,16 +116,26 @@ export class SupervisedRedis extends EventEmitter {
 
   private async spawnOnce(): Promise<void> {
     const args = [
-      '--port', String(this.port),
-      '--bind', this.host,
-      '--dir', this.dir,
-      '--pidfile', this.pidFile,
-      '--daemonize', 'no',
-      '--protected-mode', 'yes',
-      '--appendonly', 'yes',
-      '--appendfsync', 'everysec',
-      '--maxmemory-policy', 'noeviction',
-      '--loglevel', 'warning',
+      '--port',
+      String(this.port),
+      '--bind',
+      this.host,
+      '--dir',
+      this.dir,
+      '--pidfile',
+      this.pidFile,
+      '--daemonize',
+      'no',
+      '--protected-mode',
+      'yes',
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'everysec',
+      '--maxmemory-policy',
+      'noeviction',
+      '--loglevel',
+      'warning',
     ];
     const child = spawn(this.bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;

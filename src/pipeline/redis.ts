@@ -64,8 +64,7 @@ export async function checkPersistence(redis: Redis): Promise<PersistenceReport>
     problems.push(`maxmemory-policy is ${evictionPolicy}: BullMQ loses jobs under eviction; set it to noeviction`);
   if (!appendOnly && rdbSaves === false)
     problems.push('persistence is off (no appendonly, no RDB saves): a Redis restart loses every queued message; set appendonly yes');
-  else if (!appendOnly)
-    problems.push('appendonly is off: a Redis crash can lose the last minutes of queued messages; set appendonly yes');
+  else if (!appendOnly) problems.push('appendonly is off: a Redis crash can lose the last minutes of queued messages; set appendonly yes');
   return { appendOnly, rdbSaves, evictionPolicy, problems };
 }
 

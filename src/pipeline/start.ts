@@ -62,7 +62,11 @@ export async function startPipeline(gateway: Gateway, parts: PipelineParts): Pro
     }),
   );
 
-  addDeliveryWorker(workers, { connection, prefix, concurrency: 16 }, deliveryProcessor({ port: parts.epj, order, store, crypto, audit, logger, orderWaitMs: 200, metrics: gateway.metrics }));
+  addDeliveryWorker(
+    workers,
+    { connection, prefix, concurrency: 16 },
+    deliveryProcessor({ port: parts.epj, order, store, crypto, audit, logger, orderWaitMs: 200, metrics: gateway.metrics }),
+  );
 
   const deadlineMs = config.APPREC_DEADLINE_HOURS * 3_600_000;
   addOutboundWorkers(

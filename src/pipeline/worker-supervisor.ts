@@ -103,7 +103,10 @@ export class WorkerSupervisor {
     await Promise.all(
       [...this.workers].map(async ([name, { worker }]) => {
         const finished = await Promise.race([
-          worker.close().then(() => true, () => true),
+          worker.close().then(
+            () => true,
+            () => true,
+          ),
           sleep(deadlineMs).then(() => false),
         ]);
         if (finished) return;

@@ -90,7 +90,10 @@ export async function auditOwnEntry(deps: OwnEntryAuditDeps): Promise<OwnEntryAu
     } catch (err) {
       if (!isGatewayError(err)) throw err;
       if (err.code === 'AR_HER_ID_UNKNOWN') {
-        closed('ar-her-id-unknown', `The address register has no entry with the clinic's HER-id ${herId}. Set CLINIC_HER_ID to the HER-id NHN gave the clinic, or have the clinic registered in the address register.`);
+        closed(
+          'ar-her-id-unknown',
+          `The address register has no entry with the clinic's HER-id ${herId}. Set CLINIC_HER_ID to the HER-id NHN gave the clinic, or have the clinic registered in the address register.`,
+        );
         return result('live');
       }
       if (err.code === 'AR_AUTH_REFUSED') {
@@ -99,13 +102,23 @@ export async function auditOwnEntry(deps: OwnEntryAuditDeps): Promise<OwnEntryAu
       }
       throw err;
     }
-    if (!party.active) closed('ar-her-id-inactive', `The clinic's entry (HER-id ${herId}) is inactive in the address register. Ask NHN's customer centre to activate it, or set CLINIC_HER_ID to the clinic's active HER-id.`);
+    if (!party.active)
+      closed(
+        'ar-her-id-inactive',
+        `The clinic's entry (HER-id ${herId}) is inactive in the address register. Ask NHN's customer centre to activate it, or set CLINIC_HER_ID to the clinic's active HER-id.`,
+      );
     const validTo = party.valid?.to ? Date.parse(party.valid.to) : undefined;
     const validFrom = party.valid?.from ? Date.parse(party.valid.from) : undefined;
     if (!party.isValid || (validTo !== undefined && validTo < now.getTime()) || (validFrom !== undefined && validFrom > now.getTime()))
-      closed('ar-her-id-invalid', `The address register does not count HER-id ${herId} as a valid communication party${validTo !== undefined && validTo < now.getTime() ? ` (its validity ended ${party.valid!.to})` : ''}. Ask NHN's customer centre to make the entry valid again.`);
+      closed(
+        'ar-her-id-invalid',
+        `The address register does not count HER-id ${herId} as a valid communication party${validTo !== undefined && validTo < now.getTime() ? ` (its validity ended ${party.valid!.to})` : ''}. Ask NHN's customer centre to make the entry valid again.`,
+      );
     if (party.type !== 'Organization') {
-      closed('ar-her-id-not-organization', `HER-id ${herId} is a ${party.type} in the address register, not the clinic's organisation entry. Set CLINIC_HER_ID to the clinic's own (organisation) HER-id.`);
+      closed(
+        'ar-her-id-not-organization',
+        `HER-id ${herId} is a ${party.type} in the address register, not the clinic's organisation entry. Set CLINIC_HER_ID to the clinic's own (organisation) HER-id.`,
+      );
       await auditCertificates(deps, ask, faults, now);
       return result('live');
     }
@@ -122,17 +135,34 @@ export async function auditOwnEntry(deps: OwnEntryAuditDeps): Promise<OwnEntryAu
 
 function auditOrganisation(org: Organization, configured: string, held: X509Certificate | undefined, closed: (code: string, message: string) => void): void {
   const n = org.organizationNumber;
-  if (!n) closed('ar-org-number-missing', `The clinic's entry has no organisation number. Ask NHN's customer centre to add organisation number ${configured} to HER-id ${org.herId}.`);
-  else if (!isOrganisationNumber(n)) closed('ar-org-number-invalid', `The clinic's entry has organisation number ${n}, which fails the mod-11 check of Enhetsregisteret. Ask NHN's customer centre to correct it to ${configured}.`);
+  if (!n)
+    closed(
+      'ar-org-number-missing',
+      `The clinic's entry has no organisation number. Ask NHN's customer centre to add organisation number ${configured} to HER-id ${org.herId}.`,
+    );
+  else if (!isOrganisationNumber(n))
+    closed(
+      'ar-org-number-invalid',
+      `The clinic's entry has organisation number ${n}, which fails the mod-11 check of Enhetsregisteret. Ask NHN's customer centre to correct it to ${configured}.`,
+    );
   else {
     if (n !== configured)
-      closed('ar-org-number-mismatch', `The address register gives organisation number ${n}, the gateway is set up with ${configured} (CLINIC_ORG_NUMBER). Correct whichever is wrong: the entry through NHN's customer centre, or the setting.`);
+      closed(
+        'ar-org-number-mismatch',
+        `The address register gives organisation number ${n}, the gateway is set up with ${configured} (CLINIC_ORG_NUMBER). Correct whichever is wrong: the entry through NHN's customer centre, or the setting.`,
+      );
     const certOrg = held ? orgNumberOfCertificate(held) : undefined;
     if (certOrg && certOrg !== n)
-      closed('ar-org-number-certificate-mismatch', `The address register gives organisation number ${n}, the clinic's enterprise certificate is issued to ${certOrg}. Install the certificate issued to the clinic's organisation, or have the entry corrected.`);
+      closed(
+        'ar-org-number-certificate-mismatch',
+        `The address register gives organisation number ${n}, the clinic's enterprise certificate is issued to ${certOrg}. Install the certificate issued to the clinic's organisation, or have the entry corrected.`,
+      );
   }
   if (!org.people.some((p) => p.active))
-    closed('ar-contact-person-missing', `The clinic's entry lists no contact person. NHN's terms require one in the office: register a contact person for HER-id ${org.herId} with NHN's customer centre.`);
+    closed(
+      'ar-contact-person-missing',
+      `The clinic's entry lists no contact person. NHN's terms require one in the office: register a contact person for HER-id ${org.herId} with NHN's customer centre.`,
+    );
 }
 
 function auditServices(org: Organization, closed: (code: string, message: string, service: ServiceId) => void): void {
@@ -163,22 +193,42 @@ async function auditCertificates(
     const words = USE_WORDS[use];
     const fault = (kind: string, severity: 'closed' | 'warning', message: string) => faults.push({ code: `ar-${use}-certificate-${kind}`, severity, message });
     if (!published) {
-      fault('missing', 'closed', `The address register publishes no ${words} certificate for HER-id ${herId}. Upload the clinic's ${words} certificate (the one in ${SETTING[use]}) to the address register.`);
+      fault(
+        'missing',
+        'closed',
+        `The address register publishes no ${words} certificate for HER-id ${herId}. Upload the clinic's ${words} certificate (the one in ${SETTING[use]}) to the address register.`,
+      );
       continue;
     }
     const cert = x509(published.pem);
     if (!cert) {
-      fault('missing', 'closed', `The ${words} certificate the address register publishes for HER-id ${herId} cannot be read. Upload the clinic's ${words} certificate again.`);
+      fault(
+        'missing',
+        'closed',
+        `The ${words} certificate the address register publishes for HER-id ${herId} cannot be read. Upload the clinic's ${words} certificate again.`,
+      );
       continue;
     }
     const held = x509(deps.held[use]);
     if (held && !samePublicKey(held, cert))
-      fault('mismatch', 'closed', `The ${words} certificate in the address register is not the one the gateway holds (${SETTING[use]}): counterparties would ${use === 'encryption' ? 'encrypt to a key the gateway does not have' : 'reject the gateway\'s signatures'}. Upload the held certificate to the address register, or install the published one with its key.`);
+      fault(
+        'mismatch',
+        'closed',
+        `The ${words} certificate in the address register is not the one the gateway holds (${SETTING[use]}): counterparties would ${use === 'encryption' ? 'encrypt to a key the gateway does not have' : "reject the gateway's signatures"}. Upload the held certificate to the address register, or install the published one with its key.`,
+      );
     const validTo = Date.parse(cert.validTo);
     const daysLeft = (validTo - now.getTime()) / DAY_MS;
     if (daysLeft <= 0)
-      fault('expired', 'closed', `The ${words} certificate published in the address register expired ${new Date(validTo).toISOString().slice(0, 10)}. Order a new enterprise certificate and upload it to the address register.`);
+      fault(
+        'expired',
+        'closed',
+        `The ${words} certificate published in the address register expired ${new Date(validTo).toISOString().slice(0, 10)}. Order a new enterprise certificate and upload it to the address register.`,
+      );
     else if (daysLeft <= warnDays)
-      fault('expiring', 'warning', `The ${words} certificate published in the address register expires ${new Date(validTo).toISOString().slice(0, 10)} (in ${Math.ceil(daysLeft)} days). Order its successor now and upload it to the address register before then.`);
+      fault(
+        'expiring',
+        'warning',
+        `The ${words} certificate published in the address register expires ${new Date(validTo).toISOString().slice(0, 10)} (in ${Math.ceil(daysLeft)} days). Order its successor now and upload it to the address register before then.`,
+      );
   }
 }

@@ -16,7 +16,16 @@ import { startArStandIn, type ArStandIn } from './stand-in/stand-in-server.js';
 
 export type RegisterSettings = Pick<
   Config,
-  'GATEWAY_MODE' | 'AR_URL' | 'AR_API' | 'AR_USERNAME' | 'AR_PASSWORD' | 'AR_TIMEOUT_MS' | 'AR_CACHE_TTL_S' | 'AR_STALE_LIMIT_S' | 'AR_STAND_IN_PORT' | 'QUEUE_PREFIX'
+  | 'GATEWAY_MODE'
+  | 'AR_URL'
+  | 'AR_API'
+  | 'AR_USERNAME'
+  | 'AR_PASSWORD'
+  | 'AR_TIMEOUT_MS'
+  | 'AR_CACHE_TTL_S'
+  | 'AR_STALE_LIMIT_S'
+  | 'AR_STAND_IN_PORT'
+  | 'QUEUE_PREFIX'
 >;
 
 /** What the composition root may hand over: the demo stand-in, and HelseID for AR_API=rest. */
@@ -38,10 +47,7 @@ export async function startDemoStandIn(config: RegisterSettings, logger?: Logger
 }
 
 /** The adapter AR_API names, at AR_URL or else the stand-in's address. */
-export function addressRegisterAdapter(
-  config: RegisterSettings,
-  options: RegisterWiring = {},
-): AddressRegister {
+export function addressRegisterAdapter(config: RegisterSettings, options: RegisterWiring = {}): AddressRegister {
   const url = config.AR_URL ?? (config.AR_API === 'rest' ? options.standIn?.baseUrl : options.standIn?.url);
   if (!url) throw new ConfigError('AR_URL', "set NHN's address register URL (in demo mode, leave it unset for the stand-in)");
   if (config.AR_API === 'rest') {
@@ -57,12 +63,7 @@ export function addressRegisterAdapter(
 }
 
 /** The cached register every part of the gateway shares. */
-export function createAddressRegister(
-  config: RegisterSettings,
-  redis: Redis,
-  logger?: Logger,
-  options: RegisterWiring = {},
-): CachedAddressRegister {
+export function createAddressRegister(config: RegisterSettings, redis: Redis, logger?: Logger, options: RegisterWiring = {}): CachedAddressRegister {
   return new CachedAddressRegister(addressRegisterAdapter(config, options), redis, {
     prefix: config.QUEUE_PREFIX,
     ttlS: config.AR_CACHE_TTL_S,

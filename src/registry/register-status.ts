@@ -27,7 +27,10 @@ export function registerAddressRegisterMetrics(registry: Registry, register: Cac
 }
 
 /** A readiness source for /readyz (the shape of src/http/health.ts's ReadinessSource). */
-export function addressRegisterReadiness(register: CachedAddressRegister, api: 'soap' | 'rest'): {
+export function addressRegisterReadiness(
+  register: CachedAddressRegister,
+  api: 'soap' | 'rest',
+): {
   name: string;
   report(): { ready: boolean; [part: string]: unknown };
 } {

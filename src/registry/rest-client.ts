@@ -95,7 +95,8 @@ export class RestAddressRegister implements AddressRegister {
     if (res.status === 401 || res.status === 403) throw new GatewayError('AR_AUTH_REFUSED', `(HTTP ${res.status})`, details);
     if (res.status >= 500 || res.status === 429) throw new GatewayError('AR_SERVER_FAULT', `(HTTP ${res.status})`, details);
     if (res.status === 204) return undefined;
-    if (res.status !== 200 || typeof res.data !== 'object' || res.data === null) throw new GatewayError('AR_RESPONSE_INVALID', `(${path}: HTTP ${res.status})`, details);
+    if (res.status !== 200 || typeof res.data !== 'object' || res.data === null)
+      throw new GatewayError('AR_RESPONSE_INVALID', `(${path}: HTTP ${res.status})`, details);
     return res.data;
   }
 

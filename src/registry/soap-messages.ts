@@ -153,12 +153,19 @@ export function readOrganizationAnswer(xml: string): Organization {
   return strip({
     ...party,
     organizationNumber: orgNumber,
-    people: kids(kid(result, NS.party, 'People'), NS.party, 'OrganizationPerson').filter((p) => !isNil(p)).map((p) => readPerson(p, op)),
-    services: kids(kid(result, NS.party, 'Services'), NS.party, 'Service').filter((s) => !isNil(s)).map((s) => readService(s, op)),
+    people: kids(kid(result, NS.party, 'People'), NS.party, 'OrganizationPerson')
+      .filter((p) => !isNil(p))
+      .map((p) => readPerson(p, op)),
+    services: kids(kid(result, NS.party, 'Services'), NS.party, 'Service')
+      .filter((s) => !isNil(s))
+      .map((s) => readService(s, op)),
   });
 }
 
-export function readCertificateAnswer(xml: string, operation: 'GetCertificateDetailsForEncryption' | 'GetCertificateDetailsForValidatingSignature'): RegisterCertificate | undefined {
+export function readCertificateAnswer(
+  xml: string,
+  operation: 'GetCertificateDetailsForEncryption' | 'GetCertificateDetailsForValidatingSignature',
+): RegisterCertificate | undefined {
   const result = resultOf(readBody(xml, operation), operation);
   const b64 = textAt(result, NS.certificate, 'Certificate');
   if (!b64) return undefined;

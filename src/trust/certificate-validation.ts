@@ -8,14 +8,7 @@ import type { RevocationChecker, RevocationStatus } from './revocation.js';
 import type { TrustStore } from './trust-store.js';
 
 export type CertificateFault =
-  | 'missing'
-  | 'not-yet-valid'
-  | 'expired'
-  | 'wrong-usage'
-  | 'untrusted-chain'
-  | 'revoked'
-  | 'revocation-unknown'
-  | 'org-number-mismatch';
+  'missing' | 'not-yet-valid' | 'expired' | 'wrong-usage' | 'untrusted-chain' | 'revoked' | 'revocation-unknown' | 'org-number-mismatch';
 
 export interface ValidationOptions {
   /** the use asked for; unset: the role the key usage gives, which must exist */
@@ -87,7 +80,9 @@ export function certificateErrorOf(result: CertificateValidation, whose: string)
   const faults = result.errors.filter((e) => e !== 'revocation-unknown');
   if (faults.length > 0) return new GatewayError('CERT_INVALID', `(${whose}: ${faults.join(', ')})`, { faults: result.errors });
   if (result.errors.includes('revocation-unknown')) {
-    return new GatewayError('CERT_REVOCATION_UNAVAILABLE', `(${whose}${result.revocation?.problem ? `: ${result.revocation.problem}` : ''})`, { faults: result.errors });
+    return new GatewayError('CERT_REVOCATION_UNAVAILABLE', `(${whose}${result.revocation?.problem ? `: ${result.revocation.problem}` : ''})`, {
+      faults: result.errors,
+    });
   }
   return null;
 }

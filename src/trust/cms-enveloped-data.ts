@@ -1,7 +1,24 @@
 import { createCipheriv, createDecipheriv, constants, privateDecrypt, randomBytes, type KeyObject, type X509Certificate } from 'node:crypto';
 import { GatewayError } from '../errors.js';
 import { describeIdentifier, identityOf, namesCertificate, OID } from './cms-identity.js';
-import { algorithm, children, DerError, expectTag, explicit, octets, octetString, oid, oidOf, readOne, seq, setOf, smallInt, tlv, TAG, type Tlv } from './der.js';
+import {
+  algorithm,
+  children,
+  DerError,
+  expectTag,
+  explicit,
+  octets,
+  octetString,
+  oid,
+  oidOf,
+  readOne,
+  seq,
+  setOf,
+  smallInt,
+  tlv,
+  TAG,
+  type Tlv,
+} from './der.js';
 import { decryptKey, encryptKey } from './rsa-key-transport.js';
 
 /**
@@ -35,11 +52,7 @@ export function encryptContent(content: Uint8Array, recipient: X509Certificate):
     algorithm(OID.rsaEncryption),
     octetString(encryptKey(recipient.publicKey, contentKey)),
   );
-  const envelopedData = seq(
-    smallInt(0),
-    setOf(recipientInfo),
-    seq(oid(OID.data), algorithm(OID.aes256Cbc, octetString(iv)), tlv(0x80, encrypted)),
-  );
+  const envelopedData = seq(smallInt(0), setOf(recipientInfo), seq(oid(OID.data), algorithm(OID.aes256Cbc, octetString(iv)), tlv(0x80, encrypted)));
   return seq(oid(OID.envelopedData), explicit(0, envelopedData));
 }
 

@@ -121,7 +121,7 @@ export function verifySignedContent(der: Uint8Array, expectedSigner: X509Certifi
     signedBytes = asSet;
   }
   const ok = rsaVerify(digestName, signedBytes, { key: expectedSigner.publicKey, padding: constants.RSA_PKCS1_PADDING }, signature);
-  if (!ok) throw new GatewayError('CMS_SIGNATURE_INVALID', 'the signature does not verify with the sender\'s certificate');
+  if (!ok) throw new GatewayError('CMS_SIGNATURE_INVALID', "the signature does not verify with the sender's certificate");
   return { content: Buffer.from(content), signer: expectedSigner, ...(signingTime ? { signingTime } : {}) };
 }
 

@@ -17,7 +17,10 @@ export class CrlError extends Error {}
 
 /** Upper-case hex without leading zeros, so serials from certificates and CRLs compare equal. */
 export function normaliseSerial(hex: string): string {
-  return hex.replace(/[^0-9a-f]/gi, '').replace(/^0+(?=.)/, '').toUpperCase();
+  return hex
+    .replace(/[^0-9a-f]/gi, '')
+    .replace(/^0+(?=.)/, '')
+    .toUpperCase();
 }
 
 const PEM_CRL = /-----BEGIN X509 CRL-----([\s\S]*?)-----END X509 CRL-----/;
@@ -42,9 +45,7 @@ export async function readCrl(bytes: Buffer, issuer: pkijs.Certificate): Promise
   return {
     thisUpdate: crl.thisUpdate.value,
     nextUpdate: crl.nextUpdate?.value ?? null,
-    revoked: new Set(
-      (crl.revokedCertificates ?? []).map((r) => normaliseSerial(Buffer.from(r.userCertificate.valueBlock.valueHexView).toString('hex'))),
-    ),
+    revoked: new Set((crl.revokedCertificates ?? []).map((r) => normaliseSerial(Buffer.from(r.userCertificate.valueBlock.valueHexView).toString('hex')))),
     der,
   };
 }

@@ -12,15 +12,7 @@ import { GatewayError } from '../errors.js';
 export type SeidProfile = 'SEID1' | 'SEID2';
 export type CertificateRole = 'signing' | 'encryption';
 export type KeyUsageName =
-  | 'digitalSignature'
-  | 'nonRepudiation'
-  | 'keyEncipherment'
-  | 'dataEncipherment'
-  | 'keyAgreement'
-  | 'keyCertSign'
-  | 'cRLSign'
-  | 'encipherOnly'
-  | 'decipherOnly';
+  'digitalSignature' | 'nonRepudiation' | 'keyEncipherment' | 'dataEncipherment' | 'keyAgreement' | 'keyCertSign' | 'cRLSign' | 'encipherOnly' | 'decipherOnly';
 
 /** Bit order of the KeyUsage BIT STRING (RFC 5280 4.2.1.3). */
 const KEY_USAGE_BITS: KeyUsageName[] = [

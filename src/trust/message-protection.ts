@@ -68,4 +68,3 @@ export function appRecCodeOf(err: unknown): string {
   if (isGatewayError(err) && err.appRec) return err.appRec;
   return 'T01';
 }
-

@@ -24,7 +24,10 @@ const derivationKeys = new WeakMap<KeyObject, Buffer>();
 function derivationKey(key: KeyObject): Buffer {
   let kdk = derivationKeys.get(key);
   if (!kdk) {
-    kdk = createHash('sha256').update('epj-gateway implicit rejection').update(key.export({ format: 'der', type: 'pkcs8' })).digest();
+    kdk = createHash('sha256')
+      .update('epj-gateway implicit rejection')
+      .update(key.export({ format: 'der', type: 'pkcs8' }))
+      .digest();
     derivationKeys.set(key, kdk);
   }
   return kdk;

@@ -26,11 +26,13 @@ export class TrustStore {
 
   checkChain(cert: X509Certificate, now: Date): ChainCheck {
     const named = this.authorities.filter((ca) => cert.checkIssued(ca));
-    if (named.length === 0) return { trusted: false, issuer: null, reason: `issuer "${cert.issuer.split('\n').reverse().join(', ')}" is not in the trust store` };
+    if (named.length === 0)
+      return { trusted: false, issuer: null, reason: `issuer "${cert.issuer.split('\n').reverse().join(', ')}" is not in the trust store` };
     const issuer = named.find((ca) => cert.verify(ca.publicKey));
     if (!issuer) return { trusted: false, issuer: null, reason: "the signature does not verify with the named CA's key" };
     if (!issuer.ca) return { trusted: false, issuer, reason: 'the issuer in the trust store is not a CA certificate' };
-    if (now < new Date(issuer.validFrom) || now > new Date(issuer.validTo)) return { trusted: false, issuer, reason: 'the issuing CA certificate is outside its validity' };
+    if (now < new Date(issuer.validFrom) || now > new Date(issuer.validTo))
+      return { trusted: false, issuer, reason: 'the issuing CA certificate is outside its validity' };
     return { trusted: true, issuer };
   }
 }
@@ -55,7 +57,10 @@ export function loadTrustStore(files: readonly string[]): TrustStore {
       throw new GatewayError('TRUST_STORE_INVALID', `${file}: ${(err as NodeJS.ErrnoException).code ?? 'not a certificate'}.`, { file }, { cause: err });
     }
     for (const ca of store.authorities) {
-      if (!ca.ca) throw new GatewayError('TRUST_STORE_INVALID', `${file} holds a certificate that is not a CA (${ca.subject.split('\n').reverse().join(', ')}).`, { file });
+      if (!ca.ca)
+        throw new GatewayError('TRUST_STORE_INVALID', `${file} holds a certificate that is not a CA (${ca.subject.split('\n').reverse().join(', ')}).`, {
+          file,
+        });
       authorities.push(ca);
     }
   }

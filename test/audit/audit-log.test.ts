@@ -18,7 +18,13 @@ describe('audit log: who did what, by id', () => {
   it('records message events by id, service and outcome, oldest first, with when', async () => {
     const log = freshLog();
     const before = Date.now();
-    await log.record({ actor: 'system', action: 'message.received', msgId: 'b6f7c1de-0a7e-4c4e-9d7e-5c0a4bb1f001', service: 'office-contact', outcome: 'accepted' });
+    await log.record({
+      actor: 'system',
+      action: 'message.received',
+      msgId: 'b6f7c1de-0a7e-4c4e-9d7e-5c0a4bb1f001',
+      service: 'office-contact',
+      outcome: 'accepted',
+    });
     await log.record({ actor: 'operator@10.0.0.7', action: 'dead-letter.replay', msgId: 'b6f7c1de-0a7e-4c4e-9d7e-5c0a4bb1f002', service: 'appointment' });
     const entries = await log.read();
     assert.deepEqual(
@@ -53,7 +59,11 @@ describe('audit log: who did what, by id', () => {
   it('drops details named like patient data and cuts long text, so no message text gets in', async () => {
     const log = freshLog();
     const letter = 'Hei, jeg har hatt vondt i halsen i tre uker og lurer på om jeg bør komme inn. '.repeat(10);
-    await log.record({ actor: 'system', action: 'gate.close', details: { text: 'Vondt i halsen', patientName: PATIENT_NAME, Name: PATIENT_NAME, reason: letter } });
+    await log.record({
+      actor: 'system',
+      action: 'gate.close',
+      details: { text: 'Vondt i halsen', patientName: PATIENT_NAME, Name: PATIENT_NAME, reason: letter },
+    });
     const [entry] = await log.read();
     assert.equal(entry!.details!.text, REDACTED);
     assert.equal(entry!.details!.patientName, REDACTED);
@@ -69,7 +79,10 @@ describe('audit log: who did what, by id', () => {
     await ctx.redis.xadd(key, `${Date.now() - 40 * DAY}-0`, 'actor', 'system', 'action', 'old');
     await ctx.redis.xadd(key, `${Date.now() - 10 * DAY}-0`, 'actor', 'system', 'action', 'recent');
     await log.record({ actor: 'system', action: 'now' });
-    assert.deepEqual((await log.read()).map((e) => e.action), ['recent', 'now']);
+    assert.deepEqual(
+      (await log.read()).map((e) => e.action),
+      ['recent', 'now'],
+    );
   });
 
   it('reads from a time on and pages after an entry', async () => {
@@ -78,10 +91,16 @@ describe('audit log: who did what, by id', () => {
     await ctx.redis.xadd(key, `${Date.now() - 2 * DAY}-0`, 'actor', 'system', 'action', 'two-days-ago');
     for (const action of ['a', 'b', 'c']) await log.record({ actor: 'system', action });
     const sinceYesterday = await log.read({ since: new Date(Date.now() - DAY) });
-    assert.deepEqual(sinceYesterday.map((e) => e.action), ['a', 'b', 'c']);
+    assert.deepEqual(
+      sinceYesterday.map((e) => e.action),
+      ['a', 'b', 'c'],
+    );
     const first = await log.read({ limit: 2 });
     const rest = await log.read({ after: first.at(-1)!.id });
-    assert.deepEqual([...first, ...rest].map((e) => e.action), ['two-days-ago', 'a', 'b', 'c']);
+    assert.deepEqual(
+      [...first, ...rest].map((e) => e.action),
+      ['two-days-ago', 'a', 'b', 'c'],
+    );
   });
 
   describe('epj-gateway audit export', () => {
@@ -97,7 +116,8 @@ describe('audit log: who did what, by id', () => {
       // More than one page of the operations API (1,000), so the command must follow the pages.
       const pipeline = ctx.redis.pipeline();
       const key = `${gateway.config.QUEUE_PREFIX}:audit`;
-      for (let i = 0; i < 1_050; i++) pipeline.xadd(key, '*', 'actor', 'system', 'action', 'message.delivered', 'msgId', `m-${i}`, 'service', 'office-contact', 'outcome', 'folder');
+      for (let i = 0; i < 1_050; i++)
+        pipeline.xadd(key, '*', 'actor', 'system', 'action', 'message.delivered', 'msgId', `m-${i}`, 'service', 'office-contact', 'outcome', 'folder');
       await pipeline.exec();
     });
     after(() => gateway.shutdown('test over'));

@@ -1,12 +1,5 @@
 import assert from 'node:assert/strict';
-import {
-  ageOn,
-  answerRefusalOf,
-  birthDateOf,
-  capacityOf,
-  inconsistenciesOf,
-  norwegianDate,
-} from '../../src/domain/representation.js';
+import { ageOn, answerRefusalOf, birthDateOf, capacityOf, inconsistenciesOf, norwegianDate } from '../../src/domain/representation.js';
 
 /** Synthetic national ids (month + 80): born 2015-09-10, 2011-08-20, 2008-11-03, 1984-02-11, 1948-09-05. */
 const CHILD_10 = '10891554015';
@@ -68,12 +61,16 @@ describe('representation policy (pure)', () => {
     });
 
     it('leaves a guardian (vergemål) and proxies for adults alone: guardianship does not end at 16', () => {
-      for (const role of ['VE', 'FU', 'TD']) assert.deepEqual(inconsistenciesOf({ roleCode: role, actorNationalId: PARENT, patientNationalId: TEEN_17, onDate: SENT }), []);
+      for (const role of ['VE', 'FU', 'TD'])
+        assert.deepEqual(inconsistenciesOf({ roleCode: role, actorNationalId: PARENT, patientNationalId: TEEN_17, onDate: SENT }), []);
     });
 
     it('refuses a relation whose actor is the patient', () => {
       const faults = inconsistenciesOf({ roleCode: 'FU', actorNationalId: ELDER, patientNationalId: ELDER, onDate: SENT });
-      assert.deepEqual(faults.map((f) => f.rule), ['actor-is-patient']);
+      assert.deepEqual(
+        faults.map((f) => f.rule),
+        ['actor-is-patient'],
+      );
     });
 
     it('cannot judge an age it cannot read, and does not guess', () => {
@@ -97,7 +94,7 @@ describe('representation policy (pure)', () => {
       assert.match(fault!.detail, /The patient is 14: from 12/);
     });
 
-    it('is refused for any representative, whatever the age: the mark is the clinic\'s judgement of the content', () => {
+    it("is refused for any representative, whatever the age: the mark is the clinic's judgement of the content", () => {
       assert.ok(answerRefusalOf({ capacity: 'guardian', patientNationalId: CHILD_10, onDate: SENT, confidentialToChild: true }));
       const proxy = answerRefusalOf({ capacity: 'proxy', patientNationalId: ELDER, onDate: SENT, confidentialToChild: true });
       assert.match(proxy!.detail, /a representative/);

@@ -8,14 +8,23 @@ describe('domain services and codes', () => {
       const processes = processesOf(id);
       assert.ok(processes.length > 0, id);
       for (const p of processes) {
-        assert.ok(p.actions.some((a) => a.sender === 'citizen'), p.process);
-        assert.ok(p.actions.some((a) => a.sender === 'clinic'), p.process);
+        assert.ok(
+          p.actions.some((a) => a.sender === 'citizen'),
+          p.process,
+        );
+        assert.ok(
+          p.actions.some((a) => a.sender === 'clinic'),
+          p.process,
+        );
       }
     }
   });
 
   it('appointments span two message types; each clinic action answers a citizen action of its process', () => {
-    assert.deepEqual(processesOf('appointment').map((p) => p.msgType), ['DIALOG_INNBYGGER_TIMEONSKE', 'DIALOG_INNBYGGER_TIMERESERVASJON']);
+    assert.deepEqual(
+      processesOf('appointment').map((p) => p.msgType),
+      ['DIALOG_INNBYGGER_TIMEONSKE', 'DIALOG_INNBYGGER_TIMERESERVASJON'],
+    );
     for (const p of PROCESSES) {
       for (const a of p.actions.filter((x) => x.sender === 'clinic')) {
         for (const answered of a.answers ?? []) assert.equal(p.actions.find((x) => x.name === answered)?.sender, 'citizen');

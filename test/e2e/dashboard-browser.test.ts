@@ -109,7 +109,10 @@ describe('dashboard in a real browser (headless Chromium)', function () {
 
     // every section is filled by the composed gateway
     for (const section of ['#certificates', '#address-register', '#transport']) {
-      await page.locator(section).filter({ hasNotText: /not configured/i }).waitFor();
+      await page
+        .locator(section)
+        .filter({ hasNotText: /not configured/i })
+        .waitFor();
     }
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });

@@ -36,8 +36,10 @@ describe('e2e: the service gate closes cleanly and opens again after the fix', f
     stack.simulator.faults.clear();
     await ops('post', '/ops/demo/restore-certificate');
   });
-  const answer = (text: string) => request(stack.url).post('/v1/messages').set(stack.epjAuth).send({ service: 'office-contact', inReplyTo: REQUEST_MSGID, text });
-  const jobCounts = () => stack.composed.gateway.queues['outbound-office-contact'].getJobCounts('waiting', 'active', 'delayed', 'paused', 'failed', 'completed');
+  const answer = (text: string) =>
+    request(stack.url).post('/v1/messages').set(stack.epjAuth).send({ service: 'office-contact', inReplyTo: REQUEST_MSGID, text });
+  const jobCounts = () =>
+    stack.composed.gateway.queues['outbound-office-contact'].getJobCounts('waiting', 'active', 'delayed', 'paused', 'failed', 'completed');
 
   it('certificate expires with answers queued: closed with `expired`, nothing lost, 503 for new work, NHN messages left unread; restored: everything flows once', async () => {
     // Two answers wait for NHN (it answers 503), so they are queued when the certificate expires.
@@ -52,7 +54,10 @@ describe('e2e: the service gate closes cleanly and opens again after the fix', f
     const expired = await ops('post', '/ops/demo/expire-certificate').expect(200);
     assert.equal(expired.body.gateway.state, 'closed');
     const gate = await ops('get', '/ops/gate').expect(200);
-    assert.ok(gate.body.gateway.reasons.some((r: { code: string }) => r.code === 'expired'), JSON.stringify(gate.body.gateway.reasons));
+    assert.ok(
+      gate.body.gateway.reasons.some((r: { code: string }) => r.code === 'expired'),
+      JSON.stringify(gate.body.gateway.reasons),
+    );
 
     const refused = await answer('Tredje svar.');
     assert.equal(refused.status, 503);
@@ -89,7 +94,10 @@ describe('e2e: the service gate closes cleanly and opens again after the fix', f
     await new Promise((r) => setTimeout(r, 1_100)); // past AR_CACHE_TTL_S
     const closed = await ops('post', '/ops/gate/recheck').expect(200);
     assert.equal(closed.body.gateway.state, 'closed');
-    assert.ok(closed.body.gateway.reasons.some((r: { code: string }) => r.code === 'ar-contact-person-missing'), JSON.stringify(closed.body.gateway.reasons));
+    assert.ok(
+      closed.body.gateway.reasons.some((r: { code: string }) => r.code === 'ar-contact-person-missing'),
+      JSON.stringify(closed.body.gateway.reasons),
+    );
     assert.equal((await answer('Svar mens AR er feil.')).status, 503);
 
     stack.standIn.update('8142987', { people });
@@ -103,7 +111,10 @@ describe('e2e: the service gate closes cleanly and opens again after the fix', f
     await new Promise((r) => setTimeout(r, 1_100));
     const closed = await ops('post', '/ops/gate/recheck').expect(200);
     assert.equal(closed.body.gateway.state, 'closed');
-    assert.ok(closed.body.gateway.reasons.some((r: { code: string }) => r.code === 'ar-org-number-mismatch'), JSON.stringify(closed.body.gateway.reasons));
+    assert.ok(
+      closed.body.gateway.reasons.some((r: { code: string }) => r.code === 'ar-org-number-mismatch'),
+      JSON.stringify(closed.body.gateway.reasons),
+    );
     stack.standIn.update('8142987', { organizationNumber: '921543212' });
     await new Promise((r) => setTimeout(r, 1_100));
     assert.equal((await ops('post', '/ops/gate/recheck').expect(200)).body.gateway.state, 'open');
@@ -121,7 +132,10 @@ describe('e2e: the service gate closes cleanly and opens again after the fix', f
     await new Promise((r) => setTimeout(r, 3_100)); // past AR_STALE_LIMIT_S
     const closed = await ops('post', '/ops/gate/recheck').expect(200);
     assert.equal(closed.body.gateway.state, 'closed');
-    assert.ok(closed.body.gateway.reasons.some((r: { code: string }) => r.code === 'ar-unreachable'), JSON.stringify(closed.body.gateway.reasons));
+    assert.ok(
+      closed.body.gateway.reasons.some((r: { code: string }) => r.code === 'ar-unreachable'),
+      JSON.stringify(closed.body.gateway.reasons),
+    );
 
     stack.standIn.setDown(false);
     assert.equal((await ops('post', '/ops/gate/recheck').expect(200)).body.gateway.state, 'open');

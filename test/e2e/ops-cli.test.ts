@@ -17,7 +17,11 @@ describe('operator command line: dlq and audit against a running gateway', () =>
     await gateway.store.create({ msgId, direction: 'outbound', service: 'office-contact', state: 'dead-lettered', deadLetterReason: 'NHN answered 400' });
     await gateway.store.addHistory(msgId, { event: 'dead-letter', outcome: 'failed', attempt: 1, reason: 'NHN answered 400' });
     const sealed = gateway.crypto.seal({ xml: '<MsgHead/>', receiverHerId: 8093244 }, msgId);
-    await gateway.queues['dead-letter'].add('dead', { msgId, service: 'office-contact', sealed, reason: 'NHN answered 400', from: 'outbound-office-contact', at: new Date().toISOString() }, { jobId: msgId });
+    await gateway.queues['dead-letter'].add(
+      'dead',
+      { msgId, service: 'office-contact', sealed, reason: 'NHN answered 400', from: 'outbound-office-contact', at: new Date().toISOString() },
+      { jobId: msgId },
+    );
   });
   after(async () => {
     await gateway.shutdown('test over');
@@ -29,7 +33,10 @@ describe('operator command line: dlq and audit against a running gateway', () =>
     assert.equal(res.code, 0, res.stderr);
     const out = JSON.parse(res.stdout);
     assert.equal(out.ok, true);
-    assert.deepEqual(out.deadLetters.map((d: { msgId: string; reason: string }) => [d.msgId, d.reason]), [[msgId, 'NHN answered 400']]);
+    assert.deepEqual(
+      out.deadLetters.map((d: { msgId: string; reason: string }) => [d.msgId, d.reason]),
+      [[msgId, 'NHN answered 400']],
+    );
   });
 
   it('dlq show prints its history; an unknown id exits 1 with the code', async () => {
@@ -48,7 +55,10 @@ describe('operator command line: dlq and audit against a running gateway', () =>
     assert.equal(await gateway.queues['outbound-office-contact'].getJobState(msgId), 'waiting');
     assert.equal((await gateway.store.get(msgId))?.state, 'queued');
     const audit = await runCli(['audit', 'export', '--since', '2020-01-01T00:00:00Z', '--url', url]);
-    const entries = audit.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const entries = audit.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const replay = entries.find((e) => e.action === 'dead-letter.replay');
     assert.equal(replay.msgId, msgId);
     assert.match(replay.actor, /^operator@/);

@@ -37,7 +37,8 @@ describe('e2e: the NHN side through the simulator (CMS, HelseID, DPoP, real Redi
   });
 
   const answer = (body: Record<string, unknown>) => request(stack.url).post('/v1/messages').set(stack.epjAuth).send(body);
-  const stateOf = async (msgId: string) => (await request(stack.url).get(`/v1/messages/${msgId}`).set(stack.epjAuth)).body as { state?: string; history?: unknown[] };
+  const stateOf = async (msgId: string) =>
+    (await request(stack.url).get(`/v1/messages/${msgId}`).set(stack.epjAuth)).body as { state?: string; history?: unknown[] };
 
   for (const [service, fixture] of Object.entries(REQUESTS)) {
     it(`${service}: the citizen's request reaches the EPJ inbox and the citizen gets AppRec OK`, async () => {
@@ -63,7 +64,10 @@ describe('e2e: the NHN side through the simulator (CMS, HelseID, DPoP, real Redi
       const sent = stack.simulator.citizen.sendFixture(fixture);
       const appRec = await stack.simulator.citizen.waitForAppRec(sent.id, 15_000);
       assert.equal(appRec?.status, 'Avvist');
-      assert.ok(appRec.errors.some((e) => e.code === code), JSON.stringify(appRec.errors));
+      assert.ok(
+        appRec.errors.some((e) => e.code === code),
+        JSON.stringify(appRec.errors),
+      );
       await new Promise((r) => setTimeout(r, 200));
       assert.equal(readdirSync(stack.inboxDir!).length, inboxBefore);
     });
@@ -125,7 +129,10 @@ describe('e2e: the NHN side through the simulator (CMS, HelseID, DPoP, real Redi
     assert.equal(res.status, 202);
     await eventually(async () => ['sent', 'apprec-ok'].includes((await stateOf(res.body.msgId)).state ?? ''), 30_000, 'the answer sent');
     await new Promise((r) => setTimeout(r, 500));
-    const delivered = stack.simulator.citizen.answers().slice(before).filter((a) => a.msgId === res.body.msgId);
+    const delivered = stack.simulator.citizen
+      .answers()
+      .slice(before)
+      .filter((a) => a.msgId === res.body.msgId);
     assert.equal(delivered.length, 1);
   });
 
@@ -141,7 +148,15 @@ describe('e2e: the NHN side through the simulator (CMS, HelseID, DPoP, real Redi
     stack.simulator.faults.clear();
     const before = stack.simulator.citizen.answers().length;
     await request(stack.url).post(`/ops/dead-letters/${msgId}/replay`).set(stack.opsAuth).expect(200);
-    await eventually(() => stack.simulator.citizen.answers().slice(before).some((a) => a.msgId === msgId), 30_000, 'the replayed answer');
+    await eventually(
+      () =>
+        stack.simulator.citizen
+          .answers()
+          .slice(before)
+          .some((a) => a.msgId === msgId),
+      30_000,
+      'the replayed answer',
+    );
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(stack.simulator.citizen.answers().filter((a) => a.msgId === msgId).length, 1);
     const metrics = await request(stack.url).get('/metrics').expect(200);

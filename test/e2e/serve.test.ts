@@ -19,7 +19,10 @@ describe('epj-gateway serve (a real process)', () => {
     let ready = false;
     for (let i = 0; i < 200 && !ready; i++) {
       await sleep(100);
-      ready = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
+      ready = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      );
     }
     assert.ok(ready, `ready in time; output:\n${gw.output()}`);
     assert.match(gw.output(), /Bearer demo-token/, 'the demo prints its tokens');

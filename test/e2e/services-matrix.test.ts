@@ -20,7 +20,9 @@ import { CLINIC_HER, sampleCases, type SampleCase } from '../kith/sample-message
  */
 
 const cases = sampleCases();
-const requests: [string, SampleCase][] = Object.entries(cases).flatMap(([service, list]) => list.filter((c) => c.asReceiver === CLINIC_HER).map((c) => [service, c] as [string, SampleCase]));
+const requests: [string, SampleCase][] = Object.entries(cases).flatMap(([service, list]) =>
+  list.filter((c) => c.asReceiver === CLINIC_HER).map((c) => [service, c] as [string, SampleCase]),
+);
 const answerFor = (service: string, req: SampleCase): SampleCase => {
   const list = cases[service]!;
   return list[list.indexOf(req) + 1]!;
@@ -39,7 +41,13 @@ function jsonAnswer(service: string, inReplyTo: string): Record<string, unknown>
       ],
     };
   if (service === 'appointment')
-    return { service, inReplyTo, kind: 'offer', text: 'Vi kan tilby denne timen.', slots: [{ start: '2026-12-01T09:00:00', end: '2026-12-01T09:20:00', location: 'Fjordvik legekontor, rom 2', practitioner: 'Kari Lege' }] };
+    return {
+      service,
+      inReplyTo,
+      kind: 'offer',
+      text: 'Vi kan tilby denne timen.',
+      slots: [{ start: '2026-12-01T09:00:00', end: '2026-12-01T09:20:00', location: 'Fjordvik legekontor, rom 2', practitioner: 'Kari Lege' }],
+    };
   return {
     service,
     inReplyTo,
@@ -105,7 +113,11 @@ for (const adapter of ['folder', 'webhook', 'pull'] as const) {
         assert.equal(got.msgType, (parseMessage(req.xml) as MsgHeadMessage).msgType);
         assert.equal(got.refToParent, requestId);
         if (adapter === 'folder') assert.equal(got.action, answerFor(service, req).action);
-        await eventually(async () => (await request(stack.url).get(`/v1/messages/${answerId}`).set(stack.epjAuth)).body.state === 'apprec-ok', 30_000, 'AppRec OK for the answer');
+        await eventually(
+          async () => (await request(stack.url).get(`/v1/messages/${answerId}`).set(stack.epjAuth)).body.state === 'apprec-ok',
+          30_000,
+          'AppRec OK for the answer',
+        );
       });
     }
 
@@ -118,7 +130,13 @@ for (const adapter of ['folder', 'webhook', 'pull'] as const) {
           const res = await request(stack.url)
             .post('/v1/messages')
             .set(stack.epjAuth)
-            .send({ service: 'appointment', inReplyTo: msgIdOf(wish.xml), kind, text: `Time: ${kind}`, slots: [kind === 'change' ? { ...slot, start: '2026-12-02T10:00:00', end: '2026-12-02T10:20:00' } : slot] });
+            .send({
+              service: 'appointment',
+              inReplyTo: msgIdOf(wish.xml),
+              kind,
+              text: `Time: ${kind}`,
+              slots: [kind === 'change' ? { ...slot, start: '2026-12-02T10:00:00', end: '2026-12-02T10:20:00' } : slot],
+            });
           assert.equal(res.status, 202, JSON.stringify(res.body));
           ids.push(res.body.msgId);
         }

@@ -9,13 +9,19 @@ describe('address-register watcher', () => {
 
   it('closes on a closing fault, warns from a stale cache, closes past the stale limit, opens when clean', async () => {
     const gate = new ServiceGate(ctx.redis, 'rw', captureLogger().logger);
-    let audit: RegisterAudit = { source: 'live', faults: [{ code: 'no-contact-person', severity: 'closed', message: 'Register a contact person in the office.' }] };
+    let audit: RegisterAudit = {
+      source: 'live',
+      faults: [{ code: 'no-contact-person', severity: 'closed', message: 'Register a contact person in the office.' }],
+    };
     const run = () => checkRegister({ audit: async () => audit, gate });
 
     await run();
     let snap = await gate.refresh();
     assert.equal(snap.gateway.state, 'closed');
-    assert.deepEqual(snap.gateway.reasons.map((r) => r.code), ['no-contact-person']);
+    assert.deepEqual(
+      snap.gateway.reasons.map((r) => r.code),
+      ['no-contact-person'],
+    );
 
     audit = { source: 'stale-cache', fetchedAt: '2026-11-25T08:00:00Z', faults: [] };
     await run();
@@ -35,7 +41,10 @@ describe('address-register watcher', () => {
   it('a service missing from the register closes that service only', async () => {
     const gate = new ServiceGate(ctx.redis, 'rw2', captureLogger().logger);
     await checkRegister({
-      audit: async () => ({ source: 'live', faults: [{ code: 'ar-service-not-registered', service: 'e-consultation', severity: 'closed', message: 'Register the e-consultation service.' }] }),
+      audit: async () => ({
+        source: 'live',
+        faults: [{ code: 'ar-service-not-registered', service: 'e-consultation', severity: 'closed', message: 'Register the e-consultation service.' }],
+      }),
       gate,
     });
     const snap = await gate.refresh();

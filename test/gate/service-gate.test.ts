@@ -69,10 +69,7 @@ describe('service gate in Redis, across processes', () => {
     await seenByB;
     assert.equal(b.isOpen('e-consultation'), false);
     assert.equal(b.isOpen('appointment'), true);
-    assert.deepEqual(
-      transitions.map((t) => `${t.scope}:${t.from}->${t.to}`).sort(),
-      ['e-consultation:open->closed', 'gateway:open->warning'],
-    );
+    assert.deepEqual(transitions.map((t) => `${t.scope}:${t.from}->${t.to}`).sort(), ['e-consultation:open->closed', 'gateway:open->warning']);
     transitions.length = 0;
     await b.openByOperator('e-consultation');
     await sleep(100);

@@ -15,6 +15,10 @@ export function captureLogger(level = 'debug'): { logger: Logger; lines: () => R
   return {
     logger,
     text,
-    lines: () => text().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>),
+    lines: () =>
+      text()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
   };
 }

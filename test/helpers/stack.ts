@@ -45,7 +45,8 @@ export async function startStack(redisUrl: string, env: ConfigInput = {}): Promi
   const { logger, text } = captureLogger('info');
   const composed = await composeGateway(config, logger);
   const { url } = await composed.gateway.listen();
-  if (!composed.simulator || !composed.standIn) throw new Error('the test stack needs the demo simulator and AR stand-in (GATEWAY_MODE=demo, no MSH_BASE_URL/AR_URL)');
+  if (!composed.simulator || !composed.standIn)
+    throw new Error('the test stack needs the demo simulator and AR stand-in (GATEWAY_MODE=demo, no MSH_BASE_URL/AR_URL)');
   return {
     composed,
     url,
@@ -62,7 +63,11 @@ export async function startStack(redisUrl: string, env: ConfigInput = {}): Promi
 }
 
 /** Polls `check` until it returns a value other than undefined/null/false, or fails after `ms`. */
-export async function eventually<T>(check: () => T | undefined | null | false | Promise<T | undefined | null | false>, ms = 15_000, what = 'the condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  ms = 15_000,
+  what = 'the condition',
+): Promise<T> {
   const until = Date.now() + ms;
   for (;;) {
     const value = await check();

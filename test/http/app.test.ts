@@ -83,8 +83,10 @@ describe('HTTP: health, readiness, metrics and authentication', () => {
       .set('Authorization', 'Bearer demo-token')
       .set('X-Request-Id', 'trace-7')
       .send({ text: 'Hemmelig melding', nationalId: '13896997245' });
-    const line = logs().split('\n').find((l) => l.includes('trace-7'));
-    assert.ok(line, 'an access line carries the caller\'s request id');
+    const line = logs()
+      .split('\n')
+      .find((l) => l.includes('trace-7'));
+    assert.ok(line, "an access line carries the caller's request id");
     assert.doesNotMatch(logs(), /Hemmelig|13896997245/);
   });
 

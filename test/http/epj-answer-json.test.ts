@@ -91,7 +91,10 @@ describe('the clinic answers in JSON: POST /v1/messages builds the KITH message'
 
   it('field errors name the field; an unknown request is 404; the wrong service is refused', async () => {
     const bad = await request(url).post('/v1/messages').set(EPJ).send({ service: 'office-contact', inReplyTo: 'x' }).expect(400);
-    assert.deepEqual(bad.body.error.details.errors.map((e: { field: string }) => e.field), ['text']);
+    assert.deepEqual(
+      bad.body.error.details.errors.map((e: { field: string }) => e.field),
+      ['text'],
+    );
     const unknown = await request(url).post('/v1/messages').set(EPJ).send({ service: 'office-contact', inReplyTo: 'no-such', text: 'hei' }).expect(404);
     assert.equal(unknown.body.error.code, 'EPJ_REQUEST_UNKNOWN');
     const inReplyTo = await received('e-consultation/request.xml');

@@ -50,9 +50,19 @@ describe('the clinic sends: POST /v1/messages with KITH XML, and the outbox fold
   });
 
   it('refuses a citizen request (not a clinic action) and a broken document with field-level errors', async () => {
-    const citizen = await request(url).post('/v1/messages').set(EPJ).set('Content-Type', 'application/xml').send(fixture('office-contact/request.xml')).expect(400);
+    const citizen = await request(url)
+      .post('/v1/messages')
+      .set(EPJ)
+      .set('Content-Type', 'application/xml')
+      .send(fixture('office-contact/request.xml'))
+      .expect(400);
     assert.equal(citizen.body.error.code, 'EPJ_MESSAGE_INVALID');
-    const broken = await request(url).post('/v1/messages').set(EPJ).set('Content-Type', 'application/xml').send(fixture('office-contact/e30-patient-id-missing.xml')).expect(400);
+    const broken = await request(url)
+      .post('/v1/messages')
+      .set(EPJ)
+      .set('Content-Type', 'application/xml')
+      .send(fixture('office-contact/e30-patient-id-missing.xml'))
+      .expect(400);
     assert.ok(broken.body.error.details.errors.length > 0);
   });
 
@@ -68,7 +78,11 @@ describe('the clinic sends: POST /v1/messages with KITH XML, and the outbox fold
 
   it('the outbox folder: accepted to done/, refused to error/ with the reason, closed service waits', async () => {
     const dir = tempDir('outbox');
-    const outbox = new FolderOutbox(dir, (xml, origin) => submitClinicXml({ config: gateway.config, gate: gateway.gate, outbound: gateway.outbound, schemas: () => gateway.schemas }, xml, origin), captureLogger().logger);
+    const outbox = new FolderOutbox(
+      dir,
+      (xml, origin) => submitClinicXml({ config: gateway.config, gate: gateway.gate, outbound: gateway.outbound, schemas: () => gateway.schemas }, xml, origin),
+      captureLogger().logger,
+    );
     writeFileSync(path.join(dir, 'a-answer.xml'), answer.replace(msgId, '22222222-2222-4333-8444-555555555555'));
     writeFileSync(path.join(dir, 'b-broken.xml'), '<MsgHead>');
     writeFileSync(path.join(dir, '.c-half-written.xml'), '<Msg');

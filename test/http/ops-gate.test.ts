@@ -31,7 +31,10 @@ describe('operations API: the service gate and the audit log', () => {
   it('shows every service open at start', async () => {
     const res = await request(url).get('/ops/gate').set(OPS).expect(200);
     assert.equal(res.body.gateway.state, 'open');
-    assert.deepEqual(Object.values(res.body.services).map((s) => (s as { state: string }).state), ['open', 'open', 'open', 'open']);
+    assert.deepEqual(
+      Object.values(res.body.services).map((s) => (s as { state: string }).state),
+      ['open', 'open', 'open', 'open'],
+    );
     await request(url).get('/ops/gate').set('Authorization', 'Bearer demo-token').expect(401);
   });
 
@@ -57,7 +60,10 @@ describe('operations API: the service gate and the audit log', () => {
     assert.match(readFileSync(path.join(gateway.config.DATA_DIR, 'notices', notices[0]!), 'utf8'), /Service closed: e-consultation/);
 
     const audit = await request(url).get('/ops/audit').set(OPS).expect(200);
-    const entries = audit.text.trim().split('\n').map((l) => JSON.parse(l));
+    const entries = audit.text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const close = entries.find((e) => e.action === 'gate.close');
     assert.match(close.actor, /^kari\.drift@/);
     assert.equal(close.service, 'e-consultation');

@@ -27,7 +27,11 @@ describe('kith: AppRec and answers', () => {
     assert.equal(apprec.document, 'AppRec');
     assert.equal(apprec.version, '1.1');
     assert.equal(apprec.status, '1');
-    assert.deepEqual(apprec.originalMsgId, { msgType: 'DIALOG_INNBYGGER_RESEPTFORNYELSE', issueDate: '2026-03-02T09:15:00Z', id: '5b0f0d3e-1c2a-4b7e-9a51-0c8f1e2d3a01' });
+    assert.deepEqual(apprec.originalMsgId, {
+      msgType: 'DIALOG_INNBYGGER_RESEPTFORNYELSE',
+      issueDate: '2026-03-02T09:15:00Z',
+      id: '5b0f0d3e-1c2a-4b7e-9a51-0c8f1e2d3a01',
+    });
     assert.deepEqual(apprec.senderHerIds, [CLINIC_HER, '8142988']);
     assert.deepEqual(apprec.receiverHerIds, ['8090001', HELSENORGE_HER]);
     assert.equal(validateDocument(buildAppRecFor(j), { allowSyntheticIds: true }).report.ok, true);
@@ -37,7 +41,10 @@ describe('kith: AppRec and answers', () => {
     const broken = renewal.replace('<MIGversion>v1.2 2006-05-24</MIGversion>', '<MIGversion>x</MIGversion>').replace(/<FamilyName>Testesen<\/FamilyName>/, '');
     const j = judgeReceivedMessage(broken, OPTS);
     assert.equal(j.appRec, 'Avvist');
-    assert.deepEqual(j.errors.map((e) => e.code), ['T02', 'E32']);
+    assert.deepEqual(
+      j.errors.map((e) => e.code),
+      ['T02', 'E32'],
+    );
     const xml = buildAppRecFor(j);
     assert.match(xml, /<Status V="2" DN="Avvist"\/><Error V="T02" S="2.16.578.1.12.4.1.1.8221" DN="XML validerer ikke"/);
   });
@@ -50,7 +57,10 @@ describe('kith: AppRec and answers', () => {
       fallbackOriginal: { msgType: 'DIALOG_INNBYGGER_EKONTAKT', issueDate: '2026-03-02T09:15:00Z', id: 'abc-1' },
     });
     const apprec = parseMessage(xml) as AppRecMessage;
-    assert.deepEqual(apprec.errors.map((e) => e.v), ['T01']);
+    assert.deepEqual(
+      apprec.errors.map((e) => e.v),
+      ['T01'],
+    );
     assert.equal(apprec.originalMsgId?.id, 'abc-1');
   });
 
@@ -81,7 +91,10 @@ describe('kith: AppRec and answers', () => {
     const answer = parseMessage(buildClinicAnswer(req, { theme: THEME_RENEWAL_DONE, text: 'Fornyet.' })) as MsgHeadMessage;
     assert.equal(answer.action, 'Svar');
     assert.deepEqual(answer.conversationRef, { refToParent: req.msgId, refToConversation: req.msgId });
-    assert.throws(() => buildClinicAnswer(answer, { theme: THEME_RENEWAL_DONE, text: 'x' }), (e) => isGatewayError(e) && e.code === 'KITH_CONTENT_INVALID');
+    assert.throws(
+      () => buildClinicAnswer(answer, { theme: THEME_RENEWAL_DONE, text: 'x' }),
+      (e) => isGatewayError(e) && e.code === 'KITH_CONTENT_INVALID',
+    );
     const wish = parseMessage(sampleCases().appointment![0]!.xml) as MsgHeadMessage;
     assert.throws(() => buildClinicAnswer(wish, { theme: THEME_RENEWAL_DONE, text: 'x' }), /calendar/);
   });
@@ -119,7 +132,10 @@ describe('kith: AppRec and answers', () => {
       const dir = tempDir('noschema');
       mkdirSync(path.join(dir, 'x'), { recursive: true });
       writeFileSync(path.join(dir, 'other.xsd'), '<schema/>');
-      assert.throws(() => loadSchemaSet(dir), (e) => isGatewayError(e) && e.code === 'KITH_SCHEMA_DIR_INVALID');
+      assert.throws(
+        () => loadSchemaSet(dir),
+        (e) => isGatewayError(e) && e.code === 'KITH_SCHEMA_DIR_INVALID',
+      );
     });
   });
 });

@@ -7,8 +7,19 @@ import { STANDARDS_DIR, XSD_DIR, needsShared } from '../helpers/shared.js';
 const FIXTURES = fileURLToPath(new URL('../../fixtures', import.meta.url));
 const fixture = (p: string) => path.join(FIXTURES, p);
 const KEYS = [
-  'ok', 'document', 'version', 'msgType', 'service', 'action', 'msgId', 'senderHerIds', 'receiverHerIds',
-  'patientIdType', 'schemaValidation', 'unvalidated', 'errors',
+  'ok',
+  'document',
+  'version',
+  'msgType',
+  'service',
+  'action',
+  'msgId',
+  'senderHerIds',
+  'receiverHerIds',
+  'patientIdType',
+  'schemaValidation',
+  'unvalidated',
+  'errors',
 ];
 
 describe('cli: epj-gateway validate', () => {
@@ -29,13 +40,19 @@ describe('cli: epj-gateway validate', () => {
     assert.equal(alone.code, 0);
     const asClinic = await runCli(['validate', fixture('office-contact/e21-wrong-receiver.xml'), '--json', '--as-receiver', '8142987']);
     assert.equal(asClinic.code, 1);
-    assert.deepEqual((JSON.parse(asClinic.stdout) as { errors: { code: string }[] }).errors.map((e) => e.code), ['E21']);
+    assert.deepEqual(
+      (JSON.parse(asClinic.stdout) as { errors: { code: string }[] }).errors.map((e) => e.code),
+      ['E21'],
+    );
   });
 
   it('GATEWAY_MODE=production refuses synthetic national ids (E31)', async () => {
     const r = await runCli(['validate', fixture('office-contact/request.xml'), '--json'], { GATEWAY_MODE: 'production' });
     assert.equal(r.code, 1);
-    assert.deepEqual((JSON.parse(r.stdout) as { errors: { code: string }[] }).errors.map((e) => e.code), ['E31']);
+    assert.deepEqual(
+      (JSON.parse(r.stdout) as { errors: { code: string }[] }).errors.map((e) => e.code),
+      ['E31'],
+    );
   });
 
   it('--apprec prints the AppRec the gateway would answer', async () => {
@@ -44,11 +61,17 @@ describe('cli: epj-gateway validate', () => {
     assert.match(r.stdout, /<AppRec xmlns="http:\/\/www.kith.no\/xmlstds\/apprec\/2012-02-15">/);
     assert.match(r.stdout, /<Status V="2" DN="Avvist"\/>/);
     assert.match(r.stdout, /<Error V="E32"/);
-    assert.match(r.stdout, /<OriginalMsgId><MsgType V="DIALOG_INNBYGGER_TIMEONSKE"[^>]*\/><IssueDate>2026-03-02T09:15:00Z<\/IssueDate><Id>5b0f0d3e-1c2a-4b7e-9a51-0c8f1e2d3a04<\/Id>/);
+    assert.match(
+      r.stdout,
+      /<OriginalMsgId><MsgType V="DIALOG_INNBYGGER_TIMEONSKE"[^>]*\/><IssueDate>2026-03-02T09:15:00Z<\/IssueDate><Id>5b0f0d3e-1c2a-4b7e-9a51-0c8f1e2d3a04<\/Id>/,
+    );
   });
 
   it('hostile and unreadable input is a clear T99/T01, never a crash', async () => {
-    for (const [file, code] of [['office-contact/t99-doctype-billion-laughs.xml', 'T99'], ['office-contact/t01-not-well-formed.xml', 'T01']] as const) {
+    for (const [file, code] of [
+      ['office-contact/t99-doctype-billion-laughs.xml', 'T99'],
+      ['office-contact/t01-not-well-formed.xml', 'T01'],
+    ] as const) {
       const r = await runCli(['validate', fixture(file), '--json']);
       assert.equal(r.code, 1, r.stderr);
       assert.equal((JSON.parse(r.stdout) as { errors: { code: string }[] }).errors[0]?.code, code);

@@ -42,7 +42,14 @@ export function indentXml(xml: string): string {
 }
 
 const OK = (asReceiver: string, action: string): Expected => ({ ok: true, appRec: 'OK', status: '1', errors: [], asReceiver, action });
-const REJECTED = (errors: string[], extra: Partial<Expected> = {}): Expected => ({ ok: false, appRec: 'Avvist', status: '2', errors, asReceiver: CLINIC_HER, ...extra });
+const REJECTED = (errors: string[], extra: Partial<Expected> = {}): Expected => ({
+  ok: false,
+  appRec: 'Avvist',
+  status: '2',
+  errors,
+  asReceiver: CLINIC_HER,
+  ...extra,
+});
 const PART_FAULT = (errors: string[]): Expected => ({ ok: false, appRec: 'OK, feil i delmelding', status: '3', errors, asReceiver: CLINIC_HER });
 
 function must(xml: string, from: string | RegExp, to: string | ((m: string, ...groups: string[]) => string)): string {
@@ -63,17 +70,29 @@ function failures(request: string): [string, string | Buffer, Expected][] {
   const patient = /<Patient>[\s\S]*?<\/Patient>/;
   return [
     ['t01-not-well-formed', must(request, /<\/MsgHead>\s*$/, ''), REJECTED(['T01'])],
-    ['t01-encoding-not-utf8', Buffer.from(must(request, /<GivenName>[^<]*<\/GivenName>(?=[\s\S]*<\/Patient>)/, '<GivenName>Åse Øydis</GivenName>'), 'latin1'), REJECTED(['T01'])],
+    [
+      't01-encoding-not-utf8',
+      Buffer.from(must(request, /<GivenName>[^<]*<\/GivenName>(?=[\s\S]*<\/Patient>)/, '<GivenName>Åse Øydis</GivenName>'), 'latin1'),
+      REJECTED(['T01']),
+    ],
     ['t99-doctype-billion-laughs', BILLION_LAUGHS + must(body, '<MsgId>', '<MsgId>&lol3;'), REJECTED(['T99'])],
     ['t99-doctype-xxe', XXE + must(body, '<MsgId>', '<MsgId>&xxe;'), REJECTED(['T99'])],
     ['t99-too-large', request, REJECTED(['T99'], { maxBytes: 1024 })],
     ['t02-mig-version', must(request, 'v1.2 2006-05-24', 'v1.3'), REJECTED(['T02'])],
     ['t02-unknown-element', must(request, '</MsgId>', '</MsgId><Priority>high</Priority>'), REJECTED(['T02'])],
-    ['t10-unsupported-type', must(request, /<Type V="[^"]+" DN="[^"]*"\/>/, '<Type V="DIALOG_INNBYGGER_TEST" DN="Dialog med innbygger - test"/>'), REJECTED(['T10'])],
+    [
+      't10-unsupported-type',
+      must(request, /<Type V="[^"]+" DN="[^"]*"\/>/, '<Type V="DIALOG_INNBYGGER_TEST" DN="Dialog med innbygger - test"/>'),
+      REJECTED(['T10']),
+    ],
     ['e10-msgid-empty', must(request, /<MsgId>[^<]*<\/MsgId>/, '<MsgId></MsgId>'), REJECTED(['E10'])],
     ['e21-wrong-receiver', must(must(request, `<Id>${CLINIC_HER}</Id>`, '<Id>8142999</Id>'), `<Id>${GP_HER}</Id>`, '<Id>8142998</Id>'), REJECTED(['E21'])],
     ['e30-patient-id-missing', must(request, patient, (m) => m.replace(/\s*<Ident>[\s\S]*?<\/Ident>/, '')), REJECTED(['E30'])],
-    ['e31-patient-id-invalid', must(request, patient, (m) => m.replace(/<Id>(\d{10})(\d)<\/Id>/, (_x, a: string, b: string) => `<Id>${a}${(Number(b) + 1) % 10}</Id>`)), REJECTED(['E31'])],
+    [
+      'e31-patient-id-invalid',
+      must(request, patient, (m) => m.replace(/<Id>(\d{10})(\d)<\/Id>/, (_x, a: string, b: string) => `<Id>${a}${(Number(b) + 1) % 10}</Id>`)),
+      REJECTED(['E31']),
+    ],
     ['e31-synthetic-id-in-production', request, REJECTED(['E31'], { production: true })],
     ['e32-patient-name-missing', must(request, patient, (m) => m.replace(/\s*<FamilyName>[^<]*<\/FamilyName>/, '')), REJECTED(['E32'])],
     ['x99-empty-dialogmelding', must(request, /(<Dialogmelding [^>]*)>[\s\S]*?<\/Dialogmelding>/, '$1/>'), REJECTED(['X99'])],
@@ -95,7 +114,11 @@ export function fixtureFiles(): FixtureFile[] {
   add('office-contact/t02-attachment-not-base64.xml', must(contact, /(<Base64Container[^>]*>)[^<]*/, '$1not base64!'), PART_FAULT(['T02']));
   const wish = indentXml(sampleCases()['appointment']![0]!.xml);
   add('appointment/x99-calendar-ends-before-start.xml', must(wish, '2026-03-09T09:20:00', '2026-03-09T08:20:00'), REJECTED(['X99']));
-  add('appointment/x99-calendar-missing.xml', must(wish, /\s*<Document>\s*<RefDoc>\s*<MsgType V="XML" DN="XML-instans"\/>\s*<MimeType>application\/calendar\+xml<\/MimeType>[\s\S]*?<\/Document>/, ''), REJECTED(['X99']));
+  add(
+    'appointment/x99-calendar-missing.xml',
+    must(wish, /\s*<Document>\s*<RefDoc>\s*<MsgType V="XML" DN="XML-instans"\/>\s*<MimeType>application\/calendar\+xml<\/MimeType>[\s\S]*?<\/Document>/, ''),
+    REJECTED(['X99']),
+  );
   for (const r of representationCases()) {
     add(`${r.service}/${r.name}.xml`, indentXml(r.xml), r.errors.length ? REJECTED([...r.errors]) : OK(CLINIC_HER, r.action));
   }

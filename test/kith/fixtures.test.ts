@@ -44,8 +44,14 @@ describe('fixtures: every service, every failure case, both layers', () => {
     for (const c of ['T01', 'T02', 'T10', 'T99', 'E10', 'E21', 'E30', 'E31', 'E32', 'E36', 'X99']) assert.ok(codes.has(c), c);
     for (const service of ['appointment', 'prescription-renewal', 'e-consultation', 'office-contact']) {
       const own = fixtures.filter((f) => f.file.includes(`${path.sep}${service}${path.sep}`));
-      assert.ok(own.some((f) => f.expected.ok && f.expected.asReceiver === '8142987'), `${service} request`);
-      assert.ok(own.some((f) => f.expected.ok && f.expected.asReceiver === '8093244'), `${service} answer`);
+      assert.ok(
+        own.some((f) => f.expected.ok && f.expected.asReceiver === '8142987'),
+        `${service} request`,
+      );
+      assert.ok(
+        own.some((f) => f.expected.ok && f.expected.asReceiver === '8093244'),
+        `${service} answer`,
+      );
     }
   });
 

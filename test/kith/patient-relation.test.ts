@@ -28,7 +28,7 @@ describe('the patient-relation part (Pasientrelasjon)', () => {
       assert.equal(msg.documents.filter((d) => d.kind === 'patient-relation').length, 1);
     });
 
-    it('gives the EPJ who acts for whom, in what capacity, and the patient\'s age when the request was sent', () => {
+    it("gives the EPJ who acts for whom, in what capacity, and the patient's age when the request was sent", () => {
       const rep = representationOf(parseMessage(fixture('office-contact/parent-for-child-10.xml')) as MsgHeadMessage);
       assert.deepEqual(rep, {
         capacity: 'parent',
@@ -54,7 +54,8 @@ describe('the patient-relation part (Pasientrelasjon)', () => {
   });
 
   describe('answers', () => {
-    const answerTo = (p: string) => buildClinicAnswer(parseMessage(fixture(p)) as MsgHeadMessage, { theme: { v: '6', s: '2.16.578.1.12.4.1.1.7322' }, text: 'Svar.' });
+    const answerTo = (p: string) =>
+      buildClinicAnswer(parseMessage(fixture(p)) as MsgHeadMessage, { theme: { v: '6', s: '2.16.578.1.12.4.1.1.7322' }, text: 'Svar.' });
 
     it('carry the relation back where the package is _pas (office-contact Svar), so the representative gets the answer', () => {
       const xml = answerTo('office-contact/parent-for-child-10.xml');
@@ -73,7 +74,11 @@ describe('the patient-relation part (Pasientrelasjon)', () => {
     const cases: [string, (xml: string) => string, RegExp][] = [
       ['the relation code is missing', (x) => x.replace(/\s*<Relasjon [^>]*\/>/, ''), /Relasjon \(7611\) is missing/],
       ['the actor has no national id', (x) => x.replace(/(<Person>[\s\S]*?)<Ident>[\s\S]*?<\/Ident>/, '$1'), /Person has no Ident/],
-      ['the actor\'s national id has a wrong check digit', (x) => x.replace('<Id>11828442017</Id>', '<Id>11828442018</Id>'), /Person national id \(FNR\) fails: checksum/],
+      [
+        "the actor's national id has a wrong check digit",
+        (x) => x.replace('<Id>11828442017</Id>', '<Id>11828442018</Id>'),
+        /Person national id \(FNR\) fails: checksum/,
+      ],
     ];
     for (const [what, change, words] of cases) {
       it(`when ${what}`, () => {
@@ -81,15 +86,21 @@ describe('the patient-relation part (Pasientrelasjon)', () => {
         assert.notEqual(xml, good());
         const j = judge(xml);
         assert.equal(j.appRec, 'Avvist');
-        assert.deepEqual(j.errors.map((e) => e.code), ['E36']);
+        assert.deepEqual(
+          j.errors.map((e) => e.code),
+          ['E36'],
+        );
         assert.match(j.errors[0]!.message, words);
         assertNoPatientData([j.report, j.errors]);
       });
     }
 
-    it('refuses the actor\'s synthetic id in production, as it does the patient\'s', () => {
+    it("refuses the actor's synthetic id in production, as it does the patient's", () => {
       const j = judge(good(), false);
-      assert.deepEqual(j.errors.map((e) => e.code), ['E31', 'E36']);
+      assert.deepEqual(
+        j.errors.map((e) => e.code),
+        ['E31', 'E36'],
+      );
     });
 
     it('a parent for a patient of 17, and an actor who is the patient, say why without naming anyone', () => {
@@ -112,7 +123,10 @@ describe('the patient-relation part (Pasientrelasjon)', () => {
       const xml = good();
       const part = /<Document>\s*<ContentDescription>Pasientrelasjon[\s\S]*?<\/Document>/.exec(xml)![0];
       const j = judge(xml.replace(part, `${part}${part}`));
-      assert.deepEqual(j.errors.map((e) => e.code), ['X99']);
+      assert.deepEqual(
+        j.errors.map((e) => e.code),
+        ['X99'],
+      );
     });
   });
 });

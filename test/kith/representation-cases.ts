@@ -36,7 +36,11 @@ export interface RepresentationCase {
 
 const CONTACT = { type: { v: 'BA', s: '2.16.578.1.12.4.1.1.7601', dn: 'Bestille attest' }, subject: 'Henvendelse', question: 'Vi trenger å snakke med legen.' };
 const CONSULT = (subject: string, question: string) => ({ type: { v: 'EK', dn: 'E-konsultasjon' }, subject, question });
-const RENEWAL = { type: { v: 'RF', s: '2.16.578.1.12.4.1.1.7601', dn: 'Reseptfornying' }, subject: 'Fornye resept', question: 'Jeg ber om fornying av blodtrykksmedisinen til min far.' };
+const RENEWAL = {
+  type: { v: 'RF', s: '2.16.578.1.12.4.1.1.7601', dn: 'Reseptfornying' },
+  subject: 'Fornye resept',
+  question: 'Jeg ber om fornying av blodtrykksmedisinen til min far.',
+};
 
 const TYPES: Record<string, string> = {
   'office-contact': 'DIALOG_INNBYGGER_EKONTAKT',
@@ -44,7 +48,15 @@ const TYPES: Record<string, string> = {
   'prescription-renewal': 'DIALOG_INNBYGGER_RESEPTFORNYELSE',
 };
 
-type Row = [service: string, name: string, patient: PatientInfo, role: string, actor: PatientInfo, foresporsel: CitizenRequestInput['foresporsel'], errors: string[]];
+type Row = [
+  service: string,
+  name: string,
+  patient: PatientInfo,
+  role: string,
+  actor: PatientInfo,
+  foresporsel: CitizenRequestInput['foresporsel'],
+  errors: string[],
+];
 
 export function representationCases(): RepresentationCase[] {
   const P = PEOPLE;

@@ -44,7 +44,10 @@ describe('kith: the real sample messages', function () {
   it('a professional dialog message is a type this gateway does not serve (T10)', () => {
     const bytes = readFileSync(path.join(STANDARDS_DIR, 'examples', 'ksfiks_dialogmelding_1.1_helsefaglig-dialog_samsvar-test-message.xml'));
     const { report } = validateDocument(bytes, { allowSyntheticIds: true, schemas });
-    assert.deepEqual(report.errors.map((e) => e.code), ['T10']);
+    assert.deepEqual(
+      report.errors.map((e) => e.code),
+      ['T10'],
+    );
   });
 
   it('loads the schema directory once and reuses it', () => {

@@ -68,11 +68,17 @@ describe('kith: reading XML input', () => {
 
   it('never fails inside, whatever the bytes: every fault is a finding of its own (property)', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.string({ maxLength: 300 }).map((s) => `<MsgHead xmlns="http://www.kith.no/xmlstds/msghead/2006-05-24">${s}</MsgHead>`)), (input) => {
-        const { report, findings } = validateDocument(input, { allowSyntheticIds: true });
-        assert.ok(!findings.some((f) => f.error === 'INTERNAL'), JSON.stringify(report.errors));
-        if (!report.ok) assert.ok(report.errors.length > 0);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 300 }),
+          fc.string({ maxLength: 300 }).map((s) => `<MsgHead xmlns="http://www.kith.no/xmlstds/msghead/2006-05-24">${s}</MsgHead>`),
+        ),
+        (input) => {
+          const { report, findings } = validateDocument(input, { allowSyntheticIds: true });
+          assert.ok(!findings.some((f) => f.error === 'INTERNAL'), JSON.stringify(report.errors));
+          if (!report.ok) assert.ok(report.errors.length > 0);
+        },
+      ),
       { numRuns: 300 },
     );
   });

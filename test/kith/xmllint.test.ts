@@ -34,7 +34,9 @@ function xmllint(schema: string, files: string[]): void {
 
 /** Takes out the embedded roots no official schema covers. */
 function withoutUnvalidated(xml: string): string {
-  return xml.replace(/<icalendar xmlns="urn:ietf:params:xml:ns:icalendar-2.0">[\s\S]*?<\/icalendar>/g, '').replace(/<Resept xmlns="[^"]*eresept[^"]*">[\s\S]*?<\/Resept>/g, '')
+  return xml
+    .replace(/<icalendar xmlns="urn:ietf:params:xml:ns:icalendar-2.0">[\s\S]*?<\/icalendar>/g, '')
+    .replace(/<Resept xmlns="[^"]*eresept[^"]*">[\s\S]*?<\/Resept>/g, '')
     .replace(/<Pasientrelasjon xmlns="[^"]*pasientrelasjon[^"]*">[\s\S]*?<\/Pasientrelasjon>/g, '');
 }
 
@@ -81,7 +83,17 @@ describe('xmllint: every message and AppRec the project builds is valid by the o
         receiver: CLINIC,
         patient: PATIENTS.ola,
         documents: [
-          { refDocType: 'XML', content: buildDialogmelding('1.0', { notat: { theme: { v: '6', s: '2.16.578.1.12.4.1.1.7322' }, text: 'Notat', date: '2026-03-02', inReplyTo: { type: { v: 'BA' }, subject: 'not in 1.0', question: 'Spørsmål' } } }) },
+          {
+            refDocType: 'XML',
+            content: buildDialogmelding('1.0', {
+              notat: {
+                theme: { v: '6', s: '2.16.578.1.12.4.1.1.7322' },
+                text: 'Notat',
+                date: '2026-03-02',
+                inReplyTo: { type: { v: 'BA' }, subject: 'not in 1.0', question: 'Spørsmål' },
+              },
+            }),
+          },
           attachmentPart({ mimeType: 'text/plain', description: 'a.txt', data: Buffer.from('a') }),
         ],
       }),
@@ -112,7 +124,14 @@ describe('xmllint: every message and AppRec the project builds is valid by the o
     const v10 = [
       buildAppRec({ ...base, version: '1.0', status: 'OK' }),
       buildAppRec({ ...base, version: '1.0', status: 'Avvist', errors: [{ code: 'T02', message: 'MsgInfo/MIGversion' }, { code: 'E31' }] }),
-      buildAppRec({ ...base, version: '1.0', status: 'OK, feil i delmelding', errors: [{ code: 'X99', message: 'attachment' }], softwareName: 'epj-gateway', softwareVersion: '0.1.0' }),
+      buildAppRec({
+        ...base,
+        version: '1.0',
+        status: 'OK, feil i delmelding',
+        errors: [{ code: 'X99', message: 'attachment' }],
+        softwareName: 'epj-gateway',
+        softwareVersion: '0.1.0',
+      }),
     ].map((xml, i) => {
       const file = path.join(dir, `apprec10-${i}.xml`);
       writeFileSync(file, xml);

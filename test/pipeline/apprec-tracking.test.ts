@@ -69,10 +69,12 @@ describe('AppRec tracking', () => {
   });
 
   it('records a rejection with its 8221 codes, even when another receiver said OK', async () => {
-    const msgId = await track([[
-      { receiverHerId: 1, appRecStatus: 'Ok', appRecErrorList: [] },
-      { receiverHerId: 2, appRecStatus: 'Rejected', appRecErrorList: [{ errorCode: 'E10', details: 'Ugyldig meldingsidentifikator' }] },
-    ]]);
+    const msgId = await track([
+      [
+        { receiverHerId: 1, appRecStatus: 'Ok', appRecErrorList: [] },
+        { receiverHerId: 2, appRecStatus: 'Rejected', appRecErrorList: [{ errorCode: 'E10', details: 'Ugyldig meldingsidentifikator' }] },
+      ],
+    ]);
     assert.equal(await outcome(msgId), 'apprec-rejected');
     assert.deepEqual((await store.get(msgId))?.appRec?.errors, [{ code: 'E10', description: 'Ugyldig meldingsidentifikator' }]);
   });

@@ -61,8 +61,15 @@ describe('EPJ delivery: once each, in order per patient', () => {
   async function enqueue(patient: string, msgId = randomUUID()): Promise<string> {
     const patientRef = crypto.pseudonym(patient);
     const sequence = await order.numberFor(patientRef, msgId);
-    const sealed = crypto.seal({ xml: `<MsgHead><MsgId>${msgId}</MsgId></MsgHead>`, receiverHerId: 8142987, receivedAt: new Date().toISOString() } satisfies SealedDelivery, msgId);
-    await queue.add('deliver', { msgId, service: 'office-contact', sealed, patientRef, sequence }, { jobId: msgId, attempts: 20, backoff: { type: 'fixed', delay: 100 } });
+    const sealed = crypto.seal(
+      { xml: `<MsgHead><MsgId>${msgId}</MsgId></MsgHead>`, receiverHerId: 8142987, receivedAt: new Date().toISOString() } satisfies SealedDelivery,
+      msgId,
+    );
+    await queue.add(
+      'deliver',
+      { msgId, service: 'office-contact', sealed, patientRef, sequence },
+      { jobId: msgId, attempts: 20, backoff: { type: 'fixed', delay: 100 } },
+    );
     return msgId;
   }
 
@@ -79,7 +86,7 @@ describe('EPJ delivery: once each, in order per patient', () => {
     assert.doesNotMatch(ref, /13896997245/);
   });
 
-  it('keeps a patient\'s order when an earlier message has to be retried, and lets others pass', async () => {
+  it("keeps a patient's order when an earlier message has to be retried, and lets others pass", async () => {
     const first = await enqueue('patient-A');
     failOnce.add(first);
     const second = await enqueue('patient-A');
@@ -100,6 +107,9 @@ describe('EPJ delivery: once each, in order per patient', () => {
     assert.equal(sidecar.service, 'office-contact');
     assert.equal(sidecar.xmlFile, `${msgId}.xml`);
     assert.equal(sidecar.xml, undefined);
-    assert.deepEqual(readdirSync(inboxDir).filter((f) => f.includes('.tmp')), []);
+    assert.deepEqual(
+      readdirSync(inboxDir).filter((f) => f.includes('.tmp')),
+      [],
+    );
   });
 });

@@ -42,11 +42,20 @@ describe('job payload encryption', () => {
       }
       return 'no error';
     };
-    assert.equal(code(() => crypto.open(sealed, 'm2')), 'JOB_PAYLOAD_TAMPERED');
+    assert.equal(
+      code(() => crypto.open(sealed, 'm2')),
+      'JOB_PAYLOAD_TAMPERED',
+    );
     const flipped = Buffer.from(sealed.ct, 'base64');
     flipped[0]! ^= 1;
-    assert.equal(code(() => crypto.open({ ...sealed, ct: flipped.toString('base64') }, 'm1')), 'JOB_PAYLOAD_TAMPERED');
-    assert.equal(code(() => new JobCrypto([key('k9')]).open(sealed, 'm1')), 'JOB_KEY_UNKNOWN');
+    assert.equal(
+      code(() => crypto.open({ ...sealed, ct: flipped.toString('base64') }, 'm1')),
+      'JOB_PAYLOAD_TAMPERED',
+    );
+    assert.equal(
+      code(() => new JobCrypto([key('k9')]).open(sealed, 'm1')),
+      'JOB_KEY_UNKNOWN',
+    );
   });
 
   it('reads keys from the setting and makes one demo key, once, private to its user', () => {

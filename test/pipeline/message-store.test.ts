@@ -28,7 +28,10 @@ describe('message store', () => {
     assert.equal(rec?.state, 'apprec-ok');
     assert.equal(rec?.waitingReason, undefined);
     assert.deepEqual(rec?.appRec, { status: 'OK', errors: [], receivedAt: 'now' });
-    assert.deepEqual((await store.history('c')).map((h) => h.outcome), ['retry', 'ok']);
+    assert.deepEqual(
+      (await store.history('c')).map((h) => h.outcome),
+      ['retry', 'ok'],
+    );
     assert.equal(await store.get('nope'), undefined);
   });
 });
@@ -36,10 +39,25 @@ describe('message store', () => {
 describe('retry backoff', () => {
   const policy = { attempts: 8, baseMs: 1_000, capMs: 60_000 };
   it('doubles per attempt within [half, all] of the ceiling, up to the cap', () => {
-    assert.equal(backoffDelay(1, policy, () => 0), 500);
-    assert.equal(backoffDelay(1, policy, () => 1), 1_000);
-    assert.equal(backoffDelay(3, policy, () => 1), 4_000);
-    assert.equal(backoffDelay(20, policy, () => 1), 60_000);
-    assert.equal(backoffDelay(20, policy, () => 0), 30_000);
+    assert.equal(
+      backoffDelay(1, policy, () => 0),
+      500,
+    );
+    assert.equal(
+      backoffDelay(1, policy, () => 1),
+      1_000,
+    );
+    assert.equal(
+      backoffDelay(3, policy, () => 1),
+      4_000,
+    );
+    assert.equal(
+      backoffDelay(20, policy, () => 1),
+      60_000,
+    );
+    assert.equal(
+      backoffDelay(20, policy, () => 0),
+      30_000,
+    );
   });
 });

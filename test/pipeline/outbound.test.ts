@@ -40,7 +40,10 @@ describe('outbound pipeline: retry, dead letter, replay', () => {
     server = await startTestRedis();
     http = await connectRedis(server.url, httpConnectionOptions());
     worker = await connectRedis(server.url, workerConnectionOptions());
-    const queues = Object.fromEntries(GATED_SERVICES.map((s) => [s, new Queue(outboundQueueName(s), { connection: http, prefix })])) as Record<GatedService, Queue>;
+    const queues = Object.fromEntries(GATED_SERVICES.map((s) => [s, new Queue(outboundQueueName(s), { connection: http, prefix })])) as Record<
+      GatedService,
+      Queue
+    >;
     const store = new MessageStore(http, prefix);
     deps = {
       queues,
@@ -52,7 +55,12 @@ describe('outbound pipeline: retry, dead letter, replay', () => {
     };
     deadLetters = new DeadLetters(deps.deadLetter, queues, store, new AuditLog(http, prefix, 30), 4);
     supervisor = new WorkerSupervisor({ logger: deps.logger });
-    addOutboundWorkers(supervisor, GATED_SERVICES, { connection: worker, prefix, concurrency: 4 }, outboundProcessor({ ...deps, send, afterSend: async () => undefined }));
+    addOutboundWorkers(
+      supervisor,
+      GATED_SERVICES,
+      { connection: worker, prefix, concurrency: 4 },
+      outboundProcessor({ ...deps, send, afterSend: async () => undefined }),
+    );
   });
   after(async () => {
     await supervisor.close(2_000);
@@ -74,9 +82,15 @@ describe('outbound pipeline: retry, dead letter, replay', () => {
     const msgId = randomUUID();
     await submitOutbound(deps, { msgId, service: 'office-contact', xml: XML, receiverHerId: 8093244, origin: 'epj:test' });
     await until(msgId, 'sent');
-    assert.deepEqual(sent.filter((m) => m === msgId), [msgId]);
+    assert.deepEqual(
+      sent.filter((m) => m === msgId),
+      [msgId],
+    );
     const history = await deps.store.history(msgId);
-    assert.deepEqual(history.map((h) => h.outcome), ['ok', 'retry', 'retry', 'retry', 'ok']);
+    assert.deepEqual(
+      history.map((h) => h.outcome),
+      ['ok', 'retry', 'retry', 'retry', 'ok'],
+    );
     assert.equal(history[1]!.reason, 'NHN answered 500');
     assert.ok(history[1]!.nextAttemptAt);
   });
@@ -85,7 +99,16 @@ describe('outbound pipeline: retry, dead letter, replay', () => {
     const keys = await http.keys(`${prefix}:*`);
     for (const key of keys) {
       const type = await http.type(key);
-      const dump = type === 'hash' ? JSON.stringify(await http.hgetall(key)) : type === 'list' ? JSON.stringify(await http.lrange(key, 0, -1)) : type === 'string' ? String(await http.get(key)) : type === 'zset' ? JSON.stringify(await http.zrange(key, 0, -1)) : '';
+      const dump =
+        type === 'hash'
+          ? JSON.stringify(await http.hgetall(key))
+          : type === 'list'
+            ? JSON.stringify(await http.lrange(key, 0, -1))
+            : type === 'string'
+              ? String(await http.get(key))
+              : type === 'zset'
+                ? JSON.stringify(await http.zrange(key, 0, -1))
+                : '';
       assert.doesNotMatch(dump, /13896997245|Svar til pasienten/, key);
     }
   });
@@ -123,7 +146,13 @@ describe('outbound pipeline: retry, dead letter, replay', () => {
     script = [];
     await deadLetters.replay(msgId, 'operator@test');
     await until(msgId, 'sent');
-    assert.deepEqual(sent.filter((m) => m === msgId), [msgId]);
-    assert.equal((await deadLetters.list()).some((d) => d.msgId === msgId), false);
+    assert.deepEqual(
+      sent.filter((m) => m === msgId),
+      [msgId],
+    );
+    assert.equal(
+      (await deadLetters.list()).some((d) => d.msgId === msgId),
+      false,
+    );
   });
 });

@@ -90,7 +90,11 @@ describe('representation through the pipeline', () => {
   before(async () => {
     server = await startTestRedis();
     ({ gateway, url, logs } = await startTestGateway(server.url, { POLL_INTERVAL_MS: '100' }));
-    await startPipeline(gateway, { transport: nhn, judge: kithJudge({ allowSyntheticIds: true, ownHerIds: [String(CLINIC_HER)] }), epj: new FolderInbox(inboxDir) });
+    await startPipeline(gateway, {
+      transport: nhn,
+      judge: kithJudge({ allowSyntheticIds: true, ownHerIds: [String(CLINIC_HER)] }),
+      epj: new FolderInbox(inboxDir),
+    });
   });
   after(async () => {
     await gateway.shutdown('test over');
@@ -108,7 +112,7 @@ describe('representation through the pipeline', () => {
     return { msgId, sidecar: JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown> };
   }
 
-  it('the folder sidecar shows who acts for whom, in what capacity, and the patient\'s age', async () => {
+  it("the folder sidecar shows who acts for whom, in what capacity, and the patient's age", async () => {
     const { sidecar } = await arrives('e-consultation/parent-for-child-14.xml');
     assert.deepEqual(sidecar.representation, {
       capacity: 'parent',
@@ -136,9 +140,12 @@ describe('representation through the pipeline', () => {
     assert.ok(!existsSync(path.join(inboxDir, `${msgIdOf(xml)}.json`)));
   });
 
-  describe('the clinic\'s answer marked confidential to the child (POST /v1/messages)', () => {
+  describe("the clinic's answer marked confidential to the child (POST /v1/messages)", () => {
     const answer = (inReplyTo: string, extra: Record<string, unknown> = {}) =>
-      request(url).post('/v1/messages').set(EPJ).send({ service: 'e-consultation', inReplyTo, msgId: randomUUID(), text: 'Svar fra legen.', ...extra });
+      request(url)
+        .post('/v1/messages')
+        .set(EPJ)
+        .send({ service: 'e-consultation', inReplyTo, msgId: randomUUID(), text: 'Svar fra legen.', ...extra });
 
     it('is refused with 400 when the request came from a parent of a child of 12 to 16, and nothing is queued', async () => {
       const inReplyTo = msgIdOf(fixture('e-consultation/parent-for-child-14.xml'));
@@ -174,7 +181,14 @@ describe('representation in the webhook body and the pull inbox item', () => {
     const xml = fixture(fixturePath);
     const verdict = await judge(Buffer.from(xml));
     assert.ok(verdict.representation);
-    return { msgId: verdict.msgId!, service: verdict.service!, xml, receiverHerId: CLINIC_HER, receivedAt: new Date().toISOString(), representation: verdict.representation };
+    return {
+      msgId: verdict.msgId!,
+      service: verdict.service!,
+      xml,
+      receiverHerId: CLINIC_HER,
+      receivedAt: new Date().toISOString(),
+      representation: verdict.representation,
+    };
   }
 
   it('the webhook JSON carries it beside the XML', async () => {

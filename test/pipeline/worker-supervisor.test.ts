@@ -69,10 +69,18 @@ describe('worker supervisor', () => {
     let started = false;
     // The job never ends: had it ended after its worker was forced and its connection dropped,
     // BullMQ would retry moving it to finished without pause and starve the rest of the run.
-    supervisor.add('slow', () => new Worker('slow', async () => {
-      started = true;
-      await new Promise(() => undefined);
-    }, { connection, prefix: 't3' }));
+    supervisor.add(
+      'slow',
+      () =>
+        new Worker(
+          'slow',
+          async () => {
+            started = true;
+            await new Promise(() => undefined);
+          },
+          { connection, prefix: 't3' },
+        ),
+    );
     try {
       const job = await queue.add('long', {});
       while (!started) await sleep(20);

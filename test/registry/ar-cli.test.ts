@@ -33,7 +33,10 @@ describe('registry: epj-gateway ar check / ar lookup', () => {
       assert.equal(text.code, 1);
       assert.match(text.stdout, /3 faults\n {2}closed {3}ar-/);
     } finally {
-      standIn.update('8142987', { people: [{ herId: '8142989', name: 'Ingrid Kontorsen', title: 'Kontaktperson', active: true }], organizationNumber: '921543212' });
+      standIn.update('8142987', {
+        people: [{ herId: '8142989', name: 'Ingrid Kontorsen', title: 'Kontaktperson', active: true }],
+        organizationNumber: '921543212',
+      });
     }
   });
 
@@ -43,7 +46,10 @@ describe('registry: epj-gateway ar check / ar lookup', () => {
       demo.update('8142987', { active: false });
       const result = await runCli(['ar', 'check', '--json'], { ...env, AR_STAND_IN_PORT: new URL(demo.baseUrl).port });
       assert.equal(result.code, 1);
-      assert.deepEqual((JSON.parse(result.stdout) as { faults: { code: string }[] }).faults.map((f) => f.code), ['ar-her-id-inactive']);
+      assert.deepEqual(
+        (JSON.parse(result.stdout) as { faults: { code: string }[] }).faults.map((f) => f.code),
+        ['ar-her-id-inactive'],
+      );
     } finally {
       await demo.close();
     }
@@ -55,7 +61,13 @@ describe('registry: epj-gateway ar check / ar lookup', () => {
     assert.deepEqual(JSON.parse(down.stdout), {
       herId: '8142987',
       source: 'unavailable',
-      faults: [{ code: 'ar-unreachable', severity: 'closed', message: "The address register could not be reached, so the clinic's entry was not checked. Check AR_URL and the network." }],
+      faults: [
+        {
+          code: 'ar-unreachable',
+          severity: 'closed',
+          message: "The address register could not be reached, so the clinic's entry was not checked. Check AR_URL and the network.",
+        },
+      ],
     });
     const refused = await runCli(['ar', 'check', '--json'], { ...against, AR_URL: standIn.url, AR_PASSWORD: 'wrong' });
     assert.equal(refused.code, 1);

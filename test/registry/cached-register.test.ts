@@ -126,7 +126,15 @@ describe('registry: the address-register cache on a real Redis', () => {
     standIn.setDown(true);
     clock += (TTL_S + 1) * 1000;
     await register.organization('8142987');
-    assert.deepEqual(readiness.report(), { ready: true, api: 'soap', reachable: false, stale: true, unreachableSince: new Date(clock).toISOString(), lastLiveAt: '2026-11-25T08:00:00.000Z', lastError: 'AR_UNREACHABLE' });
+    assert.deepEqual(readiness.report(), {
+      ready: true,
+      api: 'soap',
+      reachable: false,
+      stale: true,
+      unreachableSince: new Date(clock).toISOString(),
+      lastLiveAt: '2026-11-25T08:00:00.000Z',
+      lastError: 'AR_UNREACHABLE',
+    });
     await assert.rejects(register.organization('8090001'));
     assert.equal(readiness.report().ready, false);
     const text = await registry.metrics();
@@ -148,7 +156,13 @@ describe('registry: the address-register cache on a real Redis', () => {
       getCertificateForValidatingSignature: (herId) => soap.getCertificateForValidatingSignature(herId),
     };
     const log = captureLogger();
-    const register = new CachedAddressRegister(counting, ctx.redis, { prefix: `t${++prefixes}`, ttlS: TTL_S, staleLimitS: STALE_S, now: () => clock, logger: log.logger });
+    const register = new CachedAddressRegister(counting, ctx.redis, {
+      prefix: `t${++prefixes}`,
+      ttlS: TTL_S,
+      staleLimitS: STALE_S,
+      now: () => clock,
+      logger: log.logger,
+    });
     const answers = await Promise.all(Array.from({ length: 10 }, () => register.organization('8142987')));
     assert.equal(calls, 1);
     assert.ok(answers.every((a) => a.source === 'live'));

@@ -33,7 +33,9 @@ describe('registry: the own-entry audit, every fault by changing the stand-in at
     return new CachedAddressRegister(soap, ctx.redis, { prefix: `audit${++prefixes}`, ttlS: options.ttlS ?? 0, staleLimitS: 3_600 });
   }
 
-  function audit(overrides: { herId?: string; held?: { signing?: string; encryption?: string }; now?: Date; reg?: CachedAddressRegister } = {}): Promise<OwnEntryAudit> {
+  function audit(
+    overrides: { herId?: string; held?: { signing?: string; encryption?: string }; now?: Date; reg?: CachedAddressRegister } = {},
+  ): Promise<OwnEntryAudit> {
     return auditOwnEntry({
       register: overrides.reg ?? register(),
       clinic: { ...CLINIC, herId: overrides.herId ?? CLINIC.herId },
@@ -69,7 +71,7 @@ describe('registry: the own-entry audit, every fault by changing the stand-in at
     assert.match(ended.faults[0]!.message, /2025-12-31/);
   });
 
-  it('a HER-id that is not the organisation (the GP\'s, set by mistake)', async () => {
+  it("a HER-id that is not the organisation (the GP's, set by mistake)", async () => {
     assert.deepEqual(codes(await audit({ herId: '8142988' })), ['closed:ar-her-id-not-organization']);
   });
 
@@ -162,6 +164,9 @@ describe('registry: the own-entry audit, every fault by changing the stand-in at
     const reported: { code: string; severity: string }[][] = [];
     const gate = { report: async (_source: string, reasons: { code: string; severity: string }[]) => void reported.push(reasons) };
     await checkRegister({ audit: () => audit(), gate: gate as never });
-    assert.deepEqual(reported[0]!.map((r) => `${r.severity}:${r.code}`), ['closed:ar-contact-person-missing']);
+    assert.deepEqual(
+      reported[0]!.map((r) => `${r.severity}:${r.code}`),
+      ['closed:ar-contact-person-missing'],
+    );
   });
 });

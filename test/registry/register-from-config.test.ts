@@ -30,9 +30,15 @@ describe('registry: the address register the settings describe', () => {
     assert.equal(await startDemoStandIn(loadConfig({ AR_URL: 'https://ws-web.test.nhn.no/v1/AR/Basic' })), undefined);
     const production = { ...loadConfig({}), GATEWAY_MODE: 'production' as const };
     await assert.rejects(startDemoStandIn(production), (err: unknown) => err instanceof ConfigError && err.setting === 'AR_URL');
-    assert.throws(() => createAddressRegister(production, ctx.redis), (err: unknown) => err instanceof ConfigError && err.setting === 'AR_URL');
+    assert.throws(
+      () => createAddressRegister(production, ctx.redis),
+      (err: unknown) => err instanceof ConfigError && err.setting === 'AR_URL',
+    );
     const restWithoutToken = loadConfig({ AR_URL: 'https://api.test/', AR_API: 'rest' });
-    assert.throws(() => createAddressRegister(restWithoutToken, ctx.redis), (err: unknown) => err instanceof ConfigError && err.setting === 'AR_API');
+    assert.throws(
+      () => createAddressRegister(restWithoutToken, ctx.redis),
+      (err: unknown) => err instanceof ConfigError && err.setting === 'AR_API',
+    );
   });
 
   it('settings are validated with one line naming the setting', () => {

@@ -11,7 +11,7 @@ import { useTestRedis } from '../helpers/redis.js';
 
 const cert = (name: string) => readFileSync(new URL(`../../certs-sample/${name}.cert.pem`, import.meta.url), 'utf8');
 
-describe('registry: the clinic\'s AR entry drives the service gate (stand-in, cache, audit, watcher, gate)', () => {
+describe("registry: the clinic's AR entry drives the service gate (stand-in, cache, audit, watcher, gate)", () => {
   const ctx = useTestRedis();
   let standIn: ArStandIn;
   let gate: ServiceGate;
@@ -24,11 +24,21 @@ describe('registry: the clinic\'s AR entry drives the service gate (stand-in, ca
   after(() => standIn.close());
 
   const register = () =>
-    new CachedAddressRegister(new SoapAddressRegister({ url: standIn.url, timeoutMs: 1_000 }), ctx.redis, { prefix: 'arg', ttlS: 60, staleLimitS: 600, now: () => clock });
+    new CachedAddressRegister(new SoapAddressRegister({ url: standIn.url, timeoutMs: 1_000 }), ctx.redis, {
+      prefix: 'arg',
+      ttlS: 60,
+      staleLimitS: 600,
+      now: () => clock,
+    });
   let shared: CachedAddressRegister;
   const check = async () => {
     await checkRegister({
-      audit: () => auditOwnEntry({ register: shared, clinic: { herId: '8142987', orgNumber: '921543212' }, held: { signing: cert('clinic-signing'), encryption: cert('clinic-encryption') } }),
+      audit: () =>
+        auditOwnEntry({
+          register: shared,
+          clinic: { herId: '8142987', orgNumber: '921543212' },
+          held: { signing: cert('clinic-signing'), encryption: cert('clinic-encryption') },
+        }),
       gate,
     });
     const snapshot = await gate.refresh();

@@ -20,7 +20,8 @@ describe('registry: the REST communication-party adapter', () => {
     let baseUrl: string;
     const seen: { path: string; authorization?: string }[] = [];
     let handler: (req: IncomingMessage, res: ServerResponse) => void;
-    const json = (res: ServerResponse, status: number, body: unknown) => res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
+    const json = (res: ServerResponse, status: number, body: unknown) =>
+      res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify(body));
 
     before(async () => {
       server = createServer((req, res) => {
@@ -30,7 +31,13 @@ describe('registry: the REST communication-party adapter', () => {
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
     });
-    after(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+    after(
+      () =>
+        new Promise<void>((r) => {
+          server.closeAllConnections();
+          server.close(() => r());
+        }),
+    );
     beforeEach(() => {
       seen.length = 0;
     });
@@ -48,7 +55,10 @@ describe('registry: the REST communication-party adapter', () => {
             isValidCommunicationParty: true,
             parentHerId: 0,
             organizationNumber: 921543212,
-            electronicAddresses: [{ typeCodeValue: 'E_EDI', address: 'fjordvik@edi.test' }, { typeCodeValue: null, address: 'x' }],
+            electronicAddresses: [
+              { typeCodeValue: 'E_EDI', address: 'fjordvik@edi.test' },
+              { typeCodeValue: null, address: 'x' },
+            ],
             people: [{ herId: 8142989, name: 'Ingrid Kontorsen', title: 'Kontaktperson', active: true }],
             services: [{ herId: 8142993, name: 'Kontakt', active: true, code: { codeValue: 'DIALOG_INNBYGGER_EKONTAKT', codeText: 'eKontakt' } }],
             someFieldAddedLater: { ignored: true },
@@ -118,11 +128,19 @@ describe('registry: the REST communication-party adapter', () => {
       const rest = new RestAddressRegister({ baseUrl: standIn.baseUrl, accessToken: async () => 'demo', timeoutMs: 1_000 });
       const soap = new SoapAddressRegister({ url: standIn.url, timeoutMs: 1_000 });
       const withoutLastChanged = <T extends { lastChanged?: string; displayName?: string }>(v: T) => ({ ...v, lastChanged: undefined, displayName: undefined });
-      for (const herId of ['8142987', '8090001']) assert.deepEqual(withoutLastChanged(await rest.getOrganizationDetails(herId)), withoutLastChanged(await soap.getOrganizationDetails(herId)));
-      for (const herId of ['8142988', '8093244']) assert.deepEqual(withoutLastChanged(await rest.getCommunicationPartyDetails(herId)), withoutLastChanged(await soap.getCommunicationPartyDetails(herId)));
+      for (const herId of ['8142987', '8090001'])
+        assert.deepEqual(withoutLastChanged(await rest.getOrganizationDetails(herId)), withoutLastChanged(await soap.getOrganizationDetails(herId)));
+      for (const herId of ['8142988', '8093244'])
+        assert.deepEqual(
+          withoutLastChanged(await rest.getCommunicationPartyDetails(herId)),
+          withoutLastChanged(await soap.getCommunicationPartyDetails(herId)),
+        );
       assert.equal((await rest.getCertificateForEncryption('8093244'))!.pem, (await soap.getCertificateForEncryption('8093244'))!.pem);
       await rejectsWith(rest.getCommunicationPartyDetails('999999'), 'AR_HER_ID_UNKNOWN');
-      await rejectsWith(new RestAddressRegister({ baseUrl: standIn.baseUrl, accessToken: async () => '', timeoutMs: 1_000 }).getCommunicationPartyDetails('8142987'), 'AR_AUTH_REFUSED');
+      await rejectsWith(
+        new RestAddressRegister({ baseUrl: standIn.baseUrl, accessToken: async () => '', timeoutMs: 1_000 }).getCommunicationPartyDetails('8142987'),
+        'AR_AUTH_REFUSED',
+      );
     });
   });
 });

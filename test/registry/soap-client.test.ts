@@ -43,7 +43,10 @@ describe('registry: the SOAP client against the AR stand-in over HTTP', () => {
     assert.equal(clinic.services.length, 4);
     const helsenorgeOwner = await client.getOrganizationDetails('8090001');
     assert.equal(helsenorgeOwner.organizationNumber, '998877660');
-    assert.deepEqual(helsenorgeOwner.services.map((s) => s.herId), ['8093244']);
+    assert.deepEqual(
+      helsenorgeOwner.services.map((s) => s.herId),
+      ['8093244'],
+    );
   });
 
   it('GetCertificateDetailsForEncryption and …ForValidatingSignature: the published certificates', async () => {
@@ -60,11 +63,14 @@ describe('registry: the SOAP client against the AR stand-in over HTTP', () => {
       assert.deepEqual((await client.getOrganizationDetails('8142987')).people, []);
       assert.equal(await client.getCertificateForValidatingSignature('8142987'), undefined);
     } finally {
-      standIn.update('8142987', { people: [{ herId: '8142989', name: 'Ingrid Kontorsen', title: 'Kontaktperson', active: true }], certificates: { signing: 'certs-sample/clinic-signing.cert.pem' } });
+      standIn.update('8142987', {
+        people: [{ herId: '8142989', name: 'Ingrid Kontorsen', title: 'Kontaktperson', active: true }],
+        certificates: { signing: 'certs-sample/clinic-signing.cert.pem' },
+      });
     }
   });
 
-  it('a SOAP fault: an unknown HER-id is AR_HER_ID_UNKNOWN with the register\'s words kept', async () => {
+  it("a SOAP fault: an unknown HER-id is AR_HER_ID_UNKNOWN with the register's words kept", async () => {
     await assert.rejects(client.getCommunicationPartyDetails('999999'), (err: unknown) => {
       assert.ok(isGatewayError(err));
       assert.equal(err.code, 'AR_HER_ID_UNKNOWN');
@@ -76,7 +82,12 @@ describe('registry: the SOAP client against the AR stand-in over HTTP', () => {
   });
 
   it('wrong or missing credentials: AR_AUTH_REFUSED', async () => {
-    await rejectsWith(new SoapAddressRegister({ url: standIn.url, username: credentials.username, password: 'wrong', timeoutMs: 2_000 }).getCommunicationPartyDetails('8142987'), 'AR_AUTH_REFUSED');
+    await rejectsWith(
+      new SoapAddressRegister({ url: standIn.url, username: credentials.username, password: 'wrong', timeoutMs: 2_000 }).getCommunicationPartyDetails(
+        '8142987',
+      ),
+      'AR_AUTH_REFUSED',
+    );
     await rejectsWith(new SoapAddressRegister({ url: standIn.url, timeoutMs: 2_000 }).getCommunicationPartyDetails('8142987'), 'AR_AUTH_REFUSED');
   });
 
@@ -88,7 +99,7 @@ describe('registry: the SOAP client against the AR stand-in over HTTP', () => {
     assert.equal((await client.getCommunicationPartyDetails('8142987')).herId, '8142987');
   });
 
-  it('a closed port is AR_UNREACHABLE; a request refused by the HER-id\'s form never leaves', async () => {
+  it("a closed port is AR_UNREACHABLE; a request refused by the HER-id's form never leaves", async () => {
     const closed = await startArStandIn();
     const url = closed.url;
     await closed.close();
@@ -105,14 +116,20 @@ describe('registry: the SOAP client against the AR stand-in over HTTP', () => {
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/AR/Basic`;
     });
-    after(() => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }));
+    after(
+      () =>
+        new Promise<void>((r) => {
+          server.closeAllConnections();
+          server.close(() => r());
+        }),
+    );
 
     it('no answer within the timeout: AR_UNREACHABLE', async () => {
       answer = () => undefined; // never answers
       await rejectsWith(new SoapAddressRegister({ url, timeoutMs: 200 }).getCommunicationPartyDetails('8142987'), 'AR_UNREACHABLE');
     });
 
-    it('a proxy\'s 503 page: AR_SERVER_FAULT; a 404 page: AR_RESPONSE_INVALID', async () => {
+    it("a proxy's 503 page: AR_SERVER_FAULT; a 404 page: AR_RESPONSE_INVALID", async () => {
       answer = (res) => res.writeHead(503, { 'Content-Type': 'text/html' }).end('<html>Service Unavailable</html>');
       await rejectsWith(new SoapAddressRegister({ url, timeoutMs: 1_000 }).getCommunicationPartyDetails('8142987'), 'AR_SERVER_FAULT');
       answer = (res) => res.writeHead(404, { 'Content-Type': 'text/html' }).end('<html>Not Found</html>');
@@ -121,7 +138,7 @@ describe('registry: the SOAP client against the AR stand-in over HTTP', () => {
   });
 });
 
-describe('registry: the AR stand-in\'s control API', () => {
+describe("registry: the AR stand-in's control API", () => {
   let standIn: ArStandIn;
   before(async () => {
     standIn = await startArStandIn();
@@ -129,7 +146,10 @@ describe('registry: the AR stand-in\'s control API', () => {
   after(() => standIn.close());
 
   const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${standIn.baseUrl}${path}`, { method, ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } } : {}) });
+    const res = await fetch(`${standIn.baseUrl}${path}`, {
+      method,
+      ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } } : {}),
+    });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
 

@@ -90,14 +90,22 @@ describe('registry: SOAP messages per the WSDL', () => {
       { type: 'E_PH', address: '+4755000000' },
     ]);
     assert.deepEqual(org.people, [{ herId: '8142989', name: 'Ingrid Kontorsen', title: 'Kontaktperson', active: true }]);
-    assert.deepEqual(org.services, [{ herId: '8142993', name: 'Kontakt legekontoret', code: { value: 'DIALOG_INNBYGGER_EKONTAKT', text: 'eKontakt' }, active: true }]);
+    assert.deepEqual(org.services, [
+      { herId: '8142993', name: 'Kontakt legekontoret', code: { value: 'DIALOG_INNBYGGER_EKONTAKT', text: 'eKontakt' }, active: true },
+    ]);
   });
 
   it('matches elements by namespace, not by prefix', () => {
-    const renamed = ORGANIZATION_ANSWER.replace(/<(\/?)a:/g, '<$1cm:').replace('xmlns:a=', 'xmlns:cm=').replace(/<(\/?)s:/g, '<$1soap:').replace('xmlns:s=', 'xmlns:soap=');
+    const renamed = ORGANIZATION_ANSWER.replace(/<(\/?)a:/g, '<$1cm:')
+      .replace('xmlns:a=', 'xmlns:cm=')
+      .replace(/<(\/?)s:/g, '<$1soap:')
+      .replace('xmlns:s=', 'xmlns:soap=');
     assert.deepEqual(readOrganizationAnswer(renamed), readOrganizationAnswer(ORGANIZATION_ANSWER));
     // the same local names in another namespace are not the register's fields
-    const foreign = ORGANIZATION_ANSWER.replace('<OrganizationNumber>921543212</OrganizationNumber>', '<x:OrganizationNumber xmlns:x="urn:other">921543212</x:OrganizationNumber>');
+    const foreign = ORGANIZATION_ANSWER.replace(
+      '<OrganizationNumber>921543212</OrganizationNumber>',
+      '<x:OrganizationNumber xmlns:x="urn:other">921543212</x:OrganizationNumber>',
+    );
     assert.equal(readOrganizationAnswer(foreign).organizationNumber, undefined);
   });
 
@@ -144,7 +152,7 @@ describe('registry: SOAP messages per the WSDL', () => {
     rejects(() => readCommunicationPartyAnswer(fault12), 'AR_HER_ID_UNKNOWN');
   });
 
-  it('refuses what is not the operation\'s answer', () => {
+  it("refuses what is not the operation's answer", () => {
     rejects(() => readCommunicationPartyAnswer('not xml <'), 'AR_RESPONSE_INVALID');
     rejects(() => readCommunicationPartyAnswer('<html><body>proxy error</body></html>'), 'AR_RESPONSE_INVALID');
     rejects(() => readCommunicationPartyAnswer(ORGANIZATION_ANSWER), 'AR_RESPONSE_INVALID');
@@ -157,7 +165,10 @@ describe('registry: SOAP messages per the WSDL', () => {
       assert.equal(envelope.ns, NS.soap11);
       const request = envelope.children[0]!.children[0]!;
       assert.deepEqual([request.ns, request.name], [NS.party, op]);
-      assert.deepEqual(request.children.map((c) => [c.ns, c.name, c.text]), [[NS.party, 'herId', '8142987']]);
+      assert.deepEqual(
+        request.children.map((c) => [c.ns, c.name, c.text]),
+        [[NS.party, 'herId', '8142987']],
+      );
     }
   });
 
@@ -169,17 +180,35 @@ describe('registry: SOAP messages per the WSDL', () => {
     });
 
     it('uses the SOAPAction the BasicHttpBinding gives each operation', () => {
-      const basic = wsdl.slice(wsdl.indexOf('<wsdl:binding name="BasicHttpBinding_ICommunicationPartyService"'), wsdl.indexOf('<wsdl:binding name="WSHttpBinding'));
+      const basic = wsdl.slice(
+        wsdl.indexOf('<wsdl:binding name="BasicHttpBinding_ICommunicationPartyService"'),
+        wsdl.indexOf('<wsdl:binding name="WSHttpBinding'),
+      );
       assert.match(basic, /<soap:binding transport="http:\/\/schemas.xmlsoap.org\/soap\/http"\/>/, 'SOAP 1.1');
       for (const op of AR_OPERATIONS) assert.ok(basic.includes(`soapAction="${soapActionOf(op)}"`), op);
     });
 
     it('reads the Result elements and fields the schema declares', () => {
       for (const op of AR_OPERATIONS) {
-        assert.match(wsdl, new RegExp(`<xs:element name="${op}">\\s*<xs:complexType>\\s*<xs:sequence>\\s*<xs:element minOccurs="0" name="herId" type="xs:int"/>`), op);
+        assert.match(
+          wsdl,
+          new RegExp(`<xs:element name="${op}">\\s*<xs:complexType>\\s*<xs:sequence>\\s*<xs:element minOccurs="0" name="herId" type="xs:int"/>`),
+          op,
+        );
         assert.ok(wsdl.includes(`name="${op}Result"`), `${op}Result`);
       }
-      for (const field of ['HerId', 'IsValidCommunicationParty', 'ParentHerId', 'ParentOrganizationNumber', 'ElectronicAddresses', 'OrganizationNumber', 'People', 'Services', 'TypeCodeValue', 'LdapUrl'])
+      for (const field of [
+        'HerId',
+        'IsValidCommunicationParty',
+        'ParentHerId',
+        'ParentOrganizationNumber',
+        'ElectronicAddresses',
+        'OrganizationNumber',
+        'People',
+        'Services',
+        'TypeCodeValue',
+        'LdapUrl',
+      ])
         assert.ok(wsdl.includes(`name="${field}"`), field);
       assert.ok(wsdl.includes('<xs:element minOccurs="0" name="ErrorCode" nillable="true" type="xs:string"/>'));
     });

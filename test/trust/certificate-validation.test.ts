@@ -28,7 +28,7 @@ describe('trust/certificate-validation: every fault, all at once', () => {
   });
   afterEach(() => server.close());
 
-  it('valid: the clinic\'s certificates in both profiles, for their roles and organisation', async () => {
+  it("valid: the clinic's certificates in both profiles, for their roles and organisation", async () => {
     for (const [name, role] of [
       ['clinic-signing', 'signing'],
       ['clinic-encryption', 'encryption'],
@@ -89,10 +89,14 @@ describe('trust/certificate-validation: every fault, all at once', () => {
     assert.deepEqual(past.errors, ['revocation-unknown']);
   });
 
-  it('org-number-mismatch: another organisation\'s certificate, or the right one checked against another number', async () => {
-    assert.deepEqual((await validateCertificate(cert('clinic-signing-wrong-org'), options({ role: 'signing', expectedOrgNumber: CLINIC_ORG }))).errors, ['org-number-mismatch']);
+  it("org-number-mismatch: another organisation's certificate, or the right one checked against another number", async () => {
+    assert.deepEqual((await validateCertificate(cert('clinic-signing-wrong-org'), options({ role: 'signing', expectedOrgNumber: CLINIC_ORG }))).errors, [
+      'org-number-mismatch',
+    ]);
     assert.deepEqual((await validateCertificate(cert('helsenorge-signing'), options({ role: 'signing', expectedOrgNumber: '998877660' }))).errors, []);
-    assert.deepEqual((await validateCertificate(cert('helsenorge-signing'), options({ role: 'signing', expectedOrgNumber: CLINIC_ORG }))).errors, ['org-number-mismatch']);
+    assert.deepEqual((await validateCertificate(cert('helsenorge-signing'), options({ role: 'signing', expectedOrgNumber: CLINIC_ORG }))).errors, [
+      'org-number-mismatch',
+    ]);
   });
 
   it('missing: no certificate at all', async () => {
@@ -102,14 +106,23 @@ describe('trust/certificate-validation: every fault, all at once', () => {
   it('names every fault of one certificate together', async () => {
     const result = await validateCertificate(cert('clinic-signing-expired'), options({ role: 'encryption', expectedOrgNumber: '974760673' }));
     assert.deepEqual(result.errors, ['expired', 'wrong-usage', 'org-number-mismatch']);
-    const untrusted = await validateCertificate(cert('clinic-signing-untrusted'), options({ role: 'encryption', expectedOrgNumber: '974760673', now: new Date('2050-01-01T00:00:00Z') }));
+    const untrusted = await validateCertificate(
+      cert('clinic-signing-untrusted'),
+      options({ role: 'encryption', expectedOrgNumber: '974760673', now: new Date('2050-01-01T00:00:00Z') }),
+    );
     assert.deepEqual(untrusted.errors, ['expired', 'wrong-usage', 'untrusted-chain', 'org-number-mismatch']);
   });
 
   it('maps to the error a message meets: revoked S03, other faults S02, unreachable CA waits, inside the window passes', async () => {
-    const revoked = certificateErrorOf(await validateCertificate(cert('clinic-signing-revoked'), options({ role: 'signing' })), "the sender's signing certificate");
+    const revoked = certificateErrorOf(
+      await validateCertificate(cert('clinic-signing-revoked'), options({ role: 'signing' })),
+      "the sender's signing certificate",
+    );
     assert.deepEqual([revoked?.code, revoked?.appRec], ['CERT_REVOKED', 'S03']);
-    const invalid = certificateErrorOf(await validateCertificate(cert('clinic-signing-expired'), options({ role: 'signing', expectedOrgNumber: CLINIC_ORG })), 'sender');
+    const invalid = certificateErrorOf(
+      await validateCertificate(cert('clinic-signing-expired'), options({ role: 'signing', expectedOrgNumber: CLINIC_ORG })),
+      'sender',
+    );
     assert.deepEqual([invalid?.code, invalid?.appRec], ['CERT_INVALID', 'S02']);
     assert.match(invalid!.message, /\(sender: expired\)/);
     server.up = false;
@@ -137,7 +150,13 @@ describe('trust/clinic-certificates: the check the certificate watcher runs', ()
 
   it('the demo settings: both certificates valid, no faults', async () => {
     const checks = await checkClinicCertificates(loadConfig({}), { trust: trust() });
-    assert.deepEqual(checks.map((c) => [c.role, c.faults]), [['signing', []], ['encryption', []]]);
+    assert.deepEqual(
+      checks.map((c) => [c.role, c.faults]),
+      [
+        ['signing', []],
+        ['encryption', []],
+      ],
+    );
     assert.equal(checks[0]!.serial, cert('clinic-signing').serial);
     assert.equal(checks[0]!.notAfter, '2045-01-01T00:00:00.000Z');
     assert.ok(checks[0]!.expiresInDays > 6000);
@@ -153,9 +172,18 @@ describe('trust/clinic-certificates: the check the certificate watcher runs', ()
       CLINIC_ENCRYPTION_KEY: path.join(dir, 'enc.key.pem'),
     });
     const checks = await checkClinicCertificates(config, { trust: trust() });
-    assert.deepEqual(checks.map((c) => [c.role, c.faults]), [['signing', ['revoked']], ['encryption', ['missing']]]);
+    assert.deepEqual(
+      checks.map((c) => [c.role, c.faults]),
+      [
+        ['signing', ['revoked']],
+        ['encryption', ['missing']],
+      ],
+    );
     const other = await checkClinicCertificates(loadConfig({ CLINIC_ORG_NUMBER: '974760673' }), { trust: trust() });
-    assert.deepEqual(other.map((c) => c.faults), [['org-number-mismatch'], ['org-number-mismatch']]);
+    assert.deepEqual(
+      other.map((c) => c.faults),
+      [['org-number-mismatch'], ['org-number-mismatch']],
+    );
   });
 
   it('a certificate file that is not there is missing', async () => {

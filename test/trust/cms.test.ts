@@ -23,7 +23,10 @@ const CONTENT = Buffer.from(`<?xml version="1.0" encoding="UTF-8"?><MsgHead>${'S
 function clinicSide(extra: { previous?: boolean; signerCheck?: (c: X509Certificate) => void } = {}): MessageProtection {
   const decryption = [{ certificate: cert('clinic-encryption'), key: key('clinic-encryption') }];
   if (extra.previous) decryption.unshift({ certificate: cert('clinic-encryption-next'), key: key('clinic-encryption-next') });
-  return new MessageProtection({ signing: { certificate: cert('clinic-signing'), key: key('clinic-signing') }, decryption, rejectWeakCiphers: true }, extra.signerCheck);
+  return new MessageProtection(
+    { signing: { certificate: cert('clinic-signing'), key: key('clinic-signing') }, decryption, rejectWeakCiphers: true },
+    extra.signerCheck,
+  );
 }
 
 const helsenorge = () =>
@@ -73,8 +76,12 @@ describe('trust: CMS sign-then-encrypt', () => {
     assert.match(err.message, new RegExp(cert('clinic-encryption-next').serialNumber, 'i'));
   });
 
-  it('refuses a message signed by another certificate than the sender\'s (S01)', async () => {
-    const forged = new MessageProtection({ signing: { certificate: cert('clinic-signing'), key: key('clinic-signing') }, decryption: [], rejectWeakCiphers: true });
+  it("refuses a message signed by another certificate than the sender's (S01)", async () => {
+    const forged = new MessageProtection({
+      signing: { certificate: cert('clinic-signing'), key: key('clinic-signing') },
+      decryption: [],
+      rejectWeakCiphers: true,
+    });
     const sent = forged.protect(CONTENT, cert('clinic-encryption'));
     const err = await refusal(clinicSide().unprotect(sent, cert('helsenorge-signing')));
     assert.equal(err.code, 'CMS_SIGNER_MISMATCH');
@@ -138,7 +145,10 @@ describe('trust: CMS sign-then-encrypt', () => {
     const b = decryptKey(k, garbage, 32);
     assert.equal(a.length, 32);
     assert.ok(a.equals(b), 'the rejection key is the same for the same ciphertext');
-    assert.ok(!decryptKey(k, encryptKey(cert('clinic-encryption').publicKey, randomBytes(16)), 32).equals(Buffer.alloc(32)), 'a wrong-length key is replaced too');
+    assert.ok(
+      !decryptKey(k, encryptKey(cert('clinic-encryption').publicKey, randomBytes(16)), 32).equals(Buffer.alloc(32)),
+      'a wrong-length key is replaced too',
+    );
   });
 
   describe('with openssl cms, an independent implementation', () => {
@@ -146,27 +156,89 @@ describe('trust: CMS sign-then-encrypt', () => {
 
     it('openssl decrypts and verifies what the gateway protects', () => {
       const sent = write(dir, 'to-helsenorge.p7m', clinicSide().protect(CONTENT, cert('helsenorge-encryption')));
-      const signed = openssl(['cms', '-decrypt', '-inform', 'DER', '-in', sent, '-recip', file('helsenorge-encryption.cert.pem'), '-inkey', file('helsenorge-encryption.key.pem'), '-outform', 'DER']);
+      const signed = openssl([
+        'cms',
+        '-decrypt',
+        '-inform',
+        'DER',
+        '-in',
+        sent,
+        '-recip',
+        file('helsenorge-encryption.cert.pem'),
+        '-inkey',
+        file('helsenorge-encryption.key.pem'),
+        '-outform',
+        'DER',
+      ]);
       const verified = openssl(['cms', '-verify', '-inform', 'DER', '-CAfile', file('ca.cert.pem'), '-purpose', 'any'], signed);
       assert.ok(verified.equals(CONTENT));
     });
 
     it('the gateway opens what openssl signs (CA bundled before the signer) and encrypts with -aes256', async () => {
       const plain = write(dir, 'plain.xml', CONTENT);
-      const signed = openssl(['cms', '-sign', '-binary', '-nodetach', '-md', 'sha256', '-in', plain, '-signer', file('helsenorge-signing.cert.pem'), '-inkey', file('helsenorge-signing.key.pem'), '-certfile', file('ca.cert.pem'), '-outform', 'DER']);
+      const signed = openssl([
+        'cms',
+        '-sign',
+        '-binary',
+        '-nodetach',
+        '-md',
+        'sha256',
+        '-in',
+        plain,
+        '-signer',
+        file('helsenorge-signing.cert.pem'),
+        '-inkey',
+        file('helsenorge-signing.key.pem'),
+        '-certfile',
+        file('ca.cert.pem'),
+        '-outform',
+        'DER',
+      ]);
       const sent = openssl(['cms', '-encrypt', '-binary', '-aes256', '-inform', 'DER', '-outform', 'DER', file('clinic-encryption.cert.pem')], signed);
       const opened = await clinicSide().unprotect(sent, cert('helsenorge-signing'));
       assert.ok(opened.content.equals(CONTENT));
     });
 
     it('the gateway opens a message openssl addresses by subject key identifier', async () => {
-      const signed = openssl(['cms', '-sign', '-binary', '-nodetach', '-keyid', '-signer', file('helsenorge-signing.cert.pem'), '-inkey', file('helsenorge-signing.key.pem'), '-outform', 'DER'], CONTENT);
-      const sent = openssl(['cms', '-encrypt', '-binary', '-keyid', '-aes128', '-inform', 'DER', '-outform', 'DER', file('clinic-encryption.cert.pem')], signed);
+      const signed = openssl(
+        [
+          'cms',
+          '-sign',
+          '-binary',
+          '-nodetach',
+          '-keyid',
+          '-signer',
+          file('helsenorge-signing.cert.pem'),
+          '-inkey',
+          file('helsenorge-signing.key.pem'),
+          '-outform',
+          'DER',
+        ],
+        CONTENT,
+      );
+      const sent = openssl(
+        ['cms', '-encrypt', '-binary', '-keyid', '-aes128', '-inform', 'DER', '-outform', 'DER', file('clinic-encryption.cert.pem')],
+        signed,
+      );
       assert.ok((await clinicSide().unprotect(sent, cert('helsenorge-signing'))).content.equals(CONTENT));
     });
 
     it('refuses 3DES content encryption from openssl by default (T10)', async () => {
-      const signed = openssl(['cms', '-sign', '-binary', '-nodetach', '-signer', file('helsenorge-signing.cert.pem'), '-inkey', file('helsenorge-signing.key.pem'), '-outform', 'DER'], CONTENT);
+      const signed = openssl(
+        [
+          'cms',
+          '-sign',
+          '-binary',
+          '-nodetach',
+          '-signer',
+          file('helsenorge-signing.cert.pem'),
+          '-inkey',
+          file('helsenorge-signing.key.pem'),
+          '-outform',
+          'DER',
+        ],
+        CONTENT,
+      );
       const sent = openssl(['cms', '-encrypt', '-binary', '-des3', '-inform', 'DER', '-outform', 'DER', file('clinic-encryption.cert.pem')], signed);
       const err = await refusal(clinicSide().unprotect(sent, cert('helsenorge-signing')));
       assert.equal(err.code, 'CMS_WEAK_CIPHER');
@@ -182,10 +254,35 @@ describe('trust: CMS sign-then-encrypt', () => {
       const input = path.join(dir, 'answer.xml');
       writeFileSync(input, CONTENT);
       const out = path.join(dir, 'answer.p7m');
-      const p = await runCli(['cms', 'protect', input, '--signer-cert', file('clinic-signing.cert.pem'), '--signer-key', file('clinic-signing.key.pem'), '--recipient-cert', file('helsenorge-encryption.cert.pem'), '--out', out]);
+      const p = await runCli([
+        'cms',
+        'protect',
+        input,
+        '--signer-cert',
+        file('clinic-signing.cert.pem'),
+        '--signer-key',
+        file('clinic-signing.key.pem'),
+        '--recipient-cert',
+        file('helsenorge-encryption.cert.pem'),
+        '--out',
+        out,
+      ]);
       assert.equal(p.code, 0, p.stderr);
       const back = path.join(dir, 'back.xml');
-      const u = await runCli(['cms', 'unprotect', out, '--recipient-cert', file('helsenorge-encryption.cert.pem'), '--recipient-key', file('helsenorge-encryption.key.pem'), '--signer-cert', file('clinic-signing.cert.pem'), '--out', back, '--json']);
+      const u = await runCli([
+        'cms',
+        'unprotect',
+        out,
+        '--recipient-cert',
+        file('helsenorge-encryption.cert.pem'),
+        '--recipient-key',
+        file('helsenorge-encryption.key.pem'),
+        '--signer-cert',
+        file('clinic-signing.cert.pem'),
+        '--out',
+        back,
+        '--json',
+      ]);
       assert.equal(u.code, 0, u.stderr);
       assert.ok(readFileSync(back).equals(CONTENT));
       const report = JSON.parse(u.stdout);
@@ -195,16 +292,41 @@ describe('trust: CMS sign-then-encrypt', () => {
 
     it('exits 1 with the AppRec code when the signer is not the expected one', async () => {
       const sent = write(dir, 'x.p7m', helsenorge().protect(CONTENT, cert('clinic-encryption')));
-      const u = await runCli(['cms', 'unprotect', sent, '--recipient-cert', file('clinic-encryption.cert.pem'), '--recipient-key', file('clinic-encryption.key.pem'), '--signer-cert', file('clinic-signing.cert.pem'), '--json']);
+      const u = await runCli([
+        'cms',
+        'unprotect',
+        sent,
+        '--recipient-cert',
+        file('clinic-encryption.cert.pem'),
+        '--recipient-key',
+        file('clinic-encryption.key.pem'),
+        '--signer-cert',
+        file('clinic-signing.cert.pem'),
+        '--json',
+      ]);
       assert.equal(u.code, 1);
       assert.match(u.stderr, /^S01 CMS_SIGNER_MISMATCH/);
       assert.equal(JSON.parse(u.stdout).appRec, 'S01');
     });
 
     it('exits 1 with S02 when the signer certificate has expired', async () => {
-      const expired = new MessageProtection({ signing: { certificate: cert('clinic-signing-expired'), key: key('clinic-signing-expired') }, decryption: [], rejectWeakCiphers: true });
+      const expired = new MessageProtection({
+        signing: { certificate: cert('clinic-signing-expired'), key: key('clinic-signing-expired') },
+        decryption: [],
+        rejectWeakCiphers: true,
+      });
       const sent = write(dir, 'y.p7m', expired.protect(CONTENT, cert('helsenorge-encryption')));
-      const u = await runCli(['cms', 'unprotect', sent, '--recipient-cert', file('helsenorge-encryption.cert.pem'), '--recipient-key', file('helsenorge-encryption.key.pem'), '--signer-cert', file('clinic-signing-expired.cert.pem')]);
+      const u = await runCli([
+        'cms',
+        'unprotect',
+        sent,
+        '--recipient-cert',
+        file('helsenorge-encryption.cert.pem'),
+        '--recipient-key',
+        file('helsenorge-encryption.key.pem'),
+        '--signer-cert',
+        file('clinic-signing-expired.cert.pem'),
+      ]);
       assert.equal(u.code, 1);
       assert.match(u.stderr, /^S02 /);
     });

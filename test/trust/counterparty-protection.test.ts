@@ -32,7 +32,7 @@ const register: CounterpartyCertificates = {
 
 const XML = '<?xml version="1.0" encoding="UTF-8"?><MsgHead xmlns="http://www.kith.no/xmlstds/msghead/2006-05-24"/>';
 
-describe('trust: protection with the counterparty\'s certificates', () => {
+describe("trust: protection with the counterparty's certificates", () => {
   const clinic = new ClinicProtection(clinicSettings);
   const helsenorge = new ClinicProtection(helsenorgeSettings);
   const open = inboundOpener(() => clinic.get(), register);
@@ -69,7 +69,7 @@ describe('trust: protection with the counterparty\'s certificates', () => {
     await assert.rejects(outboundProtector(() => clinic.get(), register)(XML, 1234567), (err: { retryable?: boolean }) => err.retryable === true);
   });
 
-  it('reloads the clinic\'s files, and refuses a key that is not the certificate\'s', () => {
+  it("reloads the clinic's files, and refuses a key that is not the certificate's", () => {
     const p = new ClinicProtection(clinicSettings);
     const before = p.get();
     p.reload({ CLINIC_ENCRYPTION_CERT: sample('clinic-encryption-next.cert.pem'), CLINIC_ENCRYPTION_KEY: sample('clinic-encryption-next.key.pem') });

@@ -64,7 +64,10 @@ describe('trust/enterprise-certificate: reading enterprise certificates', () => 
 
   it('refuses what is not a certificate with CERT_UNREADABLE', () => {
     for (const bad of [Buffer.from('hello'), Buffer.from('-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n'), sample('ca.crl.der')]) {
-      assert.throws(() => parseCertificate(bad), (err) => isGatewayError(err) && err.code === 'CERT_UNREADABLE');
+      assert.throws(
+        () => parseCertificate(bad),
+        (err) => isGatewayError(err) && err.code === 'CERT_UNREADABLE',
+      );
     }
   });
 
@@ -79,15 +82,28 @@ describe('trust/pkcs12: the clinic key and certificate from a .p12 file', () => 
     const id = readPkcs12(sample('clinic.p12'), 'sample');
     assert.equal(id.certificate.serial, cert('clinic-signing').serial);
     assert.equal(id.privateKey.asymmetricKeyType, 'rsa');
-    assert.deepEqual(id.chain.map((c) => c.subject), ['CN=epj-gateway Sample CA, O=epj-gateway test material, C=NO']);
+    assert.deepEqual(
+      id.chain.map((c) => c.subject),
+      ['CN=epj-gateway Sample CA, O=epj-gateway test material, C=NO'],
+    );
   });
 
   it('reads a PKCS#12 file made by openssl (AES-256, PBKDF2) with the CA first in the file', () => {
     const dir = tempDir('p12');
     const out = path.join(dir, 'clinic.p12');
     execFileSync('openssl', [
-      'pkcs12', '-export', '-out', out, '-passout', 'pass:sample',
-      '-inkey', `${SAMPLE_DIR}/clinic-encryption.key.pem`, '-in', `${SAMPLE_DIR}/clinic-encryption.cert.pem`, '-certfile', `${SAMPLE_DIR}/ca.cert.pem`,
+      'pkcs12',
+      '-export',
+      '-out',
+      out,
+      '-passout',
+      'pass:sample',
+      '-inkey',
+      `${SAMPLE_DIR}/clinic-encryption.key.pem`,
+      '-in',
+      `${SAMPLE_DIR}/clinic-encryption.cert.pem`,
+      '-certfile',
+      `${SAMPLE_DIR}/ca.cert.pem`,
     ]);
     const id = readPkcs12(readFileSync(out), 'sample');
     assert.equal(id.certificate.serial, cert('clinic-encryption').serial);
@@ -95,7 +111,10 @@ describe('trust/pkcs12: the clinic key and certificate from a .p12 file', () => 
   });
 
   it('a wrong password is KEY_UNREADABLE', () => {
-    assert.throws(() => readPkcs12(sample('clinic.p12'), 'wrong'), (err) => isGatewayError(err) && err.code === 'KEY_UNREADABLE');
+    assert.throws(
+      () => readPkcs12(sample('clinic.p12'), 'wrong'),
+      (err) => isGatewayError(err) && err.code === 'KEY_UNREADABLE',
+    );
   });
 });
 
@@ -118,7 +137,10 @@ describe('trust/trust-store', () => {
 
   it('refuses a file that is not a CA certificate with TRUST_STORE_INVALID', () => {
     for (const files of [[`${SAMPLE_DIR}/clinic-signing.cert.pem`], [`${SAMPLE_DIR}/nothing-here.pem`], []]) {
-      assert.throws(() => loadTrustStore(files), (err) => isGatewayError(err) && err.code === 'TRUST_STORE_INVALID');
+      assert.throws(
+        () => loadTrustStore(files),
+        (err) => isGatewayError(err) && err.code === 'TRUST_STORE_INVALID',
+      );
     }
   });
 });
@@ -126,7 +148,11 @@ describe('trust/trust-store', () => {
 /** A self-signed CA certificate with the given CA's name and extensions, on a fresh key. */
 function selfSignedLike(caPem: Buffer): string {
   const original = forge.pki.certificateFromPem(caPem.toString());
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+  const { privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
   const key = forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey;
   const impostor = forge.pki.createCertificate();
   impostor.publicKey = forge.pki.setRsaPublicKey(key.n, key.e);

@@ -38,7 +38,12 @@ export async function startRevocationServer(): Promise<RevocationServer> {
   const caCert = pkijs.Certificate.fromBER(caDer);
   const caKey = await webcrypto.subtle.importKey(
     'pkcs8',
-    Buffer.from(sample('ca.key.pem').toString().replace(/-----[^-]+-----|\s/g, ''), 'base64'),
+    Buffer.from(
+      sample('ca.key.pem')
+        .toString()
+        .replace(/-----[^-]+-----|\s/g, ''),
+      'base64',
+    ),
     { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' },
     false,
     ['sign'],
@@ -100,9 +105,7 @@ async function ocspAnswer(body: Buffer, caCert: pkijs.Certificate, caKey: webcry
   const basic = new pkijs.BasicOCSPResponse();
   basic.tbsResponseData.responderID = caCert.subject;
   basic.tbsResponseData.producedAt = now;
-  basic.tbsResponseData.responses.push(
-    new pkijs.SingleResponse({ certID, certStatus, thisUpdate: now, nextUpdate: new Date(now.getTime() + 3_600_000) }),
-  );
+  basic.tbsResponseData.responses.push(new pkijs.SingleResponse({ certID, certStatus, thisUpdate: now, nextUpdate: new Date(now.getTime() + 3_600_000) }));
   await basic.sign(caKey, 'SHA-256');
   const response = new pkijs.OCSPResponse();
   response.responseStatus.valueBlock.valueDec = 0;

@@ -45,7 +45,7 @@ describe('trust/revocation: CRL and OCSP from the CA, through the clinic proxy',
     assert.equal(server.requests.length, 2);
   });
 
-  it('refreshes at the CRL\'s nextUpdate when that comes before the refresh interval', async () => {
+  it("refreshes at the CRL's nextUpdate when that comes before the refresh interval", async () => {
     const soon = { thisUpdate: new Date(clock.getTime() - HOUR), nextUpdate: new Date(clock.getTime() + HOUR), revokedAt: new Date('2025-05-01T00:00:00Z') };
     server.crls.set('/ca.crl', await makeCrl({ certDer: certificateDer(sample('ca.cert.pem')), keyPem: sample('ca.key.pem').toString() }, [], soon));
     const rc = checker();
@@ -56,7 +56,7 @@ describe('trust/revocation: CRL and OCSP from the CA, through the clinic proxy',
     assert.equal(server.requests.length, 2);
   });
 
-  it('rejects a CRL whose signature is not the CA\'s and falls back to OCSP', async () => {
+  it("rejects a CRL whose signature is not the CA's and falls back to OCSP", async () => {
     const forged = await makeCrl({ certDer: certificateDer(sample('ca.cert.pem')), keyPem: sample('untrusted-ca.key.pem').toString() }, []);
     await assert.rejects(readCrl(forged, pkijs.Certificate.fromBER(ca.raw)), /signature does not verify/);
     server.crls.set('/ca.crl', forged);

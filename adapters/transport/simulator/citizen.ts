@@ -230,14 +230,30 @@ export class CitizenSide {
       }
     }
     const xml = refusal ? '' : document.toString('utf8');
-    const result = validateDocument(refusal ? Buffer.from('') : document, { ...this.options.validation, allowSyntheticIds: true, ownHerIds: [String(this.options.helsenorgeHerId)] });
+    const result = validateDocument(refusal ? Buffer.from('') : document, {
+      ...this.options.validation,
+      allowSyntheticIds: true,
+      ownHerIds: [String(this.options.helsenorgeHerId)],
+    });
     const { report } = result;
     const errors = refusal ? [{ code: refusal.errorCode, message: refusal.details }] : report.errors.map((e) => ({ code: e.code, message: e.message }));
     const appRec: AppRecAnswer = refusal
       ? { status: 'Rejected', errors: [refusal], at: new Date().toISOString() }
       : report.ok
         ? { status: 'Ok', errors: [], at: new Date().toISOString() }
-        : { status: 'Rejected', errors: [{ errorCode: 'T02', details: errors.map((e) => `${e.code}: ${e.message}`).join('; ').slice(0, 500) }], at: new Date().toISOString() };
+        : {
+            status: 'Rejected',
+            errors: [
+              {
+                errorCode: 'T02',
+                details: errors
+                  .map((e) => `${e.code}: ${e.message}`)
+                  .join('; ')
+                  .slice(0, 500),
+              },
+            ],
+            at: new Date().toISOString(),
+          };
     for (const receiver of message.receivers.values()) {
       receiver.read = true;
       receiver.appRec = appRec;

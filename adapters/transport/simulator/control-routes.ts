@@ -34,7 +34,8 @@ export function citizenRouter(citizen: CitizenSide): Router {
         if (!document) return void res.status(404).json({ error: `no fixture ${body.fixture} under fixtures/` });
       }
     }
-    if (!document) return void res.status(400).json({ error: 'send the XML (Content-Type: application/xml) or JSON {"fixture": "office-contact/request"} or {"xml": "…"}' });
+    if (!document)
+      return void res.status(400).json({ error: 'send the XML (Content-Type: application/xml) or JSON {"fixture": "office-contact/request"} or {"xml": "…"}' });
     res.status(201).json(citizen.send(document));
   });
 

@@ -44,7 +44,8 @@ export function readFaultRule(body: unknown): FaultRule | string {
   if (b.status !== undefined && !(Number.isInteger(b.status) && (b.status as number) >= 400 && (b.status as number) <= 599)) return 'status must be 400-599';
   if (b.delayMs !== undefined && !(Number.isInteger(b.delayMs) && (b.delayMs as number) >= 0)) return 'delayMs must be a whole number of milliseconds';
   if (b.kind === 'slow' && b.delayMs === undefined) return 'a slow fault needs delayMs';
-  if (b.retryAfterS !== undefined && !(Number.isInteger(b.retryAfterS) && (b.retryAfterS as number) >= 0)) return 'retryAfterS must be a whole number of seconds';
+  if (b.retryAfterS !== undefined && !(Number.isInteger(b.retryAfterS) && (b.retryAfterS as number) >= 0))
+    return 'retryAfterS must be a whole number of seconds';
   for (const k of ['path', 'method', 'error'] as const) if (b[k] !== undefined && typeof b[k] !== 'string') return `${k} must be a string`;
   if (b.validationErrors !== undefined && !(Array.isArray(b.validationErrors) && b.validationErrors.every((v) => typeof v === 'string')))
     return 'validationErrors must be a list of strings';

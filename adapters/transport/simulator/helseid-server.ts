@@ -85,14 +85,22 @@ export class SimulatedHelseId {
       if (proof.error === 'use_dpop_nonce') res.set('DPoP-Nonce', this.nonce);
       return oauthError(400, proof.error, proof.description);
     }
-    if (form.client_assertion_type !== ASSERTION_TYPE || !form.client_assertion) return oauthError(400, 'invalid_client', 'a private_key_jwt client assertion is required');
+    if (form.client_assertion_type !== ASSERTION_TYPE || !form.client_assertion)
+      return oauthError(400, 'invalid_client', 'a private_key_jwt client assertion is required');
     const client = this.checkAssertion(form.client_assertion, form.client_id, tokenUrl, origin(req));
     if (typeof client === 'string') return oauthError(400, 'invalid_client', client);
     const scope = (form.scope ?? '').split(' ').filter(Boolean);
-    if (scope.length === 0 || !scope.every((s) => client.scopes.includes(s))) return oauthError(400, 'invalid_scope', `the client may ask for ${client.scopes.join(' ')}`);
+    if (scope.length === 0 || !scope.every((s) => client.scopes.includes(s)))
+      return oauthError(400, 'invalid_scope', `the client may ask for ${client.scopes.join(' ')}`);
     const lifetime = this.options.tokenLifetimeS ?? 300;
     const token = randomBytes(32).toString('base64url');
-    this.tokens.set(token, { clientId: client.clientId, scope: scope.join(' '), herIds: client.herIds, jkt: proof.jkt, expiresAt: Date.now() + lifetime * 1000 });
+    this.tokens.set(token, {
+      clientId: client.clientId,
+      scope: scope.join(' '),
+      herIds: client.herIds,
+      jkt: proof.jkt,
+      expiresAt: Date.now() + lifetime * 1000,
+    });
     this.tokensIssued++;
     res.set('cache-control', 'no-store').json({ access_token: token, token_type: 'DPoP', expires_in: lifetime, scope: scope.join(' ') });
   };
@@ -100,12 +108,15 @@ export class SimulatedHelseId {
   /** Express middleware for the message-service routes: a DPoP-bound token and a fresh proof for this very request. */
   requireToken = (req: Request, res: Response, next: NextFunction): void => {
     const refuse = (error: string, description: string) => {
-      res.status(401).set('WWW-Authenticate', `DPoP error="${error}", error_description="${description}", algs="ES256 RS256"`).json({
-        error: description,
-        errorCode: 401,
-        validationErrors: null,
-        requestId: res.locals.requestId as string,
-      });
+      res
+        .status(401)
+        .set('WWW-Authenticate', `DPoP error="${error}", error_description="${description}", algs="ES256 RS256"`)
+        .json({
+          error: description,
+          errorCode: 401,
+          validationErrors: null,
+          requestId: res.locals.requestId as string,
+        });
     };
     const [scheme, token] = (req.get('authorization') ?? '').split(' ');
     if (scheme?.toLowerCase() !== 'dpop' || !token) return refuse('invalid_token', 'a DPoP-bound access token is required (Authorization: DPoP <token>)');
@@ -133,7 +144,8 @@ export class SimulatedHelseId {
     if (header.alg !== 'RS256') return 'the assertion must be signed with RS256';
     if (header.x5c && Buffer.compare(Buffer.from(String(header.x5c[0]), 'base64'), client.certificate.raw) !== 0)
       return 'the certificate in x5c is not the one registered for the client';
-    if (!header.x5c && header.kid !== undefined && header.kid !== certificateThumbprint(client.certificate)) return 'kid names another certificate than the registered one';
+    if (!header.x5c && header.kid !== undefined && header.kid !== certificateThumbprint(client.certificate))
+      return 'kid names another certificate than the registered one';
     if (!verifyJws(jws, client.certificate.publicKey)) return 'the signature does not verify with the registered certificate';
     const now = Date.now();
     if (now < Date.parse(client.certificate.validFrom) || now > Date.parse(client.certificate.validTo)) return 'the registered certificate is not valid now';
@@ -162,7 +174,8 @@ export class SimulatedHelseId {
     const nowS = Date.now() / 1000;
     if (typeof claims.iat !== 'number' || Math.abs(nowS - claims.iat) > SKEW_S) return bad('iat is not within a minute of now');
     if (expect.accessToken !== undefined && claims.ath !== sha256base64url(expect.accessToken)) return bad('ath is not the hash of the access token');
-    if (expect.nonceRequired && claims.nonce !== this.nonce) return { ok: false, error: 'use_dpop_nonce', description: 'the authorization server requires a DPoP nonce' };
+    if (expect.nonceRequired && claims.nonce !== this.nonce)
+      return { ok: false, error: 'use_dpop_nonce', description: 'the authorization server requires a DPoP nonce' };
     if (!this.firstUse(`proof:${String(claims.jti)}`, claims.jti)) return bad('the proof was used before (jti)');
     return { ok: true, jkt: jwkThumbprint(header.jwk!) };
   }

@@ -47,8 +47,10 @@ export function mshRouter(mailbox: Mailbox, citizen: CitizenSide): Router {
 
   router.get('/Messages', (req, res) => {
     const herIds = queryValues(req, 'receiverHerIds').map(Number);
-    if (herIds.length === 0 || herIds.some((h) => !Number.isInteger(h))) return nhnError(res, 400, 'ReceiverHerIds is required', ['ReceiverHerIds must be whole numbers']);
-    if (herIds.some((h) => !tokenOf(res).herIds.includes(h))) return nhnError(res, 403, 'Authenticated client is not authorized to access messages with given HerIds');
+    if (herIds.length === 0 || herIds.some((h) => !Number.isInteger(h)))
+      return nhnError(res, 400, 'ReceiverHerIds is required', ['ReceiverHerIds must be whole numbers']);
+    if (herIds.some((h) => !tokenOf(res).herIds.includes(h)))
+      return nhnError(res, 403, 'Authenticated client is not authorized to access messages with given HerIds');
     const withMetadata = queryValues(req, 'includeMetadata')[0]?.toLowerCase() === 'true';
     const limit = Number(queryValues(req, 'messagesToFetch')[0] ?? Infinity);
     const list = herIds.flatMap((h) => mailbox.unreadFor(h).map((m) => messageView(m, h, withMetadata)));
@@ -86,7 +88,11 @@ export function mshRouter(mailbox: Mailbox, citizen: CitizenSide): Router {
     if (String(body.contentTransferEncoding).toLowerCase() !== 'base64') problems.push('ContentTransferEncoding must be base64');
     if (problems.length) return nhnError(res, 400, 'The request body contained invalid data', problems);
     const sender = tokenOf(res).herIds[0]!;
-    const stored = mailbox.add({ senderHerId: sender, receiverHerIds: [citizen.helsenorgeHerId], document: Buffer.from(String(body.businessDocument), 'base64') });
+    const stored = mailbox.add({
+      senderHerId: sender,
+      receiverHerIds: [citizen.helsenorgeHerId],
+      document: Buffer.from(String(body.businessDocument), 'base64'),
+    });
     await citizen.clinicSent(stored);
     res.status(201).location(`/Messages/${stored.id}`).json(stored.id);
   });
@@ -96,12 +102,14 @@ export function mshRouter(mailbox: Mailbox, citizen: CitizenSide): Router {
     if (!m) return;
     const herId = Number(req.params.appRecSenderHerId);
     const receiver = m.receivers.get(herId);
-    if (!receiver || !tokenOf(res).herIds.includes(herId)) return nhnError(res, 403, 'Authenticated client is not authorized to send application receipts for message with given Id');
+    if (!receiver || !tokenOf(res).herIds.includes(herId))
+      return nhnError(res, 403, 'Authenticated client is not authorized to send application receipts for message with given Id');
     if (m.isAppRec) return nhnError(res, 400, 'An application receipt is never answered with an application receipt');
     const body = (req.body ?? {}) as { appRecStatus?: unknown; appRecErrorList?: unknown };
     const status = body.appRecStatus as AppRecStatusName;
     const list = body.appRecErrorList ?? [];
-    if (!APPREC_STATUSES.includes(status) || !Array.isArray(list)) return nhnError(res, 400, 'The request body contained invalid data', ['AppRecStatus must be Ok, Rejected or OkErrorInMessagePart']);
+    if (!APPREC_STATUSES.includes(status) || !Array.isArray(list))
+      return nhnError(res, 400, 'The request body contained invalid data', ['AppRecStatus must be Ok, Rejected or OkErrorInMessagePart']);
     const errors = list.map((e: { errorCode?: unknown; details?: unknown }) => ({ errorCode: String(e?.errorCode ?? ''), details: String(e?.details ?? '') }));
     if (status !== 'Ok' && errors.length === 0) return nhnError(res, 400, 'The request body contained invalid data', ['A rejection needs at least one error']);
     receiver.appRec = { status, errors, at: new Date().toISOString() };

@@ -110,7 +110,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     });
   }
   app.use('/citizen', citizenRouter(citizen));
-  app.use('/simulator', controlRouter(faults, reset, () => info()));
+  app.use(
+    '/simulator',
+    controlRouter(faults, reset, () => info()),
+  );
 
   // Below: what the gateway talks to, each request recorded and open to faults.
   app.use((req: Request, res: Response, next: NextFunction) => {
@@ -140,7 +143,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
     const status = err.status && err.status >= 400 && err.status < 500 ? err.status : 500;
     if (!res.locals.requestId) res.locals.requestId = randomUUID();
-    nhnError(res, status, status === 413 ? 'The request body is too large' : status === 400 ? 'The request body could not be read' : 'An unknown error occurred');
+    nhnError(
+      res,
+      status,
+      status === 413 ? 'The request body is too large' : status === 400 ? 'The request body could not be read' : 'An unknown error occurred',
+    );
   });
 
   const server = app.listen(options.port ?? 0, options.host ?? '127.0.0.1');

@@ -33,9 +33,6 @@ export function dashboardRouter(): Router {
     res.setHeader('Referrer-Policy', 'no-referrer');
     next();
   });
-  router.use(
-    '/dashboard',
-    express.static(STATIC_DIR, { index: 'index.html', redirect: true, dotfiles: 'ignore', fallthrough: true, maxAge: 0 }),
-  );
+  router.use('/dashboard', express.static(STATIC_DIR, { index: 'index.html', redirect: true, dotfiles: 'ignore', fallthrough: true, maxAge: 0 }));
   return router;
 }

@@ -7,7 +7,17 @@ import { Findings } from './common.js';
 /** Own rules for AppRec 1.0 and 1.1: the fields a sender needs to match it to its message. */
 
 const APPREC_CHILDREN = new Set([
-  'MsgType', 'MIGversion', 'SoftwareName', 'SoftwareVersion', 'GenDate', 'Id', 'Sender', 'Receiver', 'Status', 'Error', 'OriginalMsgId',
+  'MsgType',
+  'MIGversion',
+  'SoftwareName',
+  'SoftwareVersion',
+  'GenDate',
+  'Id',
+  'Sender',
+  'Receiver',
+  'Status',
+  'Error',
+  'OriginalMsgId',
 ]);
 
 export function checkAppRec(msg: AppRecMessage): Finding[] {

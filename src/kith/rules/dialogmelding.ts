@@ -8,14 +8,35 @@ const V11 = {
   dialog: new Set(['SakstypeKodet', 'Sakstype', 'Foresporsel', 'Notat']),
   notat: new Set(['TemaKodet', 'Tema', 'TekstNotatInnhold', 'Merknad', 'DokIdNotat', 'DatoNotat', 'Foresporsel', 'RollerRelatertNotat']),
   foresporsel: new Set([
-    'TypeForesp', 'EmneSporsmal', 'Sporsmal', 'Formål', 'Begrunnelse', 'Hastegrad', 'FraDato', 'TilDato',
-    'TypeJournalinfo', 'KodetOpplysning', 'DokIdForesp', 'RollerRelatertNotat',
+    'TypeForesp',
+    'EmneSporsmal',
+    'Sporsmal',
+    'Formål',
+    'Begrunnelse',
+    'Hastegrad',
+    'FraDato',
+    'TilDato',
+    'TypeJournalinfo',
+    'KodetOpplysning',
+    'DokIdForesp',
+    'RollerRelatertNotat',
   ]),
 };
 const V10 = {
   dialog: V11.dialog,
   notat: V11.notat,
-  foresporsel: new Set(['TypeForesp', 'Sporsmal', 'Formål', 'Begrunnelse', 'Hastegrad', 'FraDato', 'TilDato', 'TypeJournalinfo', 'DokIdForesp', 'RollerRelatertNotat']),
+  foresporsel: new Set([
+    'TypeForesp',
+    'Sporsmal',
+    'Formål',
+    'Begrunnelse',
+    'Hastegrad',
+    'FraDato',
+    'TilDato',
+    'TypeJournalinfo',
+    'DokIdForesp',
+    'RollerRelatertNotat',
+  ]),
 };
 
 function coded(f: Findings, parent: XmlEl, name: string, path: string): void {

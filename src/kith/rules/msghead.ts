@@ -19,8 +19,18 @@ export interface RuleOptions {
 
 const MSGHEAD_CHILDREN = new Set(['MsgInfo', 'Document', 'PatientReport', 'Signature']);
 const MSGINFO_CHILDREN = new Set([
-  'Type', 'MIGversion', 'GenDate', 'MsgId', 'ProcessingStatus', 'RequestedPriority', 'Ack',
-  'ConversationRef', 'Sender', 'Receiver', 'OtherReceiver', 'Patient',
+  'Type',
+  'MIGversion',
+  'GenDate',
+  'MsgId',
+  'ProcessingStatus',
+  'RequestedPriority',
+  'Ack',
+  'ConversationRef',
+  'Sender',
+  'Receiver',
+  'OtherReceiver',
+  'Patient',
 ]);
 const ORGANISATION_CHILDREN = new Set(['OrganisationName', 'TypeOrganisation', 'Ident', 'Address', 'TeleCom', 'Organisation', 'HealthcareProfessional']);
 const PATIENT_CHILDREN = new Set(['FamilyName', 'MiddleName', 'GivenName', 'DateOfBirth', 'Sex', 'Nationality', 'Ident', 'Address', 'TeleCom']);

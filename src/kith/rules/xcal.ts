@@ -35,7 +35,8 @@ export function checkCalendar(root: XmlEl, f: Findings): void {
     const start = propertyValue(p, 'dtstart');
     const end = propertyValue(p, 'dtend');
     if (!start || !isXsDateTime(start)) f.add('KITH_CONTENT_INVALID', 'vevent DTSTART must be a date-time.', p);
-    if (end !== undefined && (!isXsDateTime(end) || (start && end <= start))) f.add('KITH_CONTENT_INVALID', 'vevent DTEND must be a date-time after DTSTART.', p);
+    if (end !== undefined && (!isXsDateTime(end) || (start && end <= start)))
+      f.add('KITH_CONTENT_INVALID', 'vevent DTEND must be a date-time after DTSTART.', p);
     const status = propertyValue(p, 'status');
     if (status !== undefined && !(EVENT_STATUSES as readonly string[]).includes(status)) {
       f.add('KITH_CONTENT_INVALID', `vevent STATUS must be one of ${EVENT_STATUSES.join(', ')}.`, p);

@@ -27,7 +27,12 @@ function partyJson(p: CommunicationParty): Record<string, unknown> {
 function entryJson(entry: StandInEntry): Record<string, unknown> {
   if (entry.type !== 'Organization') return { ...partyJson(partyOf(entry)), ...(entry.title ? { title: entry.title } : {}) };
   const org = organizationOf(entry);
-  const member = (m: { herId: string; name: string; active: boolean }) => ({ herId: Number(m.herId), name: m.name, active: m.active, isValidCommunicationParty: m.active });
+  const member = (m: { herId: string; name: string; active: boolean }) => ({
+    herId: Number(m.herId),
+    name: m.name,
+    active: m.active,
+    isValidCommunicationParty: m.active,
+  });
   return {
     ...partyJson(org),
     organizationNumber: org.organizationNumber ? Number(org.organizationNumber) : 0,
@@ -58,5 +63,9 @@ export async function restAnswer(
   if (!entry) return send(res, 404, { errorCode: 'HerIdNotFound', message: `HerId ${herId} not found.` });
   if (party) return send(res, 200, entryJson(entry));
   const certificate = certificateOf(entry, cert![2] as 'signing' | 'encryption', baseDir);
-  return send(res, 200, certificate ? { certificate: derFromPem(certificate.pem).toString('base64'), ldapUrl: certificate.ldapUrl ?? null } : { certificate: null, ldapUrl: null });
+  return send(
+    res,
+    200,
+    certificate ? { certificate: derFromPem(certificate.pem).toString('base64'), ldapUrl: certificate.ldapUrl ?? null } : { certificate: null, ldapUrl: null },
+  );
 }

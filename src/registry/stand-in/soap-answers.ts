@@ -71,7 +71,16 @@ function serviceFields(party: CommunicationParty, serviceCode: CodedValue | unde
 
 /** A person or service listed inside an organisation: a party of its own under the organisation. */
 function member(m: OrganizationPerson | RegisteredService, type: 'Person' | 'Service', parent: CommunicationParty): CommunicationParty {
-  return { herId: m.herId, name: m.name, type, active: m.active, isValid: m.active, parentHerId: parent.herId, parentName: parent.name, electronicAddresses: [] };
+  return {
+    herId: m.herId,
+    name: m.name,
+    type,
+    active: m.active,
+    isValid: m.active,
+    parentHerId: parent.herId,
+    parentName: parent.name,
+    electronicAddresses: [],
+  };
 }
 
 /** The entry as its derived data contract: Organization, OrganizationPerson or Service. */

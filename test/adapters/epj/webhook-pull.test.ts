@@ -47,13 +47,22 @@ describe('pull inbox', () => {
     for (const id of ['a', 'b', 'c']) await inbox.deliver({ ...message, msgId: id });
     await inbox.deliver({ ...message, msgId: 'a' });
     const page1 = await inbox.list(undefined, 2);
-    assert.deepEqual(page1.items.map((i) => i.msgId), ['a', 'b']);
+    assert.deepEqual(
+      page1.items.map((i) => i.msgId),
+      ['a', 'b'],
+    );
     assert.ok(page1.nextCursor);
     assert.equal(await inbox.ack('a'), true);
     assert.equal(await inbox.ack('a'), false);
     const page2 = await inbox.list(page1.nextCursor, 2);
-    assert.deepEqual(page2.items.map((i) => i.msgId), ['c']);
-    assert.deepEqual((await inbox.list(undefined, 10)).items.map((i) => i.msgId), ['b', 'c']);
+    assert.deepEqual(
+      page2.items.map((i) => i.msgId),
+      ['c'],
+    );
+    assert.deepEqual(
+      (await inbox.list(undefined, 10)).items.map((i) => i.msgId),
+      ['b', 'c'],
+    );
     const raw = JSON.stringify(await ctx.redis.hgetall('pi:epj-inbox:items'));
     assert.doesNotMatch(raw, /MsgHead/);
   });

@@ -78,7 +78,13 @@ describe('MSH v2 client against the simulator over HTTP', () => {
 
   it('keeps validation errors, and answers 403 for a HER-id the client is not linked to', async () => {
     const msh = mshClientFor(sim);
-    sim.faults.add({ kind: 'error', status: 400, path: '/Messages', error: 'The request body contained invalid data', validationErrors: ['ContentType is required'] });
+    sim.faults.add({
+      kind: 'error',
+      status: 400,
+      path: '/Messages',
+      error: 'The request body contained invalid data',
+      validationErrors: ['ContentType is required'],
+    });
     const bad = await rejection(msh.listUnread(CLINIC_HER));
     assert.equal(bad.code, 'MSH_REQUEST_REFUSED');
     assert.deepEqual(bad.validationErrors, ['ContentType is required']);

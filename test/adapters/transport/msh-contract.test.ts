@@ -73,9 +73,18 @@ describe('MSH v2 contract (NHN samples and schemas)', () => {
       // NHN's far side as its samples show it; the client under test is the real one.
       const app = express();
       app.use(express.json({ limit: '60mb' }));
-      const send = (file: string, status = 200) => (_req: express.Request, res: express.Response) => void res.status(status).type('application/json').send(sample(file));
+      const send =
+        (file: string, status = 200) =>
+        (_req: express.Request, res: express.Response) =>
+          void res.status(status).type('application/json').send(sample(file));
       app.get('/Messages', send('ksfiks_msh_get-messages-response.json'));
-      app.get('/Messages/unknown', (_req, res) => void res.status(404).json({ error: 'Could not find database document', errorCode: 0, validationErrors: null, requestId: 'fe896e1b-91fe-455f-9173-edf66c7d4c72' }));
+      app.get(
+        '/Messages/unknown',
+        (_req, res) =>
+          void res
+            .status(404)
+            .json({ error: 'Could not find database document', errorCode: 0, validationErrors: null, requestId: 'fe896e1b-91fe-455f-9173-edf66c7d4c72' }),
+      );
       app.get('/Messages/:id/business-document', send('ksfiks_msh_get-business-document-response.json'));
       app.get('/Messages/:id/apprec', send('ksfiks_msh_get-apprecinfo-multi.json'));
       app.get('/Messages/:id/status', send('ksfiks_msh_get-status-acked.json'));
@@ -106,9 +115,15 @@ describe('MSH v2 contract (NHN samples and schemas)', () => {
       assert.deepEqual([meta.senderHerId, meta.isAppRec, meta.businessDocumentId], [8094866, false, 'c88389b7-f8ad-40b2-81e1-090e715b7530']);
       const doc = await msh.getBusinessDocument('80383714-f0de-4cf8-900f-c79ba3af028c');
       assert.equal(parseMessage(doc).document, 'MsgHead');
-      assert.deepEqual((await msh.getStatus('x')).map((s) => [s.transportDeliveryState, s.appRecStatus]), [['Acknowledged', 'Ok']]);
+      assert.deepEqual(
+        (await msh.getStatus('x')).map((s) => [s.transportDeliveryState, s.appRecStatus]),
+        [['Acknowledged', 'Ok']],
+      );
       const infos = await msh.getAppRecInfo('x');
-      assert.deepEqual(infos.map((i) => i.appRecStatus), ['Rejected', 'Ok']);
+      assert.deepEqual(
+        infos.map((i) => i.appRecStatus),
+        ['Rejected', 'Ok'],
+      );
       assert.equal(infos[0]!.appRecErrorList?.[0]?.errorCode, 'E10');
     });
 
@@ -119,8 +134,13 @@ describe('MSH v2 contract (NHN samples and schemas)', () => {
     });
 
     it('posts a message and an AppRec with bodies that follow PostMessageRequest and PostAppRecRequest', async () => {
-      assert.deepEqual(await msh.send({ msgId: 'm', xml: '<?xml version="1.0" encoding="UTF-8"?><MsgHead/>', receiverHerId: 1 }), { nhnMessageId: '0556bccf-ccf9-4597-9673-14cbd1a96d99' });
-      await msh.sendAppRec('0c8f3d36-f9e7-4e3f-9d5c-c820fa9b5773', 8143060, { status: 2, errors: [{ errorCode: 'E10', details: 'Ugyldig meldingsidentifikator' }] });
+      assert.deepEqual(await msh.send({ msgId: 'm', xml: '<?xml version="1.0" encoding="UTF-8"?><MsgHead/>', receiverHerId: 1 }), {
+        nhnMessageId: '0556bccf-ccf9-4597-9673-14cbd1a96d99',
+      });
+      await msh.sendAppRec('0c8f3d36-f9e7-4e3f-9d5c-c820fa9b5773', 8143060, {
+        status: 2,
+        errors: [{ errorCode: 'E10', details: 'Ugyldig meldingsidentifikator' }],
+      });
       check(posted[0]!.body, schemas.PostMessageRequest!);
       check(posted[1]!.body, schemas.PostAppRecRequest!);
       assert.equal(posted[1]!.path, '/Messages/0c8f3d36-f9e7-4e3f-9d5c-c820fa9b5773/apprec/8143060');
@@ -141,11 +161,17 @@ describe('MSH v2 contract (NHN samples and schemas)', () => {
       const get = async (p: string) => {
         const token = await auth.accessToken();
         const url = `${sim.url}${p}`;
-        const res = await fetch(url, { headers: { ...mshHeaders(), authorization: `DPoP ${token}`, dpop: auth.dpop.proof({ method: 'GET', url, accessToken: token }) } });
+        const res = await fetch(url, {
+          headers: { ...mshHeaders(), authorization: `DPoP ${token}`, dpop: auth.dpop.proof({ method: 'GET', url, accessToken: token }) },
+        });
         return { status: res.status, body: (await res.json()) as unknown };
       };
       const sent = sim.citizen.sendFixture('office-contact/request');
-      const answered = await mshClientFor(sim).send({ msgId: 'a', xml: readFileSync(new URL('../../../fixtures/office-contact/answer.xml', import.meta.url), 'utf8'), receiverHerId: HELSENORGE_HER });
+      const answered = await mshClientFor(sim).send({
+        msgId: 'a',
+        xml: readFileSync(new URL('../../../fixtures/office-contact/answer.xml', import.meta.url), 'utf8'),
+        receiverHerId: HELSENORGE_HER,
+      });
 
       const list = await get(`/Messages?receiverHerIds=${CLINIC_HER}&includeMetadata=true`);
       check(list.body, { type: 'array', items: { $ref: '#/components/schemas/Message' } });

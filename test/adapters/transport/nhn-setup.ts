@@ -23,7 +23,15 @@ export async function startTestSimulator(options: SimulatorOptions = {}): Promis
 }
 
 export function helseIdFor(sim: Simulator, overrides: Partial<HelseIdOptions> = {}): HelseIdClient {
-  return new HelseIdClient({ ...sampleCredentials(), tokenUrl: sim.tokenUrl, clientId: CLIENT_ID, scope: 'nhn:msh/api', dpop: DpopKey.generate(), timeoutMs: 2_000, ...overrides });
+  return new HelseIdClient({
+    ...sampleCredentials(),
+    tokenUrl: sim.tokenUrl,
+    clientId: CLIENT_ID,
+    scope: 'nhn:msh/api',
+    dpop: DpopKey.generate(),
+    timeoutMs: 2_000,
+    ...overrides,
+  });
 }
 
 export function mshClientFor(sim: Simulator, overrides: Partial<MshClientOptions> = {}, auth = helseIdFor(sim)): MshClient {

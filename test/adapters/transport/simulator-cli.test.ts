@@ -15,7 +15,14 @@ import { CLINIC_HER, sampleCredentials } from './nhn-setup.js';
  */
 
 function clinicAnswering(url: string): { stop: () => Promise<void> } {
-  const auth = new HelseIdClient({ ...sampleCredentials(), tokenUrl: `${url}/connect/token`, clientId: 'epj-gateway-demo', scope: 'nhn:msh/api', dpop: DpopKey.generate(), timeoutMs: 2_000 });
+  const auth = new HelseIdClient({
+    ...sampleCredentials(),
+    tokenUrl: `${url}/connect/token`,
+    clientId: 'epj-gateway-demo',
+    scope: 'nhn:msh/api',
+    dpop: DpopKey.generate(),
+    timeoutMs: 2_000,
+  });
   const msh = new MshClient({ baseUrl: url, timeoutMs: 2_000, auth });
   let running = true;
   const loop = (async () => {

@@ -22,15 +22,26 @@ describe('NHN simulator', () => {
   describe('citizen side over HTTP', () => {
     it('sends a fixture by name, or XML as the body, to the clinic as Helsenorge', async () => {
       const byName = await json<{ id: string; businessDocumentId: string }>(
-        await fetch(`${sim.url}/citizen/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fixture: 'appointment/timeonske-request' }) }),
+        await fetch(`${sim.url}/citizen/messages`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ fixture: 'appointment/timeonske-request' }),
+        }),
       );
       assert.equal(byName.status, 201);
       const byBody = await json<{ id: string }>(
-        await fetch(`${sim.url}/citizen/messages`, { method: 'POST', headers: { 'content-type': 'application/xml' }, body: fixture('office-contact/t01-not-well-formed.xml') }),
+        await fetch(`${sim.url}/citizen/messages`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/xml' },
+          body: fixture('office-contact/t01-not-well-formed.xml'),
+        }),
       );
       assert.equal(byBody.status, 201);
       const unread = sim.mailbox.unreadFor(CLINIC_HER);
-      assert.deepEqual(unread.map((m) => m.id), [byName.body.id, byBody.body.id]);
+      assert.deepEqual(
+        unread.map((m) => m.id),
+        [byName.body.id, byBody.body.id],
+      );
       assert.equal(unread[0]!.senderHerId, HELSENORGE_HER);
       assert.equal(unread[0]!.businessDocumentId, byName.body.businessDocumentId);
       assert.equal(unread[1]!.businessDocumentId, null, 'not readable, so no MsgId');
@@ -38,7 +49,11 @@ describe('NHN simulator', () => {
 
     it('refuses fixtures outside fixtures/ and unknown ones', async () => {
       for (const name of ['../package.json', 'office-contact/nothing-here']) {
-        const res = await fetch(`${sim.url}/citizen/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ fixture: name }) });
+        const res = await fetch(`${sim.url}/citizen/messages`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ fixture: name }),
+        });
         assert.equal(res.status, 404, name);
       }
       assert.equal((await fetch(`${sim.url}/citizen/messages`, { method: 'POST' })).status, 400);
@@ -75,7 +90,13 @@ describe('NHN simulator', () => {
       assert.equal(rejected.appRecErrorList?.[0]?.errorCode, 'T02');
 
       const answers = await json<{ valid: boolean; service: string; action: string; refToParent: string | null }[]>(await fetch(`${sim.url}/citizen/answers`));
-      assert.deepEqual(answers.body.map((a) => [a.valid, a.service]), [[true, 'e-consultation'], [false, 'e-consultation']]);
+      assert.deepEqual(
+        answers.body.map((a) => [a.valid, a.service]),
+        [
+          [true, 'e-consultation'],
+          [false, 'e-consultation'],
+        ],
+      );
       assert.ok(answers.body[0]!.refToParent, 'the answer names the request it answers');
 
       const inbox = await msh.listUnread(CLINIC_HER);
@@ -89,7 +110,7 @@ describe('NHN simulator', () => {
   });
 
   describe('message service guards', () => {
-    it('refuses an authenticated call without api-version 2, with NHN\'s error body', async () => {
+    it("refuses an authenticated call without api-version 2, with NHN's error body", async () => {
       const auth = helseIdFor(sim);
       const token = await auth.accessToken();
       const url = `${sim.url}/Messages?receiverHerIds=${CLINIC_HER}`;
@@ -115,12 +136,19 @@ describe('NHN simulator', () => {
         await fetch(`${sim.url}/simulator/faults`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify([{ kind: 'error', status: 503, count: 2, path: '/Messages' }, { kind: 'slow', delayMs: 10 }]),
+          body: JSON.stringify([
+            { kind: 'error', status: 503, count: 2, path: '/Messages' },
+            { kind: 'slow', delayMs: 10 },
+          ]),
         }),
       );
       assert.equal(add.status, 201);
       assert.equal(add.body.length, 2);
-      const wrong = await fetch(`${sim.url}/simulator/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'slow' }) });
+      const wrong = await fetch(`${sim.url}/simulator/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ kind: 'slow' }),
+      });
       assert.equal(wrong.status, 400);
       assert.equal((await fetch(`${sim.url}/simulator/faults`, { method: 'DELETE' })).status, 204);
       assert.deepEqual((await json(await fetch(`${sim.url}/simulator/faults`))).body, []);
@@ -139,7 +167,10 @@ describe('NHN simulator', () => {
       sim.faults.add({ kind: 'drop' });
       await assert.rejects(fetch(`${sim.url}/Messages`));
       sim.faults.add({ kind: 'timeout' });
-      const hanging = fetch(`${sim.url}/Messages`).then(() => 'answered', () => 'dropped');
+      const hanging = fetch(`${sim.url}/Messages`).then(
+        () => 'answered',
+        () => 'dropped',
+      );
       const first = await Promise.race([hanging, new Promise((r) => setTimeout(() => r('still hanging'), 300))]);
       assert.equal(first, 'still hanging');
       sim.faults.clear();

@@ -66,7 +66,15 @@ function badge(state) {
 const gateRows = new Map();
 
 function gateRow(service) {
-  const reason = el('input', { type: 'text', name: 'reason', id: `reason-${service}`, minlength: 3, maxlength: 500, required: true, placeholder: 'why (goes to NHN and the audit log)' });
+  const reason = el('input', {
+    type: 'text',
+    name: 'reason',
+    id: `reason-${service}`,
+    minlength: 3,
+    maxlength: 500,
+    required: true,
+    placeholder: 'why (goes to NHN and the audit log)',
+  });
   const close = el('button', { type: 'submit', class: 'danger' }, 'Close');
   const form = el(
     'form',
@@ -99,7 +107,13 @@ function renderGate(gate) {
     r.cells.state.replaceChildren(badge(s.state));
     r.cells.since.replaceChildren(when(s.since));
     r.cells.reasons.replaceChildren(
-      s.reasons.length ? el('ul', { class: 'plain' }, s.reasons.map((x) => el('li', {}, el('strong', {}, x.code), ': ', x.message, x.by ? ` (by ${x.by})` : ''))) : '—',
+      s.reasons.length
+        ? el(
+            'ul',
+            { class: 'plain' },
+            s.reasons.map((x) => el('li', {}, el('strong', {}, x.code), ': ', x.message, x.by ? ` (by ${x.by})` : '')),
+          )
+        : '—',
     );
     const byOperator = s.reasons.some((x) => x.source === 'operator');
     if (byOperator && r.cells.action.firstChild !== r.open) r.cells.action.replaceChildren(r.open);
@@ -119,7 +133,17 @@ function renderWaiting(w) {
         el('td', { class: 'mono' }, m.msgId),
         el('td', {}, m.service || m.queue),
         el('td', {}, when(m.queuedAt)),
-        el('td', {}, el('ul', { class: 'plain why' }, m.why.map((y) => el('li', { 'data-kind': y.kind }, y.text, y.nextAttemptAt ? [' — next attempt ', when(y.nextAttemptAt)] : [], y.by ? ` (by ${y.by})` : '')))),
+        el(
+          'td',
+          {},
+          el(
+            'ul',
+            { class: 'plain why' },
+            m.why.map((y) =>
+              el('li', { 'data-kind': y.kind }, y.text, y.nextAttemptAt ? [' — next attempt ', when(y.nextAttemptAt)] : [], y.by ? ` (by ${y.by})` : ''),
+            ),
+          ),
+        ),
         el(
           'td',
           {},
@@ -127,7 +151,11 @@ function renderWaiting(w) {
             'details',
             {},
             el('summary', {}, `${m.attemptsMade} attempt${m.attemptsMade === 1 ? '' : 's'}, history`),
-            el('ol', { class: 'history' }, m.history.map((h) => el('li', {}, when(h.at), ` ${h.event} ${h.outcome}`, h.attempt ? ` #${h.attempt}` : '', h.reason ? ` — ${h.reason}` : ''))),
+            el(
+              'ol',
+              { class: 'history' },
+              m.history.map((h) => el('li', {}, when(h.at), ` ${h.event} ${h.outcome}`, h.attempt ? ` #${h.attempt}` : '', h.reason ? ` — ${h.reason}` : '')),
+            ),
           ),
         ),
       ),
@@ -143,7 +171,15 @@ function renderDead(list) {
     ...list.map((d) => {
       const replay = el('button', { type: 'button' }, 'Replay');
       replay.addEventListener('click', () => act(replay, () => post(`/ops/dead-letters/${encodeURIComponent(d.msgId)}/replay`), `${d.msgId} replayed.`));
-      return el('tr', {}, el('td', { class: 'mono' }, d.msgId), el('td', {}, d.service), el('td', {}, d.reason), el('td', {}, when(d.at)), el('td', {}, replay));
+      return el(
+        'tr',
+        {},
+        el('td', { class: 'mono' }, d.msgId),
+        el('td', {}, d.service),
+        el('td', {}, d.reason),
+        el('td', {}, when(d.at)),
+        el('td', {}, replay),
+      );
     }),
   );
 }
@@ -152,7 +188,16 @@ function renderQueues(section) {
   const body = $('queues').tBodies[0];
   if (section.error) return body.replaceChildren(el('tr', {}, el('td', { colspan: 7 }, `Cannot read the queues: ${section.error}`)));
   const states = ['waiting', 'active', 'delayed', 'paused', 'failed', 'completed'];
-  body.replaceChildren(...Object.entries(section.value).map(([name, c]) => el('tr', {}, el('th', { scope: 'row' }, name), states.map((s) => el('td', { class: c[s] && s !== 'completed' ? 'num busy' : 'num' }, c[s] ?? 0)))));
+  body.replaceChildren(
+    ...Object.entries(section.value).map(([name, c]) =>
+      el(
+        'tr',
+        {},
+        el('th', { scope: 'row' }, name),
+        states.map((s) => el('td', { class: c[s] && s !== 'completed' ? 'num busy' : 'num' }, c[s] ?? 0)),
+      ),
+    ),
+  );
 }
 
 function renderThroughput(section) {
@@ -168,7 +213,10 @@ function renderThroughput(section) {
   svg.setAttribute('aria-hidden', 'true');
   points.forEach((p, i) => {
     let y = 100;
-    for (const [k, v] of [['completed', p.completed], ['failed', p.failed]]) {
+    for (const [k, v] of [
+      ['completed', p.completed],
+      ['failed', p.failed],
+    ]) {
       if (!v) continue;
       const h = (v / max) * 96;
       y -= h;
@@ -184,8 +232,18 @@ function renderThroughput(section) {
 /** A value for people: a list as a list, an object as name/value pairs, anything else as text. */
 function show(v) {
   if (v === null || v === undefined) return '';
-  if (Array.isArray(v)) return el('ul', { class: 'plain' }, v.map((item) => el('li', {}, show(item))));
-  if (typeof v === 'object') return el('dl', { class: 'pairs' }, Object.entries(v).flatMap(([k, x]) => [el('dt', {}, k), el('dd', {}, show(x))]));
+  if (Array.isArray(v))
+    return el(
+      'ul',
+      { class: 'plain' },
+      v.map((item) => el('li', {}, show(item))),
+    );
+  if (typeof v === 'object')
+    return el(
+      'dl',
+      { class: 'pairs' },
+      Object.entries(v).flatMap(([k, x]) => [el('dt', {}, k), el('dd', {}, show(x))]),
+    );
   return String(v);
 }
 
@@ -202,7 +260,30 @@ function renderSection(target, section) {
     if (!v.length) return target.replaceChildren(el('p', { class: 'muted' }, 'none'));
     const cols = [...new Set(v.flatMap((row) => Object.keys(row)))];
     return target.replaceChildren(
-      el('table', {}, el('thead', {}, el('tr', {}, cols.map((c) => el('th', { scope: 'col' }, c)))), el('tbody', {}, v.map((row) => el('tr', {}, cols.map((c) => el('td', {}, show(row[c]))))))),
+      el(
+        'table',
+        {},
+        el(
+          'thead',
+          {},
+          el(
+            'tr',
+            {},
+            cols.map((c) => el('th', { scope: 'col' }, c)),
+          ),
+        ),
+        el(
+          'tbody',
+          {},
+          v.map((row) =>
+            el(
+              'tr',
+              {},
+              cols.map((c) => el('td', {}, show(row[c]))),
+            ),
+          ),
+        ),
+      ),
     );
   }
   const dl = el('dl');
@@ -221,7 +302,11 @@ function renderRedis(r) {
 
 function renderNotifications(section) {
   const list = section.value || [];
-  $('notifications').replaceChildren(...(list.length ? list.map((n) => el('li', {}, when(n.at), ' ', el('strong', {}, n.title), n.text ? ` — ${n.text}` : '')) : [el('li', { class: 'muted' }, 'none')]));
+  $('notifications').replaceChildren(
+    ...(list.length
+      ? list.map((n) => el('li', {}, when(n.at), ' ', el('strong', {}, n.title), n.text ? ` — ${n.text}` : ''))
+      : [el('li', { class: 'muted' }, 'none')]),
+  );
 }
 
 let timer;
