@@ -18,7 +18,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logging.js';
 import { composeGateway } from '../src/main.js';
-import { freePort, SupervisedRedis } from '../src/pipeline/redis-server.js';
+import { freePort, SupervisedRedis } from '../src/infra/supervised-redis.js';
 
 const N = Number(process.env.BENCH_N ?? 1000);
 const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 5);

@@ -107,6 +107,11 @@ export const ERRORS = {
     appRec: 'X99',
     message: 'A part of the message (an attachment or embedded document) is faulty; the rest was accepted.',
   },
+  KITH_CHARACTER_INVALID: {
+    status: 400,
+    message:
+      'A text for a KITH message holds a character XML 1.0 cannot carry (a control character other than tab, line feed and carriage return, U+FFFE, U+FFFF or a lone surrogate); nothing was written. Remove it where the text comes from; the detail names the element or attribute and the code point.',
+  },
   KITH_SCHEMA_DIR_INVALID: {
     status: 500,
     message: 'KITH_SCHEMA_DIR does not hold loadable official schemas (MsgHead-v1_2.xsd and the rest); install them from the publisher or unset it.',

@@ -1,5 +1,5 @@
-import { startDemoSimulator } from '../adapters/transport/msh-transport.js';
-import type { Simulator } from '../adapters/transport/simulator/server.js';
+import { startDemoSimulator } from '../demo/start-simulator.js';
+import type { Simulator } from '../demo/simulator/server.js';
 import { composeEpjSide, type EpjSide } from './compose-epj.js';
 import { composeTransport, type TransportSide } from './compose-transport.js';
 import { clinicCertificateStatus, composeTrust, type TrustSide } from './compose-trust.js';
@@ -8,13 +8,13 @@ import { isGatewayError } from './errors.js';
 import { checkCertificates } from './gate/certificate-watcher.js';
 import { checkRegister } from './gate/register-watcher.js';
 import { createGateway, type Gateway } from './gateway.js';
-import { opsDemoRouter } from './http/ops-demo.js';
+import { opsDemoRouter } from '../demo/ops-demo-routes.js';
 import { createLogger, type Logger } from './logging.js';
-import { kithJudge } from './pipeline/kith-judge.js';
+import { kithJudge } from './pipeline/inbound-judge.js';
 import { startPipeline, type RunningPipeline } from './pipeline/start.js';
 import { createAddressRegister, ownEntryAuditor, startDemoStandIn } from './registry/register-from-config.js';
 import { addressRegisterReadiness, registerAddressRegisterMetrics } from './registry/register-status.js';
-import type { ArStandIn } from './registry/stand-in/stand-in-server.js';
+import type { ArStandIn } from '../demo/ar-stand-in/stand-in-server.js';
 import { checkClinicCertificates } from './trust/clinic-certificates.js';
 import { inboundOpener } from './trust/counterparty-protection.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, Worker } from 'bullmq';
 import request from 'supertest';
-import { connectRedis, workerConnectionOptions } from '../src/pipeline/redis.js';
+import { connectRedis, workerConnectionOptions } from '../src/infra/redis.js';
 import { startTestGateway } from './helpers/gateway.js';
 import { startTestRedis, type TestRedis } from './helpers/redis.js';
 

@@ -13,10 +13,10 @@ import { addTrackingWorker, trackingProcessor, type AppRecInfo } from '../src/pi
 import { DeliveryOrder, addDeliveryWorker, deliveryProcessor } from '../src/pipeline/epj-delivery.js';
 import { addInboundWorker, inboundProcessor, type InboundJobData, type InboundTransport } from '../src/pipeline/inbound.js';
 import { InboundPoller } from '../src/pipeline/inbound-poller.js';
-import { kithJudge } from '../src/pipeline/kith-judge.js';
+import { kithJudge } from '../src/pipeline/inbound-judge.js';
 import { addOutboundWorkers, outboundProcessor, submitOutbound } from '../src/pipeline/outbound.js';
 import type { EpjDelivery } from '../src/pipeline/ports/epj-delivery.js';
-import { connectRedis, workerConnectionOptions } from '../src/pipeline/redis.js';
+import { connectRedis, workerConnectionOptions } from '../src/infra/redis.js';
 import { transportErrorKind } from '../src/metrics.js';
 import { startTestGateway } from './helpers/gateway.js';
 import { startTestRedis, type TestRedis } from './helpers/redis.js';
@@ -97,6 +97,8 @@ describe('metrics: /metrics on a running gateway', () => {
       deliveryProcessor({ port: epj, order, store, crypto, audit, logger, orderWaitMs: 50, metrics }),
     );
     const send = async ({ msgId }: { msgId: string }) => {
+      // A send failure is the plain { retryable, reason } value the outbound worker reads.
+      // eslint-disable-next-line @typescript-eslint/only-throw-error
       if (msgId.startsWith('fail')) throw { retryable: false, reason: 'NHN answered 400' };
       return { nhnMessageId: `nhn-${msgId}` };
     };

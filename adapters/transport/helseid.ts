@@ -1,7 +1,7 @@
 import { randomUUID, type KeyObject, type X509Certificate } from 'node:crypto';
 import axios, { AxiosError, type AxiosInstance } from 'axios';
 import { readCertificate, readPrivateKey } from '../../src/trust/clinic-keys.js';
-import { DpopKey } from './dpop.js';
+import type { DpopKey } from './dpop.js';
 import { CertificateRefusedError, TransportError, isNetworkFault, networkReason } from './errors.js';
 import { SOURCE_SYSTEM } from './headers.js';
 import { base64url, signJws } from './jws.js';
@@ -103,7 +103,7 @@ export class HelseIdClient implements AccessTokenSource {
     // HelseID asks for a nonce of its own (use_dpop_nonce) on the first try; it is kept for the next.
     for (let attempt = 0; attempt < 2; attempt++) {
       const answer = await this.postTokenRequest();
-      const fresh = answer.headers['dpop-nonce'];
+      const fresh: unknown = answer.headers['dpop-nonce'];
       if (typeof fresh === 'string' && fresh) this.nonce = fresh;
       const data = (answer.data ?? {}) as Record<string, unknown>;
       if (answer.status === 200 && typeof data.access_token === 'string') {

@@ -68,14 +68,15 @@ export class MshClient implements MessageTransport {
 
   async listUnread(receiverHerId: number): Promise<UnreadMessage[]> {
     const data = await this.call({ operation: 'list-unread', method: 'GET', path: `/Messages?receiverHerIds=${receiverHerId}`, expect: [200] });
-    if (!Array.isArray(data) || !data.every((m) => typeof m?.id === 'string')) throw invalidAnswer('list-unread', 'a list of messages with ids');
+    if (!Array.isArray(data) || !data.every((m: { id?: unknown } | null) => typeof m?.id === 'string'))
+      throw invalidAnswer('list-unread', 'a list of messages with ids');
     return (data as { id: string; receiverHerId?: number | null }[]).map((m) => ({ id: m.id, receiverHerId: m.receiverHerId ?? null }));
   }
 
   async getMessage(id: string): Promise<MessageMetadata> {
     const data = await this.call({ operation: 'get-message', method: 'GET', path: `/Messages/${seg(id)}`, expect: [200] });
     if (!data || typeof data !== 'object' || Array.isArray(data)) throw invalidAnswer('get-message', 'a message object');
-    return data as MessageMetadata;
+    return data;
   }
 
   async getBusinessDocument(id: string): Promise<Buffer> {
@@ -194,7 +195,7 @@ export class MshClient implements MessageTransport {
         dpop: this.options.auth.dpop.proof({ method: call.method, url, accessToken: token, ...(this.resourceNonce ? { nonce: this.resourceNonce } : {}) }),
       },
     });
-    const nonce = answer.headers['dpop-nonce'];
+    const nonce: unknown = answer.headers['dpop-nonce'];
     if (typeof nonce === 'string' && nonce) this.resourceNonce = nonce;
     return answer;
   }

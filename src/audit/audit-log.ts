@@ -48,7 +48,7 @@ export function redactAuditEntry(entry: AuditEntry): AuditEntry {
   if (entry.outcome) out.outcome = clean(entry.outcome);
   if (entry.details) {
     out.details = Object.fromEntries(
-      Object.entries(entry.details).map(([key, value]) => {
+      Object.entries(entry.details).map(([key, value]): [string, string | number | boolean] => {
         if (PATIENT_FIELDS.has(key.toLowerCase())) return [key, REDACTED];
         if (typeof value === 'boolean') return [key, value];
         const text = clean(String(value));

@@ -6,7 +6,7 @@ import { isGatewayError } from '../errors.js';
 import type { AddressRegister, RegisterCertificate } from '../registry/address-register.js';
 import { uncached } from '../registry/cached-register.js';
 import { addressRegisterAdapter, ownEntryAuditor } from '../registry/register-from-config.js';
-import { startArStandIn, type ArStandIn } from '../registry/stand-in/stand-in-server.js';
+import { startArStandIn, type ArStandIn } from '../../demo/ar-stand-in/stand-in-server.js';
 
 /**
  * `epj-gateway ar check` audits the clinic's own address-register entry (exit 0 clean, 1 faults);

@@ -15,7 +15,7 @@ export function registerAudit(program: Command): void {
         const params = new URLSearchParams({ limit: '1000' });
         if (after) params.set('after', after);
         else if (opts.since) params.set('since', opts.since);
-        const page = await opsRequest<string>(target, 'GET', `/ops/audit?${params}`);
+        const page = await opsRequest<string>(target, 'GET', `/ops/audit?${params.toString()}`);
         const lines = page.split('\n').filter(Boolean);
         if (lines.length) process.stdout.write(`${lines.join('\n')}\n`);
         if (lines.length < 1000) return;

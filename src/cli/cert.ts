@@ -80,7 +80,7 @@ async function inspect(file: string, flags: InspectFlags): Promise<number> {
   }
   const cert = bytes ? parseCertificate(bytes, { policyOids: trust.policyOids }) : null;
   const result = await validateCertificate(cert, {
-    role: flags.role as CertificateRole | undefined,
+    role: flags.role,
     expectedOrgNumber: flags.org,
     trustStore: trust.trustStore,
     revocation: trust.revocation,

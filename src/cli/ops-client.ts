@@ -40,6 +40,8 @@ export async function opsRequest<T>(target: OpsTarget, method: 'GET' | 'POST', p
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
   } catch (err) {
+    // fetch's cause is the network error (its text names the fault) or, failing that, the message.
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string, @typescript-eslint/restrict-template-expressions
     throw new OpsRequestError(0, 'UNREACHABLE', `cannot reach the gateway at ${target.url} (${(err as Error).cause ?? (err as Error).message})`);
   }
   const text = await res.text();

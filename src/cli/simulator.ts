@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadConfig } from '../config.js';
-import type { CitizenAppRec } from '../../adapters/transport/simulator/citizen.js';
+import type { CitizenAppRec } from '../../demo/simulator/citizen.js';
 
 /**
  * `epj-gateway simulator [--port N] [--host ADDRESS]` runs the NHN simulator alone.
@@ -44,7 +44,7 @@ export function registerSimulator(program: Command): void {
       const config = loadConfig();
       const port = flags.port === undefined ? config.SIMULATOR_PORT : Number(flags.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port needs a port number (got "${flags.port}").`);
-      const { startDemoSimulator } = await import('../../adapters/transport/msh-transport.js');
+      const { startDemoSimulator } = await import('../../demo/start-simulator.js');
       const sim = await startDemoSimulator(config, { port, host: flags.host }).catch((err: NodeJS.ErrnoException) => {
         if (err.code === 'EADDRINUSE')
           throw new Error(`port ${port} on ${flags.host} is taken (another simulator?); choose one with --port or SIMULATOR_PORT.`);
@@ -82,7 +82,7 @@ export function registerSimulator(program: Command): void {
 }
 
 async function readDocument(fixture: string): Promise<Buffer> {
-  const { fixturePath } = await import('../../adapters/transport/simulator/citizen.js');
+  const { fixturePath } = await import('../../demo/simulator/citizen.js');
   const file = existsSync(fixture) ? fixture : fixturePath(fixture);
   if (!file || !existsSync(file)) throw new UsageError(`no file ${fixture}, and no fixture of that name under fixtures/ (e.g. office-contact/request).`);
   return readFileSync(file);

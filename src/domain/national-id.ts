@@ -1,5 +1,4 @@
 import { idnr } from '@navikt/fnrvalidator';
-import type { NationalIdType } from './codes.js';
 
 /**
  * Norwegian national ids: fødselsnummer (FNR), D-nummer (DNR, day + 40), H-nummer (HNR,
@@ -16,8 +15,8 @@ export type NationalIdVerdict =
 export interface NationalIdOptions {
   /** Accept Skatteetaten's synthetic test numbers (never in production). */
   readonly allowSynthetic: boolean;
-  /** The TypeId the sender declared; a DNR declared as FNR (or the reverse) is refused. */
-  readonly declaredType?: NationalIdType | string;
+  /** The TypeId the sender declared, as written (any text, not only a NationalIdType); a DNR declared as FNR (or the reverse) is refused. */
+  readonly declaredType?: string;
 }
 
 export function checkNationalId(id: string, opts: NationalIdOptions): NationalIdVerdict {

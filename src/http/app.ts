@@ -44,7 +44,7 @@ export function createApp(deps: AppDeps): Express {
   epj.use(express.json({ limit }));
   epj.use(express.text({ type: ['application/xml', 'text/xml'], limit }));
   epj.get('/whoami', (_req, res) => {
-    res.json({ client: res.locals.client });
+    res.json({ client: res.locals.client as unknown });
   });
   for (const r of deps.epjRoutes ?? []) epj.use(r);
   app.use('/v1', epj);

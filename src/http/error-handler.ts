@@ -24,7 +24,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       logger.error({ code: error.code, err: cause instanceof Error ? { type: cause.name, stack: cause.stack } : undefined }, 'request failed');
     }
     if (error.status === 503 && !res.getHeader('Retry-After')) res.setHeader('Retry-After', '30');
-    res.status(error.status).json({ error: { ...error.toJSON(), requestId: res.locals.requestId } });
+    res.status(error.status).json({ error: { ...error.toJSON(), requestId: res.locals.requestId as string | undefined } });
   };
 }
 

@@ -19,7 +19,7 @@ export function requestContext(logger: Logger): RequestHandler {
     withRequestId(requestId, () => {
       res.on('finish', () => {
         const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+        const route = req.route ? `${req.baseUrl}${String((req.route as { path: unknown }).path)}` : 'unmatched';
         withRequestId(requestId, () => logger.info({ method: req.method, route, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'http'));
       });
       next();

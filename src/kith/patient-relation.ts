@@ -79,7 +79,7 @@ export function representationOf(msg: MsgHeadMessage): Representation | undefine
   const a = rel.actor;
   return {
     capacity,
-    relation: { code, ...(rel.relation?.dn ? { name: rel.relation.dn } : REPRESENTATION_ROLES[code] ? { name: REPRESENTATION_ROLES[code]!.name } : {}) },
+    relation: { code, ...(rel.relation?.dn ? { name: rel.relation.dn } : REPRESENTATION_ROLES[code] ? { name: REPRESENTATION_ROLES[code].name } : {}) },
     actor: {
       ...(actorId ? { nationalId: actorId.id, idType: actorId.type } : {}),
       ...(a?.familyName ? { familyName: a.familyName } : {}),

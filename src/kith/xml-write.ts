@@ -1,8 +1,10 @@
 /**
  * A minimal XML writer for the documents the gateway builds: elements with attributes and
  * escaped text, no mixed content. Attributes whose value is undefined are left out, so optional
- * parts can be written inline.
+ * parts can be written inline. Text XML 1.0 cannot carry is refused (KITH_CHARACTER_INVALID).
  */
+
+import { GatewayError } from '../errors.js';
 
 export type Attrs = Readonly<Record<string, string | undefined>>;
 
@@ -14,20 +16,37 @@ const TEXT_ESC = /[&<>]/g;
 const ATTR_ESC = /[&<>"\n\r\t]/g;
 const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', '\n': '&#10;', '\r': '&#13;', '\t': '&#9;' };
 
-export function escapeText(s: string): string {
+/**
+ * The complement of XML 1.0's Char production. No escape helps here (&#1; is not well-formed
+ * either), so such text is refused rather than written into a document every reader rejects; with
+ * the u flag a lone surrogate is one code point and matches too.
+ */
+const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+
+/** `where` names the element or attribute; the text itself is never quoted, it may be about a patient. */
+function refuseUnwritable(s: string, where: string): void {
+  const m = NOT_XML_CHAR.exec(s);
+  if (!m) return;
+  const codePoint = `U+${m[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+  throw new GatewayError('KITH_CHARACTER_INVALID', `(${codePoint} in ${where} at offset ${m.index})`, { where, codePoint, offset: m.index });
+}
+
+export function escapeText(s: string, where = 'text'): string {
+  refuseUnwritable(s, where);
   return s.replace(TEXT_ESC, (c) => ESC[c]!);
 }
 
-export function escapeAttr(s: string): string {
+export function escapeAttr(s: string, where = 'attribute'): string {
+  refuseUnwritable(s, where);
   return s.replace(ATTR_ESC, (c) => ESC[c]!);
 }
 
-function attrs(a: Attrs | undefined): string {
+function attrs(name: string, a: Attrs | undefined): string {
   if (!a) return '';
   let out = '';
   for (const k in a) {
     const v = a[k];
-    if (v !== undefined) out += ` ${k}="${escapeAttr(v)}"`;
+    if (v !== undefined) out += ` ${k}="${escapeAttr(v, `${name}/@${k}`)}"`;
   }
   return out;
 }
@@ -43,18 +62,18 @@ export function el(name: string, a?: Attrs, ...kids: Child[]): Node {
       for (const kk of k as readonly (Node | undefined | false)[]) if (kk) inner += kk.xml;
     } else inner += (k as Node).xml;
   }
-  return { xml: inner ? `<${name}${attrs(a)}>${inner}</${name}>` : `<${name}${attrs(a)}/>` };
+  return { xml: inner ? `<${name}${attrs(name, a)}>${inner}</${name}>` : `<${name}${attrs(name, a)}/>` };
 }
 
 /** An element holding text; skipped when the text is undefined. */
 export function txt(name: string, text: string | undefined, a?: Attrs): Node | undefined {
   if (text === undefined) return undefined;
-  return { xml: `<${name}${attrs(a)}>${escapeText(text)}</${name}>` };
+  return { xml: `<${name}${attrs(name, a)}>${escapeText(text, name)}</${name}>` };
 }
 
 /** Text already known to need no escaping (Base64), written without a copy through the escaper. */
 export function rawText(name: string, safeText: string, a?: Attrs): Node {
-  return { xml: `<${name}${attrs(a)}>${safeText}</${name}>` };
+  return { xml: `<${name}${attrs(name, a)}>${safeText}</${name}>` };
 }
 
 export function xmlDocument(root: Node): string {

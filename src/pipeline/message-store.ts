@@ -61,6 +61,8 @@ function toHash(patch: Partial<MessageRecord>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === undefined) continue;
+    // Objects are named in JSON_FIELDS; every other field is a string, number or null.
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string
     out[k] = JSON_FIELDS.has(k) ? JSON.stringify(v) : String(v);
   }
   return out;

@@ -154,6 +154,8 @@ export function outboundProcessor(
       await deps.store.addHistory(msgId, { event: 'send', outcome: 'retry', attempt, reason: failure.reason, nextAttemptAt });
       deps.logger.warn({ msgId, attempt, reason: failure.reason }, 'send failed; will retry');
       deps.metrics?.countMessage('out', job.data.service, 'retry');
+      // BullMQ records this message as the job's failed reason; toSendFailure has already read the cause into it.
+      // eslint-disable-next-line preserve-caught-error
       throw new Error(failure.reason);
     }
   };

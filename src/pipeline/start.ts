@@ -8,7 +8,7 @@ import { addOutboundWorkers, outboundProcessor } from './outbound.js';
 import { bindGateToWorkers } from './gate-binding.js';
 import type { EpjDeliveryPort } from './ports/epj-delivery.js';
 import type { MessageTransport } from './ports/transport.js';
-import { connectRedis, workerConnectionOptions } from './redis.js';
+import { connectRedis, workerConnectionOptions } from '../infra/redis.js';
 import type { Queue } from 'bullmq';
 
 /**

@@ -70,7 +70,7 @@ export class WorkerSupervisor {
       const old = managed.worker;
       void Promise.race([old.close(true), sleep(1_000)]).catch(() => undefined);
       managed.worker = this.watch(name, managed.factory());
-      if (managed.paused) managed.worker.pause(true);
+      if (managed.paused) void managed.worker.pause(true);
       recreated.push(name);
       this.options.onRecreate?.(name);
     }

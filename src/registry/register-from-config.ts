@@ -7,7 +7,7 @@ import { CachedAddressRegister, type RegisterLookups } from './cached-register.j
 import { auditOwnEntry, type OwnEntryAudit } from './own-entry-audit.js';
 import { RestAddressRegister, type RestRegisterOptions } from './rest-client.js';
 import { SoapAddressRegister } from './soap-client.js';
-import { startArStandIn, type ArStandIn } from './stand-in/stand-in-server.js';
+import { startArStandIn, type ArStandIn } from '../../demo/ar-stand-in/stand-in-server.js';
 
 /**
  * The address register the settings describe: SOAP or REST at AR_URL, behind the Redis cache.

@@ -35,7 +35,7 @@ export async function readCrl(bytes: Buffer, issuer: pkijs.Certificate): Promise
     throw new CrlError(`not a CRL (${err instanceof Error ? err.message : String(err)})`);
   }
   // pkijs checks that the CRL's issuer name is the CA's subject before the signature.
-  let verified = false;
+  let verified: boolean;
   try {
     verified = await crl.verify({ issuerCertificate: issuer });
   } catch {

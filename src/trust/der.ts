@@ -13,9 +13,18 @@ export interface Tlv {
   value: Uint8Array;
   /** the whole element, header included */
   raw: Uint8Array;
+  /** how many constructed elements enclose it in the input it was read from (0 for the outermost) */
+  depth: number;
 }
 
 export class DerError extends Error {}
+
+/**
+ * CMS nests about a dozen levels (ContentInfo, SignedData, certificates, extensions); a crafted
+ * input can nest millions, and the readers that recurse (indefinite lengths, octets) would run
+ * out of stack. Deeper than this is refused as malformed.
+ */
+export const MAX_NESTING_DEPTH = 64;
 
 export const TAG = {
   INTEGER: 0x02,
@@ -32,6 +41,11 @@ export const TAG = {
 
 /** One element at `offset`; returns it and the offset after it. */
 export function readTlv(buf: Uint8Array, offset = 0): { tlv: Tlv; next: number } {
+  return readTlvAt(buf, offset, 0);
+}
+
+function readTlvAt(buf: Uint8Array, offset: number, depth: number): { tlv: Tlv; next: number } {
+  if (depth > MAX_NESTING_DEPTH) throw new DerError(`elements nested deeper than ${MAX_NESTING_DEPTH} levels`);
   if (offset + 2 > buf.length) throw new DerError('truncated element header');
   const tag = buf[offset]!;
   if ((tag & 0x1f) === 0x1f) throw new DerError('high tag numbers are not used in CMS');
@@ -44,9 +58,9 @@ export function readTlv(buf: Uint8Array, offset = 0): { tlv: Tlv; next: number }
     while (true) {
       if (pos + 2 > buf.length) throw new DerError('indefinite length without end-of-contents');
       if (buf[pos] === 0 && buf[pos + 1] === 0) break;
-      pos = readTlv(buf, pos).next;
+      pos = readTlvAt(buf, pos, depth + 1).next;
     }
-    return { tlv: { tag, constructed, value: buf.subarray(start, pos), raw: buf.subarray(offset, pos + 2) }, next: pos + 2 };
+    return { tlv: { tag, constructed, value: buf.subarray(start, pos), raw: buf.subarray(offset, pos + 2), depth }, next: pos + 2 };
   }
   let length = first;
   if (first & 0x80) {
@@ -60,7 +74,7 @@ export function readTlv(buf: Uint8Array, offset = 0): { tlv: Tlv; next: number }
   }
   const end = pos + length;
   if (end > buf.length) throw new DerError('element runs past the end of the input');
-  return { tlv: { tag, constructed, value: buf.subarray(pos, end), raw: buf.subarray(offset, end) }, next: end };
+  return { tlv: { tag, constructed, value: buf.subarray(pos, end), raw: buf.subarray(offset, end), depth }, next: end };
 }
 
 /** The one element that makes up `buf`; trailing bytes are an error. */
@@ -76,7 +90,7 @@ export function children(tlv: Tlv): Tlv[] {
   const out: Tlv[] = [];
   let pos = 0;
   while (pos < tlv.value.length) {
-    const { tlv: child, next } = readTlv(tlv.value, pos);
+    const { tlv: child, next } = readTlvAt(tlv.value, pos, tlv.depth + 1);
     out.push(child);
     pos = next;
   }

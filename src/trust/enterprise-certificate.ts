@@ -170,7 +170,10 @@ function describe(x509: X509Certificate, pki: pkijs.Certificate, der: Buffer, op
 type Attributes = Array<{ type: string; value: string }>;
 
 function attributesOf(name: pkijs.RelativeDistinguishedNames): Attributes {
-  return name.typesAndValues.map((tv) => ({ type: tv.type, value: String((tv.value as { valueBlock: { value: unknown } }).valueBlock.value ?? '') }));
+  return name.typesAndValues.map((tv) => ({
+    type: tv.type,
+    value: String((tv.value as { valueBlock: { value: string | undefined } }).valueBlock.value ?? ''),
+  }));
 }
 
 function first(attrs: Attributes, type: string): string | undefined {

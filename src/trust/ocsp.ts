@@ -45,7 +45,7 @@ export async function readOcspResponse(bytes: Buffer, cert: pkijs.Certificate, i
   const nextUpdate = single.nextUpdate ?? null;
   if (thisUpdate.getTime() > now.getTime() + SKEW_MS) throw new OcspError('the answer is dated in the future');
   if (nextUpdate && nextUpdate.getTime() < now.getTime() - SKEW_MS) throw new OcspError('the answer is out of date');
-  const tag = single.certStatus.idBlock.tagNumber;
+  const tag = (single.certStatus as asn1js.BaseBlock).idBlock.tagNumber;
   return { status: tag === 0 ? 'good' : tag === 1 ? 'revoked' : 'unknown', thisUpdate, nextUpdate };
 }
 

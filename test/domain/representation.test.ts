@@ -55,7 +55,7 @@ describe('representation policy (pure)', () => {
     it('refuses parental responsibility for a patient of 16 or more, from the sixteenth birthday', () => {
       const [fault] = inconsistenciesOf({ roleCode: 'FO', actorNationalId: PARENT, patientNationalId: TEEN_17, onDate: SENT });
       assert.equal(fault?.rule, 'guardian-for-adult');
-      assert.match(fault!.detail, /aged 17/);
+      assert.match(fault.detail, /aged 17/);
       assert.equal(inconsistenciesOf({ roleCode: 'FO', actorNationalId: PARENT, patientNationalId: CHILD_14, onDate: '2027-08-19' }).length, 0);
       assert.equal(inconsistenciesOf({ roleCode: 'FO', actorNationalId: PARENT, patientNationalId: CHILD_14, onDate: '2027-08-20' }).length, 1);
     });
@@ -90,8 +90,8 @@ describe('representation policy (pure)', () => {
     it('is refused when a parent sent the request about a child of 12 to 16, naming the age band', () => {
       const fault = answerRefusalOf({ ...answer, capacity: 'parent', confidentialToChild: true });
       assert.equal(fault?.rule, 'confidential-to-child');
-      assert.match(fault!.detail, /a parent or guardian/);
-      assert.match(fault!.detail, /The patient is 14: from 12/);
+      assert.match(fault.detail, /a parent or guardian/);
+      assert.match(fault.detail, /The patient is 14: from 12/);
     });
 
     it("is refused for any representative, whatever the age: the mark is the clinic's judgement of the content", () => {

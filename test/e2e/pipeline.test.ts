@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import request from 'supertest';
-import { FIXTURES_DIR } from '../../adapters/transport/simulator/citizen.js';
+import { FIXTURES_DIR } from '../../demo/simulator/citizen.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
 import { eventually, startStack, type TestStack } from '../helpers/stack.js';
 

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { freePort, pingRedis } from '../../src/pipeline/redis-server.js';
+import { freePort, pingRedis } from '../../src/infra/supervised-redis.js';
 import { runCli, startCli } from '../helpers/cli.js';
 
 describe('epj-gateway serve (a real process)', () => {

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { computeSnapshot, type GateReason } from '../../src/gate/gate-state.js';
 import { ServiceGate, type GateTransition } from '../../src/gate/service-gate.js';
-import { connectRedis, workerConnectionOptions } from '../../src/pipeline/redis.js';
+import { connectRedis, workerConnectionOptions } from '../../src/infra/redis.js';
 import { captureLogger } from '../helpers/logger.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
 

@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { freePort, pingRedis } from '../../src/pipeline/redis-server.js';
-import { connectRedis, workerConnectionOptions } from '../../src/pipeline/redis.js';
+import { freePort, pingRedis } from '../../src/infra/supervised-redis.js';
+import { connectRedis, workerConnectionOptions } from '../../src/infra/redis.js';
 
 /**
  * A throwaway redis-server for one test file: its own free port and temp dir, never the demo's.

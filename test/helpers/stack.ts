@@ -1,7 +1,7 @@
-import type { Simulator } from '../../adapters/transport/simulator/server.js';
+import type { Simulator } from '../../demo/simulator/server.js';
 import { loadConfig, type ConfigInput } from '../../src/config.js';
 import { composeGateway, type ComposedGateway } from '../../src/main.js';
-import type { ArStandIn } from '../../src/registry/stand-in/stand-in-server.js';
+import type { ArStandIn } from '../../demo/ar-stand-in/stand-in-server.js';
 import { captureLogger } from './logger.js';
 import { tempDir } from './tmp.js';
 

@@ -101,4 +101,43 @@ describe('the clinic answers in JSON: POST /v1/messages builds the KITH message'
     const wrong = await request(url).post('/v1/messages').set(EPJ).send({ service: 'office-contact', inReplyTo, text: 'hei' }).expect(400);
     assert.equal(wrong.body.error.details.errors[0].field, 'service');
   });
+
+  it('a character XML 1.0 cannot carry is a field error naming every field that holds one', async () => {
+    const fieldsOf = (res: request.Response) => res.body.error.details.errors.map((e: { field: string }) => e.field).sort();
+    const appointment = await received('appointment/timeonske-request.xml');
+    const slot = { start: '2026-12-01T09:00:00', end: '2026-12-01T09:20:00', location: 'Rom\u00072', practitioner: 'Kari\uffffLege' };
+    const bad = await request(url)
+      .post('/v1/messages')
+      .set(EPJ)
+      .send({
+        service: 'appointment',
+        inReplyTo: appointment,
+        kind: 'offer',
+        slots: [slot],
+        text: 'Time\u0001',
+        practitioner: { name: 'Kari \ud800Lege' },
+        attachments: [{ fileName: 'attest\u0000.pdf', mimeType: 'application/pdf', base64: 'JVBERi0=' }],
+      })
+      .expect(400);
+    assert.equal(bad.body.error.code, 'EPJ_MESSAGE_INVALID');
+    assert.deepEqual(fieldsOf(bad), ['attachments.0.fileName', 'practitioner.name', 'slots.0.location', 'slots.0.practitioner', 'text']);
+    assert.match(bad.body.error.details.errors.find((e: { field: string }) => e.field === 'text').message, /U\+0001/);
+
+    const renewal = await received('prescription-renewal/request.xml');
+    const prescriptions = [{ name: 'Paracetamol\u001b 500 mg', outcome: 'not-renewed', reason: 'se\ufffe notat' }];
+    const badRenewal = await request(url)
+      .post('/v1/messages')
+      .set(EPJ)
+      .send({ service: 'prescription-renewal', inReplyTo: renewal, prescriptions, text: '\u0001' })
+      .expect(400);
+    assert.deepEqual(fieldsOf(badRenewal), ['prescriptions.0.name', 'prescriptions.0.reason', 'text']);
+
+    const consultation = await received('e-consultation/request.xml');
+    const badLink = await request(url)
+      .post('/v1/messages')
+      .set(EPJ)
+      .send({ service: 'e-consultation', inReplyTo: consultation, text: 'Video:', videoLink: 'https://video.example.no/rom/\u0001' })
+      .expect(400);
+    assert.deepEqual(fieldsOf(badLink), ['videoLink']);
+  });
 });

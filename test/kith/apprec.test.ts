@@ -112,7 +112,7 @@ describe('kith: AppRec and answers', () => {
     const msg = parseMessage(xml) as MsgHeadMessage;
     const att = msg.documents.find((d) => d.kind === 'base64');
     assert.equal(att?.mimeType, 'application/octet-stream');
-    assert.ok(attachmentBytes(att!.el!.text).equals(data));
+    assert.ok(attachmentBytes(att.el!.text).equals(data));
   });
 
   describe('official schema layer', function () {

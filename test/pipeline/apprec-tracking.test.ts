@@ -5,7 +5,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { addTrackingWorker, trackingProcessor, type AppRecInfo } from '../../src/pipeline/apprec-tracking.js';
 import { MessageStore, type MessageState } from '../../src/pipeline/message-store.js';
-import { connectRedis, workerConnectionOptions } from '../../src/pipeline/redis.js';
+import { connectRedis, workerConnectionOptions } from '../../src/infra/redis.js';
 import { WorkerSupervisor } from '../../src/pipeline/worker-supervisor.js';
 import { captureLogger } from '../helpers/logger.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';

@@ -12,7 +12,7 @@ import type { DeliveryJobData, SealedDelivery } from '../../src/pipeline/inbound
 import { JobCrypto } from '../../src/pipeline/job-crypto.js';
 import { MessageStore } from '../../src/pipeline/message-store.js';
 import type { EpjDelivery, EpjDeliveryPort } from '../../src/pipeline/ports/epj-delivery.js';
-import { connectRedis, workerConnectionOptions } from '../../src/pipeline/redis.js';
+import { connectRedis, workerConnectionOptions } from '../../src/infra/redis.js';
 import { WorkerSupervisor } from '../../src/pipeline/worker-supervisor.js';
 import { captureLogger } from '../helpers/logger.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';

@@ -9,7 +9,7 @@ import { DeadLetters } from '../../src/pipeline/dead-letters.js';
 import { JobCrypto } from '../../src/pipeline/job-crypto.js';
 import { MessageStore } from '../../src/pipeline/message-store.js';
 import { addOutboundWorkers, outboundProcessor, outboundQueueName, submitOutbound, type OutboundDeps, type SendFn } from '../../src/pipeline/outbound.js';
-import { connectRedis, httpConnectionOptions, workerConnectionOptions } from '../../src/pipeline/redis.js';
+import { connectRedis, httpConnectionOptions, workerConnectionOptions } from '../../src/infra/redis.js';
 import { WorkerSupervisor } from '../../src/pipeline/worker-supervisor.js';
 import { isGatewayError } from '../../src/errors.js';
 import { captureLogger } from '../helpers/logger.js';
@@ -31,6 +31,8 @@ describe('outbound pipeline: retry, dead letter, replay', () => {
 
   const send: SendFn = async ({ msgId }) => {
     const next = script.shift() ?? 'ok';
+    // A send failure is the plain { retryable, reason } value the outbound worker reads.
+    // eslint-disable-next-line @typescript-eslint/only-throw-error
     if (next !== 'ok') throw { retryable: next >= 500 || next === 429, reason: `NHN answered ${next}` };
     sent.push(msgId);
     return { nhnMessageId: `nhn-${msgId}` };

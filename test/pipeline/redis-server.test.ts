@@ -5,7 +5,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { isGatewayError } from '../../src/errors.js';
-import { SupervisedRedis, isAlive as alive, pingRedis } from '../../src/pipeline/redis-server.js';
+import { SupervisedRedis, isAlive as alive, pingRedis } from '../../src/infra/supervised-redis.js';
 
 async function until(check: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { checkPersistence, connectRedis, httpConnectionOptions, workerConnectionOptions } from '../../src/pipeline/redis.js';
+import { checkPersistence, connectRedis, httpConnectionOptions, workerConnectionOptions } from '../../src/infra/redis.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
 
 describe('Redis connections and persistence check', () => {

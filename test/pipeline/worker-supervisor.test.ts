@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, Worker } from 'bullmq';
-import { connectRedis, httpConnectionOptions, workerConnectionOptions } from '../../src/pipeline/redis.js';
+import { connectRedis, httpConnectionOptions, workerConnectionOptions } from '../../src/infra/redis.js';
 import { WorkerSupervisor } from '../../src/pipeline/worker-supervisor.js';
 import { captureLogger } from '../helpers/logger.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';

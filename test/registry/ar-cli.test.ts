@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { freePort } from '../../src/pipeline/redis-server.js';
-import { startArStandIn, type ArStandIn } from '../../src/registry/stand-in/stand-in-server.js';
+import { freePort } from '../../src/infra/supervised-redis.js';
+import { startArStandIn, type ArStandIn } from '../../demo/ar-stand-in/stand-in-server.js';
 import { runCli, startCli } from '../helpers/cli.js';
 
 describe('registry: epj-gateway ar check / ar lookup', () => {

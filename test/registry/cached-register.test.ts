@@ -4,7 +4,7 @@ import { isGatewayError } from '../../src/errors.js';
 import { CachedAddressRegister } from '../../src/registry/cached-register.js';
 import { addressRegisterReadiness, registerAddressRegisterMetrics } from '../../src/registry/register-status.js';
 import { SoapAddressRegister } from '../../src/registry/soap-client.js';
-import { startArStandIn, type ArStandIn } from '../../src/registry/stand-in/stand-in-server.js';
+import { startArStandIn, type ArStandIn } from '../../demo/ar-stand-in/stand-in-server.js';
 import { useTestRedis } from '../helpers/redis.js';
 import { captureLogger } from '../helpers/logger.js';
 import type { AddressRegister } from '../../src/registry/address-register.js';

@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { auditOwnEntry, type OwnEntryAudit } from '../../src/registry/own-entry-audit.js';
 import { CachedAddressRegister } from '../../src/registry/cached-register.js';
 import { SoapAddressRegister } from '../../src/registry/soap-client.js';
-import { startArStandIn, type ArStandIn } from '../../src/registry/stand-in/stand-in-server.js';
-import type { StandInEntry } from '../../src/registry/stand-in/register-entries.js';
+import { startArStandIn, type ArStandIn } from '../../demo/ar-stand-in/stand-in-server.js';
+import type { StandInEntry } from '../../demo/ar-stand-in/register-entries.js';
 import { checkRegister } from '../../src/gate/register-watcher.js';
 import { useTestRedis } from '../helpers/redis.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { freePort } from '../../src/pipeline/redis-server.js';
+import { freePort } from '../../src/infra/supervised-redis.js';
 import { createAddressRegister, ownEntryAuditor, startDemoStandIn } from '../../src/registry/register-from-config.js';
 import { useTestRedis } from '../helpers/redis.js';
 

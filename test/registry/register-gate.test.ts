@@ -5,7 +5,7 @@ import { ServiceGate } from '../../src/gate/service-gate.js';
 import { CachedAddressRegister } from '../../src/registry/cached-register.js';
 import { auditOwnEntry } from '../../src/registry/own-entry-audit.js';
 import { SoapAddressRegister } from '../../src/registry/soap-client.js';
-import { startArStandIn, type ArStandIn } from '../../src/registry/stand-in/stand-in-server.js';
+import { startArStandIn, type ArStandIn } from '../../demo/ar-stand-in/stand-in-server.js';
 import { captureLogger } from '../helpers/logger.js';
 import { useTestRedis } from '../helpers/redis.js';
 

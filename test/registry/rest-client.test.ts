@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { isGatewayError } from '../../src/errors.js';
 import { RestAddressRegister } from '../../src/registry/rest-client.js';
 import { SoapAddressRegister } from '../../src/registry/soap-client.js';
-import { startArStandIn, type ArStandIn } from '../../src/registry/stand-in/stand-in-server.js';
+import { startArStandIn, type ArStandIn } from '../../demo/ar-stand-in/stand-in-server.js';
 
 const der = (name: string) => new X509Certificate(readFileSync(new URL(`../../certs-sample/${name}.cert.pem`, import.meta.url))).raw;
 

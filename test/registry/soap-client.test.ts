@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isGatewayError } from '../../src/errors.js';
 import { SoapAddressRegister } from '../../src/registry/soap-client.js';
-import { startArStandIn, type ArStandIn } from '../../src/registry/stand-in/stand-in-server.js';
+import { startArStandIn, type ArStandIn } from '../../demo/ar-stand-in/stand-in-server.js';
 
 const credentials = { username: 'fjordvik-ar', password: 'stand-in-secret' };
 
@@ -110,7 +110,7 @@ describe('registry: the SOAP client against the AR stand-in over HTTP', () => {
   describe('a far side that is not the register', () => {
     let server: Server;
     let url: string;
-    let answer: (res: import('node:http').ServerResponse) => void = () => undefined;
+    let answer: (res: ServerResponse) => void = () => undefined;
     before(async () => {
       server = createServer((_req, res) => answer(res));
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

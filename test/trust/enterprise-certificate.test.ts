@@ -153,7 +153,7 @@ function selfSignedLike(caPem: Buffer): string {
     privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
     publicKeyEncoding: { type: 'spki', format: 'pem' },
   });
-  const key = forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey;
+  const key = forge.pki.privateKeyFromPem(privateKey);
   const impostor = forge.pki.createCertificate();
   impostor.publicKey = forge.pki.setRsaPublicKey(key.n, key.e);
   impostor.serialNumber = '01';

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { connectRedis, workerConnectionOptions } from '../../pipeline/redis.js';
+import { connectRedis, workerConnectionOptions } from '../../infra/redis.js';
 
 /**
  * Jobs finished per minute, completed and failed, for the dashboard's last-hour chart. Counted from
@@ -73,7 +73,7 @@ export class ThroughputRecorder {
     this.loop = (async () => {
       while (this.running) {
         try {
-          const answer = (await reader.xread('COUNT', 500, 'BLOCK', BLOCK_MS, 'STREAMS', ...keys, ...ids)) as [string, [string, string[]][]][] | null;
+          const answer = await reader.xread('COUNT', 500, 'BLOCK', BLOCK_MS, 'STREAMS', ...keys, ...ids);
           for (const [key, entries] of answer ?? []) {
             const index = keys.indexOf(key);
             for (const [id, fields] of entries) {

@@ -5,7 +5,7 @@ import { CertificateRefusedError } from '../../../adapters/transport/errors.js';
 import { clientAssertion } from '../../../adapters/transport/helseid.js';
 import { decodeJws, verifyJws } from '../../../adapters/transport/jws.js';
 import { mshHeaders } from '../../../adapters/transport/headers.js';
-import type { Simulator } from '../../../adapters/transport/simulator/server.js';
+import type { Simulator } from '../../../demo/simulator/server.js';
 import { CLIENT_ID, CLINIC_HER, helseIdFor, mshClientFor, sampleCredentials, startTestSimulator, rejection } from './nhn-setup.js';
 
 describe('HelseID: private_key_jwt client assertion and DPoP', () => {

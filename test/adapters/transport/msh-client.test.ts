@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { SOURCE_SYSTEM } from '../../../adapters/transport/headers.js';
-import type { Simulator } from '../../../adapters/transport/simulator/server.js';
+import type { Simulator } from '../../../demo/simulator/server.js';
 import { toSendFailure } from '../../../src/pipeline/outbound.js';
 import { PRODUCT_VERSION } from '../../../src/version.js';
 import { captureLogger } from '../../helpers/logger.js';
@@ -39,7 +39,7 @@ describe('MSH v2 client against the simulator over HTTP', () => {
     assert.equal(appRec?.status, 'Avvist');
     assert.equal(appRec?.statusCode, '2');
     assert.deepEqual(appRec?.errors, [{ code: 'E31', details: 'national id check digits' }]);
-    assert.match(appRec!.xml, /<OriginalMsgId>[\s\S]*<Id>5b0f0d3e/);
+    assert.match(appRec.xml, /<OriginalMsgId>[\s\S]*<Id>5b0f0d3e/);
   });
 
   it('sends: posts the document as base64, then reads status and AppRec info', async () => {

@@ -7,7 +7,7 @@ import { DpopKey } from '../../../adapters/transport/dpop.js';
 import { TransportError } from '../../../adapters/transport/errors.js';
 import { mshHeaders } from '../../../adapters/transport/headers.js';
 import { MshClient } from '../../../adapters/transport/msh-client.js';
-import type { Simulator } from '../../../adapters/transport/simulator/server.js';
+import type { Simulator } from '../../../demo/simulator/server.js';
 import { parseMessage } from '../../../src/kith/parse.js';
 import { STANDARDS_DIR, needsShared } from '../../helpers/shared.js';
 import { CLINIC_HER, HELSENORGE_HER, helseIdFor, mshClientFor, startTestSimulator } from './nhn-setup.js';
@@ -23,7 +23,7 @@ type Schema = Record<string, unknown>;
 
 /** The JSON Schema subset the contract uses: $ref, allOf, type, nullable, enum, required, properties, additionalProperties, items, minLength. */
 function conforms(value: unknown, schema: Schema, schemas: Record<string, Schema>, at = '$'): string[] {
-  if (schema.$ref) return conforms(value, schemas[String(schema.$ref).split('/').pop()!]!, schemas, at);
+  if (schema.$ref) return conforms(value, schemas[(schema.$ref as string).split('/').pop()!]!, schemas, at);
   if (schema.allOf) return (schema.allOf as Schema[]).flatMap((s) => conforms(value, { ...s, ...(schema.nullable ? { nullable: true } : {}) }, schemas, at));
   if (value === null) return schema.nullable ? [] : [`${at} is null`];
   if (schema.enum && !(schema.enum as unknown[]).includes(value)) return [`${at} is not one of ${(schema.enum as unknown[]).join(', ')}`];
@@ -164,7 +164,7 @@ describe('MSH v2 contract (NHN samples and schemas)', () => {
         const res = await fetch(url, {
           headers: { ...mshHeaders(), authorization: `DPoP ${token}`, dpop: auth.dpop.proof({ method: 'GET', url, accessToken: token }) },
         });
-        return { status: res.status, body: (await res.json()) as unknown };
+        return { status: res.status, body: await res.json() };
       };
       const sent = sim.citizen.sendFixture('office-contact/request');
       const answered = await mshClientFor(sim).send({

@@ -4,7 +4,7 @@ import { TransportError } from '../../../adapters/transport/errors.js';
 import { DpopKey } from '../../../adapters/transport/dpop.js';
 import { HelseIdClient, loadClinicCredentials, type ClinicCredentials, type HelseIdOptions } from '../../../adapters/transport/helseid.js';
 import { MshClient, type MshClientOptions } from '../../../adapters/transport/msh-client.js';
-import { startSimulator, type Simulator, type SimulatorOptions } from '../../../adapters/transport/simulator/server.js';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../../demo/simulator/server.js';
 
 /** The clinic's sample signing pair (certs-sample), the HelseID client registered with it, and a client over real HTTP. */
 

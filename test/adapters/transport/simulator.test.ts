@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Simulator } from '../../../adapters/transport/simulator/server.js';
+import type { Simulator } from '../../../demo/simulator/server.js';
 import { parseMessage } from '../../../src/kith/parse.js';
 import { CLINIC_HER, HELSENORGE_HER, helseIdFor, mshClientFor, startTestSimulator } from './nhn-setup.js';
 

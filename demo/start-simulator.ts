@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { messageProtectionOf, type Config } from '../../src/config.js';
+import { messageProtectionOf, type Config } from '../src/config.js';
 import { citizenProtection } from './simulator/citizen-protection.js';
-import { readCertificate } from '../../src/trust/clinic-keys.js';
-import { loadSchemaSet } from '../../src/kith/schema-set.js';
+import { readCertificate } from '../src/trust/clinic-keys.js';
+import { loadSchemaSet } from '../src/kith/schema-set.js';
 import { startSimulator, type Simulator } from './simulator/server.js';
 
 /**
@@ -12,7 +12,7 @@ import { startSimulator, type Simulator } from './simulator/server.js';
  */
 export async function startDemoSimulator(config: Config, listen: { port?: number; host?: string } = {}): Promise<Simulator> {
   const certificate = readCertificate(config.CLINIC_SIGNING_CERT);
-  const sample = (name: string) => fileURLToPath(new URL(`../../certs-sample/${name}`, import.meta.url));
+  const sample = (name: string) => fileURLToPath(new URL(`../certs-sample/${name}`, import.meta.url));
   const protection =
     messageProtectionOf(config) === 'cms'
       ? citizenProtection({

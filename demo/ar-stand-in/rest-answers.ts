@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { CommunicationParty } from '../address-register.js';
-import { derFromPem } from '../address-register.js';
+import type { CommunicationParty } from '../../src/registry/address-register.js';
+import { derFromPem } from '../../src/registry/address-register.js';
 import { certificateOf, organizationOf, partyOf, type StandInEntry } from './register-entries.js';
 
 /**

@@ -1,8 +1,8 @@
 import { XMLBuilder } from 'fast-xml-parser';
-import type { CodedValue, CommunicationParty, ElectronicAddress, OrganizationPerson, RegisterCertificate, RegisteredService } from '../address-register.js';
-import { derFromPem } from '../address-register.js';
-import { NS } from '../soap-xml.js';
-import type { ArOperation } from '../soap-messages.js';
+import type { CodedValue, CommunicationParty, ElectronicAddress, OrganizationPerson, RegisterCertificate, RegisteredService } from '../../src/registry/address-register.js';
+import { derFromPem } from '../../src/registry/address-register.js';
+import { NS } from '../../src/registry/soap-xml.js';
+import type { ArOperation } from '../../src/registry/soap-messages.js';
 import { organizationOf, partyOf, type StandInEntry } from './register-entries.js';
 
 /**

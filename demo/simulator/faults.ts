@@ -56,7 +56,7 @@ export function readFaultRule(body: unknown): FaultRule | string {
     ...(b.retryAfterS !== undefined ? { retryAfterS: b.retryAfterS as number } : {}),
     ...(b.delayMs !== undefined ? { delayMs: b.delayMs as number } : {}),
     ...(b.error !== undefined ? { error: b.error as string } : {}),
-    ...(b.validationErrors !== undefined ? { validationErrors: b.validationErrors as string[] } : {}),
+    ...(b.validationErrors !== undefined ? { validationErrors: b.validationErrors } : {}),
     ...(b.path !== undefined ? { path: b.path as string } : {}),
     ...(b.method !== undefined ? { method: (b.method as string).toUpperCase() } : {}),
   };

@@ -1,7 +1,7 @@
 import { X509Certificate, randomBytes, type KeyObject } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import { certificateThumbprint } from '../helseid.js';
-import { decodeJws, jwkThumbprint, publicKeyFromJwk, sha256base64url, verifyJws } from '../jws.js';
+import { certificateThumbprint } from '../../adapters/transport/helseid.js';
+import { decodeJws, jwkThumbprint, publicKeyFromJwk, sha256base64url, verifyJws } from '../../adapters/transport/jws.js';
 
 /**
  * The simulator's HelseID: a token endpoint that checks the client assertion against the

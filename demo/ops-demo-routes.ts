@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
-import type { AuditLog } from '../audit/audit-log.js';
-import type { ServiceGate } from '../gate/service-gate.js';
-import { operatorOf } from './operator.js';
+import type { AuditLog } from '../src/audit/audit-log.js';
+import type { ServiceGate } from '../src/gate/service-gate.js';
+import { operatorOf } from '../src/http/operator.js';
 
 export interface OpsDemoDeps {
   gate: ServiceGate;

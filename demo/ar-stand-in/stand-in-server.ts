@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
-import { NS, kid, readSoapXml, textAt } from '../soap-xml.js';
-import { AR_OPERATIONS, UNKNOWN_HER_ID_FAULT, soapActionOf, type ArOperation } from '../soap-messages.js';
+import { NS, kid, readSoapXml, textAt } from '../../src/registry/soap-xml.js';
+import { AR_OPERATIONS, UNKNOWN_HER_ID_FAULT, soapActionOf, type ArOperation } from '../../src/registry/soap-messages.js';
 import { certificateAnswer, genericFault, partyAnswer, plainFault } from './soap-answers.js';
 import { certificateOf, checkEntry, loadRegisterFile, mergePatch, PROJECT_DIR, type StandInEntry } from './register-entries.js';
 import { restAnswer } from './rest-answers.js';

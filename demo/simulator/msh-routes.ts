@@ -1,5 +1,5 @@
 import express, { type Request, type Response, type Router } from 'express';
-import { MAX_HTTP_BODY_BYTES } from '../headers.js';
+import { MAX_HTTP_BODY_BYTES } from '../../adapters/transport/headers.js';
 import type { CitizenSide } from './citizen.js';
 import type { IssuedToken } from './helseid-server.js';
 import { messageView, type AppRecStatusName, type Mailbox, type StoredMessage } from './mailbox.js';
@@ -110,6 +110,8 @@ export function mshRouter(mailbox: Mailbox, citizen: CitizenSide): Router {
     const list = body.appRecErrorList ?? [];
     if (!APPREC_STATUSES.includes(status) || !Array.isArray(list))
       return nhnError(res, 400, 'The request body contained invalid data', ['AppRecStatus must be Ok, Rejected or OkErrorInMessagePart']);
+    // Like NHN, the simulator keeps whatever text the client sent; it does not judge the values' types.
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string
     const errors = list.map((e: { errorCode?: unknown; details?: unknown }) => ({ errorCode: String(e?.errorCode ?? ''), details: String(e?.details ?? '') }));
     if (status !== 'Ok' && errors.length === 0) return nhnError(res, 400, 'The request body contained invalid data', ['A rejection needs at least one error']);
     receiver.appRec = { status, errors, at: new Date().toISOString() };

@@ -11,7 +11,7 @@ import type {
   Period,
   RegisterCertificate,
   RegisteredService,
-} from '../address-register.js';
+} from '../../src/registry/address-register.js';
 
 /**
  * The stand-in's register: entries as JSON, one per HER-id, changed at run time with JSON Merge
@@ -42,7 +42,7 @@ export interface StandInEntry {
   certificates?: { signing?: string; encryption?: string };
 }
 
-export const PROJECT_DIR = fileURLToPath(new URL('../../..', import.meta.url));
+export const PROJECT_DIR = fileURLToPath(new URL('../..', import.meta.url));
 export const SAMPLE_REGISTER_FILE = fileURLToPath(new URL('./sample-register.json', import.meta.url));
 
 export function loadRegisterFile(file: string = SAMPLE_REGISTER_FILE): Map<string, StandInEntry> {

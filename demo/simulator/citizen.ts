@@ -2,15 +2,15 @@ import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { appRecStatusFromCode, isAppRecErrorCode, type AppRecStatus } from '../../../src/domain/codes.js';
-import { appRecVersionFor } from '../../../src/domain/services.js';
-import { buildAppRec, kithDateTime } from '../../../src/kith/apprec-build.js';
-import type { KithDocument, MsgHeadMessage } from '../../../src/kith/model.js';
-import { parseMessage } from '../../../src/kith/parse.js';
-import { validateDocument, type ValidateOptions } from '../../../src/kith/validate.js';
+import { appRecStatusFromCode, isAppRecErrorCode, type AppRecStatus } from '../../src/domain/codes.js';
+import { appRecVersionFor } from '../../src/domain/services.js';
+import { buildAppRec, kithDateTime } from '../../src/kith/apprec-build.js';
+import type { KithDocument, MsgHeadMessage } from '../../src/kith/model.js';
+import { parseMessage } from '../../src/kith/parse.js';
+import { validateDocument, type ValidateOptions } from '../../src/kith/validate.js';
 import type { AppRecAnswer, AppRecStatusName, Mailbox, StoredMessage } from './mailbox.js';
 import type { CitizenProtection } from './citizen-protection.js';
-import { isGatewayError } from '../../../src/errors.js';
+import { isGatewayError } from '../../src/errors.js';
 
 /**
  * The citizen's end, as Helsenorge: sends any document to the clinic, keeps the AppRecs the clinic
@@ -19,7 +19,7 @@ import { isGatewayError } from '../../../src/errors.js';
  * AppRec of its own: Ok, or Rejected with T02 when the answer is not valid.
  */
 
-export const FIXTURES_DIR = fileURLToPath(new URL('../../../fixtures/', import.meta.url));
+export const FIXTURES_DIR = fileURLToPath(new URL('../../fixtures/', import.meta.url));
 
 export interface CitizenAppRec {
   /** NHN's id of the citizen message it answers */

@@ -1,7 +1,7 @@
 import { randomUUID, type X509Certificate } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
-import type { SchemaSet } from '../../../src/kith/schema-set.js';
+import type { SchemaSet } from '../../src/kith/schema-set.js';
 import { CitizenSide } from './citizen.js';
 import type { CitizenProtection } from './citizen-protection.js';
 import { citizenRouter, controlRouter } from './control-routes.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import express, { type Router } from 'express';
-import { MAX_HTTP_BODY_BYTES } from '../headers.js';
+import { MAX_HTTP_BODY_BYTES } from '../../adapters/transport/headers.js';
 import { fixturePath, type CitizenSide } from './citizen.js';
 import { readFaultRule, type Faults } from './faults.js';
 

@@ -1,5 +1,5 @@
-import { readCertificate, readPrivateKey } from '../../../src/trust/clinic-keys.js';
-import { MessageProtection } from '../../../src/trust/message-protection.js';
+import { readCertificate, readPrivateKey } from '../../src/trust/clinic-keys.js';
+import { MessageProtection } from '../../src/trust/message-protection.js';
 
 /**
  * Helsenorge's end of an end-to-end protected exchange (MESSAGE_PROTECTION=cms): what the citizen
