@@ -23,12 +23,18 @@ const ESC: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"
  */
 const NOT_XML_CHAR = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
 
+/** The first character of `s` XML 1.0 cannot carry, as U+XXXX and its UTF-16 offset; undefined when there is none. */
+export function unwritableCharacter(s: string): { codePoint: string; offset: number } | undefined {
+  const m = NOT_XML_CHAR.exec(s);
+  if (!m) return undefined;
+  return { codePoint: `U+${m[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`, offset: m.index };
+}
+
 /** `where` names the element or attribute; the text itself is never quoted, it may be about a patient. */
 function refuseUnwritable(s: string, where: string): void {
-  const m = NOT_XML_CHAR.exec(s);
-  if (!m) return;
-  const codePoint = `U+${m[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
-  throw new GatewayError('KITH_CHARACTER_INVALID', `(${codePoint} in ${where} at offset ${m.index})`, { where, codePoint, offset: m.index });
+  const bad = unwritableCharacter(s);
+  if (!bad) return;
+  throw new GatewayError('KITH_CHARACTER_INVALID', `(${bad.codePoint} in ${where} at offset ${bad.offset})`, { where, ...bad });
 }
 
 export function escapeText(s: string, where = 'text'): string {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Coded } from '../kith/model.js';
 import { THEME_RENEWAL_DONE, type ClinicAnswerInput } from '../kith/clinic-answer.js';
 import type { Calendar } from '../kith/xcal-read.js';
+import { unwritableCharacter } from '../kith/xml-write.js';
 
 /**
  * The EPJ answers a citizen in JSON and the gateway writes the KITH message: one shape per service,
@@ -12,8 +13,22 @@ import type { Calendar } from '../kith/xcal-read.js';
 
 const THEME_ABOUT_PATIENT: Coded = { v: '6', s: '2.16.578.1.12.4.1.1.7322', dn: 'Henvendelse om pasient' };
 
+/**
+ * For every string that ends up in the KITH message: a character XML 1.0 cannot carry is refused here,
+ * next to its field, instead of by the XML writer after the request has been read back.
+ */
+const xmlChars = z.superRefine<string>((s, ctx) => {
+  const bad = unwritableCharacter(s);
+  if (bad) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `${bad.codePoint} at offset ${bad.offset} cannot be carried in XML (control characters other than tab, line feed and carriage return, U+FFFE, U+FFFF and lone surrogates)`,
+    });
+  }
+});
+
 const attachment = z.object({
-  fileName: z.string().min(1).max(200),
+  fileName: z.string().min(1).max(200).check(xmlChars),
   mimeType: z.string().regex(/^[\w.+-]+\/[\w.+-]+$/, 'a MIME type such as application/pdf'),
   base64: z
     .string()
@@ -22,7 +37,7 @@ const attachment = z.object({
 });
 
 const practitioner = z.object({
-  name: z.string().min(1).max(200),
+  name: z.string().min(1).max(200).check(xmlChars),
   herId: z
     .string()
     .regex(/^\d{1,9}$/)
@@ -39,7 +54,12 @@ const base = {
 };
 
 const dateTime = z.iso.datetime({ offset: true, local: true });
-const slot = z.object({ start: dateTime, end: dateTime, location: z.string().max(200).optional(), practitioner: z.string().max(200).optional() });
+const slot = z.object({
+  start: dateTime,
+  end: dateTime,
+  location: z.string().max(200).check(xmlChars).optional(),
+  practitioner: z.string().max(200).check(xmlChars).optional(),
+});
 
 export const clinicAnswerSchema = z.discriminatedUnion('service', [
   z.object({
@@ -47,7 +67,7 @@ export const clinicAnswerSchema = z.discriminatedUnion('service', [
     ...base,
     kind: z.enum(['offer', 'confirm', 'change', 'cancel']),
     slots: z.array(slot).min(1).max(20),
-    text: z.string().min(1).max(20_000),
+    text: z.string().min(1).max(20_000).check(xmlChars),
   }),
   z.object({
     service: z.literal('prescription-renewal'),
@@ -55,17 +75,25 @@ export const clinicAnswerSchema = z.discriminatedUnion('service', [
     prescriptions: z
       .array(
         z.object({
-          name: z.string().min(1).max(300),
+          name: z.string().min(1).max(300).check(xmlChars),
           outcome: z.enum(['renewed', 'not-renewed', 'needs-consultation']),
-          reason: z.string().max(2_000).optional(),
+          reason: z.string().max(2_000).check(xmlChars).optional(),
         }),
       )
       .min(1)
       .max(50),
-    text: z.string().max(20_000).optional(),
+    text: z.string().max(20_000).check(xmlChars).optional(),
   }),
-  z.object({ service: z.literal('e-consultation'), ...base, text: z.string().min(1).max(20_000), videoLink: z.url({ protocol: /^https$/ }).optional() }),
-  z.object({ service: z.literal('office-contact'), ...base, text: z.string().min(1).max(20_000) }),
+  z.object({
+    service: z.literal('e-consultation'),
+    ...base,
+    text: z.string().min(1).max(20_000).check(xmlChars),
+    videoLink: z
+      .url({ protocol: /^https$/ })
+      .check(xmlChars)
+      .optional(),
+  }),
+  z.object({ service: z.literal('office-contact'), ...base, text: z.string().min(1).max(20_000).check(xmlChars) }),
 ]);
 
 export type ClinicAnswerJson = z.infer<typeof clinicAnswerSchema>;
