@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logging.js';
-import { composeGateway } from '../src/main.js';
+import { composeDemo } from '../demo/compose-demo.js';
 import { freePort, SupervisedRedis } from '../src/infra/supervised-redis.js';
 
 const N = Number(process.env.BENCH_N ?? 1000);
@@ -86,9 +86,9 @@ const config = loadConfig({
   ...(process.env.BENCH_EPJ_DELIVERY ? { EPJ_DELIVERY: process.env.BENCH_EPJ_DELIVERY } : {}),
   ...(process.env.MESSAGE_PROTECTION ? { MESSAGE_PROTECTION: process.env.MESSAGE_PROTECTION } : {}),
 });
-const composed = await composeGateway(config, logger);
-const { url } = await composed.gateway.listen();
-const { gateway, pipeline } = composed;
+// the demo's composition against the simulator process: the register stand-in runs in this process
+const { gateway } = await composeDemo(config, logger);
+const { url, pipeline } = gateway;
 const epj = { authorization: `Bearer ${config.EPJ_TOKENS[0]!.token}`, 'content-type': 'application/json' };
 
 const citizenSend = async (msgId: string) =>

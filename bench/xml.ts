@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadSchemaSet, type SchemaSet } from '../src/kith/schema-set.js';
 import { validateDocument, type ValidateOptions } from '../src/kith/validate.js';
-import { HELSENORGE, CLINIC, PATIENTS, sampleCases } from '../test/kith/sample-messages.js';
+import { HELSENORGE, CLINIC, PATIENTS, sampleCases } from '../test/helpers/sample-messages.js';
 import { buildCitizenRequest } from '../src/kith/citizen-request.js';
 import { rate } from './measure.js';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { messageProtectionOf, type Config } from '../src/config.js';
-import { citizenProtection } from './simulator/citizen-protection.js';
+import { citizenCms } from './simulator/citizen-cms.js';
 import { readCertificate } from '../src/trust/clinic-keys.js';
 import { loadSchemaSet } from '../src/kith/schema-set.js';
 import { startSimulator, type Simulator } from './simulator/server.js';
@@ -15,7 +15,7 @@ export async function startDemoSimulator(config: Config, listen: { port?: number
   const sample = (name: string) => fileURLToPath(new URL(`../certs-sample/${name}`, import.meta.url));
   const protection =
     messageProtectionOf(config) === 'cms'
-      ? citizenProtection({
+      ? citizenCms({
           helsenorgeSigningCert: sample('helsenorge-signing.cert.pem'),
           helsenorgeSigningKey: sample('helsenorge-signing.key.pem'),
           helsenorgeEncryptionCert: sample('helsenorge-encryption.cert.pem'),

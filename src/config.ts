@@ -171,6 +171,8 @@ export const configSchema = z.object({
   HELSEID_CLIENT_ID: z.string().min(1).default('epj-gateway-demo'),
   /** the scope asked for the message service */
   HELSEID_SCOPE: z.string().min(1).default('nhn:msh/api'),
+  /** HelseID scope for the address register's REST API (AR_API=rest) */
+  AR_HELSEID_SCOPE: z.string().min(1).default('nhn:communicationparty/read'),
   /** timeout of one call to the message service, in milliseconds */
   MSH_TIMEOUT_MS: int(100, 600_000).default(30_000),
   /**
@@ -269,6 +271,7 @@ function refuseDemoParts(config: Config): void {
   if (!config.JOB_ENCRYPTION_KEYS)
     throw new ConfigError('JOB_ENCRYPTION_KEYS', 'production mode needs keys of its own to seal queued messages (openssl rand -base64 32)');
   if (!config.HELSEID_TOKEN_URL) throw new ConfigError('HELSEID_TOKEN_URL', 'production mode needs the HelseID token endpoint');
+  if (!config.AR_URL) throw new ConfigError('AR_URL', "production mode needs NHN's address register URL (the stand-in is for the demo)");
 }
 
 /** MESSAGE_PROTECTION as it applies: `cms` in demo mode unless set, `none` in production unless set. */

@@ -1,12 +1,45 @@
 import type { Server } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from './logging.js';
-import type { WorkerSupervisor } from './pipeline/worker-supervisor.js';
 
 /** Something that takes work from outside on a schedule (the NHN poller, the outbox folder watcher). */
 export interface Poller {
   name: string;
   pause(): Promise<void>;
+}
+
+/** The workers, as shutdown sees them: finish the job in hand within the deadline, then forced. */
+export interface Workers {
+  close(deadlineMs: number): Promise<{ forced: string[] }>;
+}
+
+/** A part that is closed at shutdown, named for the log. */
+export interface Closable {
+  name: string;
+  close: () => Promise<unknown>;
+}
+
+/** Set once shutdown begins; HTTP answers new requests with 503 from then on. */
+export class ShutdownFlag {
+  private down = false;
+  get isSet(): boolean {
+    return this.down;
+  }
+  set(): void {
+    this.down = true;
+  }
+}
+
+/** Everything the lifecycle stops, in the order it stops them. */
+export interface LifecycleParts {
+  flag: ShutdownFlag;
+  server?: Server;
+  pollers: Poller[];
+  workers?: Workers;
+  /** closed in this order after the workers */
+  parts: Closable[];
+  /** closed last: processes the other parts talk to (the supervised redis-server, the demo's stand-ins) */
+  finalParts?: Closable[];
 }
 
 /**
@@ -16,29 +49,19 @@ export interface Poller {
  * 3. let the workers finish the job in hand within the deadline, then force them (a forced job
  *    stays in Redis and is handed out again after restart);
  * 4. close queues and Redis connections, then the supervised redis-server.
+ * It is built last, from the parts the composition made, and changes none of them.
  */
 export class Lifecycle {
-  shuttingDown = false;
-  server: Server | undefined;
-  readonly pollers: Poller[] = [];
-  workers: WorkerSupervisor | undefined;
-  /** closed in the order added, after the workers */
-  private readonly closers: { name: string; close: () => Promise<unknown> }[] = [];
-  private readonly finalClosers: { name: string; close: () => Promise<unknown> }[] = [];
   private done: Promise<void> | undefined;
 
   constructor(
     private readonly logger: Logger,
     private readonly deadlineMs: number,
+    private readonly stops: LifecycleParts,
   ) {}
 
-  onClose(name: string, close: () => Promise<unknown>): void {
-    this.closers.push({ name, close });
-  }
-
-  /** Closed after everything else: the supervised redis-server, which the other parts talk to. */
-  onFinalClose(name: string, close: () => Promise<unknown>): void {
-    this.finalClosers.push({ name, close });
+  get shuttingDown(): boolean {
+    return this.stops.flag.isSet;
   }
 
   shutdown(reason: string): Promise<void> {
@@ -48,39 +71,24 @@ export class Lifecycle {
 
   private async run(reason: string): Promise<void> {
     const started = Date.now();
-    this.shuttingDown = true;
+    const { flag, server, pollers, workers, parts, finalParts = [] } = this.stops;
+    flag.set();
     this.logger.info({ reason }, 'shutting down: no new requests');
-    if (this.server) await this.closeServer(this.server);
+    if (server) await closeServer(server);
 
-    for (const poller of this.pollers) {
+    for (const poller of pollers) {
       await Promise.race([poller.pause().catch(() => undefined), sleep(2_000)]);
     }
-    this.logger.info({ pollers: this.pollers.map((p) => p.name) }, 'shutting down: pollers paused');
+    this.logger.info({ pollers: pollers.map((p) => p.name) }, 'shutting down: pollers paused');
 
-    if (this.workers) {
-      const { forced } = await this.workers.close(this.deadlineMs);
+    if (workers) {
+      const { forced } = await workers.close(this.deadlineMs);
       if (forced.length) this.logger.warn({ forced }, 'shutting down: workers forced after the deadline; their jobs stay queued');
       else this.logger.info('shutting down: workers finished the jobs in hand');
     }
 
-    for (const { name, close } of [...this.closers, ...this.finalClosers]) {
-      const closed = await Promise.race([
-        close().then(
-          () => true,
-          () => true,
-        ),
-        sleep(3_000).then(() => false),
-      ]);
-      if (!closed) this.logger.warn({ part: name }, 'shutting down: gave up waiting for a part to close');
-    }
+    await closeInOrder([...parts, ...finalParts], this.logger);
     this.logger.info({ ms: Date.now() - started }, 'shut down cleanly');
-  }
-
-  private async closeServer(server: Server): Promise<void> {
-    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeIdleConnections();
-    const finished = await Promise.race([closed.then(() => true), sleep(3_000).then(() => false)]);
-    if (!finished) server.closeAllConnections();
   }
 
   /** The first SIGTERM/SIGINT shuts down in order and exits 0; a second one exits at once. */
@@ -104,4 +112,25 @@ export class Lifecycle {
     process.on('SIGTERM', handler);
     process.on('SIGINT', handler);
   }
+}
+
+/** Closes each part in turn, giving up on one that hangs so the rest still close. */
+export async function closeInOrder(parts: Closable[], logger: Logger): Promise<void> {
+  for (const { name, close } of parts) {
+    const closed = await Promise.race([
+      close().then(
+        () => true,
+        () => true,
+      ),
+      sleep(3_000).then(() => false),
+    ]);
+    if (!closed) logger.warn({ part: name }, 'shutting down: gave up waiting for a part to close');
+  }
+}
+
+async function closeServer(server: Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const finished = await Promise.race([closed.then(() => true), sleep(3_000).then(() => false)]);
+  if (!finished) server.closeAllConnections();
 }

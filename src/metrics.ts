@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Redis } from 'ioredis';
+import type { AppRecStatus } from './domain/codes.js';
 import type { Queues } from './pipeline/queues.js';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'paused', 'prioritized'] as const;
@@ -14,8 +15,8 @@ const PROCESSING_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 90
 export type MessageDirection = 'in' | 'out';
 /** inbound: taken from NHN -> queued for the EPJ; outbound: accepted -> posted to NHN; epj-delivery: queued -> handed to the EPJ. */
 export type ProcessingStage = 'inbound' | 'outbound' | 'epj-delivery';
-/** Code list 8258 by name, as the AppRec outcome of a message is stored. */
-export type AppRecStatusName = 'OK' | 'Rejected' | 'OkErrorInMessagePart';
+/** Code list 8258 as the apprecs_total `status` label spells it; dashboards and alerts query these words. */
+const APPREC_STATUS_LABEL: Record<AppRecStatus, string> = { OK: 'OK', Avvist: 'Rejected', 'OK, feil i delmelding': 'OkErrorInMessagePart' };
 /** What went wrong talking to NHN, in few enough kinds to alert on. */
 export const TRANSPORT_ERROR_KINDS = ['network', 'timeout', 'rate-limited', 'server', 'client', 'auth', 'protocol'] as const;
 export type TransportErrorKind = (typeof TRANSPORT_ERROR_KINDS)[number];
@@ -40,7 +41,7 @@ export function transportErrorKind(err: { code?: string; httpStatus?: number | u
 /** What the pipeline workers report. Optional in their deps, so a worker runs without it in tests. */
 export interface PipelineMetrics {
   countMessage(direction: MessageDirection, service: string | undefined, outcome: string): void;
-  countAppRec(direction: 'sent' | 'received', status: AppRecStatusName, errorCodes: string[]): void;
+  countAppRec(direction: 'sent' | 'received', status: AppRecStatus, errorCodes: string[]): void;
   countAppRecMissing(): void;
   observeProcessing(stage: ProcessingStage, service: string, startedAtMs: number): void;
   pollSucceeded(at: Date): void;
@@ -206,7 +207,7 @@ export function createMetrics(): Metrics {
       messages.inc({ direction, service: serviceLabel(service), outcome });
     },
     countAppRec(direction, status, errorCodes) {
-      appRecs.inc({ direction, status });
+      appRecs.inc({ direction, status: APPREC_STATUS_LABEL[status] });
       for (const code of errorCodes) appRecErrors.inc({ direction, code: codeLabel(code) });
     },
     countAppRecMissing() {

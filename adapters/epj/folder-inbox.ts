@@ -1,6 +1,6 @@
 import { mkdir, open, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { EpjDelivery, EpjDeliveryPort, EpjStatusUpdate } from '../../src/pipeline/ports/epj-delivery.js';
+import type { EpjDelivery, EpjDeliveryPort, EpjStatusUpdate } from '../../src/ports/epj-delivery.js';
 
 /**
  * Many EPJ systems read citizen messages from a folder. Each message becomes `<MsgId>.xml` (the

@@ -1,13 +1,15 @@
 import type { Redis } from 'ioredis';
 import type { JobCrypto, SealedPayload } from '../../src/pipeline/job-crypto.js';
-import type { EpjDelivery, EpjDeliveryPort } from '../../src/pipeline/ports/epj-delivery.js';
+import type { EpjDelivery, EpjDeliveryPort } from '../../src/ports/epj-delivery.js';
+import type { PulledMessage, PullInboxPort } from '../../src/ports/pull-inbox.js';
+import { redisKeys } from '../../src/redis-keys.js';
 
 /**
  * For EPJs that fetch instead of receiving: messages wait in a Redis stream (sealed) until the EPJ
  * acknowledges them. The stream id is the cursor, so paging is stable while messages are
  * acknowledged; a message is added once per MsgId.
  */
-export class PullInbox implements EpjDeliveryPort {
+export class PullInbox implements EpjDeliveryPort, PullInboxPort {
   readonly name = 'pull';
   private readonly stream: string;
   private readonly items: string;
@@ -17,8 +19,9 @@ export class PullInbox implements EpjDeliveryPort {
     prefix: string,
     private readonly crypto: JobCrypto,
   ) {
-    this.stream = `${prefix}:epj-inbox`;
-    this.items = `${prefix}:epj-inbox:items`;
+    const keys = redisKeys(prefix);
+    this.stream = keys.pullInboxStream;
+    this.items = keys.pullInboxItems;
   }
 
   async deliver(m: EpjDelivery): Promise<void> {
@@ -28,9 +31,9 @@ export class PullInbox implements EpjDeliveryPort {
   }
 
   /** Unacknowledged messages after the cursor, oldest first. */
-  async list(cursor: string | undefined, limit: number): Promise<{ items: (EpjDelivery & { cursor: string })[]; nextCursor?: string }> {
+  async list(cursor: string | undefined, limit: number): Promise<{ items: PulledMessage[]; nextCursor?: string }> {
     const entries = (await this.redis.xrange(this.stream, cursor ? `(${cursor}` : '-', '+', 'COUNT', limit)) as [string, string[]][];
-    const items: (EpjDelivery & { cursor: string })[] = [];
+    const items: PulledMessage[] = [];
     for (const [id, fields] of entries) {
       const msgId = fields[1]!;
       const sealed = await this.redis.hget(this.items, msgId);

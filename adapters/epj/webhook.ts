@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import axios from 'axios';
-import type { EpjDelivery, EpjDeliveryPort, EpjStatusUpdate } from '../../src/pipeline/ports/epj-delivery.js';
+import type { EpjDelivery, EpjDeliveryPort, EpjStatusUpdate } from '../../src/ports/epj-delivery.js';
 
 /**
  * POSTs each citizen message (JSON with the XML) to the EPJ's URL. The body is signed:

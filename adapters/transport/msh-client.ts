@@ -3,22 +3,23 @@ import axios, { AxiosError, type AxiosInstance, type AxiosResponse, type Method 
 import type { Logger } from '../../src/logging.js';
 import type {
   AppRecInfo,
+  AppRecStatusValue,
   AppRecToSend,
   DeliveryStatus,
   MessageMetadata,
   MessageTransport,
   OutgoingDocument,
   UnreadMessage,
-} from '../../src/pipeline/ports/transport.js';
+} from '../../src/ports/transport.js';
 import { TransportError, isNetworkFault, mshAnswerError, networkReason } from './errors.js';
 import { MAX_DOCUMENT_BYTES, MAX_HTTP_BODY_BYTES, mshHeaders } from './headers.js';
 import type { AccessTokenSource } from './helseid.js';
-import { plainDocuments, type DocumentProtection } from './protection.js';
 
 /**
  * NHN's message service (MSH API v2) behind the transport port. Each call carries a DPoP-bound
  * HelseID token and a fresh proof. Network faults, 429 and 5xx are tried again a few times at once;
  * anything longer is the queues' work, so the last failure is thrown with `retryable` and `reason`.
+ * Documents go and come as the pipeline gives them (protected or plain): this client only moves bytes.
  */
 
 export interface MshClientOptions {
@@ -31,12 +32,18 @@ export interface MshClientOptions {
   retries?: number;
   /** first retry delay; doubles, with jitter, capped at 2 s; default 200 ms */
   retryBaseMs?: number;
-  /** how documents are protected on the way; NHN's service protects the exchange itself, so plain by default */
-  protection?: DocumentProtection;
   logger?: Logger;
 }
 
-const APPREC_STATUS_NAME = { 1: 'Ok', 2: 'Rejected', 3: 'OkErrorInMessagePart' } as const;
+/** Code list 8258 in NHN's words, the one place they are spoken on our side. */
+type NhnAppRecStatus = 'Ok' | 'Rejected' | 'OkErrorInMessagePart';
+const NHN_APPREC_STATUS: Record<AppRecStatusValue, NhnAppRecStatus> = { OK: 'Ok', Avvist: 'Rejected', 'OK, feil i delmelding': 'OkErrorInMessagePart' };
+const APPREC_STATUS_OF: Record<NhnAppRecStatus, AppRecStatusValue> = { Ok: 'OK', Rejected: 'Avvist', OkErrorInMessagePart: 'OK, feil i delmelding' };
+
+/** NHN's status word as the domain names it; null while no AppRec has come (or a word we do not know). */
+function appRecStatusOf(nhn: unknown): AppRecStatusValue | null {
+  return typeof nhn === 'string' && Object.hasOwn(APPREC_STATUS_OF, nhn) ? APPREC_STATUS_OF[nhn as NhnAppRecStatus] : null;
+}
 const RETRY_CAP_MS = 2_000;
 
 interface Call {
@@ -50,12 +57,10 @@ interface Call {
 
 export class MshClient implements MessageTransport {
   private readonly http: AxiosInstance;
-  private readonly protection: DocumentProtection;
   /** a nonce the message service asked for (RFC 9449 §9), sent until it asks for another */
   private resourceNonce: string | undefined;
 
   constructor(private readonly options: MshClientOptions) {
-    this.protection = options.protection ?? plainDocuments;
     this.http = axios.create({
       baseURL: options.baseUrl.replace(/\/+$/, ''),
       timeout: options.timeoutMs,
@@ -84,7 +89,7 @@ export class MshClient implements MessageTransport {
       { businessDocument?: unknown; contentTransferEncoding?: unknown } | undefined;
     if (typeof data?.businessDocument !== 'string' || String(data.contentTransferEncoding).toLowerCase() !== 'base64')
       throw invalidAnswer('get-business-document', 'a base64 business document');
-    return this.protection.unprotect(Buffer.from(data.businessDocument, 'base64'));
+    return Buffer.from(data.businessDocument, 'base64');
   }
 
   async markRead(id: string, herId: number): Promise<void> {
@@ -92,7 +97,7 @@ export class MshClient implements MessageTransport {
   }
 
   async send(doc: OutgoingDocument): Promise<{ nhnMessageId: string }> {
-    const bytes = await this.protection.protect(Buffer.from(doc.xml, 'utf8'), doc.receiverHerId);
+    const bytes = doc.document;
     if (bytes.length > MAX_DOCUMENT_BYTES)
       throw new TransportError('MSH_DOCUMENT_TOO_LARGE', `the document is ${bytes.length} bytes, over NHN's ${MAX_DOCUMENT_BYTES}`, false, {
         operation: 'send',
@@ -113,7 +118,7 @@ export class MshClient implements MessageTransport {
       operation: 'send-apprec',
       method: 'POST',
       path: `/Messages/${seg(id)}/apprec/${senderHerId}`,
-      data: { appRecStatus: APPREC_STATUS_NAME[appRec.status], appRecErrorList: appRec.errors.map((e) => ({ errorCode: e.errorCode, details: e.details })) },
+      data: { appRecStatus: NHN_APPREC_STATUS[appRec.status], appRecErrorList: appRec.errors.map((e) => ({ errorCode: e.errorCode, details: e.details })) },
       expect: [201, 200],
     });
   }
@@ -121,13 +126,13 @@ export class MshClient implements MessageTransport {
   async getStatus(id: string): Promise<DeliveryStatus[]> {
     const data = await this.call({ operation: 'get-status', method: 'GET', path: `/Messages/${seg(id)}/status`, expect: [200] });
     if (!Array.isArray(data)) throw invalidAnswer('get-status', 'a list of statuses');
-    return data as DeliveryStatus[];
+    return (data as (Omit<DeliveryStatus, 'appRecStatus'> & { appRecStatus?: unknown })[]).map((d) => ({ ...d, appRecStatus: appRecStatusOf(d.appRecStatus) }));
   }
 
   async getAppRecInfo(id: string): Promise<AppRecInfo[]> {
     const data = await this.call({ operation: 'get-apprec-info', method: 'GET', path: `/Messages/${seg(id)}/apprec`, expect: [200] });
     if (!Array.isArray(data)) throw invalidAnswer('get-apprec-info', 'a list of AppRec infos');
-    return data as AppRecInfo[];
+    return (data as (Omit<AppRecInfo, 'appRecStatus'> & { appRecStatus?: unknown })[]).map((i) => ({ ...i, appRecStatus: appRecStatusOf(i.appRecStatus) }));
   }
 
   private async call(call: Call): Promise<unknown> {

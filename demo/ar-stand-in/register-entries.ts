@@ -11,7 +11,7 @@ import type {
   Period,
   RegisterCertificate,
   RegisteredService,
-} from '../../src/registry/address-register.js';
+} from '../../src/ports/address-register.js';
 
 /**
  * The stand-in's register: entries as JSON, one per HER-id, changed at run time with JSON Merge

@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { CommunicationParty } from '../../src/registry/address-register.js';
-import { derFromPem } from '../../src/registry/address-register.js';
+import type { CommunicationParty } from '../../src/ports/address-register.js';
+import { derFromPem } from '../../src/registry/certificate-pem.js';
 import { certificateOf, organizationOf, partyOf, type StandInEntry } from './register-entries.js';
 
 /**
  * The stand-in's answers in the shape rest-client.ts reads: the SOAP contract's fields in camelCase,
- * certificates as base64 DER. Any bearer token is accepted; a request without one gets 401.
+ * certificates as base64 DER. Any bearer token is accepted, or a DPoP-bound one with its proof (as
+ * NHN's API takes HelseID tokens); a request without one gets 401.
  */
 
 function partyJson(p: CommunicationParty): Record<string, unknown> {
@@ -54,7 +55,9 @@ export async function restAnswer(
   lookup: (herId: string) => StandInEntry | undefined,
   baseDir: string,
 ): Promise<void> {
-  if (!/^Bearer \S+/.test(req.headers.authorization ?? '')) return send(res, 401, { error: 'a bearer token is required' });
+  const authorization = req.headers.authorization ?? '';
+  const bound = /^DPoP \S+/.test(authorization) && typeof req.headers.dpop === 'string';
+  if (!/^Bearer \S+/.test(authorization) && !bound) return send(res, 401, { error: 'a bearer token (or a DPoP-bound token with its proof) is required' });
   const party = /^\/api\/v1\/communicationparty\/(\d{1,9})$/.exec(pathname);
   const cert = /^\/api\/v1\/certificate\/(\d{1,9})\/(signing|encryption)$/.exec(pathname);
   const herId = party?.[1] ?? cert?.[1];

@@ -1,6 +1,13 @@
 import { XMLBuilder } from 'fast-xml-parser';
-import type { CodedValue, CommunicationParty, ElectronicAddress, OrganizationPerson, RegisterCertificate, RegisteredService } from '../../src/registry/address-register.js';
-import { derFromPem } from '../../src/registry/address-register.js';
+import type {
+  CodedValue,
+  CommunicationParty,
+  ElectronicAddress,
+  OrganizationPerson,
+  RegisterCertificate,
+  RegisteredService,
+} from '../../src/ports/address-register.js';
+import { derFromPem } from '../../src/registry/certificate-pem.js';
 import { NS } from '../../src/registry/soap-xml.js';
 import type { ArOperation } from '../../src/registry/soap-messages.js';
 import { organizationOf, partyOf, type StandInEntry } from './register-entries.js';

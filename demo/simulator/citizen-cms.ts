@@ -1,5 +1,5 @@
 import { readCertificate, readPrivateKey } from '../../src/trust/clinic-keys.js';
-import { MessageProtection } from '../../src/trust/message-protection.js';
+import { CmsEnvelope } from '../../src/trust/cms-envelope.js';
 
 /**
  * Helsenorge's end of an end-to-end protected exchange (MESSAGE_PROTECTION=cms): what the citizen
@@ -7,12 +7,12 @@ import { MessageProtection } from '../../src/trust/message-protection.js';
  * clinic sends is decrypted with Helsenorge's key and verified against the clinic's signing
  * certificate. Faults are GatewayErrors carrying their AppRec code.
  */
-export interface CitizenProtection {
+export interface CitizenCms {
   protect(document: Buffer): Buffer;
   open(document: Buffer): Promise<Buffer>;
 }
 
-export interface CitizenProtectionFiles {
+export interface CitizenCmsFiles {
   helsenorgeSigningCert: string;
   helsenorgeSigningKey: string;
   helsenorgeEncryptionCert: string;
@@ -21,9 +21,9 @@ export interface CitizenProtectionFiles {
   clinicEncryptionCert: string;
 }
 
-export function citizenProtection(files: CitizenProtectionFiles): CitizenProtection {
+export function citizenCms(files: CitizenCmsFiles): CitizenCms {
   const encryption = readCertificate(files.helsenorgeEncryptionCert);
-  const protection = new MessageProtection({
+  const envelope = new CmsEnvelope({
     signing: { certificate: readCertificate(files.helsenorgeSigningCert), key: readPrivateKey(files.helsenorgeSigningKey) },
     decryption: [{ certificate: encryption, key: readPrivateKey(files.helsenorgeEncryptionKey) }],
     rejectWeakCiphers: true,
@@ -31,7 +31,7 @@ export function citizenProtection(files: CitizenProtectionFiles): CitizenProtect
   const clinicSigning = readCertificate(files.clinicSigningCert);
   const clinicEncryption = readCertificate(files.clinicEncryptionCert);
   return {
-    protect: (document) => protection.protect(document, clinicEncryption),
-    open: async (document) => (await protection.unprotect(document, clinicSigning)).content,
+    protect: (document) => envelope.seal(document, clinicEncryption),
+    open: async (document) => (await envelope.open(document, clinicSigning)).content,
   };
 }

@@ -4,12 +4,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { appRecStatusFromCode, isAppRecErrorCode, type AppRecStatus } from '../../src/domain/codes.js';
 import { appRecVersionFor } from '../../src/domain/services.js';
-import { buildAppRec, kithDateTime } from '../../src/kith/apprec-build.js';
+import { buildAppRec } from '../../src/kith/apprec-build.js';
+import { kithDateTime } from '../../src/kith/date-time.js';
 import type { KithDocument, MsgHeadMessage } from '../../src/kith/model.js';
 import { parseMessage } from '../../src/kith/parse.js';
 import { validateDocument, type ValidateOptions } from '../../src/kith/validate.js';
-import type { AppRecAnswer, AppRecStatusName, Mailbox, StoredMessage } from './mailbox.js';
-import type { CitizenProtection } from './citizen-protection.js';
+import type { AppRecAnswer, NhnAppRecStatus, Mailbox, StoredMessage } from './mailbox.js';
+import type { CitizenCms } from './citizen-cms.js';
 import { isGatewayError } from '../../src/errors.js';
 
 /**
@@ -62,10 +63,10 @@ export interface CitizenOptions {
   /** put Helsenorge's AppRec to each answer into the clinic's inbox, as NHN does; default true */
   appRecsToInbox?: boolean;
   /** end-to-end protection (CMS) of the documents both ways; absent: plain XML */
-  protection?: CitizenProtection;
+  protection?: CitizenCms;
 }
 
-const KITH_STATUS: Record<AppRecStatusName, AppRecStatus> = { Ok: 'OK', Rejected: 'Avvist', OkErrorInMessagePart: 'OK, feil i delmelding' };
+const KITH_STATUS: Record<NhnAppRecStatus, AppRecStatus> = { Ok: 'OK', Rejected: 'Avvist', OkErrorInMessagePart: 'OK, feil i delmelding' };
 
 /** A fixture by its name under fixtures/ (`office-contact/request` or `…/request.xml`); undefined outside it. */
 export function fixturePath(name: string): string | undefined {

@@ -56,7 +56,12 @@ export class SimulatedHelseId {
 
   register(client: { clientId: string; certificate: X509Certificate | string | Buffer; herIds: number[]; scopes?: string[] }): void {
     const certificate = client.certificate instanceof X509Certificate ? client.certificate : new X509Certificate(client.certificate);
-    this.clients.set(client.clientId, { clientId: client.clientId, certificate, herIds: client.herIds, scopes: client.scopes ?? ['nhn:msh/api'] });
+    this.clients.set(client.clientId, {
+      clientId: client.clientId,
+      certificate,
+      herIds: client.herIds,
+      scopes: client.scopes ?? ['nhn:msh/api', 'nhn:communicationparty/read'],
+    });
   }
 
   /** Forgets issued tokens and proofs (clients stay registered). */

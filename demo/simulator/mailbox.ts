@@ -6,10 +6,10 @@ import { randomUUID } from 'node:crypto';
  * are listed per receiver.
  */
 
-export type AppRecStatusName = 'Ok' | 'Rejected' | 'OkErrorInMessagePart';
+export type NhnAppRecStatus = 'Ok' | 'Rejected' | 'OkErrorInMessagePart';
 
 export interface AppRecAnswer {
-  status: AppRecStatusName;
+  status: NhnAppRecStatus;
   errors: { errorCode: string; details: string }[];
   at: string;
 }

@@ -2,7 +2,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import { MAX_HTTP_BODY_BYTES } from '../../adapters/transport/headers.js';
 import type { CitizenSide } from './citizen.js';
 import type { IssuedToken } from './helseid-server.js';
-import { messageView, type AppRecStatusName, type Mailbox, type StoredMessage } from './mailbox.js';
+import { messageView, type NhnAppRecStatus, type Mailbox, type StoredMessage } from './mailbox.js';
 
 /**
  * The subset of NHN's MSH API v2 the gateway uses, over the simulator's mailbox. As at NHN, a
@@ -10,7 +10,7 @@ import { messageView, type AppRecStatusName, type Mailbox, type StoredMessage } 
  * call must name the API version and the calling system.
  */
 
-const APPREC_STATUSES: readonly AppRecStatusName[] = ['Ok', 'Rejected', 'OkErrorInMessagePart'];
+const APPREC_STATUSES: readonly NhnAppRecStatus[] = ['Ok', 'Rejected', 'OkErrorInMessagePart'];
 
 export function nhnError(res: Response, status: number, error: string, validationErrors: string[] | null = null): void {
   res.status(status).json({ error, errorCode: status, validationErrors, requestId: res.locals.requestId as string });
@@ -106,7 +106,7 @@ export function mshRouter(mailbox: Mailbox, citizen: CitizenSide): Router {
       return nhnError(res, 403, 'Authenticated client is not authorized to send application receipts for message with given Id');
     if (m.isAppRec) return nhnError(res, 400, 'An application receipt is never answered with an application receipt');
     const body = (req.body ?? {}) as { appRecStatus?: unknown; appRecErrorList?: unknown };
-    const status = body.appRecStatus as AppRecStatusName;
+    const status = body.appRecStatus as NhnAppRecStatus;
     const list = body.appRecErrorList ?? [];
     if (!APPREC_STATUSES.includes(status) || !Array.isArray(list))
       return nhnError(res, 400, 'The request body contained invalid data', ['AppRecStatus must be Ok, Rejected or OkErrorInMessagePart']);

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { SchemaSet } from '../../src/kith/schema-set.js';
 import { CitizenSide } from './citizen.js';
-import type { CitizenProtection } from './citizen-protection.js';
+import type { CitizenCms } from './citizen-cms.js';
 import { citizenRouter, controlRouter } from './control-routes.js';
 import { Faults } from './faults.js';
 import { SimulatedHelseId } from './helseid-server.js';
@@ -32,7 +32,7 @@ export interface SimulatorOptions {
   requireApiNonce?: boolean;
   appRecsToInbox?: boolean;
   /** end-to-end protection (CMS) of the documents both ways (MESSAGE_PROTECTION=cms) */
-  protection?: CitizenProtection;
+  protection?: CitizenCms;
   /**
    * The sample CA's CRL, served to requests for `crl.sample-ca.test` that come through this server
    * as an HTTP proxy (REVOCATION_HTTP_PROXY), so the demo's revocation checks have a CA to ask.

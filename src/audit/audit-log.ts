@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { REDACTED_PATHS } from '../logging.js';
+import { redisKeys } from '../redis-keys.js';
 
 /**
  * Who did what and when, by id: messages received, delivered, answered; gate changes; operator
@@ -67,7 +68,7 @@ export class AuditLog {
     prefix: string,
     private readonly retentionDays: number,
   ) {
-    this.key = `${prefix}:audit`;
+    this.key = redisKeys(prefix).audit;
   }
 
   async record(raw: AuditEntry): Promise<void> {

@@ -3,10 +3,12 @@ import type { Command } from 'commander';
 import axios from 'axios';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { isGatewayError } from '../errors.js';
-import type { AddressRegister, RegisterCertificate } from '../registry/address-register.js';
+import { namingThePort } from '../infra/listen.js';
+import type { AddressRegister, RegisterCertificate } from '../ports/address-register.js';
 import { uncached } from '../registry/cached-register.js';
 import { addressRegisterAdapter, ownEntryAuditor } from '../registry/register-from-config.js';
-import { startArStandIn, type ArStandIn } from '../../demo/ar-stand-in/stand-in-server.js';
+import { DpopKey } from '../../adapters/transport/dpop.js';
+import { HelseIdClient, loadClinicCredentials } from '../../adapters/transport/helseid.js';
 
 /**
  * `epj-gateway ar check` audits the clinic's own address-register entry (exit 0 clean, 1 faults);
@@ -20,26 +22,43 @@ const EXIT_INVALID = 1;
 const EXIT_USAGE = 2;
 
 /** The stand-in of a running demo, if one answers on its port. */
-async function runningStandIn(port: number): Promise<Pick<ArStandIn, 'url' | 'baseUrl'> | undefined> {
+async function runningStandIn(port: number): Promise<{ soapUrl: string; restUrl: string } | undefined> {
   const baseUrl = `http://127.0.0.1:${port}`;
   try {
     const res = await axios.get(`${baseUrl}/stand-in/entries`, { timeout: 1_000, validateStatus: () => true });
-    return res.status === 200 ? { baseUrl, url: `${baseUrl}/v1/AR/Basic` } : undefined;
+    return res.status === 200 ? { restUrl: baseUrl, soapUrl: `${baseUrl}/v1/AR/Basic` } : undefined;
   } catch {
     return undefined;
   }
 }
 
 async function withRegister<T>(config: Config, use: (register: AddressRegister) => Promise<T>): Promise<T> {
-  if (config.AR_URL) return use(addressRegisterAdapter(config));
+  if (config.AR_URL) return use(addressRegisterAdapter(config, config.AR_API === 'rest' ? helseIdFor(config) : {}));
   if (config.GATEWAY_MODE === 'production') throw new ConfigError('AR_URL', "production mode needs NHN's address register URL");
   const running = await runningStandIn(config.AR_STAND_IN_PORT);
-  const own = running ? undefined : await startArStandIn({ port: 0 });
+  // the demo's stand-in is loaded only here, so the command works where the demo is not installed
+  const own = running ? undefined : await (await import('../../demo/ar-stand-in/stand-in-server.js')).startArStandIn({ port: 0 });
   try {
-    return await use(addressRegisterAdapter(config, { standIn: running ?? own }));
+    return await use(addressRegisterAdapter(config, { address: running ?? { soapUrl: own!.url, restUrl: own!.baseUrl } }));
   } finally {
     await own?.close();
   }
+}
+
+/** The clinic's HelseID client for NHN's REST register (AR_API=rest): DPoP-bound tokens for AR_HELSEID_SCOPE. */
+function helseIdFor(config: Config): { accessToken: () => Promise<string>; dpop: DpopKey } {
+  const tokenUrl = config.HELSEID_TOKEN_URL ?? (config.MSH_BASE_URL ? `${config.MSH_BASE_URL.replace(/\/+$/, '')}/connect/token` : undefined);
+  if (!tokenUrl) throw new ConfigError('HELSEID_TOKEN_URL', 'the REST address register needs the HelseID token endpoint');
+  const dpop = DpopKey.generate();
+  const client = new HelseIdClient({
+    ...loadClinicCredentials(config.CLINIC_SIGNING_CERT, config.CLINIC_SIGNING_KEY),
+    tokenUrl,
+    clientId: config.HELSEID_CLIENT_ID,
+    scope: config.AR_HELSEID_SCOPE,
+    dpop,
+    timeoutMs: config.AR_TIMEOUT_MS,
+  });
+  return { accessToken: () => client.accessToken(), dpop };
 }
 
 async function check(flags: { json?: boolean }): Promise<number> {
@@ -126,12 +145,15 @@ function run(name: string, work: () => Promise<number>): Promise<void> {
 async function serveStandIn(flags: { port: string; host: string; file?: string; username?: string; password?: string }): Promise<void> {
   const port = Number(flags.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError('--port', 'a port number');
-  const standIn = await startArStandIn({
-    port,
-    host: flags.host,
-    ...(flags.file ? { file: flags.file } : {}),
-    ...(flags.username ? { credentials: { username: flags.username, password: flags.password ?? '' } } : {}),
-  });
+  const { startArStandIn } = await import('../../demo/ar-stand-in/stand-in-server.js');
+  const standIn = await namingThePort('--port', port, flags.host, () =>
+    startArStandIn({
+      port,
+      host: flags.host,
+      ...(flags.file ? { file: flags.file } : {}),
+      ...(flags.username ? { credentials: { username: flags.username, password: flags.password ?? '' } } : {}),
+    }),
+  );
   process.stdout.write(`AR stand-in: SOAP at ${standIn.url}, REST and /stand-in/… at ${standIn.baseUrl}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

@@ -6,6 +6,7 @@ export function registerServe(program: Command): void {
     .description('start the gateway (demo mode unless GATEWAY_MODE=production)')
     .action(async () => {
       const { startGateway } = await import('../main.js');
-      await startGateway();
+      // the demo's composition is loaded only in demo mode; the production image does not ship it
+      await startGateway(async () => (await import('../../demo/compose-demo.js')).demoCompose);
     });
 }

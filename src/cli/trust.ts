@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { GatewayError, isGatewayError } from '../errors.js';
 import { readCertificate, readPrivateKey } from '../trust/clinic-keys.js';
-import { appRecCodeOf, MessageProtection, type SignerCheck } from '../trust/message-protection.js';
+import { appRecCodeOf, CmsEnvelope, type SignerCheck } from '../trust/cms-envelope.js';
 
 /**
  * `epj-gateway cms protect|unprotect`: the gateway's message protection on files (DER in and out),
@@ -54,12 +54,12 @@ interface ProtectFlags {
 
 function protect(input: string, flags: ProtectFlags): number {
   const content = readInput(input, 'input');
-  const protection = new MessageProtection({
+  const envelope = new CmsEnvelope({
     signing: { certificate: loadCertificateFile(flags.signerCert), key: loadPrivateKeyFile(flags.signerKey) },
     decryption: [],
     rejectWeakCiphers: true,
   });
-  writeOutput(protection.protect(content, loadCertificateFile(flags.recipientCert)), flags.out);
+  writeOutput(envelope.seal(content, loadCertificateFile(flags.recipientCert)), flags.out);
   return 0;
 }
 
@@ -81,12 +81,9 @@ async function unprotect(input: string, flags: UnprotectFlags): Promise<number> 
   if (flags.previousCert && flags.previousKey)
     decryption.push({ certificate: loadCertificateFile(flags.previousCert), key: loadPrivateKeyFile(flags.previousKey) });
   const signer = loadCertificateFile(flags.signerCert);
-  const protection = new MessageProtection(
-    { signing: { certificate: signer, key: decryption[0]!.key }, decryption, rejectWeakCiphers: !flags.allow3des },
-    signerDates,
-  );
+  const envelope = new CmsEnvelope({ signing: { certificate: signer, key: decryption[0]!.key }, decryption, rejectWeakCiphers: !flags.allow3des }, signerDates);
   try {
-    const opened = await protection.unprotect(message, signer);
+    const opened = await envelope.open(message, signer);
     if (flags.out || !flags.json) writeOutput(opened.content, flags.out);
     if (flags.json) {
       const report = {

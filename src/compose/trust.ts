@@ -1,15 +1,17 @@
 import { X509Certificate } from 'node:crypto';
-import type { Config } from './config.js';
-import { isGatewayError } from './errors.js';
-import type { Logger } from './logging.js';
-import type { AddressRegister } from './registry/address-register.js';
-import { certificateErrorOf, validateCertificate } from './trust/certificate-validation.js';
-import { ClinicProtection } from './trust/clinic-keys.js';
-import type { CounterpartyCertificates } from './trust/counterparty-protection.js';
-import { parseCertificate } from './trust/enterprise-certificate.js';
-import type { SignerCheck } from './trust/message-protection.js';
-import { trustFromConfig, type Trust } from './trust/trust-from-config.js';
-import { checkClinicCertificates, type ClinicCertificateSettings } from './trust/clinic-certificates.js';
+import { messageProtectionOf, type Config } from '../config.js';
+import { isGatewayError } from '../errors.js';
+import type { Logger } from '../logging.js';
+import type { AddressRegister } from '../ports/address-register.js';
+import { certificateErrorOf, validateCertificate } from '../trust/certificate-validation.js';
+import { ClinicKeys } from '../trust/clinic-keys.js';
+import { cmsProtection, type CounterpartyCertificates } from '../trust/cms-protection.js';
+import { noProtection } from '../trust/no-protection.js';
+import type { MessageProtection } from '../ports/message-protection.js';
+import { parseCertificate } from '../trust/enterprise-certificate.js';
+import type { SignerCheck } from '../trust/cms-envelope.js';
+import { trustFromConfig, type Trust } from '../trust/trust-from-config.js';
+import { checkClinicCertificates, type ClinicCertificateSettings } from '../trust/clinic-certificates.js';
 import type { Redis } from 'ioredis';
 
 /**
@@ -18,9 +20,9 @@ import type { Redis } from 'ioredis';
  * address register publishes them, each judged before it is used.
  */
 
-export interface TrustSide {
-  trust: Trust;
-  protection: ClinicProtection;
+export interface TrustSide extends ClinicTrust {
+  /** MESSAGE_PROTECTION: cms with those keys and the counterparties' certificates, or none */
+  protection: MessageProtection;
   counterparties: CounterpartyCertificates;
 }
 
@@ -45,8 +47,16 @@ async function certificateFrom(lookup: () => Promise<{ pem: string } | undefined
   }
 }
 
-export function composeTrust(config: Config, deps: { redis: Redis; register: AddressRegister; logger: Logger }): TrustSide {
-  const trust = trustFromConfig(config, { redis: deps.redis, redisPrefix: `${config.QUEUE_PREFIX}:crl:`, log: deps.logger });
+/** The trust store, revocation checker and the clinic's own keys; the judges of counterparty certificates. */
+export interface ClinicTrust {
+  trust: Trust;
+  /** the clinic's own keys, re-read on demand (a rollover, the demo's certificate switch) */
+  keys: ClinicKeys;
+  checkEncryption: (cert: X509Certificate) => Promise<void>;
+}
+
+export function buildTrust(config: Config, deps: { redis: Redis; logger: Logger }): ClinicTrust {
+  const trust = trustFromConfig(config, { redis: deps.redis, keyPrefix: config.QUEUE_PREFIX, log: deps.logger });
   // A counterparty's certificate is judged once a minute at most, not on every message: the
   // verdict (dates, usage, chain, revocation from the cached CRL) does not change faster than that.
   const verdicts = new Map<string, { until: number; error: Error | null }>();
@@ -66,17 +76,21 @@ export function composeTrust(config: Config, deps: { redis: Redis; register: Add
     if (err) throw err;
   };
   const signerCheck: SignerCheck = judge('signing', "the sender's signing certificate");
-  const checkEncryption = judge('encryption', "the receiver's encryption certificate");
+  return { trust, keys: new ClinicKeys(config, signerCheck), checkEncryption: judge('encryption', "the receiver's encryption certificate") };
+}
 
+/** The counterparties' certificates as the register publishes them, and the message protection MESSAGE_PROTECTION names. */
+export function buildProtection(config: Config, clinic: ClinicTrust, register: AddressRegister): TrustSide {
   const counterparties: CounterpartyCertificates = {
-    signingCertificateOf: (herId) => certificateFrom(() => deps.register.getCertificateForValidatingSignature(String(herId))),
+    signingCertificateOf: (herId) => certificateFrom(() => register.getCertificateForValidatingSignature(String(herId))),
     encryptionCertificateOf: async (herId) => {
-      const cert = await certificateFrom(() => deps.register.getCertificateForEncryption(String(herId)));
-      if (cert) await checkEncryption(cert);
+      const cert = await certificateFrom(() => register.getCertificateForEncryption(String(herId)));
+      if (cert) await clinic.checkEncryption(cert);
       return cert;
     },
   };
-  return { trust, protection: new ClinicProtection(config, signerCheck), counterparties };
+  const protection = messageProtectionOf(config) === 'cms' ? cmsProtection(() => clinic.keys.get(), counterparties) : noProtection;
+  return { ...clinic, counterparties, protection };
 }
 
 /** The clinic's certificates as the operations page shows them: the watcher's checks, one row per role, words not codes. */

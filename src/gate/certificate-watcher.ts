@@ -1,4 +1,5 @@
 import type { Metrics } from '../metrics.js';
+import type { CertificateCheck } from '../trust/clinic-certificates.js';
 import type { Notifier } from './notifier.js';
 import type { ServiceGate } from './service-gate.js';
 
@@ -9,21 +10,6 @@ import type { ServiceGate } from './service-gate.js';
  * puts it in warning. Expiry warnings are notified once per certificate and threshold (30, 14, 7,
  * 1 days by default), across processes and restarts.
  */
-
-export type CertificateRole = 'signing' | 'encryption';
-
-/** What the trust layer says of one certificate; `faults` are its codes (`expired`, `revoked`, …). */
-export interface CertificateCheck {
-  role: CertificateRole;
-  serial: string;
-  notAfter: string;
-  expiresInDays: number;
-  faults: string[];
-  /** for the operations page: SEID profile, organisation number, what the revocation check said */
-  profile?: string | null;
-  orgNumber?: string | null;
-  revocation?: string;
-}
 
 const FAULT_WORDS: Record<string, string> = {
   missing: 'is missing: install it and its key where the settings point',

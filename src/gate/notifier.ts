@@ -1,6 +1,7 @@
 import axios from 'axios';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logging.js';
+import { redisKeys, type RedisKeys } from '../redis-keys.js';
 
 /**
  * Tells the office and its IT operations provider about gate events: certificate expiry warnings,
@@ -34,20 +35,24 @@ export function parseTargets(setting: string[]): NotificationTarget[] {
 }
 
 export class Notifier {
+  private readonly keys: RedisKeys;
+
   constructor(
     private readonly redis: Redis,
-    private readonly prefix: string,
+    prefix: string,
     private readonly targets: NotificationTarget[],
     private readonly logger: Logger,
     private readonly retentionSeconds = 400 * 24 * 3600,
-  ) {}
+  ) {
+    this.keys = redisKeys(prefix);
+  }
 
   /** Sends the notification unless an event with its id was sent before; true when sent now. */
   async notify(n: Notification): Promise<boolean> {
-    const claimed = await this.redis.set(`${this.prefix}:notified:${n.id}`, n.at, 'EX', this.retentionSeconds, 'NX');
+    const claimed = await this.redis.set(this.keys.notified(n.id), n.at, 'EX', this.retentionSeconds, 'NX');
     if (claimed !== 'OK') return false;
     this.logger.warn({ notification: n.id, kind: n.kind, title: n.title }, 'notification');
-    await this.redis.multi().lpush(`${this.prefix}:notifications`, JSON.stringify(n)).ltrim(`${this.prefix}:notifications`, 0, 199).exec();
+    await this.redis.multi().lpush(this.keys.notifications, JSON.stringify(n)).ltrim(this.keys.notifications, 0, 199).exec();
     await Promise.all(this.targets.map((t) => this.deliver(t, n)));
     return true;
   }
@@ -67,7 +72,7 @@ export class Notifier {
 
   /** The latest notifications of every process, newest first. */
   async recent(limit = 50): Promise<Notification[]> {
-    const items = await this.redis.lrange(`${this.prefix}:notifications`, 0, limit - 1);
+    const items = await this.redis.lrange(this.keys.notifications, 0, limit - 1);
     return items.map((i) => JSON.parse(i) as Notification);
   }
 }

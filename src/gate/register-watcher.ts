@@ -1,4 +1,5 @@
 import type { Metrics } from '../metrics.js';
+import type { RegisterAudit } from '../registry/own-entry-audit.js';
 import type { ServiceGate } from './service-gate.js';
 import { isGatedService, type GatedService } from './gate-state.js';
 
@@ -8,23 +9,6 @@ import { isGatedService, type GatedService } from './gate-state.js';
  * warns). When AR cannot be reached the audit runs on the cached entry and says so: a warning
  * while the cache is within its stale limit, closed past it.
  */
-
-export interface RegisterFault {
-  code: string;
-  /** set when the fault concerns one service only */
-  service?: string;
-  /** the fix, in words */
-  message: string;
-  severity: 'warning' | 'closed';
-}
-
-export interface RegisterAudit {
-  faults: RegisterFault[];
-  /** where the entry came from: the register now, or the cache because AR is unreachable */
-  source: 'live' | 'stale-cache' | 'unavailable';
-  /** when the cached entry was fetched (stale-cache) */
-  fetchedAt?: string;
-}
 
 export async function checkRegister(deps: {
   audit: () => Promise<RegisterAudit>;

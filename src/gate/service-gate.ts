@@ -11,6 +11,7 @@ import {
   type GatedService,
   type ReasonSource,
 } from './gate-state.js';
+import { redisKeys } from '../redis-keys.js';
 
 /**
  * The service gate, held in Redis so every gateway process sees the same gate.
@@ -60,9 +61,10 @@ export class ServiceGate extends EventEmitter {
     private readonly logger: Logger,
   ) {
     super();
-    this.reasonsKey = `${prefix}:gate:reasons`;
-    this.levelsKey = `${prefix}:gate:levels`;
-    this.channel = `${prefix}:gate:changed`;
+    const keys = redisKeys(prefix);
+    this.reasonsKey = keys.gateReasons;
+    this.levelsKey = keys.gateLevels;
+    this.channel = keys.gateChanged;
   }
 
   /** Listens for other processes' changes and refreshes on a schedule. */

@@ -1,8 +1,8 @@
 import { Router } from 'express';
-import type { PullInbox } from '../../adapters/epj/pull-inbox.js';
+import type { PullInboxPort } from '../ports/pull-inbox.js';
 
 /** GET /v1/inbox (cursor-paged) and POST /v1/inbox/{msgId}/ack, for EPJs that pull. */
-export function epjInboxRouter(inbox: PullInbox): Router {
+export function epjInboxRouter(inbox: PullInboxPort): Router {
   const router = Router();
   router.get('/inbox', async (req, res) => {
     const cursor = typeof req.query.cursor === 'string' && /^\d+-\d+$/.test(req.query.cursor) ? req.query.cursor : undefined;

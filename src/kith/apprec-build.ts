@@ -4,6 +4,7 @@ import { appRecVersionFor, type AppRecVersion } from '../domain/services.js';
 import { GatewayError } from '../errors.js';
 import type { Judgement } from './judge.js';
 import type { MsgHeadMessage, OrganisationInfo } from './model.js';
+import { kithDateTime } from './date-time.js';
 import { isXsDateTime } from './rules/common.js';
 import { APPREC_NS_BY_VERSION, MIG_VERSION } from './namespaces.js';
 import { coded, el, txt, xmlDocument, type Node } from './xml-write.js';
@@ -32,11 +33,6 @@ export interface AppRecInput {
 
 const HER = { v: 'HER', dn: 'HER-id' };
 const OT_MAX = 500;
-
-/** xs:dateTime without milliseconds, in UTC. */
-export function kithDateTime(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 function hcp(p: AppRecParty): Node {
   return el(

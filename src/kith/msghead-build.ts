@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { codeListOid, ORGANISATION_ID_TYPES, PERSON_ID_TYPES, REFDOC_TYPES } from '../domain/codes.js';
 import { processForMsgType } from '../domain/services.js';
-import { kithDateTime } from './apprec-build.js';
+import { kithDateTime } from './date-time.js';
 import type { Ident, OrganisationInfo, PatientInfo } from './model.js';
 import { MIG_VERSION, NS } from './namespaces.js';
 import { coded, el, txt, xmlDocument, type Node } from './xml-write.js';

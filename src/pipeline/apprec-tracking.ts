@@ -1,8 +1,10 @@
 import { DelayedError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { AppRecStatus } from '../domain/codes.js';
 import type { Logger } from '../logging.js';
 import type { PipelineMetrics } from '../metrics.js';
-import type { AppRecOutcome, MessageState, MessageStore } from './message-store.js';
+import type { AppRecInfo } from '../ports/transport.js';
+import { recordedAppRecStatus, type AppRecOutcome, type MessageState, type MessageStore } from './message-store.js';
 import type { WorkerSupervisor } from './worker-supervisor.js';
 import { RECOVERY } from './worker-supervisor.js';
 
@@ -11,13 +13,6 @@ import { RECOVERY } from './worker-supervisor.js';
  * passes, then records the outcome with the message and tells the EPJ. Polls start often and slow
  * down (the receiver's answer usually comes within minutes, sometimes after a night).
  */
-
-/** As NHN's message service reports it, per receiver. */
-export interface AppRecInfo {
-  receiverHerId: number;
-  appRecStatus: 'Ok' | 'Rejected' | 'OkErrorInMessagePart' | null;
-  appRecErrorList?: { errorCode: string | null; details?: string | null; description?: string | null }[] | null;
-}
 
 export interface TrackingJobData {
   msgId: string;
@@ -40,15 +35,10 @@ export interface AppRecTrackingDeps {
   metrics?: PipelineMetrics;
 }
 
-const STATE_OF: Record<NonNullable<AppRecInfo['appRecStatus']>, MessageState> = {
-  Ok: 'apprec-ok',
-  Rejected: 'apprec-rejected',
-  OkErrorInMessagePart: 'apprec-partial',
-};
-const STATUS_OF: Record<NonNullable<AppRecInfo['appRecStatus']>, AppRecOutcome['status']> = {
-  Ok: 'OK',
-  Rejected: 'Rejected',
-  OkErrorInMessagePart: 'OkErrorInMessagePart',
+const STATE_OF: Record<AppRecStatus, MessageState> = {
+  OK: 'apprec-ok',
+  Avvist: 'apprec-rejected',
+  'OK, feil i delmelding': 'apprec-partial',
 };
 
 export function trackingProcessor(deps: AppRecTrackingDeps) {
@@ -57,17 +47,17 @@ export function trackingProcessor(deps: AppRecTrackingDeps) {
     const infos = await deps.getAppRecInfo(nhnMessageId);
     // A rejection by any receiver outweighs the others' OK.
     const answered = infos.filter((i) => i.appRecStatus);
-    const chosen = answered.find((i) => i.appRecStatus === 'Rejected') ?? answered.find((i) => i.appRecStatus === 'OkErrorInMessagePart') ?? answered[0];
+    const chosen = answered.find((i) => i.appRecStatus === 'Avvist') ?? answered.find((i) => i.appRecStatus === 'OK, feil i delmelding') ?? answered[0];
     if (chosen?.appRecStatus) {
       const appRec: AppRecOutcome = {
-        status: STATUS_OF[chosen.appRecStatus],
+        status: recordedAppRecStatus(chosen.appRecStatus),
         errors: (chosen.appRecErrorList ?? []).map((e) => ({ code: e.errorCode ?? '', ...(e.details ? { description: e.details } : {}) })),
         receivedAt: new Date().toISOString(),
       };
       const state = STATE_OF[chosen.appRecStatus];
       deps.metrics?.countAppRec(
         'received',
-        appRec.status,
+        chosen.appRecStatus,
         appRec.errors.map((e) => e.code),
       );
       await deps.store.update(msgId, { state, appRec });

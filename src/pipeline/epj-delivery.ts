@@ -3,12 +3,13 @@ import type { Redis } from 'ioredis';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Logger } from '../logging.js';
 import type { PipelineMetrics } from '../metrics.js';
-import type { DeliveryJobData, SealedDelivery } from './inbound.js';
+import type { EpjDeliveryPort } from '../ports/epj-delivery.js';
+import type { DeliveryJobData, SealedDelivery } from './delivery-job.js';
 import type { JobCrypto } from './job-crypto.js';
 import type { MessageStore } from './message-store.js';
-import type { EpjDeliveryPort } from './ports/epj-delivery.js';
 import type { WorkerSupervisor } from './worker-supervisor.js';
 import { RECOVERY } from './worker-supervisor.js';
+import { redisKeys, type RedisKeys } from '../redis-keys.js';
 
 /**
  * Hands received messages to the EPJ once each, in order per patient.
@@ -29,17 +30,17 @@ return n
 `;
 
 export class DeliveryOrder {
+  private readonly redisKeys: RedisKeys;
+
   constructor(
     private readonly redis: Redis,
-    private readonly prefix: string,
-  ) {}
+    prefix: string,
+  ) {
+    this.redisKeys = redisKeys(prefix);
+  }
 
   private keys(patientRef: string) {
-    return {
-      counter: `${this.prefix}:epj-order:${patientRef}:next`,
-      given: `${this.prefix}:epj-order:${patientRef}:given`,
-      delivered: `${this.prefix}:epj-order:${patientRef}:delivered`,
-    };
+    return this.redisKeys.deliveryOrder(patientRef);
   }
 
   async numberFor(patientRef: string, msgId: string): Promise<number> {

@@ -9,7 +9,7 @@ import type { InboundVerdict, JudgeFn } from './inbound.js';
  * deliveries per patient; it is never stored in clear. Who acts for whom (a parent, a proxy) goes
  * with the delivery, sealed, so the EPJ sees it beside the message.
  */
-export function kithJudge(opts: JudgeOptions): JudgeFn {
+export function inboundJudge(opts: JudgeOptions): JudgeFn {
   return (document) => {
     const judgement = judgeReceivedMessage(document, opts);
     const msg = judgement.message?.document === 'MsgHead' ? judgement.message : undefined;
@@ -18,8 +18,8 @@ export function kithJudge(opts: JudgeOptions): JudgeFn {
     const patientId = msg?.patient?.ids.find((i) => i.type === 'FNR' || i.type === 'DNR' || i.type === 'HNR')?.id;
     const representation = msg ? representationOf(msg) : undefined;
     const verdict: InboundVerdict = {
-      accepted: judgement.status !== '2',
-      appRecStatus: Number(judgement.status) as 1 | 2 | 3,
+      accepted: judgement.appRec !== 'Avvist',
+      appRecStatus: judgement.appRec,
       errors: judgement.errors.map((e) => ({ errorCode: e.code, details: e.message })),
       ...(msg?.msgId ? { msgId: msg.msgId } : {}),
       ...(msg?.service ? { service: msg.service } : {}),

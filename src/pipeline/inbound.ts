@@ -4,15 +4,20 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { GatedService } from '../gate/gate-state.js';
 import type { ServiceGate } from '../gate/service-gate.js';
 import type { Logger } from '../logging.js';
-import type { AppRecStatusName, PipelineMetrics } from '../metrics.js';
-import type { JobCrypto, SealedPayload } from './job-crypto.js';
+import type { AppRecStatus } from '../domain/codes.js';
+import type { PipelineMetrics } from '../metrics.js';
+import type { MessageProtection, Refusal } from '../ports/message-protection.js';
+import type { AppRecToSend, MessageMetadata } from '../ports/transport.js';
+import type { DeliveryJobData, SealedDelivery } from './delivery-job.js';
+import type { JobCrypto } from './job-crypto.js';
 import type { MessageStore } from './message-store.js';
 import type { WorkerSupervisor } from './worker-supervisor.js';
 import { RECOVERY } from './worker-supervisor.js';
 import type { DeliveryOrder } from './epj-delivery.js';
 
 /**
- * The inbound side. For each unread message at NHN the worker fetches the document, judges it,
+ * The inbound side. For each unread message at NHN the worker fetches the document, opens it (the
+ * message-protection port: a fault the sender must fix is refused with an AppRec), judges it,
  * hands an accepted one to the EPJ delivery queue, sends the AppRec, and only then marks the
  * message read at NHN. A crash at any step leaves the message unread at NHN or in a queue here:
  * never lost, never acknowledged before it is safe.
@@ -20,9 +25,9 @@ import type { DeliveryOrder } from './epj-delivery.js';
 
 /** What the inbound side needs of the transport. */
 export interface InboundTransport {
-  getMessage(id: string): Promise<{ isAppRec?: boolean | null; senderHerId?: number | null; businessDocumentId?: string | null }>;
+  getMessage(id: string): Promise<Pick<MessageMetadata, 'isAppRec' | 'senderHerId' | 'businessDocumentId'>>;
   getBusinessDocument(id: string): Promise<Buffer>;
-  sendAppRec(id: string, senderHerId: number, appRec: { status: 1 | 2 | 3; errors: { errorCode: string; details: string }[] }): Promise<void>;
+  sendAppRec(id: string, senderHerId: number, appRec: AppRecToSend): Promise<void>;
   markRead(id: string, herId: number): Promise<void>;
 }
 
@@ -38,8 +43,7 @@ export interface InboundVerdict {
   patientId?: string;
   /** who acts for whom, when the message carries a patient relation */
   representation?: Record<string, unknown>;
-  /** AppRec status, code list 8258: 1 OK, 2 Avvist, 3 OK with error in part */
-  appRecStatus: 1 | 2 | 3;
+  appRecStatus: AppRecStatus;
   errors: { errorCode: string; details: string }[];
 }
 
@@ -50,26 +54,6 @@ export interface InboundJobData {
   receiverHerId: number;
   /** set once the AppRec is sent, so a retry never sends a second one */
   appRecSent?: boolean;
-}
-
-/** What the EPJ delivery queue holds: ids in clear, the document sealed. */
-export interface DeliveryJobData {
-  msgId: string;
-  service: GatedService;
-  action?: string;
-  sealed: SealedPayload;
-  /** keyed hash of the patient's national id: orders delivery per patient without naming them */
-  patientRef?: string;
-  /** this message's place in its patient's sequence */
-  sequence?: number;
-}
-
-export interface SealedDelivery {
-  xml: string;
-  senderHerId?: number;
-  receiverHerId: number;
-  receivedAt: string;
-  representation?: Record<string, unknown>;
 }
 
 export interface InboundDeps {
@@ -84,17 +68,12 @@ export interface InboundDeps {
   logger: Logger;
   /** how long a message of a closed service waits before the gate is asked again */
   gateRecheckMs: number;
-  /**
-   * Opens a protected (signed, encrypted) document: its content, or the AppRec error that refuses
-   * it. Throws when the message should wait (the register or the CRL host unreachable).
-   */
-  open?: (document: Buffer, senderHerId: number | null | undefined) => Promise<{ document: Buffer } | { refused: { errorCode: string; details: string } }>;
+  /** opens what the sender protected (cms) or takes it as it came (none); throws when the message should wait */
+  protection: MessageProtection;
   metrics?: PipelineMetrics;
 }
 
-const APPREC_STATUS_NAME: Record<InboundVerdict['appRecStatus'], AppRecStatusName> = { 1: 'OK', 2: 'Rejected', 3: 'OkErrorInMessagePart' };
-
-const refusedVerdict = (error: { errorCode: string; details: string }): InboundVerdict => ({ accepted: false, appRecStatus: 2, errors: [error] });
+const refusedVerdict = (error: Refusal): InboundVerdict => ({ accepted: false, appRecStatus: 'Avvist', errors: [error] });
 
 export function inboundProcessor(deps: InboundDeps) {
   return async (job: Job<InboundJobData>, token?: string): Promise<string> => {
@@ -107,14 +86,9 @@ export function inboundProcessor(deps: InboundDeps) {
       await deps.transport.markRead(nhnMessageId, receiverHerId);
       return 'apprec-received';
     }
-    let document = fetched;
-    let verdict: InboundVerdict | undefined;
-    if (deps.open) {
-      const opened = await deps.open(document, meta.senderHerId);
-      if ('refused' in opened) verdict = refusedVerdict(opened.refused);
-      else document = opened.document;
-    }
-    verdict ??= await deps.judge(document);
+    const opened = await deps.protection.unprotect(fetched, meta.senderHerId);
+    const document = 'refused' in opened ? fetched : opened.document;
+    const verdict = 'refused' in opened ? refusedVerdict(opened.refused) : await deps.judge(document);
     const msgId = verdict.msgId ?? `nhn:${nhnMessageId}`;
 
     if (verdict.service && !deps.gate.isOpen(verdict.service)) {
@@ -163,7 +137,7 @@ export function inboundProcessor(deps: InboundDeps) {
       await job.updateData({ ...job.data, appRecSent: true });
       deps.metrics?.countAppRec(
         'sent',
-        APPREC_STATUS_NAME[verdict.appRecStatus],
+        verdict.appRecStatus,
         verdict.errors.map((e) => e.errorCode),
       );
     }

@@ -1,5 +1,8 @@
 import type { Redis } from 'ioredis';
+import type { AppRecStatus } from '../domain/codes.js';
+import type { EpjAppRecOutcome, EpjAppRecStatus } from '../ports/epj-delivery.js';
 import type { SealedPayload } from './job-crypto.js';
+import { redisKeys, type RedisKeys } from '../redis-keys.js';
 
 /**
  * What the gateway knows about each message, by MsgId: where it is, and every attempt with its time,
@@ -22,10 +25,14 @@ export type MessageState =
   | 'apprec-missing'
   | 'dead-lettered';
 
-export interface AppRecOutcome {
-  status: 'OK' | 'Rejected' | 'OkErrorInMessagePart';
-  errors: { code: string; description?: string }[];
-  receivedAt: string;
+/** The AppRec outcome a record keeps, in the words the EPJ API publishes (GET /v1/messages/{msgId}, status updates). */
+export type AppRecOutcome = EpjAppRecOutcome;
+
+const RECORDED: Record<AppRecStatus, EpjAppRecStatus> = { OK: 'OK', Avvist: 'Rejected', 'OK, feil i delmelding': 'OkErrorInMessagePart' };
+
+/** Code list 8258 as records keep it and the EPJ reads it; stored records and the EPJ contract depend on these words. */
+export function recordedAppRecStatus(status: AppRecStatus): EpjAppRecStatus {
+  return RECORDED[status];
 }
 
 export interface HistoryEntry {
@@ -75,18 +82,22 @@ function fromHash(hash: Record<string, string>): MessageRecord {
 }
 
 export class MessageStore {
+  private readonly keys: RedisKeys;
+
   constructor(
     private readonly redis: Redis,
-    private readonly prefix: string,
+    prefix: string,
     private readonly retentionSeconds = 90 * 24 * 3600,
-  ) {}
+  ) {
+    this.keys = redisKeys(prefix);
+  }
 
   private key(msgId: string): string {
-    return `${this.prefix}:msg:${msgId}`;
+    return this.keys.message(msgId);
   }
 
   private historyKey(msgId: string): string {
-    return `${this.prefix}:msg:${msgId}:history`;
+    return this.keys.messageHistory(msgId);
   }
 
   /**
@@ -125,11 +136,11 @@ export class MessageStore {
 
   /** Keeps a received document (sealed) so the clinic can answer it later by MsgId. */
   async putDocument(msgId: string, sealed: SealedPayload): Promise<void> {
-    await this.redis.set(`${this.key(msgId)}:document`, JSON.stringify(sealed), 'EX', this.retentionSeconds);
+    await this.redis.set(this.keys.messageDocument(msgId), JSON.stringify(sealed), 'EX', this.retentionSeconds);
   }
 
   async getDocument(msgId: string): Promise<SealedPayload | undefined> {
-    const raw = await this.redis.get(`${this.key(msgId)}:document`);
+    const raw = await this.redis.get(this.keys.messageDocument(msgId));
     return raw ? (JSON.parse(raw) as SealedPayload) : undefined;
   }
 

@@ -6,6 +6,8 @@ import type { GatedService } from '../gate/gate-state.js';
 import type { ServiceGate } from '../gate/service-gate.js';
 import type { Logger } from '../logging.js';
 import type { PipelineMetrics } from '../metrics.js';
+import type { MessageProtection } from '../ports/message-protection.js';
+import type { OutgoingDocument, TransportFailure } from '../ports/transport.js';
 import type { JobCrypto, SealedPayload } from './job-crypto.js';
 import type { MessageRecord, MessageStore } from './message-store.js';
 import { backoffDelay, type RetryPolicy } from './retry.js';
@@ -15,7 +17,8 @@ import { RECOVERY } from './worker-supervisor.js';
 /**
  * The outbound side: a message the clinic sends (an answer, an AppRec-tracked business document)
  * is recorded and queued before anyone is told "accepted", then posted to NHN by a worker per
- * service, so a closed service pauses only its own work. Failures are retried with backoff; after
+ * service, so a closed service pauses only its own work. The worker protects the document (the
+ * message-protection port) and hands the transport bytes. Failures are retried with backoff; after
  * the last attempt, or on a fault no retry can fix, the message goes to the dead-letter queue with
  * its reason. Nothing is dropped silently.
  */
@@ -53,14 +56,7 @@ export function contentHash(xml: string): string {
   return createHash('sha256').update(xml, 'utf8').digest('hex');
 }
 
-/** A fault from the far side: `retryable` says whether another attempt could succeed. */
-export interface SendFailure {
-  retryable: boolean;
-  /** words for the history and the operator, e.g. "NHN answered 503" */
-  reason: string;
-}
-
-export type SendFn = (doc: SealedOutbound & { msgId: string }) => Promise<{ nhnMessageId: string }>;
+export type SendFn = (doc: OutgoingDocument) => Promise<{ nhnMessageId: string }>;
 
 export interface OutboundDeps {
   queues: Record<GatedService, Queue>;
@@ -111,6 +107,8 @@ const GATE_RECHECK_MS = 2_000;
 /** The processor of the outbound workers. */
 export function outboundProcessor(
   deps: OutboundDeps & {
+    /** protects the document for its receiver before it is sent (cms), or leaves it plain (none) */
+    protection: MessageProtection;
     send: SendFn;
     afterSend: (msgId: string, nhnMessageId: string) => Promise<void>;
     /** the service gate: a job of a closed service waits, even one a paused worker took in a race */
@@ -131,7 +129,8 @@ export function outboundProcessor(
     }
     const doc = deps.crypto.open<SealedOutbound>(job.data.sealed, msgId);
     try {
-      const { nhnMessageId } = await deps.send({ ...doc, msgId });
+      const document = await deps.protection.protect(Buffer.from(doc.xml, 'utf8'), doc.receiverHerId);
+      const { nhnMessageId } = await deps.send({ msgId, document, receiverHerId: doc.receiverHerId });
       await deps.store.update(msgId, { state: 'sent', waitingReason: null, nextAttemptAt: null });
       await deps.store.addHistory(msgId, { event: 'send', outcome: 'ok', attempt, reason: `NHN message ${nhnMessageId}` });
       await deps.afterSend(msgId, nhnMessageId);
@@ -140,7 +139,7 @@ export function outboundProcessor(
       deps.metrics?.observeProcessing('outbound', job.data.service, job.timestamp);
       return nhnMessageId;
     } catch (err) {
-      const failure = toSendFailure(err);
+      const failure = toTransportFailure(err);
       if (!failure.retryable || attempt >= (job.opts.attempts ?? 1)) {
         await deadLetter(deps, job, failure.reason);
         throw new UnrecoverableError(failure.reason);
@@ -154,7 +153,7 @@ export function outboundProcessor(
       await deps.store.addHistory(msgId, { event: 'send', outcome: 'retry', attempt, reason: failure.reason, nextAttemptAt });
       deps.logger.warn({ msgId, attempt, reason: failure.reason }, 'send failed; will retry');
       deps.metrics?.countMessage('out', job.data.service, 'retry');
-      // BullMQ records this message as the job's failed reason; toSendFailure has already read the cause into it.
+      // BullMQ records this message as the job's failed reason; toTransportFailure has already read the cause into it.
       // eslint-disable-next-line preserve-caught-error
       throw new Error(failure.reason);
     }
@@ -166,8 +165,9 @@ export function retryDelay(_attemptsMade: number, _type?: string, _err?: Error, 
   return (job?.data as { retryDelayMs?: number } | undefined)?.retryDelayMs ?? 1_000;
 }
 
-export function toSendFailure(err: unknown): SendFailure {
-  const e = err as Partial<SendFailure> & { message?: string };
+/** A thrown fault as the queues read it: one that says nothing of retrying is taken as retryable. */
+export function toTransportFailure(err: unknown): TransportFailure {
+  const e = err as Partial<TransportFailure> & { message?: string };
   if (typeof e?.retryable === 'boolean') return { retryable: e.retryable, reason: e.reason ?? e.message ?? 'send failed' };
   return { retryable: true, reason: e?.message ?? 'send failed' };
 }

@@ -1,14 +1,24 @@
-import type { Gateway } from '../gateway.js';
+import type { Redis } from 'ioredis';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { Config } from '../config.js';
+import type { ServiceGate } from '../gate/service-gate.js';
+import type { Logger } from '../logging.js';
+import type { Metrics } from '../metrics.js';
+import type { MessageProtection } from '../ports/message-protection.js';
+import type { JobCrypto } from './job-crypto.js';
+import type { MessageStore } from './message-store.js';
+import type { OutboundDeps } from './outbound.js';
+import type { Queues } from './queues.js';
+import type { WorkerSupervisor } from './worker-supervisor.js';
 import { GATED_SERVICES } from '../gate/gate-state.js';
 import { addTrackingWorker, trackingProcessor } from './apprec-tracking.js';
 import { DeliveryOrder, addDeliveryWorker, deliveryProcessor } from './epj-delivery.js';
-import { addInboundWorker, inboundProcessor, type InboundDeps, type InboundJobData, type JudgeFn } from './inbound.js';
+import { addInboundWorker, inboundProcessor, type InboundJobData, type JudgeFn } from './inbound.js';
 import { InboundPoller } from './inbound-poller.js';
 import { addOutboundWorkers, outboundProcessor } from './outbound.js';
 import { bindGateToWorkers } from './gate-binding.js';
-import type { EpjDeliveryPort } from './ports/epj-delivery.js';
-import type { MessageTransport } from './ports/transport.js';
-import { connectRedis, workerConnectionOptions } from '../infra/redis.js';
+import type { EpjDeliveryPort } from '../ports/epj-delivery.js';
+import type { MessageTransport } from '../ports/transport.js';
 import type { Queue } from 'bullmq';
 
 /**
@@ -22,8 +32,25 @@ export interface PipelineParts {
   transport: PipelineTransport;
   judge: JudgeFn;
   epj: EpjDeliveryPort;
-  /** opens protected (CMS) documents before they are judged (MESSAGE_PROTECTION=cms) */
-  open?: InboundDeps['open'];
+  /** cms or none, applied on both sides: opened before judging, protected before sending */
+  protection: MessageProtection;
+}
+
+/** What the pipeline runs on: the infrastructure and the gateway's own state, nothing more. */
+export interface PipelineDeps {
+  config: Pick<Config, 'QUEUE_PREFIX' | 'APPREC_DEADLINE_HOURS' | 'CLINIC_HER_ID' | 'POLL_INTERVAL_MS'>;
+  logger: Logger;
+  redis: Redis;
+  /** the workers' connection, which waits through Redis outages */
+  workerConnection: Redis;
+  queues: Queues;
+  workers: WorkerSupervisor;
+  metrics: Metrics;
+  store: MessageStore;
+  crypto: JobCrypto;
+  audit: AuditLog;
+  gate: ServiceGate;
+  outbound: OutboundDeps;
 }
 
 export interface RunningPipeline {
@@ -32,16 +59,15 @@ export interface RunningPipeline {
 }
 
 /**
- * Starts the workers and the poller on a gateway: inbound, EPJ delivery, one outbound worker per
- * service, AppRec tracking. Called once the transport and the EPJ adapter are chosen.
+ * Starts the workers and the poller: inbound, EPJ delivery, one outbound worker per service,
+ * AppRec tracking. Called once the transport and the EPJ adapter are chosen; whoever calls it
+ * hands the poller to the lifecycle.
  */
-export async function startPipeline(gateway: Gateway, parts: PipelineParts): Promise<RunningPipeline> {
-  const { config, logger, store, crypto, audit, gate, workers, queues } = gateway;
+export async function startPipeline(deps: PipelineDeps, parts: PipelineParts): Promise<RunningPipeline> {
+  const { config, logger, store, crypto, audit, gate, workers, queues, metrics } = deps;
   const prefix = config.QUEUE_PREFIX;
-  const connection = await connectRedis(gateway.redisUrl, workerConnectionOptions());
-  gateway.metrics.watchRedis(connection);
-  gateway.lifecycle.onClose('worker connection', () => connection.quit());
-  const order = new DeliveryOrder(gateway.redis, prefix);
+  const connection = deps.workerConnection;
+  const order = new DeliveryOrder(deps.redis, prefix);
 
   addInboundWorker(
     workers,
@@ -57,15 +83,15 @@ export async function startPipeline(gateway: Gateway, parts: PipelineParts): Pro
       audit,
       logger,
       gateRecheckMs: 30_000,
-      metrics: gateway.metrics,
-      ...(parts.open ? { open: parts.open } : {}),
+      metrics: metrics,
+      protection: parts.protection,
     }),
   );
 
   addDeliveryWorker(
     workers,
     { connection, prefix, concurrency: 16 },
-    deliveryProcessor({ port: parts.epj, order, store, crypto, audit, logger, orderWaitMs: 200, metrics: gateway.metrics }),
+    deliveryProcessor({ port: parts.epj, order, store, crypto, audit, logger, orderWaitMs: 200, metrics: metrics }),
   );
 
   const deadlineMs = config.APPREC_DEADLINE_HOURS * 3_600_000;
@@ -74,8 +100,9 @@ export async function startPipeline(gateway: Gateway, parts: PipelineParts): Pro
     GATED_SERVICES,
     { connection, prefix, concurrency: 16 },
     outboundProcessor({
-      ...gateway.outbound,
+      ...deps.outbound,
       gate,
+      protection: parts.protection,
       send: (doc) => parts.transport.send(doc),
       afterSend: async (msgId, nhnMessageId) => {
         await queues['apprec-tracking'].add(
@@ -102,7 +129,7 @@ export async function startPipeline(gateway: Gateway, parts: PipelineParts): Pro
       firstPollMs: 2_000,
       maxPollMs: 15 * 60_000,
       logger,
-      metrics: gateway.metrics,
+      metrics: metrics,
     }),
   );
 
@@ -116,9 +143,8 @@ export async function startPipeline(gateway: Gateway, parts: PipelineParts): Pro
     intervalMs: config.POLL_INTERVAL_MS,
     mayTake: () => gate.current().gateway.state !== 'closed',
     logger,
-    metrics: gateway.metrics,
+    metrics: metrics,
   });
-  gateway.lifecycle.pollers.push(poller);
   poller.start();
   return { poller, order };
 }

@@ -7,7 +7,7 @@ import type { Logger } from '../logging.js';
  *
  * Two known BullMQ pitfalls are handled here: a worker whose run loop ended after a Redis
  * reconnect or failover sits idle without an error, so a watchdog recreates any worker that is
- * no longer running; and worker.close() waits for the job in hand with no deadline of its own and
+ * no longer running although the supervisor neither paused nor retired it; and worker.close() waits for the job in hand with no deadline of its own and
  * hangs when Redis is gone, so closing is raced against a deadline and then forced.
  */
 
@@ -60,17 +60,20 @@ export class WorkerSupervisor {
     return worker;
   }
 
-  /** Recreates every worker whose loop has ended while it should be running. */
+  /**
+   * Recreates every worker whose loop has ended while it should be running. Only public state is read: a paused
+   * worker's loop ends too (BullMQ leaves it until resume), and a worker this supervisor retired is no longer
+   * managed, so any other managed worker that is not running has stopped on its own, closed or not.
+   */
   async check(): Promise<string[]> {
     if (this.closing) return [];
     const recreated: string[] = [];
     for (const [name, managed] of this.workers) {
-      if (managed.worker.isRunning() || managed.worker.closing) continue;
+      if (managed.paused || managed.worker.isRunning()) continue;
       this.options.logger.warn({ worker: name }, 'worker stopped after a Redis fault; recreating it');
       const old = managed.worker;
       void Promise.race([old.close(true), sleep(1_000)]).catch(() => undefined);
       managed.worker = this.watch(name, managed.factory());
-      if (managed.paused) void managed.worker.pause(true);
       recreated.push(name);
       this.options.onRecreate?.(name);
     }

@@ -1,10 +1,8 @@
-import { X509Certificate } from 'node:crypto';
-
 /**
  * The address register (Adresseregisteret, AR) as the gateway needs it: who a communication party
  * is, the organisation behind it, and the certificates it publishes. Two adapters implement this
- * port: NHN's SOAP web service (soap-client.ts) and its REST communication-party API
- * (rest-client.ts). Values are plain data so the cache can keep them in Redis as JSON.
+ * port: NHN's SOAP web service (registry/soap-client.ts) and its REST communication-party API
+ * (registry/rest-client.ts). Values are plain data so the cache can keep them in Redis as JSON.
  *
  * A HER-id the register does not know is an error (AR_HER_ID_UNKNOWN), not an empty answer: every
  * caller has to decide what an unknown party means for it.
@@ -88,13 +86,4 @@ export interface AddressRegister {
   /** undefined when the party publishes no such certificate */
   getCertificateForEncryption(herId: HerId): Promise<RegisterCertificate | undefined>;
   getCertificateForValidatingSignature(herId: HerId): Promise<RegisterCertificate | undefined>;
-}
-
-export function pemFromDer(der: Uint8Array): string {
-  const b64 = Buffer.from(der).toString('base64');
-  return `-----BEGIN CERTIFICATE-----\n${b64.replace(/.{1,64}/g, '$&\n')}-----END CERTIFICATE-----\n`;
-}
-
-export function derFromPem(pem: string): Buffer {
-  return Buffer.from(new X509Certificate(pem).raw);
 }

@@ -17,11 +17,24 @@ export interface EpjDelivery {
   representation?: Record<string, unknown>;
 }
 
+/**
+ * An AppRec's status in the words the EPJ API publishes (message records, status updates); the
+ * message store maps the domain's code list 8258 names to these.
+ */
+export type EpjAppRecStatus = 'OK' | 'Rejected' | 'OkErrorInMessagePart';
+
+/** The AppRec a message the clinic sent got, as the EPJ is told it and the message record keeps it. */
+export interface EpjAppRecOutcome {
+  status: EpjAppRecStatus;
+  errors: { code: string; description?: string }[];
+  receivedAt: string;
+}
+
 /** What became of a message the clinic sent: its AppRec, or that none came. */
 export interface EpjStatusUpdate {
   msgId: string;
   state: string;
-  appRec?: { status: string; errors: { code: string; description?: string }[] };
+  appRec?: EpjAppRecOutcome;
   at: string;
 }
 

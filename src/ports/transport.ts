@@ -1,16 +1,18 @@
-import type { AppRecInfo } from '../apprec-tracking.js';
-
 /**
  * What the gateway needs of NHN's message service (or anything standing in for it): the inbound
  * side lists, fetches, answers and marks read; the outbound side sends and follows its messages.
- * Ids are NHN's message ids (a UUID per message and receiver), not KITH MsgIds.
+ * Ids are NHN's message ids (a UUID per message and receiver), not KITH MsgIds. The transport only
+ * moves bytes: protecting a document (ports/message-protection.ts) is the pipeline's step.
  *
- * Every failure is thrown with `retryable` (another attempt could succeed) and `reason` (words for
- * the message history, e.g. "NHN answered 503"), so the queues decide on retries without knowing
- * which transport answered.
+ * Every failure is thrown with `retryable` and `reason` (TransportFailure), so the queues decide on
+ * retries without knowing which transport answered.
  */
 
-export type { AppRecInfo };
+/**
+ * Code list 8258 as the domain names it (src/domain/codes.ts AppRecStatus); spelled out here
+ * because a port imports nothing. The adapter maps NHN's words (Ok, Rejected, OkErrorInMessagePart).
+ */
+export type AppRecStatusValue = 'OK' | 'Avvist' | 'OK, feil i delmelding';
 
 /** A message waiting to be read, as the unread list gives it. */
 export interface UnreadMessage {
@@ -30,16 +32,23 @@ export interface MessageMetadata {
   isAppRec?: boolean | null;
 }
 
-/** The AppRec the gateway answers a received message with; status is code list 8258 (1 OK, 2 Avvist, 3 OK with error in part). */
+/** The AppRec the gateway answers a received message with. */
 export interface AppRecToSend {
-  status: 1 | 2 | 3;
+  status: AppRecStatusValue;
   errors: { errorCode: string; details: string }[];
 }
 
-/** A business document the clinic sends: the complete MsgHead document, UTF-8. */
+/** A sent message's AppRec, per receiver; status null while none has come. */
+export interface AppRecInfo {
+  receiverHerId: number;
+  appRecStatus: AppRecStatusValue | null;
+  appRecErrorList?: { errorCode: string | null; details?: string | null; description?: string | null }[] | null;
+}
+
+/** A business document the clinic sends: the complete MsgHead document as it goes on the wire (protected or plain). */
 export interface OutgoingDocument {
   msgId: string;
-  xml: string;
+  document: Buffer;
   receiverHerId: number;
 }
 
@@ -47,13 +56,13 @@ export interface OutgoingDocument {
 export interface DeliveryStatus {
   receiverHerId: number;
   transportDeliveryState: 'Unconfirmed' | 'Acknowledged' | 'Rejected';
-  appRecStatus: AppRecInfo['appRecStatus'];
+  appRecStatus: AppRecStatusValue | null;
 }
 
 export interface MessageTransport {
   listUnread(receiverHerId: number): Promise<UnreadMessage[]>;
   getMessage(id: string): Promise<MessageMetadata>;
-  /** the document's bytes as the sender wrote them */
+  /** the document's bytes as the sender wrote them (protected or plain) */
   getBusinessDocument(id: string): Promise<Buffer>;
   markRead(id: string, herId: number): Promise<void>;
   send(doc: OutgoingDocument): Promise<{ nhnMessageId: string }>;
@@ -63,8 +72,10 @@ export interface MessageTransport {
   getAppRecInfo(id: string): Promise<AppRecInfo[]>;
 }
 
-/** A transport failure as the queues read it. */
+/** A fault from the far side, as the queues read it. */
 export interface TransportFailure {
+  /** another attempt could succeed */
   retryable: boolean;
+  /** words for the history and the operator, e.g. "NHN answered 503" */
   reason: string;
 }

@@ -1,7 +1,8 @@
 import type { Redis } from 'ioredis';
 import { isGatewayError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../logging.js';
-import type { AddressRegister, CommunicationParty, HerId, Organization, RegisterCertificate } from './address-register.js';
+import type { AddressRegister, CommunicationParty, HerId, Organization, RegisterCertificate } from '../ports/address-register.js';
+import { redisKeys } from '../redis-keys.js';
 
 /**
  * Lookups in Redis, shared by every gateway process: an entry younger than the TTL is answered from
@@ -125,7 +126,7 @@ export class CachedAddressRegister implements AddressRegister {
   }
 
   private key(kind: Kind, herId: HerId): string {
-    return `${this.settings.prefix}:ar:${kind}:${herId}`;
+    return redisKeys(this.settings.prefix).addressRegister(kind, herId);
   }
 
   private count(outcome: LookupOutcome): void {

@@ -2,8 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { isGatewayError } from '../errors.js';
 import { isOrganisationNumber } from '../domain/identifiers.js';
 import { SERVICE_IDS, processesOf, type ServiceId } from '../domain/services.js';
-import type { RegisterAudit, RegisterFault } from '../gate/register-watcher.js';
-import type { CertificateUse, Organization, RegisterCertificate } from './address-register.js';
+import type { CertificateUse, Organization, RegisterCertificate } from '../ports/address-register.js';
 import type { RegisterAnswer, RegisterLookups } from './cached-register.js';
 
 /**
@@ -12,6 +11,24 @@ import type { RegisterAnswer, RegisterLookups } from './cached-register.js';
  * expire warns. NHN may close the service for a clinic whose AR data is missing or wrong; this is
  * how the clinic finds out first.
  */
+
+export interface RegisterFault {
+  code: string;
+  /** set when the fault concerns one service only */
+  service?: string;
+  /** the fix, in words */
+  message: string;
+  severity: 'warning' | 'closed';
+}
+
+/** What the audit found, as the register watcher hands it to the gate. */
+export interface RegisterAudit {
+  faults: RegisterFault[];
+  /** where the entry came from: the register now, or the cache because AR is unreachable */
+  source: 'live' | 'stale-cache' | 'unavailable';
+  /** when the cached entry was fetched (stale-cache) */
+  fetchedAt?: string;
+}
 
 export interface OwnEntryFault extends RegisterFault {
   /** set when the fault concerns one service only (a service not registered) */

@@ -2,16 +2,15 @@ import { readFileSync } from 'node:fs';
 import type { Redis } from 'ioredis';
 import { ConfigError, type Config } from '../config.js';
 import type { Logger } from '../logging.js';
-import type { AddressRegister } from './address-register.js';
+import type { AddressRegister } from '../ports/address-register.js';
 import { CachedAddressRegister, type RegisterLookups } from './cached-register.js';
 import { auditOwnEntry, type OwnEntryAudit } from './own-entry-audit.js';
 import { RestAddressRegister, type RestRegisterOptions } from './rest-client.js';
 import { SoapAddressRegister } from './soap-client.js';
-import { startArStandIn, type ArStandIn } from '../../demo/ar-stand-in/stand-in-server.js';
 
 /**
  * The address register the settings describe: SOAP or REST at AR_URL, behind the Redis cache.
- * In demo mode without AR_URL the gateway starts the stand-in on AR_STAND_IN_PORT and uses it.
+ * In demo mode without AR_URL the demo starts its stand-in and hands its addresses over.
  */
 
 export type RegisterSettings = Pick<
@@ -28,31 +27,24 @@ export type RegisterSettings = Pick<
   | 'QUEUE_PREFIX'
 >;
 
-/** What the composition root may hand over: the demo stand-in, and HelseID for AR_API=rest. */
+/** What the composition root hands over: another address (the demo's stand-in), and HelseID for AR_API=rest. */
 export interface RegisterWiring {
-  standIn?: Pick<ArStandIn, 'url' | 'baseUrl'>;
+  /** where the register answers when AR_URL is unset: SOAP endpoint and REST base URL */
+  address?: { soapUrl: string; restUrl: string };
   /** a token for scope nhn:communicationparty/read */
   accessToken?: () => Promise<string>;
   /** the DPoP key the token is bound to (HelseID's DpopKey) */
   dpop?: RestRegisterOptions['dpop'];
 }
 
-/** The stand-in for the demo (demo mode, AR_URL unset); undefined otherwise. Close it on shutdown. */
-export async function startDemoStandIn(config: RegisterSettings, logger?: Logger): Promise<ArStandIn | undefined> {
-  if (config.AR_URL) return undefined;
-  if (config.GATEWAY_MODE === 'production') throw new ConfigError('AR_URL', "production mode needs NHN's address register URL (the stand-in is for the demo)");
-  const standIn = await startArStandIn({ port: config.AR_STAND_IN_PORT });
-  logger?.info({ url: standIn.url }, 'address register: the demo stand-in answers (AR_URL is unset)');
-  return standIn;
-}
-
 /** The adapter AR_API names, at AR_URL or else the stand-in's address. */
 export function addressRegisterAdapter(config: RegisterSettings, options: RegisterWiring = {}): AddressRegister {
-  const url = config.AR_URL ?? (config.AR_API === 'rest' ? options.standIn?.baseUrl : options.standIn?.url);
+  const url = config.AR_URL ?? (config.AR_API === 'rest' ? options.address?.restUrl : options.address?.soapUrl);
   if (!url) throw new ConfigError('AR_URL', "set NHN's address register URL (in demo mode, leave it unset for the stand-in)");
   if (config.AR_API === 'rest') {
     const accessToken = options.accessToken ?? (config.AR_URL ? undefined : async () => 'stand-in');
-    if (!accessToken) throw new ConfigError('AR_API', 'the REST address register needs a HelseID token source; wire one, or use AR_API=soap');
+    if (!accessToken)
+      throw new ConfigError('AR_API', "the REST address register needs the clinic's HelseID client (HELSEID_TOKEN_URL or MSH_BASE_URL); or use AR_API=soap");
     return new RestAddressRegister({ baseUrl: url, accessToken, timeoutMs: config.AR_TIMEOUT_MS, ...(options.dpop ? { dpop: options.dpop } : {}) });
   }
   return new SoapAddressRegister({

@@ -1,14 +1,7 @@
 import axios, { AxiosError, type AxiosInstance } from 'axios';
 import { GatewayError } from '../errors.js';
-import {
-  pemFromDer,
-  type AddressRegister,
-  type CommunicationParty,
-  type CommunicationPartyType,
-  type HerId,
-  type Organization,
-  type RegisterCertificate,
-} from './address-register.js';
+import type { AddressRegister, CommunicationParty, CommunicationPartyType, HerId, Organization, RegisterCertificate } from '../ports/address-register.js';
+import { pemFromDer } from './certificate-pem.js';
 
 /**
  * NHN's REST communication-party API, the second adapter of the port: `GET

@@ -1,6 +1,6 @@
 import axios, { AxiosError, type AxiosInstance } from 'axios';
 import { GatewayError, isGatewayError } from '../errors.js';
-import type { AddressRegister, CommunicationParty, HerId, Organization, RegisterCertificate } from './address-register.js';
+import type { AddressRegister, CommunicationParty, HerId, Organization, RegisterCertificate } from '../ports/address-register.js';
 import {
   readBody,
   readCertificateAnswer,

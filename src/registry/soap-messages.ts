@@ -8,8 +8,8 @@ import type {
   OrganizationPerson,
   RegisterCertificate,
   RegisteredService,
-} from './address-register.js';
-import { pemFromDer } from './address-register.js';
+} from '../ports/address-register.js';
+import { pemFromDer } from './certificate-pem.js';
 import { NS, isNil, kid, kids, readSoapXml, textAt, xsiType, type SoapEl } from './soap-xml.js';
 
 /**

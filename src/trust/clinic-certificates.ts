@@ -5,10 +5,22 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import type { Config } from '../config.js';
-import type { CertificateCheck } from '../gate/certificate-watcher.js';
 import { validateCertificate } from './certificate-validation.js';
 import { parseCertificate, type CertificateRole, type EnterpriseCertificate } from './enterprise-certificate.js';
 import type { Trust } from './trust-from-config.js';
+
+/** What the trust layer says of one certificate; `faults` are its codes (`expired`, `revoked`, …). */
+export interface CertificateCheck {
+  role: CertificateRole;
+  serial: string;
+  notAfter: string;
+  expiresInDays: number;
+  faults: string[];
+  /** for the operations page: SEID profile, organisation number, what the revocation check said */
+  profile?: string | null;
+  orgNumber?: string | null;
+  revocation?: string;
+}
 
 export type ClinicCertificateSettings = Pick<
   Config,

@@ -1,12 +1,12 @@
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { GatewayError } from '../errors.js';
-import { MessageProtection, type ProtectionKeys, type SignerCheck } from './message-protection.js';
+import { CmsEnvelope, type CmsKeys, type SignerCheck } from './cms-envelope.js';
 
 /**
  * The clinic's own certificates and keys, read from the files the settings name. Read again on
  * demand (a certificate replaced on disk, or swapped by the demo), so a fix takes effect without
- * a restart; the protection in use is always the one made from the latest read.
+ * a restart; the envelope in use is always the one made from the latest read.
  */
 
 export interface ClinicKeySettings {
@@ -47,7 +47,7 @@ export function readPrivateKey(file: string, certificate?: X509Certificate): Key
   return key;
 }
 
-export function readClinicKeys(settings: ClinicKeySettings): ProtectionKeys {
+export function readClinicKeys(settings: ClinicKeySettings): CmsKeys {
   const signing = readCertificate(settings.CLINIC_SIGNING_CERT);
   const encryption = readCertificate(settings.CLINIC_ENCRYPTION_CERT);
   const decryption = [{ certificate: encryption, key: readPrivateKey(settings.CLINIC_ENCRYPTION_KEY, encryption) }];
@@ -62,30 +62,30 @@ export function readClinicKeys(settings: ClinicKeySettings): ProtectionKeys {
   };
 }
 
-/** Holds the protection made from the clinic's current files; `reload()` after a change. */
-export class ClinicProtection {
-  private current: MessageProtection;
+/** Holds the CMS envelope made from the clinic's current files; `reload()` after a change. */
+export class ClinicKeys {
+  private current: CmsEnvelope;
 
   constructor(
     private settings: ClinicKeySettings,
     private readonly signerCheck?: SignerCheck,
   ) {
-    this.current = new MessageProtection(readClinicKeys(settings), signerCheck);
+    this.current = new CmsEnvelope(readClinicKeys(settings), signerCheck);
   }
 
-  get(): MessageProtection {
+  get(): CmsEnvelope {
     return this.current;
   }
 
-  /** the files the protection in use was read from */
+  /** the files the envelope in use was read from */
   settingsNow(): ClinicKeySettings {
     return { ...this.settings };
   }
 
-  /** Reads the files again (optionally other files); keeps the old protection when they are unreadable. */
+  /** Reads the files again (optionally other files); keeps the old envelope when they are unreadable. */
   reload(settings: Partial<ClinicKeySettings> = {}): void {
     const next = { ...this.settings, ...settings };
-    this.current = new MessageProtection(readClinicKeys(next), this.signerCheck);
+    this.current = new CmsEnvelope(readClinicKeys(next), this.signerCheck);
     this.settings = next;
   }
 }

@@ -4,11 +4,12 @@ import { decryptContent, encryptContent, type DecryptionKey } from './cms-envelo
 import { signContent, verifySignedContent } from './cms-signed-data.js';
 
 /**
- * Message protection as Helsenorge does it: sign, then encrypt. One small interface with a
- * protect/unprotect pair, so a transport that needs it calls one thing.
+ * The CMS primitive pair Helsenorge uses: sign, then encrypt (seal); decrypt, then verify (open).
+ * It knows keys and certificates only; which certificate belongs to which counterparty, and what a
+ * fault means for a message, is the cms message protection's concern (cms-protection.ts).
  */
 
-export interface ProtectionKeys {
+export interface CmsKeys {
   /** the clinic's signing certificate and key */
   signing: { certificate: X509Certificate; key: KeyObject };
   /** the clinic's encryption certificate and key, then the previous one during a rollover */
@@ -17,7 +18,7 @@ export interface ProtectionKeys {
   rejectWeakCiphers: boolean;
 }
 
-export interface UnprotectedMessage {
+export interface OpenedEnvelope {
   content: Buffer;
   signer: X509Certificate;
   signingTime?: Date;
@@ -32,14 +33,14 @@ export interface UnprotectedMessage {
  */
 export type SignerCheck = (signer: X509Certificate) => Promise<void> | void;
 
-export class MessageProtection {
+export class CmsEnvelope {
   constructor(
-    private readonly keys: ProtectionKeys,
+    private readonly keys: CmsKeys,
     private readonly checkSigner?: SignerCheck,
   ) {}
 
   /** Signs `content` with the clinic's key and encrypts it to the receiver's encryption certificate. */
-  protect(content: Uint8Array, receiverEncryption: X509Certificate, signingTime?: Date): Buffer {
+  seal(content: Uint8Array, receiverEncryption: X509Certificate, signingTime?: Date): Buffer {
     const signed = signContent(content, this.keys.signing.certificate, this.keys.signing.key, signingTime ? { signingTime } : {});
     return encryptContent(signed, receiverEncryption);
   }
@@ -48,8 +49,8 @@ export class MessageProtection {
    * Decrypts with the current (or previous) encryption key, then verifies the signature against
    * the sender's signing certificate from the address register, then judges that certificate.
    */
-  async unprotect(message: Uint8Array, senderSigning: X509Certificate): Promise<UnprotectedMessage> {
-    let opened: UnprotectedMessage;
+  async open(message: Uint8Array, senderSigning: X509Certificate): Promise<OpenedEnvelope> {
+    let opened: OpenedEnvelope;
     try {
       const { content: signed, keyIndex } = decryptContent(message, { keys: this.keys.decryption, rejectWeakCiphers: this.keys.rejectWeakCiphers });
       opened = { ...verifySignedContent(signed, senderSigning), keyIndex };
@@ -63,7 +64,7 @@ export class MessageProtection {
   }
 }
 
-/** The AppRec error code (code list 8221) a protection failure is answered with. */
+/** The AppRec error code (code list 8221) a fault opening an envelope is answered with. */
 export function appRecCodeOf(err: unknown): string {
   if (isGatewayError(err) && err.appRec) return err.appRec;
   return 'T01';

@@ -12,6 +12,7 @@ import type { Logger } from '../logging.js';
 import { CrlError, normaliseSerial, readCrl, type RevocationList } from './crl.js';
 import type { EnterpriseCertificate } from './enterprise-certificate.js';
 import { buildOcspRequest, OcspError, readOcspResponse } from './ocsp.js';
+import { redisKeys } from '../redis-keys.js';
 
 export type RevocationState = 'good' | 'revoked' | 'unavailable' | 'unknown';
 
@@ -194,9 +195,11 @@ function reason(err: unknown): string {
 /** CRLs in Redis, so a restarted gateway has them while the CA is down. */
 export function redisRevocationStore(
   redis: { get(key: string): Promise<string | null>; set(key: string, value: string, mode: 'EX', seconds: number): Promise<unknown> },
-  prefix = 'epjgw:crl:',
+  /** the gateway's key prefix (QUEUE_PREFIX) */
+  keyPrefix = 'epjgw',
 ): RevocationStore {
-  const key = (url: string) => prefix + createHash('sha256').update(url).digest('hex').slice(0, 32);
+  const keys = redisKeys(keyPrefix);
+  const key = (url: string) => keys.crl(createHash('sha256').update(url).digest('hex').slice(0, 32));
   return {
     async load(url) {
       const raw = await redis.get(key(url));

@@ -23,14 +23,14 @@ export interface Trust {
 export interface TrustDeps {
   /** the gateway's Redis (ioredis), to keep CRLs across restarts */
   redis?: Parameters<typeof redisRevocationStore>[0];
-  /** key prefix in Redis, e.g. `${QUEUE_PREFIX}:crl:` */
-  redisPrefix?: string;
+  /** the gateway's key prefix in Redis (QUEUE_PREFIX); the CRL keys are named in redis-keys.ts */
+  keyPrefix?: string;
   log?: Pick<Logger, 'warn' | 'info'>;
   now?: () => Date;
 }
 
 export function trustFromConfig(config: TrustSettings, deps: TrustDeps = {}): Trust {
-  const store: RevocationStore | undefined = deps.redis ? redisRevocationStore(deps.redis, deps.redisPrefix) : undefined;
+  const store: RevocationStore | undefined = deps.redis ? redisRevocationStore(deps.redis, deps.keyPrefix) : undefined;
   return {
     trustStore: loadTrustStore(config.TRUST_CA_FILES),
     revocation: new RevocationChecker({

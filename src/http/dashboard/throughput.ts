@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { connectRedis, workerConnectionOptions } from '../../infra/redis.js';
+import { redisKeys } from '../../redis-keys.js';
 
 /**
  * Jobs finished per minute, completed and failed, for the dashboard's last-hour chart. Counted from
@@ -32,7 +33,7 @@ export class ThroughputRecorder {
   ) {}
 
   private bucketKey(outcome: Outcome, minute: number): string {
-    return `${this.prefix}:dashboard:throughput:${outcome}:${minute}`;
+    return redisKeys(this.prefix).throughput(outcome, minute);
   }
 
   /** Counts one event once: `eventId` is the BullMQ event stream id, whose first part is its time in ms. */
@@ -65,7 +66,7 @@ export class ThroughputRecorder {
     if (this.running) return;
     this.reader = await connectRedis(redisUrl, workerConnectionOptions());
     this.running = true;
-    const keys = queues.map((q) => `${this.prefix}:${q}:events`);
+    const keys = queues.map((q) => redisKeys(this.prefix).queueEvents(q));
     // An explicit start id, not '$': with '$' a quiet stream would skip events between two reads.
     const start = `${Date.now()}-0`;
     const ids = queues.map(() => start);

@@ -4,6 +4,12 @@ import { finding, type Finding } from '../findings.js';
 import { isValidMsgId } from '../../domain/identifiers.js';
 import { attrOf, child, textOf, type XmlEl } from '../xml-tree.js';
 
+/** What every own rule may be told. */
+export interface RuleOptions {
+  /** Accept Skatteetaten's synthetic national ids (GATEWAY_MODE other than production). */
+  readonly allowSyntheticIds: boolean;
+}
+
 /** Collects the findings of one part of a message, so every rule says where it found a fault. */
 export class Findings {
   readonly items: Finding[] = [];

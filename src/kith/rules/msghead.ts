@@ -6,16 +6,11 @@ import type { Finding } from '../findings.js';
 import { herIdsOf, type MsgHeadMessage } from '../model.js';
 import { MIG_VERSION } from '../namespaces.js';
 import { attrOf, child, children, textOf, type XmlEl } from '../xml-tree.js';
-import { Findings } from './common.js';
+import { Findings, type RuleOptions } from './common.js';
 import { checkDocuments } from './documents.js';
 import { checkPatientRelation } from './patient-relation.js';
 
 /** The own rules for a MsgHead 1.2 envelope, its patient, and (through documents.ts) its payloads. */
-
-export interface RuleOptions {
-  /** Accept Skatteetaten's synthetic national ids (GATEWAY_MODE other than production). */
-  readonly allowSyntheticIds: boolean;
-}
 
 const MSGHEAD_CHILDREN = new Set(['MsgInfo', 'Document', 'PatientReport', 'Signature']);
 const MSGINFO_CHILDREN = new Set([

@@ -4,8 +4,7 @@ import type { Finding } from '../findings.js';
 import type { MsgHeadMessage } from '../model.js';
 import { nationalIdOf } from '../patient-relation.js';
 import { child } from '../xml-tree.js';
-import { Findings } from './common.js';
-import type { RuleOptions } from './msghead.js';
+import { Findings, type RuleOptions } from './common.js';
 
 /**
  * Own rules for the patient-relation part. It is about the patient, so a fault rejects the whole

@@ -1,0 +1,82 @@
+import type { Config } from '../src/config.js';
+import { composeGateway, farSideFromSettings, type ComposedGateway, type FarSide } from '../src/compose/gateway.js';
+import { namingThePort } from '../src/infra/listen.js';
+import type { Closable } from '../src/lifecycle.js';
+import type { Logger } from '../src/logging.js';
+import type { ArStandIn } from './ar-stand-in/stand-in-server.js';
+import { opsDemoRouter } from './ops-demo-routes.js';
+import type { Simulator } from './simulator/server.js';
+import { standInAddress, startDemoStandIn } from './start-ar-stand-in.js';
+import { startDemoSimulator } from './start-simulator.js';
+
+/**
+ * The demo: the production composition with NHN's side standing in beside it. Without MSH_BASE_URL
+ * the NHN simulator (message service, HelseID, citizen side; also the sample CA's CRL proxy) runs
+ * in this process; without AR_URL the address-register stand-in does. The demo's certificate
+ * switch (POST /ops/demo/expire-certificate, restore-certificate) is mounted. Nothing of this is
+ * reachable from the production path.
+ */
+
+export interface ComposedDemo {
+  gateway: ComposedGateway;
+  simulator: Simulator | undefined;
+  standIn: ArStandIn | undefined;
+}
+
+/** The sample's expired signing pair, put in place of the clinic's by the demo's switch. */
+export const SAMPLE_EXPIRED = {
+  CLINIC_SIGNING_CERT: 'certs-sample/clinic-signing-expired.cert.pem',
+  CLINIC_SIGNING_KEY: 'certs-sample/clinic-signing-expired.key.pem',
+} as const;
+
+export async function composeDemo(config: Config, logger: Logger): Promise<ComposedDemo> {
+  const simulator = config.MSH_BASE_URL
+    ? undefined
+    : await namingThePort('SIMULATOR_PORT', config.SIMULATOR_PORT, '127.0.0.1', () => startDemoSimulator(config));
+  const standIn = await namingThePort('AR_STAND_IN_PORT', config.AR_STAND_IN_PORT, '127.0.0.1', () => startDemoStandIn(config, logger)).catch(
+    async (err: unknown) => {
+      await simulator?.close();
+      throw err;
+    },
+  );
+  const finalClosers: Closable[] = [
+    ...(simulator ? [{ name: 'NHN simulator', close: () => simulator.close() }] : []),
+    ...(standIn ? [{ name: 'address register stand-in', close: () => standIn.close() }] : []),
+  ];
+  // the simulator also serves the sample CA's CRL, as the revocation checker's proxy
+  const settings = simulator && !config.REVOCATION_HTTP_PROXY ? { ...config, REVOCATION_HTTP_PROXY: simulator.url } : config;
+  const far: FarSide = {
+    ...(simulator ? { mshUrl: simulator.url, tokenUrl: simulator.tokenUrl } : farSideFromSettings(config)),
+    ...(standIn ? { registerAddress: standInAddress(standIn) } : {}),
+  };
+
+  const gateway = await composeGateway(settings, logger, {
+    far,
+    finalClosers,
+    opsRoutes: ({ gate, audit, keys, recheck }) => {
+      const original = keys.settingsNow();
+      return [
+        opsDemoRouter({
+          gate,
+          audit,
+          expireCertificate: async () => keys.reload(SAMPLE_EXPIRED),
+          restoreCertificate: async () => keys.reload(original),
+          recheck,
+        }),
+      ];
+    },
+  });
+  return { gateway, simulator, standIn };
+}
+
+/** The demo as the `serve` command starts it: the composition and the banner lines of its stand-ins. */
+export const demoCompose = async (config: Config, logger: Logger) => {
+  const { gateway, simulator, standIn } = await composeDemo(config, logger);
+  return {
+    gateway,
+    banner: [
+      ...(simulator ? [`  NHN simulator:                  ${simulator.url}  (epj-gateway send fixtures/office-contact/request.xml --as-citizen)`] : []),
+      ...(standIn ? [`  Address register stand-in:      ${standIn.url}`] : []),
+    ],
+  };
+};

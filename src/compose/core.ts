@@ -1,0 +1,87 @@
+import type { Queue } from 'bullmq';
+import { AuditLog } from '../audit/audit-log.js';
+import type { Config } from '../config.js';
+import { announceGateChanges } from '../gate/announce.js';
+import { GATED_SERVICES, type GatedService } from '../gate/gate-state.js';
+import { Notifier, parseTargets } from '../gate/notifier.js';
+import { ServiceGate } from '../gate/service-gate.js';
+import { ThroughputRecorder } from '../http/dashboard/throughput.js';
+import { loadSchemaSet, type SchemaSet } from '../kith/schema-set.js';
+import type { Closable } from '../lifecycle.js';
+import type { Logger } from '../logging.js';
+import { DeadLetters } from '../pipeline/dead-letters.js';
+import { JobCrypto, demoJobKeys, parseJobKeys } from '../pipeline/job-crypto.js';
+import { MessageStore } from '../pipeline/message-store.js';
+import type { OutboundDeps } from '../pipeline/outbound.js';
+import { QUEUE_NAMES } from '../pipeline/queues.js';
+import type { Infrastructure } from './infrastructure.js';
+
+/**
+ * The gateway's own state on the infrastructure: the service gate and what announces its changes,
+ * the audit log, the message store and sealed payloads, dead letters, the outbound side of the
+ * queues, the official schemas and the dashboard's throughput recorder.
+ */
+export interface Core {
+  gate: ServiceGate;
+  notifier: Notifier;
+  audit: AuditLog;
+  store: MessageStore;
+  crypto: JobCrypto;
+  deadLetters: DeadLetters;
+  outbound: OutboundDeps;
+  /** the official schemas, when KITH_SCHEMA_DIR is set */
+  schemas: SchemaSet | undefined;
+  throughput: ThroughputRecorder;
+  /** closed before the infrastructure */
+  closers: Closable[];
+}
+
+export async function buildCore(config: Config, logger: Logger, infra: Infrastructure): Promise<Core> {
+  const { redis, queues, metrics } = infra;
+  const prefix = config.QUEUE_PREFIX;
+  const audit = new AuditLog(redis, prefix, config.AUDIT_RETENTION_DAYS);
+  const notifier = new Notifier(redis, prefix, parseTargets(config.NOTIFY_WEBHOOKS), logger);
+  const gate = new ServiceGate(redis, prefix, logger);
+  await gate.start();
+  announceGateChanges({ gate, notifier, audit, metrics, config, logger });
+
+  const store = new MessageStore(redis, prefix);
+  const crypto = new JobCrypto(config.JOB_ENCRYPTION_KEYS ? parseJobKeys(config.JOB_ENCRYPTION_KEYS) : demoJobKeys(config.DATA_DIR));
+  const outboundQueues = Object.fromEntries(GATED_SERVICES.map((s) => [s, queues[`outbound-${s}`]])) as Record<GatedService, Queue>;
+  const deadLetters = new DeadLetters(queues['dead-letter'], outboundQueues, store, audit, config.OUTBOUND_ATTEMPTS, (service) =>
+    metrics.deadLetterReplays.inc({ service }),
+  );
+  const schemas = config.KITH_SCHEMA_DIR ? loadSchemaSet(config.KITH_SCHEMA_DIR) : undefined;
+  if (!schemas) logger.warn("KITH_SCHEMA_DIR is not set: messages are checked by the gateway's own rules only, not the official XSDs");
+  const outbound: OutboundDeps = {
+    queues: outboundQueues,
+    deadLetter: queues['dead-letter'],
+    store,
+    crypto,
+    policy: { attempts: config.OUTBOUND_ATTEMPTS, baseMs: config.RETRY_BASE_MS, capMs: config.RETRY_CAP_MS },
+    logger,
+    metrics,
+  };
+
+  const throughput = new ThroughputRecorder(redis, prefix);
+  await throughput.start(
+    infra.redisUrl,
+    QUEUE_NAMES.filter((q) => q !== 'dead-letter'),
+  );
+
+  return {
+    gate,
+    notifier,
+    audit,
+    store,
+    crypto,
+    deadLetters,
+    outbound,
+    schemas,
+    throughput,
+    closers: [
+      { name: 'throughput recorder', close: () => throughput.stop() },
+      { name: 'service gate', close: () => gate.stop() },
+    ],
+  };
+}

@@ -1,0 +1,28 @@
+import type { GatedService } from '../gate/gate-state.js';
+import type { SealedPayload } from './job-crypto.js';
+
+/**
+ * A job of the EPJ delivery queue: what the inbound worker queues and the delivery worker takes.
+ * Apart from both, so neither imports the other.
+ */
+
+/** What the EPJ delivery queue holds: ids in clear, the document sealed. */
+export interface DeliveryJobData {
+  msgId: string;
+  service: GatedService;
+  action?: string;
+  sealed: SealedPayload;
+  /** keyed hash of the patient's national id: orders delivery per patient without naming them */
+  patientRef?: string;
+  /** this message's place in its patient's sequence */
+  sequence?: number;
+}
+
+/** The sealed part of a delivery job. */
+export interface SealedDelivery {
+  xml: string;
+  senderHerId?: number;
+  receiverHerId: number;
+  receivedAt: string;
+  representation?: Record<string, unknown>;
+}

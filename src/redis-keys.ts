@@ -1,0 +1,71 @@
+/**
+ * Every Redis key the gateway reads or writes, named in one place.
+ *
+ * QUEUE_PREFIX namespaces all of them: BullMQ's queue keys (`<prefix>:<queue>:…`, which BullMQ
+ * builds itself from the same prefix) and the gateway's own keys below. That is deliberate: one
+ * deployment owns one keyspace, so a second gateway on the same Redis sets another QUEUE_PREFIX and
+ * the two never see each other's messages, gate or audit log. The setting keeps its old name
+ * because operators already set it.
+ *
+ * The strings are a storage format: existing data is read with them after an upgrade, so a key is
+ * changed only together with a migration. Per-clinic keys come with the clinic model; they will add
+ * a clinic segment right after the prefix (`<prefix>:<clinic>:…`) in `scope` below, and nowhere else.
+ */
+
+export interface RedisKeys {
+  /** a message's record (hash) and its history (list), by MsgId */
+  message(msgId: string): string;
+  messageHistory(msgId: string): string;
+  /** a received document, sealed, kept so an answer can be built from its request */
+  messageDocument(msgId: string): string;
+  /** per patient (keyed hash, never the national id): the next number, the numbers given by MsgId, the last delivered */
+  deliveryOrder(patientRef: string): { counter: string; given: string; delivered: string };
+  /** the service gate: reasons by source (hash), levels by service (hash), and its change channel (pub/sub) */
+  gateReasons: string;
+  gateLevels: string;
+  gateChanged: string;
+  /** notifications sent (list, newest first) and the claim that sends each id once */
+  notifications: string;
+  notified(notificationId: string): string;
+  /** the audit log (stream) */
+  audit: string;
+  /** a CRL kept across restarts, by a hash of its URL */
+  crl(urlHash: string): string;
+  /** an address-register answer cached for a HER-id */
+  addressRegister(kind: string, herId: string): string;
+  /** the dashboard's per-minute throughput buckets */
+  throughput(outcome: string, minute: number): string;
+  /** BullMQ's event stream of a queue: BullMQ names it; the dashboard reads it */
+  queueEvents(queue: string): string;
+  /** the pull inbox: the stream of waiting MsgIds and the sealed messages by MsgId */
+  pullInboxStream: string;
+  pullInboxItems: string;
+}
+
+export function redisKeys(prefix: string): RedisKeys {
+  // Where a clinic segment will go (see above).
+  const scope = prefix;
+  const key = (...parts: (string | number)[]) => [scope, ...parts].join(':');
+  return {
+    message: (msgId) => key('msg', msgId),
+    messageHistory: (msgId) => key('msg', msgId, 'history'),
+    messageDocument: (msgId) => key('msg', msgId, 'document'),
+    deliveryOrder: (patientRef) => ({
+      counter: key('epj-order', patientRef, 'next'),
+      given: key('epj-order', patientRef, 'given'),
+      delivered: key('epj-order', patientRef, 'delivered'),
+    }),
+    gateReasons: key('gate', 'reasons'),
+    gateLevels: key('gate', 'levels'),
+    gateChanged: key('gate', 'changed'),
+    notifications: key('notifications'),
+    notified: (notificationId) => key('notified', notificationId),
+    audit: key('audit'),
+    crl: (urlHash) => key('crl', urlHash),
+    addressRegister: (kind, herId) => key('ar', kind, herId),
+    throughput: (outcome, minute) => key('dashboard', 'throughput', outcome, minute),
+    queueEvents: (queue) => `${prefix}:${queue}:events`,
+    pullInboxStream: key('epj-inbox'),
+    pullInboxItems: key('epj-inbox', 'items'),
+  };
+}
