@@ -72,7 +72,7 @@ export class WorkerSupervisor {
       if (managed.paused || managed.worker.isRunning()) continue;
       this.options.logger.warn({ worker: name }, 'worker stopped after a Redis fault; recreating it');
       const old = managed.worker;
-      void Promise.race([old.close(true), sleep(1_000)]).catch(() => undefined);
+      void within(old.close(true), 1_000);
       managed.worker = this.watch(name, managed.factory());
       recreated.push(name);
       this.options.onRecreate?.(name);
@@ -98,6 +98,10 @@ export class WorkerSupervisor {
   /**
    * Lets each worker finish its job in hand within the deadline, then forces it. A forced job keeps
    * its place in Redis: its lock lapses and BullMQ hands it out again (stalled-job recovery).
+   *
+   * The waiting is done with pause(), never with a graceful close(): once close() has begun, BullMQ
+   * answers close(true) with that same pending close, so a job that outlives the deadline would keep
+   * its worker (lock renewal, stalled checks) alive for good. With nothing in hand, forcing loses nothing.
    */
   async close(deadlineMs: number): Promise<{ forced: string[] }> {
     this.closing = true;
@@ -105,18 +109,39 @@ export class WorkerSupervisor {
     const forced: string[] = [];
     await Promise.all(
       [...this.workers].map(async ([name, { worker }]) => {
-        const finished = await Promise.race([
-          worker.close().then(
-            () => true,
-            () => true,
-          ),
-          sleep(deadlineMs).then(() => false),
-        ]);
-        if (finished) return;
-        forced.push(name);
-        await Promise.race([worker.close(true).catch(() => undefined), sleep(1_000)]);
+        if (!(await finishJobsInHand(worker, deadlineMs))) forced.push(name);
+        await within(worker.close(true), 1_000);
       }),
     );
     return { forced };
+  }
+}
+
+/** true when the worker has nothing in hand within `ms`; it takes no new job either way. */
+async function finishJobsInHand(worker: Worker, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  // pause() waits for the jobs in hand, but returns at once for a worker paused before (the gate)
+  if (!(await within(worker.pause(), ms))) return false;
+  // a paused worker's loop runs on while it still holds a job
+  while (worker.isRunning()) {
+    if (Date.now() >= deadline) return false;
+    await sleep(20);
+  }
+  return true;
+}
+
+/** Whether `promise` settled within `ms`; the timer is cleared either way, so it never holds the process open. */
+async function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  const timer = new AbortController();
+  try {
+    return await Promise.race([
+      promise.then(
+        () => true,
+        () => true,
+      ),
+      sleep(ms, false, { signal: timer.signal }),
+    ]);
+  } finally {
+    timer.abort();
   }
 }

@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { startDemoSimulator } from '../../demo/start-simulator.js';
 import { FIXTURES_DIR } from '../../demo/simulator/citizen.js';
 import type { Simulator } from '../../demo/simulator/server.js';
@@ -10,7 +9,7 @@ import { loadConfig } from '../../src/config.js';
 import { freePort } from '../../src/infra/supervised-redis.js';
 import { startCli } from '../helpers/cli.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { eventually } from '../helpers/stack.js';
+import { eventually } from '../helpers/eventually.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /**
@@ -49,6 +48,19 @@ describe('e2e: SIGKILL in the middle of inbound processing, then restart', funct
     await redis?.stop();
   });
 
+  const inboundDrained = async () => {
+    const text = await fetch(`http://127.0.0.1:${env.PORT}/metrics`).then(
+      (r) => r.text(),
+      () => '',
+    );
+    // summed over the clinics; NaN while the gauge is empty (Redis away), so "empty" never reads as "drained"
+    const count = (queue: string, state: string) => {
+      const found = [...text.matchAll(new RegExp(`^epj_gateway_queue_jobs\\{clinic="\\d+",queue="${queue}",state="${state}"\\} (\\d+)$`, 'gm'))];
+      return found.length === 0 ? NaN : found.reduce((sum, m) => sum + Number(m[1]), 0);
+    };
+    return ['inbound', 'epj-delivery'].every((q) => ['waiting', 'active', 'delayed', 'prioritized', 'paused'].every((st) => count(q, st) === 0));
+  };
+
   it('delivers every message exactly once to the EPJ, each answered and marked read at NHN', async () => {
     const template = readFileSync(path.join(FIXTURES_DIR, 'office-contact/request.xml'), 'utf8');
     const msgIds: string[] = [];
@@ -63,7 +75,11 @@ describe('e2e: SIGKILL in the middle of inbound processing, then restart', funct
 
     const first = startCli(['serve'], env);
     const answered = () => sent.filter((id) => simulator.citizen.status(id)?.appRec).length;
-    await eventually(() => answered() >= 5, 60_000, `the first AppRecs (output: ${first.output()})`);
+    await eventually(
+      () => answered() >= 5,
+      60_000,
+      () => `the first AppRecs (output: ${first.output()})`,
+    );
     first.child.kill('SIGKILL');
     await first.exited;
     const atKill = answered();
@@ -71,10 +87,16 @@ describe('e2e: SIGKILL in the middle of inbound processing, then restart', funct
 
     const second = startCli(['serve'], env);
     try {
-      await eventually(() => sent.every((id) => simulator.citizen.status(id)?.read), 90_000, `all read at NHN (output: ${second.output()})`);
-      const inbox = path.join(dataDir, 'epj', 'inbox');
+      await eventually(
+        () => sent.every((id) => simulator.citizen.status(id)?.read),
+        90_000,
+        () => `all read at NHN (output: ${second.output()})`,
+      );
+      // the demo's first clinic: each clinic has its folders under DATA_DIR/epj/<HER-id>/
+      const inbox = path.join(dataDir, 'epj', '8142987', 'inbox');
       await eventually(() => readdirSync(inbox).filter((f) => f.endsWith('.xml')).length >= COUNT, 30_000, 'every message in the EPJ inbox');
-      await sleep(500);
+      // A duplicate could only come from a job still queued; once both queues are empty none can appear.
+      await eventually(inboundDrained, 30_000, 'the inbound and epj-delivery queues to drain');
       const files = readdirSync(inbox).filter((f) => f.endsWith('.xml'));
       assert.deepEqual(files.map((f) => f.replace(/\.xml$/, '')).sort(), [...msgIds].sort(), 'each message once, none twice, none lost');
       for (const id of sent) assert.equal(simulator.citizen.status(id)?.appRec?.status, 'OK');

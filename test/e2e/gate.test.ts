@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import request from 'supertest';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { eventually, startStack, type TestStack } from '../helpers/stack.js';
+import { eventually } from '../helpers/eventually.js';
+import { startStack, type TestStack } from '../helpers/stack.js';
 
 /**
  * The service gate end to end, on the whole gateway as the demo composes it: the clinic's
@@ -38,8 +39,18 @@ describe('e2e: the service gate closes cleanly and opens again after the fix', f
   });
   const answer = (text: string) =>
     request(stack.url).post('/v1/messages').set(stack.epjAuth).send({ service: 'office-contact', inReplyTo: REQUEST_MSGID, text });
-  const jobCounts = () =>
-    stack.composed.gateway.queues['outbound-office-contact'].getJobCounts('waiting', 'active', 'delayed', 'paused', 'failed', 'completed');
+  /** Rechecks until the gate reaches `state`: the register cache expires on the real clock (AR_CACHE_TTL_S, AR_STALE_LIMIT_S). */
+  const recheckUntil = (state: string) =>
+    eventually(
+      async () => {
+        const res = await ops('post', '/ops/gate/recheck').expect(200);
+        return res.body.gateway.state === state && res;
+      },
+      10_000,
+      `the gate to be ${state}`,
+      100,
+    );
+  const jobCounts = () => stack.composed.queues['outbound-office-contact'].getJobCounts('waiting', 'active', 'delayed', 'paused', 'failed', 'completed');
 
   it('certificate expires with answers queued: closed with `expired`, nothing lost, 503 for new work, NHN messages left unread; restored: everything flows once', async () => {
     // Two answers wait for NHN (it answers 503), so they are queued when the certificate expires.
@@ -66,8 +77,13 @@ describe('e2e: the service gate closes cleanly and opens again after the fix', f
 
     // NHN works again, but the gate is closed: nothing is sent, nothing is taken from NHN.
     stack.simulator.faults.clear();
+    // A round that began before the close may finish (it asked the gate while it was open); let it, then start afresh.
+    const poller = stack.composed.pipeline.poller;
+    await poller.pause();
+    poller.resume();
     const waitingCitizen = stack.simulator.citizen.sendFixture('prescription-renewal/request.xml');
-    await new Promise((r) => setTimeout(r, 1_500));
+    // Rounds that demonstrably ran after the close, instead of a wait that also passes when no round has run yet.
+    for (let round = 1; round <= 2; round++) assert.equal(await poller.pollOnce(), 0, `poll round ${round} after the close takes nothing`);
     assert.equal(stack.simulator.citizen.status(waitingCitizen.id)?.read, false, 'left unread at NHN while closed');
     assert.equal(stack.simulator.citizen.answers().filter((a) => queued.includes(a.msgId ?? '')).length, 0, 'nothing sent while closed');
     const counts = await jobCounts();
@@ -91,9 +107,7 @@ describe('e2e: the service gate closes cleanly and opens again after the fix', f
     const entry = stack.standIn.entry('8142987')!;
     const people = entry.people;
     stack.standIn.update('8142987', { people: [] });
-    await new Promise((r) => setTimeout(r, 1_100)); // past AR_CACHE_TTL_S
-    const closed = await ops('post', '/ops/gate/recheck').expect(200);
-    assert.equal(closed.body.gateway.state, 'closed');
+    const closed = await recheckUntil('closed'); // once the cached entry is past AR_CACHE_TTL_S
     assert.ok(
       closed.body.gateway.reasons.some((r: { code: string }) => r.code === 'ar-contact-person-missing'),
       JSON.stringify(closed.body.gateway.reasons),
@@ -101,37 +115,28 @@ describe('e2e: the service gate closes cleanly and opens again after the fix', f
     assert.equal((await answer('Svar mens AR er feil.')).status, 503);
 
     stack.standIn.update('8142987', { people });
-    await new Promise((r) => setTimeout(r, 1_100));
-    const open = await ops('post', '/ops/gate/recheck').expect(200);
-    assert.equal(open.body.gateway.state, 'open', JSON.stringify(open.body.gateway.reasons));
+    await recheckUntil('open');
   });
 
   it('the register entry gets another organisation number: closed with that reason; fixed: open', async () => {
     stack.standIn.update('8142987', { organizationNumber: '974760673' });
-    await new Promise((r) => setTimeout(r, 1_100));
-    const closed = await ops('post', '/ops/gate/recheck').expect(200);
-    assert.equal(closed.body.gateway.state, 'closed');
+    const closed = await recheckUntil('closed');
     assert.ok(
       closed.body.gateway.reasons.some((r: { code: string }) => r.code === 'ar-org-number-mismatch'),
       JSON.stringify(closed.body.gateway.reasons),
     );
     stack.standIn.update('8142987', { organizationNumber: '921543212' });
-    await new Promise((r) => setTimeout(r, 1_100));
-    assert.equal((await ops('post', '/ops/gate/recheck').expect(200)).body.gateway.state, 'open');
+    await recheckUntil('open');
   });
 
   it('the register cannot be reached: warning from the cache, closed past the stale limit, open when it is back', async () => {
     await ops('post', '/ops/gate/recheck').expect(200); // a fresh entry in the cache
     stack.standIn.setDown(true);
-    await new Promise((r) => setTimeout(r, 1_100)); // past AR_CACHE_TTL_S: the cache is stale now
-    const stale = await ops('post', '/ops/gate/recheck').expect(200);
-    assert.equal(stale.body.gateway.state, 'warning', JSON.stringify(stale.body.gateway.reasons));
+    const stale = await recheckUntil('warning'); // past AR_CACHE_TTL_S: the cache is stale now
     assert.ok(stale.body.gateway.reasons.some((r: { code: string }) => r.code === 'ar-stale'));
     assert.equal((await answer('Svar mens AR er borte.')).status, 202, 'a warning still works');
 
-    await new Promise((r) => setTimeout(r, 3_100)); // past AR_STALE_LIMIT_S
-    const closed = await ops('post', '/ops/gate/recheck').expect(200);
-    assert.equal(closed.body.gateway.state, 'closed');
+    const closed = await recheckUntil('closed'); // past AR_STALE_LIMIT_S
     assert.ok(
       closed.body.gateway.reasons.some((r: { code: string }) => r.code === 'ar-unreachable'),
       JSON.stringify(closed.body.gateway.reasons),

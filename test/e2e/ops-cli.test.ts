@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { Gateway } from '../../src/gateway.js';
 import { runCli } from '../helpers/cli.js';
-import { startTestGateway } from '../helpers/gateway.js';
+import { startTestGateway, type TestGateway as Gateway } from '../helpers/gateway.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
 
 describe('operator command line: dlq and audit against a running gateway', () => {

@@ -5,7 +5,8 @@ import { Redis } from 'ioredis';
 import request from 'supertest';
 import { FIXTURES_DIR } from '../../demo/simulator/citizen.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { eventually, startStack, type TestStack } from '../helpers/stack.js';
+import { eventually } from '../helpers/eventually.js';
+import { startStack, type TestStack } from '../helpers/stack.js';
 
 /**
  * The NHN side end to end: the whole gateway as the demo composes it (CMS on), the simulator over
@@ -39,6 +40,14 @@ describe('e2e: the NHN side through the simulator (CMS, HelseID, DPoP, real Redi
   const answer = (body: Record<string, unknown>) => request(stack.url).post('/v1/messages').set(stack.epjAuth).send(body);
   const stateOf = async (msgId: string) =>
     (await request(stack.url).get(`/v1/messages/${msgId}`).set(stack.epjAuth)).body as { state?: string; history?: unknown[] };
+  /** No job of these queues is waiting, delayed or running: whatever they would still do has been done. */
+  const idle = async (...queues: (keyof TestStack['composed']['queues'])[]) => {
+    for (const name of queues) {
+      const counts = await stack.composed.queues[name].getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'paused');
+      if (Object.values(counts).some((n) => n > 0)) return false;
+    }
+    return true;
+  };
 
   for (const [service, fixture] of Object.entries(REQUESTS)) {
     it(`${service}: the citizen's request reaches the EPJ inbox and the citizen gets AppRec OK`, async () => {
@@ -68,7 +77,8 @@ describe('e2e: the NHN side through the simulator (CMS, HelseID, DPoP, real Redi
         appRec.errors.some((e) => e.code === code),
         JSON.stringify(appRec.errors),
       );
-      await new Promise((r) => setTimeout(r, 200));
+      // Once the message is read at NHN and nothing waits for EPJ delivery, no file can still appear.
+      await eventually(async () => stack.simulator.citizen.status(sent.id)?.read && (await idle('epj-delivery')), 15_000, 'the request done with');
       assert.equal(readdirSync(stack.inboxDir!).length, inboxBefore);
     });
   }
@@ -128,7 +138,8 @@ describe('e2e: the NHN side through the simulator (CMS, HelseID, DPoP, real Redi
     const res = await answer({ service: 'office-contact', inReplyTo: msgIdOf(REQUESTS['office-contact']), text: 'Svar etter feil hos NHN.' });
     assert.equal(res.status, 202);
     await eventually(async () => ['sent', 'apprec-ok'].includes((await stateOf(res.body.msgId)).state ?? ''), 30_000, 'the answer sent');
-    await new Promise((r) => setTimeout(r, 500));
+    // A second copy could only come from a job still queued.
+    await eventually(() => idle('outbound-office-contact'), 15_000, 'the outbound queue to drain');
     const delivered = stack.simulator.citizen
       .answers()
       .slice(before)
@@ -157,10 +168,10 @@ describe('e2e: the NHN side through the simulator (CMS, HelseID, DPoP, real Redi
       30_000,
       'the replayed answer',
     );
-    await new Promise((r) => setTimeout(r, 500));
+    await eventually(() => idle('outbound-e-consultation'), 15_000, 'the outbound queue to drain');
     assert.equal(stack.simulator.citizen.answers().filter((a) => a.msgId === msgId).length, 1);
     const metrics = await request(stack.url).get('/metrics').expect(200);
-    assert.match(metrics.text, /epj_gateway_dead_letter_replays_total\{service="e-consultation"\} 1/);
+    assert.match(metrics.text, /epj_gateway_dead_letter_replays_total\{clinic="\d+",service="e-consultation"\} 1/);
   });
 
   it('Redis holds no national id, name or message text in clear', async () => {

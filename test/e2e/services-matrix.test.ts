@@ -4,11 +4,12 @@ import path from 'node:path';
 import request from 'supertest';
 import { parseMessage } from '../../src/kith/parse.js';
 import type { MsgHeadMessage } from '../../src/kith/model.js';
-import { hasShared, XSD_DIR } from '../helpers/shared.js';
+import { useShared, XSD_DIR } from '../helpers/shared.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { eventually, startStack, type TestStack } from '../helpers/stack.js';
+import { eventually } from '../helpers/eventually.js';
+import { startStack, type TestStack } from '../helpers/stack.js';
 import { startWebhookReceiver } from '../helpers/webhook.js';
-import { CLINIC_HER, sampleCases, type SampleCase } from '../kith/sample-messages.js';
+import { CLINIC_HER, sampleCases, type SampleCase } from '../helpers/sample-messages.js';
 
 /**
  * The four services end to end through each EPJ adapter: every citizen action a GP office
@@ -69,7 +70,7 @@ for (const adapter of ['folder', 'webhook', 'pull'] as const) {
       stack = await startStack(server.url, {
         EPJ_DELIVERY: adapter,
         ...(hook ? { EPJ_WEBHOOK_URL: hook.url, EPJ_WEBHOOK_SECRET: 'a-secret-of-sixteen-chars' } : {}),
-        ...(hasShared ? { KITH_SCHEMA_DIR: XSD_DIR } : {}),
+        ...(useShared('validating by the official schemas') ? { KITH_SCHEMA_DIR: XSD_DIR } : {}),
       });
     });
     after(async () => {

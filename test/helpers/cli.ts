@@ -4,6 +4,14 @@ import { fileURLToPath } from 'node:url';
 export const BIN = fileURLToPath(new URL('../../bin/epj-gateway.mjs', import.meta.url));
 export const PROJECT_DIR = fileURLToPath(new URL('../..', import.meta.url));
 
+/**
+ * Every listener a spawned command may open gets a free port unless the test names one: the defaults (8080, 8091,
+ * 8092) belong to a demo that may be running on the same machine, and the tests promise never to touch it.
+ */
+export const FREE_PORTS: Readonly<Record<string, string>> = { PORT: '0', SIMULATOR_PORT: '0', AR_STAND_IN_PORT: '0' };
+
+const childEnv = (env: Record<string, string>) => ({ ...process.env, ...FREE_PORTS, ...env });
+
 export interface CliResult {
   code: number | null;
   stdout: string;
@@ -13,7 +21,7 @@ export interface CliResult {
 /** Runs the real command line, as an integration tester would. */
 export function runCli(args: string[], env: Record<string, string> = {}, input?: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: PROJECT_DIR, env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: PROJECT_DIR, env: childEnv(env) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -26,7 +34,7 @@ export function runCli(args: string[], env: Record<string, string> = {}, input?:
 
 /** Starts a long-running command and collects its output. */
 export function startCli(args: string[], env: Record<string, string> = {}): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: PROJECT_DIR, env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: PROJECT_DIR, env: childEnv(env) });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));

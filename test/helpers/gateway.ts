@@ -1,11 +1,42 @@
 import { loadConfig, type ConfigInput } from '../../src/config.js';
-import { createGateway, type Gateway } from '../../src/gateway.js';
+import { clinicSettings } from '../../src/compose/clinic.js';
+import { buildCore, type Core } from '../../src/compose/core.js';
+import { clinicFromSettings } from '../../src/clinics/clinic.js';
+import { buildHttp, clinicRouters } from '../../src/compose/http.js';
+import { buildInfrastructure, type Infrastructure } from '../../src/compose/infrastructure.js';
+import type { Config } from '../../src/config.js';
+import { listen } from '../../src/infra/listen.js';
+import { Lifecycle, ShutdownFlag, type Poller } from '../../src/lifecycle.js';
+import type { Logger } from '../../src/logging.js';
+import type { MetricsRoot } from '../../src/metrics.js';
+import type { Server } from 'node:http';
 import { captureLogger } from './logger.js';
 import { tempDir } from './tmp.js';
 
-/** A gateway in this process on the given Redis, listening on a free port. */
-export async function startTestGateway(redisUrl: string, env: ConfigInput = {}): Promise<{ gateway: Gateway; url: string; logs: () => string }> {
-  const config = loadConfig({
+/** One clinic's core on the infrastructure, with HTTP: what the tests without NHN's side reach for. */
+export interface TestGateway extends Omit<Infrastructure, 'closers' | 'finalClosers' | 'metrics'>, Omit<Core, 'closers'> {
+  /** the process's metrics registry (the clinic's view is `metrics`) */
+  metricsRoot: MetricsRoot;
+  /** the clinic's settings: QUEUE_PREFIX carries its HER-id, as its keys do */
+  config: Config;
+  logger: Logger;
+  url: string;
+  server: Server;
+  lifecycle: Lifecycle;
+  shutdown(reason: string): Promise<void>;
+}
+
+/**
+ * The gateway without NHN's side, in this process on the given Redis, listening on a free port:
+ * infrastructure, one clinic's core and HTTP composed as the composition root does, no transport,
+ * no pipeline. Tests that need the workers start them themselves (startPipeline) with their own transport.
+ */
+export async function startTestGateway(
+  redisUrl: string,
+  env: ConfigInput = {},
+  extra: { pollers?: Poller[] } = {},
+): Promise<{ gateway: TestGateway; url: string; logs: () => string }> {
+  const deployment = loadConfig({
     PORT: '0',
     REDIS_URL: redisUrl,
     DATA_DIR: tempDir('data'),
@@ -13,8 +44,23 @@ export async function startTestGateway(redisUrl: string, env: ConfigInput = {}):
     SHUTDOWN_DEADLINE_MS: '2000',
     ...env,
   });
+  const config = clinicSettings(clinicFromSettings(deployment), deployment.QUEUE_PREFIX);
   const { logger, text } = captureLogger('info');
-  const gateway = await createGateway(config, logger);
-  const { url } = await gateway.listen();
+  const infra = await buildInfrastructure(deployment, logger);
+  const core = await buildCore(config, logger, infra, infra.metrics.forClinic(config.CLINIC_HER_ID));
+  const flag = new ShutdownFlag();
+  const app = buildHttp(deployment, logger, infra, [clinicRouters(config, core, { recheck: async () => undefined })], flag);
+  const { server, url } = await listen(app, config.PORT, config.HOST);
+  const lifecycle = new Lifecycle(logger, config.SHUTDOWN_DEADLINE_MS, {
+    flag,
+    server,
+    pollers: extra.pollers ?? [],
+    workers: core.workers,
+    parts: [...core.closers, ...infra.closers],
+    finalParts: infra.finalClosers,
+  });
+  const { closers: _i, finalClosers: _f, metrics: metricsRoot, ...shared } = infra;
+  const { closers: _c, ...clinic } = core;
+  const gateway: TestGateway = { ...shared, ...clinic, metricsRoot, config, logger, url, server, lifecycle, shutdown: (reason) => lifecycle.shutdown(reason) };
   return { gateway, url, logs: text };
 }

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { TransportError } from '../../../adapters/transport/errors.js';
-import { DpopKey } from '../../../adapters/transport/dpop.js';
-import { HelseIdClient, loadClinicCredentials, type ClinicCredentials, type HelseIdOptions } from '../../../adapters/transport/helseid.js';
-import { MshClient, type MshClientOptions } from '../../../adapters/transport/msh-client.js';
-import { startSimulator, type Simulator, type SimulatorOptions } from '../../../demo/simulator/server.js';
+import { TransportError } from '../../adapters/transport/errors.js';
+import { DpopKey } from '../../adapters/transport/dpop.js';
+import { HelseIdClient, loadClinicCredentials, type ClinicCredentials, type HelseIdOptions } from '../../adapters/transport/helseid.js';
+import { MshClient, type MshClientOptions } from '../../adapters/transport/msh-client.js';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../demo/simulator/server.js';
 
 /** The clinic's sample signing pair (certs-sample), the HelseID client registered with it, and a client over real HTTP. */
 
@@ -12,7 +12,7 @@ export const CLIENT_ID = 'epj-gateway-test';
 export const CLINIC_HER = 8142987;
 export const HELSENORGE_HER = 8093244;
 
-const certs = (name: string) => fileURLToPath(new URL(`../../../certs-sample/${name}`, import.meta.url));
+const certs = (name: string) => fileURLToPath(new URL(`../../certs-sample/${name}`, import.meta.url));
 
 export function sampleCredentials(name = 'clinic-signing'): ClinicCredentials {
   return loadClinicCredentials(certs(`${name}.cert.pem`), certs(`${name}.key.pem`));

@@ -2,10 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import { freePort, pingRedis } from '../../src/infra/supervised-redis.js';
 import { connectRedis, workerConnectionOptions } from '../../src/infra/redis.js';
+import { eventually } from './eventually.js';
 
 /**
  * A throwaway redis-server for one test file: its own free port and temp dir, never the demo's.
@@ -28,11 +28,7 @@ export async function startTestRedis(extraArgs: string[] = []): Promise<TestRedi
     child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', ...extraArgs], {
       stdio: 'ignore',
     });
-    for (let i = 0; i < 100; i++) {
-      if (await pingRedis(port)) return;
-      await sleep(50);
-    }
-    throw new Error('test redis-server did not start (is redis-server installed?)');
+    await eventually(() => pingRedis(port), 5_000, 'the test redis-server to start (is redis-server installed?)');
   };
   const end = async (signal: NodeJS.Signals) => {
     const c = child;

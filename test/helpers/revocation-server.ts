@@ -12,7 +12,7 @@ import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { certificateDer } from '../../src/trust/enterprise-certificate.js';
 import { normaliseSerial } from '../../src/trust/crl.js';
-import { PROJECT_DIR } from '../helpers/cli.js';
+import { PROJECT_DIR } from './cli.js';
 
 export const SAMPLE_DIR = `${PROJECT_DIR}certs-sample`;
 export const sample = (name: string) => readFileSync(`${SAMPLE_DIR}/${name}`);

@@ -1,6 +1,7 @@
 import type { Simulator } from '../../demo/simulator/server.js';
 import { loadConfig, type ConfigInput } from '../../src/config.js';
-import { composeGateway, type ComposedGateway } from '../../src/main.js';
+import { DEMO_CLINICS_FILE, composeDemo, demoClinics } from '../../demo/compose-demo.js';
+import type { ComposedGateway } from '../../src/compose/gateway.js';
 import type { ArStandIn } from '../../demo/ar-stand-in/stand-in-server.js';
 import { captureLogger } from './logger.js';
 import { tempDir } from './tmp.js';
@@ -27,7 +28,11 @@ export interface TestStack {
   stop: () => Promise<void>;
 }
 
-export async function startStack(redisUrl: string, env: ConfigInput = {}): Promise<TestStack> {
+/**
+ * `fleet: true` serves the demo's three sample clinics (demo/clinics.yaml) instead of the one the
+ * settings describe; `epjAuth` is then the first clinic's token, the others are in the clinics' settings.
+ */
+export async function startStack(redisUrl: string, env: ConfigInput = {}, options: { fleet?: boolean } = {}): Promise<TestStack> {
   const dataDir = tempDir('stack');
   const config = loadConfig({
     PORT: '0',
@@ -43,36 +48,23 @@ export async function startStack(redisUrl: string, env: ConfigInput = {}): Promi
     ...env,
   });
   const { logger, text } = captureLogger('info');
-  const composed = await composeGateway(config, logger);
-  const { url } = await composed.gateway.listen();
-  if (!composed.simulator || !composed.standIn)
-    throw new Error('the test stack needs the demo simulator and AR stand-in (GATEWAY_MODE=demo, no MSH_BASE_URL/AR_URL)');
+  const clinics = options.fleet ? demoClinics({ ...config, CLINICS_FILE: DEMO_CLINICS_FILE }, {}) : undefined;
+  const { gateway: composed, simulator, standIn } = await composeDemo(config, logger, clinics);
+  const { url } = composed;
+  if (!simulator || !standIn) throw new Error('the test stack needs the demo simulator and AR stand-in (GATEWAY_MODE=demo, no MSH_BASE_URL/AR_URL)');
   return {
     composed,
     url,
-    simulator: composed.simulator,
-    standIn: composed.standIn,
+    simulator,
+    standIn,
     inboxDir: composed.epj.inboxDir,
     outboxDir: composed.epj.outboxDir,
     dataDir,
     logs: text,
-    epjAuth: { authorization: `Bearer ${config.EPJ_TOKENS[0]!.token}` },
+    epjAuth: { authorization: `Bearer ${composed.clinics[0]!.settings.EPJ_TOKENS[0]!.token}` },
     opsAuth: { authorization: `Bearer ${config.OPS_TOKEN}` },
-    stop: () => composed.gateway.shutdown('test done'),
+    stop: () => composed.shutdown('test done'),
   };
 }
 
-/** Polls `check` until it returns a value other than undefined/null/false, or fails after `ms`. */
-export async function eventually<T>(
-  check: () => T | undefined | null | false | Promise<T | undefined | null | false>,
-  ms = 15_000,
-  what = 'the condition',
-): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined && value !== null && value !== false) return value;
-    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+export { eventually } from './eventually.js';

@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, Worker } from 'bullmq';
 import request from 'supertest';
-import { connectRedis, workerConnectionOptions } from '../src/infra/redis.js';
-import { startTestGateway } from './helpers/gateway.js';
-import { startTestRedis, type TestRedis } from './helpers/redis.js';
+import { connectRedis, workerConnectionOptions } from '../../src/infra/redis.js';
+import { eventually } from '../helpers/eventually.js';
+import { startTestGateway } from '../helpers/gateway.js';
+import { startTestRedis, type TestRedis } from '../helpers/redis.js';
 
 describe('graceful shutdown', () => {
   let server: TestRedis;
@@ -14,9 +15,11 @@ describe('graceful shutdown', () => {
   after(() => server.stop());
 
   it('lets the job in hand finish, keeps waiting jobs queued, and stops taking requests first', async () => {
-    const { gateway, url, logs } = await startTestGateway(server.url, { SHUTDOWN_DEADLINE_MS: '5000' });
+    const paused: string[] = [];
+    const probe = { name: 'probe-poller', pause: async () => void paused.push('probe-poller') };
+    const { gateway, url, logs } = await startTestGateway(server.url, { SHUTDOWN_DEADLINE_MS: '5000' }, { pollers: [probe] });
     const prefix = gateway.config.QUEUE_PREFIX;
-    const workerRedis = await connectRedis(gateway.redisUrl, workerConnectionOptions());
+    const workerRedis = await connectRedis(gateway.redisTarget, workerConnectionOptions());
     const finished: string[] = [];
     let inHand = false;
     gateway.workers.add(
@@ -32,16 +35,24 @@ describe('graceful shutdown', () => {
           { connection: workerRedis, prefix, concurrency: 1 },
         ),
     );
-    const paused: string[] = [];
-    gateway.lifecycle.pollers.push({ name: 'probe-poller', pause: async () => void paused.push('probe-poller') });
 
     const first = await gateway.queues['outbound-office-contact'].add('send', {}, { jobId: 'm-1' });
-    while (!inHand) await sleep(10);
+    await eventually(() => inHand, 5_000, 'the first job in hand');
     await gateway.queues['outbound-office-contact'].add('send', {}, { jobId: 'm-2' });
 
     const shutdown = gateway.shutdown('test');
-    await sleep(50);
-    await assert.rejects(request(url).get('/healthz'), 'the listener is closed');
+    await eventually(
+      () =>
+        request(url)
+          .get('/healthz')
+          .then(
+            () => false,
+            () => true,
+          ),
+      5_000,
+      'the listener closed',
+    );
+    assert.deepEqual(finished, [], 'the listener closed first, while the job was still in hand');
     await shutdown;
 
     assert.deepEqual(finished, [first.id], 'the job in hand completed; the waiting one was not started');

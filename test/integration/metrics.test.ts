@@ -1,34 +1,37 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import request from 'supertest';
-import { TransportError, mshAnswerError } from '../adapters/transport/errors.js';
-import { checkCertificates } from '../src/gate/certificate-watcher.js';
-import { checkRegister } from '../src/gate/register-watcher.js';
-import type { Gateway } from '../src/gateway.js';
-import { addTrackingWorker, trackingProcessor, type AppRecInfo } from '../src/pipeline/apprec-tracking.js';
-import { DeliveryOrder, addDeliveryWorker, deliveryProcessor } from '../src/pipeline/epj-delivery.js';
-import { addInboundWorker, inboundProcessor, type InboundJobData, type InboundTransport } from '../src/pipeline/inbound.js';
-import { InboundPoller } from '../src/pipeline/inbound-poller.js';
-import { kithJudge } from '../src/pipeline/inbound-judge.js';
-import { addOutboundWorkers, outboundProcessor, submitOutbound } from '../src/pipeline/outbound.js';
-import type { EpjDelivery } from '../src/pipeline/ports/epj-delivery.js';
-import { connectRedis, workerConnectionOptions } from '../src/infra/redis.js';
-import { transportErrorKind } from '../src/metrics.js';
-import { startTestGateway } from './helpers/gateway.js';
-import { startTestRedis, type TestRedis } from './helpers/redis.js';
+import { TransportError, mshAnswerError } from '../../adapters/transport/errors.js';
+import { checkCertificates } from '../../src/gate/certificate-watcher.js';
+import { checkRegister } from '../../src/gate/register-watcher.js';
+import { addTrackingWorker, trackingProcessor } from '../../src/pipeline/apprec-tracking.js';
+import type { AppRecInfo, AppRecToSend } from '../../src/ports/transport.js';
+import { noProtection } from '../../src/trust/no-protection.js';
+import { DeliveryOrder, addDeliveryWorker, deliveryProcessor } from '../../src/pipeline/epj-delivery.js';
+import { addInboundWorker, inboundProcessor, type InboundJobData, type InboundTransport } from '../../src/pipeline/inbound.js';
+import { InboundPoller } from '../../src/pipeline/inbound-poller.js';
+import { inboundJudge } from '../../src/pipeline/inbound-judge.js';
+import { addOutboundWorkers, outboundProcessor, submitOutbound } from '../../src/pipeline/outbound.js';
+import type { EpjDelivery } from '../../src/ports/epj-delivery.js';
+import { connectRedis, workerConnectionOptions } from '../../src/infra/redis.js';
+import { transportErrorKind } from '../../src/metrics.js';
+import { eventually } from '../helpers/eventually.js';
+import { startTestGateway, type TestGateway as Gateway } from '../helpers/gateway.js';
+import { startTestRedis, type TestRedis } from '../helpers/redis.js';
 
 const CLINIC_HER_ID = 8142987;
-const OPERATIONS_GUIDE = readFileSync(new URL('../docs/operations.md', import.meta.url), 'utf8');
-const fixture = (name: string) => readFileSync(new URL(`../fixtures/office-contact/${name}`, import.meta.url));
+/** every series of the clinic carries its HER-id (the test gateway's default clinic) */
+const clinic = String(CLINIC_HER_ID);
+const OPERATIONS_GUIDE = readFileSync(new URL('../../docs/operations.md', import.meta.url), 'utf8');
+const fixture = (name: string) => readFileSync(new URL(`../../fixtures/office-contact/${name}`, import.meta.url));
 
 /** NHN's message service as far as the inbound side sees it; the far side of the network. */
 class FakeNhn implements InboundTransport {
   readonly documents = new Map<string, Buffer>();
-  readonly appRecs: { id: string; status: number; codes: string[] }[] = [];
+  readonly appRecs: { id: string; status: string; codes: string[] }[] = [];
   readonly read = new Set<string>();
   async listUnread() {
     return [...this.documents.keys()].filter((id) => !this.read.has(id)).map((id) => ({ id, receiverHerId: CLINIC_HER_ID }));
@@ -39,7 +42,7 @@ class FakeNhn implements InboundTransport {
   async getBusinessDocument(id: string) {
     return this.documents.get(id)!;
   }
-  async sendAppRec(id: string, _herId: number, appRec: { status: 1 | 2 | 3; errors: { errorCode: string }[] }) {
+  async sendAppRec(id: string, _herId: number, appRec: AppRecToSend) {
     this.appRecs.push({ id, status: appRec.status, codes: appRec.errors.map((e) => e.errorCode) });
   }
   async markRead(id: string) {
@@ -59,13 +62,6 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
   return undefined;
 }
 
-async function until(what: string, check: () => Promise<boolean> | boolean, ms = 5_000): Promise<void> {
-  for (const end = Date.now() + ms; Date.now() < end; await sleep(25)) {
-    if (await check()) return;
-  }
-  assert.fail(`never happened: ${what}`);
-}
-
 describe('metrics: /metrics on a running gateway', () => {
   let server: TestRedis;
   let gateway: Gateway;
@@ -79,16 +75,29 @@ describe('metrics: /metrics on a running gateway', () => {
   before(async () => {
     server = await startTestRedis();
     ({ gateway, url } = await startTestGateway(server.url, { APPREC_DEADLINE_HOURS: '1' }));
-    connection = await connectRedis(gateway.redisUrl, workerConnectionOptions());
-    gateway.metrics.watchRedis(connection);
+    connection = await connectRedis(gateway.redisTarget, workerConnectionOptions());
+    gateway.metricsRoot.watchRedis(connection);
     const { workers, store, crypto, audit, gate, logger, queues, metrics } = gateway;
     const prefix = gateway.config.QUEUE_PREFIX;
     const order = new DeliveryOrder(gateway.redis, prefix);
-    const judge = kithJudge({ ownHerIds: [String(CLINIC_HER_ID)], allowSyntheticIds: true });
+    const judge = inboundJudge({ ownHerIds: [String(CLINIC_HER_ID)], allowSyntheticIds: true });
     addInboundWorker(
       workers,
       { connection, prefix, concurrency: 2 },
-      inboundProcessor({ transport: nhn, judge, delivery: queues['epj-delivery'], order, store, crypto, gate, audit, logger, gateRecheckMs: 1_000, metrics }),
+      inboundProcessor({
+        transport: nhn,
+        judge,
+        delivery: queues['epj-delivery'],
+        order,
+        store,
+        crypto,
+        gate,
+        audit,
+        logger,
+        gateRecheckMs: 1_000,
+        protection: noProtection,
+        metrics,
+      }),
     );
     const epj = { name: 'test-epj', deliver: async (m: EpjDelivery) => void delivered.push(m) };
     addDeliveryWorker(
@@ -106,7 +115,7 @@ describe('metrics: /metrics on a running gateway', () => {
       workers,
       ['office-contact'],
       { connection, prefix, concurrency: 2 },
-      outboundProcessor({ ...gateway.outbound, metrics, send, afterSend: async () => undefined }),
+      outboundProcessor({ ...gateway.outbound, metrics, protection: noProtection, send, afterSend: async () => undefined }),
     );
     addTrackingWorker(
       workers,
@@ -150,11 +159,17 @@ describe('metrics: /metrics on a running gateway', () => {
     ]) {
       assert.match(text, new RegExp(`^# TYPE ${family} `, 'm'), family);
     }
+    // A clinic's series name it (one series set per clinic); what the process shares names none.
+    const processWide = /^epj_gateway_(redis_up|redis_reconnects_total|worker_recreations_total|process_|nodejs_)/;
+    for (const line of text.split('\n').filter((l) => l.startsWith('epj_gateway_'))) {
+      if (processWide.test(line)) assert.doesNotMatch(line, /clinic=/, line);
+      else assert.match(line, new RegExp(`[{,]clinic="${clinic}"`), line);
+    }
     assert.equal(sample(text, 'epj_gateway_redis_up'), 1);
-    assert.equal(sample(text, 'epj_gateway_gate_state', { service: 'office-contact' }), 0);
-    assert.equal(sample(text, 'epj_gateway_queue_jobs', { queue: 'inbound', state: 'waiting' }), 0);
-    assert.equal(sample(text, 'epj_gateway_transport_errors_total', { kind: 'server' }), 0);
-    assert.equal(sample(text, 'epj_gateway_last_successful_poll_timestamp_seconds'), 0);
+    assert.equal(sample(text, 'epj_gateway_gate_state', { clinic, service: 'office-contact' }), 0);
+    assert.equal(sample(text, 'epj_gateway_queue_jobs', { clinic, queue: 'inbound', state: 'waiting' }), 0);
+    assert.equal(sample(text, 'epj_gateway_transport_errors_total', { clinic, kind: 'server' }), 0);
+    assert.equal(sample(text, 'epj_gateway_last_successful_poll_timestamp_seconds', { clinic }), 0);
   });
 
   it('names the same metrics as docs/operations.md (its table, queries and alert rules)', async () => {
@@ -187,19 +202,19 @@ describe('metrics: /metrics on a running gateway', () => {
     });
     const before = Date.now() / 1000;
     assert.equal(await poller.pollOnce(), 2);
-    await until('both answered and the accepted one delivered', () => nhn.read.size === 2 && delivered.length === 1);
+    await eventually(() => nhn.read.size === 2 && delivered.length === 1, 5_000, 'both answered and the accepted one delivered');
 
     const text = await scrape();
-    assert.ok(sample(text, 'epj_gateway_last_successful_poll_timestamp_seconds')! >= Math.floor(before));
-    assert.equal(sample(text, 'epj_gateway_messages_total', { direction: 'in', service: 'office-contact', outcome: 'accepted' }), 1);
-    assert.equal(sample(text, 'epj_gateway_messages_total', { direction: 'in', service: 'unknown', outcome: 'rejected' }), 1);
-    assert.equal(sample(text, 'epj_gateway_messages_total', { direction: 'in', service: 'office-contact', outcome: 'delivered' }), 1);
-    assert.equal(sample(text, 'epj_gateway_apprecs_total', { direction: 'sent', status: 'OK' }), 1);
-    assert.equal(sample(text, 'epj_gateway_apprecs_total', { direction: 'sent', status: 'Rejected' }), 1);
-    assert.equal(sample(text, 'epj_gateway_apprec_errors_total', { direction: 'sent', code: 'T01' }), 1);
-    assert.equal(sample(text, 'epj_gateway_processing_seconds_count', { stage: 'inbound', service: 'office-contact' }), 1);
-    assert.equal(sample(text, 'epj_gateway_processing_seconds_count', { stage: 'epj-delivery', service: 'office-contact' }), 1);
-    assert.equal(sample(text, 'epj_gateway_queue_jobs', { queue: 'epj-delivery', state: 'completed' }), 1);
+    assert.ok(sample(text, 'epj_gateway_last_successful_poll_timestamp_seconds', { clinic })! >= Math.floor(before));
+    assert.equal(sample(text, 'epj_gateway_messages_total', { clinic, direction: 'in', service: 'office-contact', outcome: 'accepted' }), 1);
+    assert.equal(sample(text, 'epj_gateway_messages_total', { clinic, direction: 'in', service: 'unknown', outcome: 'rejected' }), 1);
+    assert.equal(sample(text, 'epj_gateway_messages_total', { clinic, direction: 'in', service: 'office-contact', outcome: 'delivered' }), 1);
+    assert.equal(sample(text, 'epj_gateway_apprecs_total', { clinic, direction: 'sent', status: 'OK' }), 1);
+    assert.equal(sample(text, 'epj_gateway_apprecs_total', { clinic, direction: 'sent', status: 'Rejected' }), 1);
+    assert.equal(sample(text, 'epj_gateway_apprec_errors_total', { clinic, direction: 'sent', code: 'T01' }), 1);
+    assert.equal(sample(text, 'epj_gateway_processing_seconds_count', { clinic, stage: 'inbound', service: 'office-contact' }), 1);
+    assert.equal(sample(text, 'epj_gateway_processing_seconds_count', { clinic, stage: 'epj-delivery', service: 'office-contact' }), 1);
+    assert.equal(sample(text, 'epj_gateway_queue_jobs', { clinic, queue: 'epj-delivery', state: 'completed' }), 1);
     // Counts only: no patient data reaches the metrics.
     assert.doesNotMatch(text, /1389\d{7}|Nordmann/);
   });
@@ -212,39 +227,45 @@ describe('metrics: /metrics on a running gateway', () => {
     await submitOutbound(deps, { msgId: ok, service: 'office-contact', xml, receiverHerId: 8093244, origin: 'epj:test' });
     await submitOutbound(deps, { msgId: ok, service: 'office-contact', xml, receiverHerId: 8093244, origin: 'epj:test' });
     await submitOutbound(deps, { msgId: fail, service: 'office-contact', xml, receiverHerId: 8093244, origin: 'epj:test' });
-    await until(
-      'one sent, one dead-lettered',
+    await eventually(
       async () => (await gateway.store.get(ok))?.state === 'sent' && (await gateway.store.get(fail))?.state === 'dead-lettered',
+      5_000,
+      'one sent, one dead-lettered',
     );
 
     const text = await scrape();
     assert.equal(
-      sample(text, 'epj_gateway_messages_total', { direction: 'out', service: 'office-contact', outcome: 'accepted' }),
+      sample(text, 'epj_gateway_messages_total', { clinic, direction: 'out', service: 'office-contact', outcome: 'accepted' }),
       2,
       'a repeat is not counted',
     );
-    assert.equal(sample(text, 'epj_gateway_messages_total', { direction: 'out', service: 'office-contact', outcome: 'sent' }), 1);
-    assert.equal(sample(text, 'epj_gateway_messages_total', { direction: 'out', service: 'office-contact', outcome: 'dead-lettered' }), 1);
-    assert.equal(sample(text, 'epj_gateway_processing_seconds_count', { stage: 'outbound', service: 'office-contact' }), 1);
-    assert.equal(sample(text, 'epj_gateway_queue_jobs', { queue: 'dead-letter', state: 'waiting' }), 1);
+    assert.equal(sample(text, 'epj_gateway_messages_total', { clinic, direction: 'out', service: 'office-contact', outcome: 'sent' }), 1);
+    assert.equal(sample(text, 'epj_gateway_messages_total', { clinic, direction: 'out', service: 'office-contact', outcome: 'dead-lettered' }), 1);
+    assert.equal(sample(text, 'epj_gateway_processing_seconds_count', { clinic, stage: 'outbound', service: 'office-contact' }), 1);
+    assert.equal(sample(text, 'epj_gateway_queue_jobs', { clinic, queue: 'dead-letter', state: 'waiting' }), 1);
   });
 
   it('AppRecs received by status and code, and the ones that never came', async () => {
     const track = (msgId: string) =>
       gateway.queues['apprec-tracking'].add('track', { msgId, nhnMessageId: `nhn-${msgId}`, sentAt: new Date().toISOString() }, { jobId: msgId });
-    appRecAnswer = [{ receiverHerId: 8093244, appRecStatus: 'Rejected', appRecErrorList: [{ errorCode: 'E21' }, { errorCode: '<script>' }] }];
+    appRecAnswer = [{ receiverHerId: 8093244, appRecStatus: 'Avvist', appRecErrorList: [{ errorCode: 'E21' }, { errorCode: '<script>' }] }];
     await track('rejected-one');
-    await until(
+    await eventually(
+      async () => sample(await scrape(), 'epj_gateway_apprecs_total', { clinic, direction: 'received', status: 'Rejected' }) === 1,
+      5_000,
       'rejected AppRec counted',
-      async () => sample(await scrape(), 'epj_gateway_apprecs_total', { direction: 'received', status: 'Rejected' }) === 1,
     );
     appRecAnswer = [{ receiverHerId: 8093244, appRecStatus: null }];
     await track('silent-one');
-    await until('missing AppRec counted', async () => sample(await scrape(), 'epj_gateway_apprec_missing_total') === 1);
+    await eventually(async () => sample(await scrape(), 'epj_gateway_apprec_missing_total', { clinic }) === 1, 5_000, 'missing AppRec counted');
 
     const text = await scrape();
-    assert.equal(sample(text, 'epj_gateway_apprec_errors_total', { direction: 'received', code: 'E21' }), 1);
-    assert.equal(sample(text, 'epj_gateway_apprec_errors_total', { direction: 'received', code: 'other' }), 1, 'a code outside the code list is bounded');
+    assert.equal(sample(text, 'epj_gateway_apprec_errors_total', { clinic, direction: 'received', code: 'E21' }), 1);
+    assert.equal(
+      sample(text, 'epj_gateway_apprec_errors_total', { clinic, direction: 'received', code: 'other' }),
+      1,
+      'a code outside the code list is bounded',
+    );
   });
 
   it('the watchers set certificate days and register faults (and close the gate); the transport counts its errors', async () => {
@@ -269,13 +290,13 @@ describe('metrics: /metrics on a running gateway', () => {
     gateway.metrics.countTransportError('timeout');
 
     const text = await scrape();
-    assert.equal(sample(text, 'epj_gateway_certificate_expiry_days', { role: 'signing' }), 37);
-    assert.equal(sample(text, 'epj_gateway_certificate_expiry_days', { role: 'encryption' }), 10);
-    assert.equal(sample(text, 'epj_gateway_register_faults', { severity: 'closed' }), 1);
-    assert.equal(sample(text, 'epj_gateway_register_faults', { severity: 'warning' }), 1, 'the stale cache is a warning');
-    assert.equal(sample(text, 'epj_gateway_transport_errors_total', { kind: 'server' }), 2);
-    assert.equal(sample(text, 'epj_gateway_transport_errors_total', { kind: 'timeout' }), 1);
-    assert.equal(sample(text, 'epj_gateway_gate_state', { service: 'gateway' }), 2, 'the register fault closed the gate');
+    assert.equal(sample(text, 'epj_gateway_certificate_expiry_days', { clinic, role: 'signing' }), 37);
+    assert.equal(sample(text, 'epj_gateway_certificate_expiry_days', { clinic, role: 'encryption' }), 10);
+    assert.equal(sample(text, 'epj_gateway_register_faults', { clinic, severity: 'closed' }), 1);
+    assert.equal(sample(text, 'epj_gateway_register_faults', { clinic, severity: 'warning' }), 1, 'the stale cache is a warning');
+    assert.equal(sample(text, 'epj_gateway_transport_errors_total', { clinic, kind: 'server' }), 2);
+    assert.equal(sample(text, 'epj_gateway_transport_errors_total', { clinic, kind: 'timeout' }), 1);
+    assert.equal(sample(text, 'epj_gateway_gate_state', { clinic, service: 'gateway' }), 2, 'the register fault closed the gate');
   });
 
   it('a transport error is counted under its kind', () => {
@@ -292,10 +313,10 @@ describe('metrics: /metrics on a running gateway', () => {
   it('Redis down shows as redis_up 0; the connections coming back count as reconnects', async () => {
     const reconnectsBefore = sample(await scrape(), 'epj_gateway_redis_reconnects_total')!;
     await server.kill();
-    await until('redis_up 0', async () => sample(await scrape(), 'epj_gateway_redis_up') === 0);
+    await eventually(async () => sample(await scrape(), 'epj_gateway_redis_up') === 0, 5_000, 'redis_up 0');
     await server.start();
     // at least the worker connection, which watchRedis follows
-    await until('the connections back', async () => sample(await scrape(), 'epj_gateway_redis_reconnects_total')! >= reconnectsBefore + 1, 20_000);
+    await eventually(async () => sample(await scrape(), 'epj_gateway_redis_reconnects_total')! >= reconnectsBefore + 1, 20_000, 'the connections back');
     assert.equal(sample(await scrape(), 'epj_gateway_redis_up'), 1);
   });
 });

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ConfigError, loadConfig } from '../src/config.js';
-import { tempDir } from './helpers/tmp.js';
+import { ConfigError, loadConfig } from '../../src/config.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const productionBase = {
   GATEWAY_MODE: 'production',
@@ -15,6 +15,7 @@ const productionBase = {
   CLINIC_ENCRYPTION_KEY: '/etc/epj/enc.key',
   MSH_BASE_URL: 'https://msh.example.test',
   HELSEID_TOKEN_URL: 'https://helseid.example.test/connect/token',
+  AR_URL: 'https://ar.example.test/v1/AR/Basic',
   JOB_ENCRYPTION_KEYS: `2026:${Buffer.alloc(32, 7).toString('base64')}`,
 };
 
@@ -72,6 +73,8 @@ describe('config', () => {
     assert.equal(errorOf({ ...productionBase, TRUST_CA_FILES: 'certs-sample/ca.cert.pem' }).setting, 'TRUST_CA_FILES');
     const { MSH_BASE_URL: _drop, ...noMsh } = productionBase;
     assert.equal(errorOf(noMsh).setting, 'MSH_BASE_URL');
+    const { AR_URL: _noAr, ...noAr } = productionBase;
+    assert.equal(errorOf(noAr).setting, 'AR_URL');
   });
 
   it('reads an optional JSON file, with the environment winning', () => {

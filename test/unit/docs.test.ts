@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { configSchema } from '../src/config.js';
+import { configSchema } from '../../src/config.js';
 
-const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 
 describe('README', () => {
   it('opens with exactly two commands: set up and start the demo, then the tests', () => {
@@ -12,7 +12,7 @@ describe('README', () => {
   });
 
   it('.ci/run runs the README test command', () => {
-    assert.match(readFileSync(new URL('../.ci/run', import.meta.url), 'utf8'), /^npm test$/m);
+    assert.match(readFileSync(new URL('../../.ci/run', import.meta.url), 'utf8'), /^npm test$/m);
   });
 
   it('documents every setting', () => {

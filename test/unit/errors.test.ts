@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { ERRORS, GatewayError } from '../src/errors.js';
-import { renderErrorsDoc } from '../src/errors-doc.js';
+import { ERRORS, GatewayError } from '../../src/errors.js';
+import { renderErrorsDoc } from '../../src/errors-doc.js';
 
 describe('error table', () => {
   it('docs/errors.md is generated from the table (run npm run docs:errors)', () => {
-    const doc = readFileSync(new URL('../docs/errors.md', import.meta.url), 'utf8');
+    const doc = readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8');
     assert.equal(doc, renderErrorsDoc());
   });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { withRequestId } from '../src/logging.js';
-import { captureLogger } from './helpers/logger.js';
+import { withRequestId } from '../../src/logging.js';
+import { captureLogger } from '../helpers/logger.js';
 
 describe('logging', () => {
   it('redacts patient fields at any of the first levels', () => {

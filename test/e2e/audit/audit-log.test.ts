@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
-import { AuditLog, REDACTED } from '../../src/audit/audit-log.js';
-import type { Gateway } from '../../src/gateway.js';
-import { runCli } from '../helpers/cli.js';
-import { startTestGateway } from '../helpers/gateway.js';
-import { useTestRedis } from '../helpers/redis.js';
+import { AuditLog, REDACTED } from '../../../src/audit/audit-log.js';
+import { runCli } from '../../helpers/cli.js';
+import { startTestGateway, type TestGateway as Gateway } from '../../helpers/gateway.js';
+import { useTestRedis } from '../../helpers/redis.js';
 
 const DAY = 86_400_000;
 // Synthetic national ids (month + 80) and an invented name: what must never be kept.

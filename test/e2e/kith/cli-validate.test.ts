@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runCli } from '../helpers/cli.js';
-import { STANDARDS_DIR, XSD_DIR, needsShared } from '../helpers/shared.js';
+import { runCli } from '../../helpers/cli.js';
+import { STANDARDS_DIR, XSD_DIR, needsShared } from '../../helpers/shared.js';
 
-const FIXTURES = fileURLToPath(new URL('../../fixtures', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../../../fixtures', import.meta.url));
 const fixture = (p: string) => path.join(FIXTURES, p);
 const KEYS = [
   'ok',

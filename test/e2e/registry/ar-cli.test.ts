@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { freePort } from '../../src/infra/supervised-redis.js';
-import { startArStandIn, type ArStandIn } from '../../demo/ar-stand-in/stand-in-server.js';
-import { runCli, startCli } from '../helpers/cli.js';
+import { freePort } from '../../../src/infra/supervised-redis.js';
+import { startArStandIn, type ArStandIn } from '../../../demo/ar-stand-in/stand-in-server.js';
+import { runCli, startCli } from '../../helpers/cli.js';
+import { eventually } from '../../helpers/eventually.js';
 
 describe('registry: epj-gateway ar check / ar lookup', () => {
   let standIn: ArStandIn;
@@ -113,12 +114,13 @@ describe('registry: epj-gateway ar check / ar lookup', () => {
   it('stand-in: runs the stand-in for testers until SIGTERM', async () => {
     const run = startCli(['ar', 'stand-in', '--port', '0', '--username', 'tester', '--password', 'tester-secret']);
     try {
-      let url: string | undefined;
-      for (let i = 0; i < 100 && !url; i++) {
-        url = /SOAP at (\S+)/.exec(run.output())?.[1];
-        if (!url) await new Promise((r) => setTimeout(r, 100));
-      }
-      assert.ok(url, run.output());
+      const url = (
+        await eventually(
+          () => /SOAP at (\S+)/.exec(run.output()),
+          10_000,
+          () => `the stand-in to print its URL:\n${run.output()}`,
+        )
+      )[1]!;
       const result = await runCli(['ar', 'check'], { ...env, AR_URL: url, AR_USERNAME: 'tester', AR_PASSWORD: 'tester-secret' });
       assert.equal(result.code, 0, result.stdout + result.stderr);
     } finally {

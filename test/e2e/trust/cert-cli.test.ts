@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { certificateDer } from '../../src/trust/enterprise-certificate.js';
-import { runCli } from '../helpers/cli.js';
-import { tempDir } from '../helpers/tmp.js';
-import { sample, startRevocationServer, type RevocationServer } from './revocation-server.js';
+import { certificateDer } from '../../../src/trust/enterprise-certificate.js';
+import { runCli } from '../../helpers/cli.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { sample, startRevocationServer, type RevocationServer } from '../../helpers/revocation-server.js';
 
 const KEYS = ['profile', 'orgNumber', 'orgName', 'issuer', 'serial', 'notBefore', 'notAfter', 'keyUsage', 'role', 'status', 'errors', 'expiresInDays'];
 const file = (name: string) => `certs-sample/${name}.cert.pem`;

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { checkCertificates, type CertificateCheck } from '../../src/gate/certificate-watcher.js';
-import { Notifier } from '../../src/gate/notifier.js';
-import { ServiceGate } from '../../src/gate/service-gate.js';
-import { captureLogger } from '../helpers/logger.js';
-import { useTestRedis } from '../helpers/redis.js';
-import { startWebhookReceiver } from '../helpers/webhook.js';
+import { checkCertificates } from '../../../src/gate/certificate-watcher.js';
+import type { CertificateCheck } from '../../../src/trust/clinic-certificates.js';
+import { Notifier } from '../../../src/gate/notifier.js';
+import { ServiceGate } from '../../../src/gate/service-gate.js';
+import { captureLogger } from '../../helpers/logger.js';
+import { useTestRedis } from '../../helpers/redis.js';
+import { startWebhookReceiver } from '../../helpers/webhook.js';
 
 const clinic = { herId: '8142987', orgNumber: '921543212', name: 'Fjordvik legekontor AS' };
 const valid = (days: number, role: CertificateCheck['role'] = 'signing'): CertificateCheck => ({

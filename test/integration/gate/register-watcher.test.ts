@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
-import { checkRegister, type RegisterAudit } from '../../src/gate/register-watcher.js';
-import { ServiceGate } from '../../src/gate/service-gate.js';
-import { captureLogger } from '../helpers/logger.js';
-import { useTestRedis } from '../helpers/redis.js';
+import { checkRegister } from '../../../src/gate/register-watcher.js';
+import type { RegisterAudit } from '../../../src/registry/own-entry-audit.js';
+import { ServiceGate } from '../../../src/gate/service-gate.js';
+import { captureLogger } from '../../helpers/logger.js';
+import { useTestRedis } from '../../helpers/redis.js';
 
 describe('address-register watcher', () => {
   const ctx = useTestRedis();

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
-import { computeSnapshot, type GateReason } from '../../src/gate/gate-state.js';
-import { ServiceGate, type GateTransition } from '../../src/gate/service-gate.js';
-import { connectRedis, workerConnectionOptions } from '../../src/infra/redis.js';
-import { captureLogger } from '../helpers/logger.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { computeSnapshot, type GateReason } from '../../../src/gate/gate-state.js';
+import { ServiceGate, type GateTransition } from '../../../src/gate/service-gate.js';
+import { connectRedis, workerConnectionOptions } from '../../../src/infra/redis.js';
+import { eventually } from '../../helpers/eventually.js';
+import { captureLogger } from '../../helpers/logger.js';
+import { startTestRedis, type TestRedis } from '../../helpers/redis.js';
 
 const reason = (r: Partial<GateReason>): GateReason => ({
   source: 'certificate',
@@ -72,8 +72,7 @@ describe('service gate in Redis, across processes', () => {
     assert.deepEqual(transitions.map((t) => `${t.scope}:${t.from}->${t.to}`).sort(), ['e-consultation:open->closed', 'gateway:open->warning']);
     transitions.length = 0;
     await b.openByOperator('e-consultation');
-    await sleep(100);
-    assert.equal(a.isOpen('e-consultation'), true);
+    await eventually(() => a.isOpen('e-consultation'), 5_000, 'the opening seen by the other process');
     assert.deepEqual(transitions.map((t) => `${t.scope}:${t.to}`).sort(), ['e-consultation:open', 'gateway:open']);
   });
 
@@ -86,7 +85,6 @@ describe('service gate in Redis, across processes', () => {
     assert.equal((await a.reasons())[0]!.since, first);
     assert.equal(transitions.filter((t) => t.scope === 'gateway' && t.to === 'closed').length, 1);
     await a.report('certificate', []);
-    await sleep(100);
-    assert.equal(b.current().gateway.state, 'open');
+    await eventually(() => b.current().gateway.state === 'open', 5_000, 'the cleared fault seen by the other process');
   });
 });

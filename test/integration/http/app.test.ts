@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import request from 'supertest';
-import type { Gateway } from '../../src/gateway.js';
-import { startTestGateway } from '../helpers/gateway.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { eventually } from '../../helpers/eventually.js';
+import { startTestGateway, type TestGateway as Gateway } from '../../helpers/gateway.js';
+import { startTestRedis, type TestRedis } from '../../helpers/redis.js';
 
 describe('HTTP: health, readiness, metrics and authentication', () => {
   let server: TestRedis;
@@ -35,8 +35,8 @@ describe('HTTP: health, readiness, metrics and authentication', () => {
     await gateway.queues['outbound-office-contact'].add('probe', {});
     const res = await request(url).get('/metrics').expect(200);
     assert.match(res.text, /epj_gateway_process_cpu_seconds_total/);
-    assert.match(res.text, /epj_gateway_queue_jobs\{queue="outbound-office-contact",state="waiting"\} 1/);
-    assert.match(res.text, /epj_gateway_queue_jobs\{queue="dead-letter",state="failed"\} 0/);
+    assert.match(res.text, /epj_gateway_queue_jobs\{clinic="\d+",queue="outbound-office-contact",state="waiting"\} 1/);
+    assert.match(res.text, /epj_gateway_queue_jobs\{clinic="\d+",queue="dead-letter",state="failed"\} 0/);
     await gateway.queues['outbound-office-contact'].obliterate({ force: true });
   });
 
@@ -97,11 +97,6 @@ describe('HTTP: health, readiness, metrics and authentication', () => {
     assert.equal(res.body.checks.redis.ready, false);
     assert.ok(Date.now() - started < 2_000);
     await server.start();
-    for (let i = 0; i < 100; i++) {
-      const again = await request(url).get('/readyz');
-      if (again.status === 200) return;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    assert.fail('not ready again after Redis came back');
+    await eventually(async () => (await request(url).get('/readyz')).status === 200, 10_000, 'ready again after Redis came back', 100);
   });
 });

@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import request from 'supertest';
-import type { Gateway } from '../../src/gateway.js';
-import { loadSchemaSet } from '../../src/kith/schema-set.js';
-import { validateDocument } from '../../src/kith/validate.js';
-import type { SealedOutbound } from '../../src/pipeline/outbound.js';
-import { startTestGateway } from '../helpers/gateway.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { XSD_DIR, hasShared } from '../helpers/shared.js';
+import { loadSchemaSet } from '../../../src/kith/schema-set.js';
+import { validateDocument } from '../../../src/kith/validate.js';
+import type { SealedOutbound } from '../../../src/pipeline/outbound.js';
+import { startTestGateway, type TestGateway as Gateway } from '../../helpers/gateway.js';
+import { startTestRedis, type TestRedis } from '../../helpers/redis.js';
+import { XSD_DIR, hasShared } from '../../helpers/shared.js';
 
-const fixture = (p: string) => readFileSync(new URL(`../../fixtures/${p}`, import.meta.url), 'utf8');
+const fixture = (p: string) => readFileSync(new URL(`../../../fixtures/${p}`, import.meta.url), 'utf8');
 const msgIdOf = (xml: string) => /<MsgId>([^<]+)<\/MsgId>/.exec(xml)![1]!;
 const EPJ = { Authorization: 'Bearer demo-token' };
 

@@ -2,15 +2,14 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
-import { FolderOutbox } from '../../adapters/epj/folder-outbox.js';
-import type { Gateway } from '../../src/gateway.js';
-import { submitClinicXml } from '../../src/pipeline/clinic-submission.js';
-import { startTestGateway } from '../helpers/gateway.js';
-import { captureLogger } from '../helpers/logger.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { tempDir } from '../helpers/tmp.js';
+import { FolderOutbox } from '../../../adapters/epj/folder-outbox.js';
+import { submitClinicXml } from '../../../src/pipeline/clinic-submission.js';
+import { startTestGateway, type TestGateway as Gateway } from '../../helpers/gateway.js';
+import { captureLogger } from '../../helpers/logger.js';
+import { startTestRedis, type TestRedis } from '../../helpers/redis.js';
+import { tempDir } from '../../helpers/tmp.js';
 
-const fixture = (p: string) => readFileSync(new URL(`../../fixtures/${p}`, import.meta.url), 'utf8');
+const fixture = (p: string) => readFileSync(new URL(`../../../fixtures/${p}`, import.meta.url), 'utf8');
 const EPJ = { Authorization: 'Bearer demo-token' };
 const OPS = { Authorization: 'Bearer demo-ops-token' };
 

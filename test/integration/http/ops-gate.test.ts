@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
-import type { Gateway } from '../../src/gateway.js';
-import { startTestGateway } from '../helpers/gateway.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { startWebhookReceiver } from '../helpers/webhook.js';
+import { eventually } from '../../helpers/eventually.js';
+import { startTestGateway, type TestGateway as Gateway } from '../../helpers/gateway.js';
+import { startTestRedis, type TestRedis } from '../../helpers/redis.js';
+import { startWebhookReceiver } from '../../helpers/webhook.js';
 
 const OPS = { Authorization: 'Bearer demo-ops-token' };
 
@@ -53,7 +52,11 @@ describe('operations API: the service gate and the audit log', () => {
     assert.equal(res.body.gateway.state, 'warning');
     assert.equal((await request(url).get('/readyz')).body.checks.gate.services['e-consultation'], 'closed');
 
-    for (let i = 0; i < 50 && hook.received.length < 3; i++) await sleep(50);
+    await eventually(
+      () => hook.received.length >= 3,
+      5_000,
+      () => `three webhooks; got ${kinds().join(', ')}`,
+    );
     assert.deepEqual(kinds().sort(), ['gate-closed', 'gate-warning', 'nhn-notice']);
     const notices = readdirSync(path.join(gateway.config.DATA_DIR, 'notices'));
     assert.equal(notices.length, 1);
@@ -73,10 +76,14 @@ describe('operations API: the service gate and the audit log', () => {
     hook.received.length = 0;
     const res = await request(url).post('/ops/gate/e-consultation/open').set(OPS).expect(200);
     assert.equal(res.body.services['e-consultation'].state, 'open');
-    for (let i = 0; i < 50 && hook.received.length < 2; i++) await sleep(50);
+    await eventually(
+      () => hook.received.length >= 2,
+      5_000,
+      () => `two webhooks; got ${kinds().join(', ')}`,
+    );
     assert.deepEqual(kinds().sort(), ['gate-opened', 'gate-opened']);
     const metrics = await request(url).get('/metrics');
-    assert.match(metrics.text, /epj_gateway_gate_state\{service="e-consultation"\} 0/);
+    assert.match(metrics.text, /epj_gateway_gate_state\{clinic="\d+",service="e-consultation"\} 0/);
   });
 
   it('refuses unknown services and actions', async () => {

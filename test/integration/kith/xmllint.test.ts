@@ -3,16 +3,16 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildAppRec, buildAppRecFor } from '../../src/kith/apprec-build.js';
-import { judgeReceivedMessage } from '../../src/kith/judge.js';
-import { NS } from '../../src/kith/namespaces.js';
-import { tempDir } from '../helpers/tmp.js';
-import { XSD_DIR, needsShared } from '../helpers/shared.js';
-import { fixtureFiles } from './fixture-cases.js';
-import { CLINIC, CLINIC_HER, HELSENORGE, PATIENTS, sampleCases } from './sample-messages.js';
-import { buildMsgHead } from '../../src/kith/msghead-build.js';
-import { buildDialogmelding } from '../../src/kith/dialogmelding-build.js';
-import { attachmentPart } from '../../src/kith/attachments.js';
+import { buildAppRec, buildAppRecFor } from '../../../src/kith/apprec-build.js';
+import { judgeReceivedMessage } from '../../../src/kith/judge.js';
+import { NS } from '../../../src/kith/namespaces.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { XSD_DIR, needsShared, skipOrFail } from '../../helpers/shared.js';
+import { fixtureFiles } from '../../helpers/fixture-cases.js';
+import { CLINIC, CLINIC_HER, HELSENORGE, PATIENTS, sampleCases } from '../../helpers/sample-messages.js';
+import { buildMsgHead } from '../../../src/kith/msghead-build.js';
+import { buildDialogmelding } from '../../../src/kith/dialogmelding-build.js';
+import { attachmentPart } from '../../../src/kith/attachments.js';
 
 /**
  * Everything the project builds, checked by a second, independent validator: xmllint with the
@@ -20,7 +20,7 @@ import { attachmentPart } from '../../src/kith/attachments.js';
  * first, as the gateway reports them unvalidated.
  */
 
-const FIXTURES = fileURLToPath(new URL('../../fixtures', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../../../fixtures', import.meta.url));
 
 function hasXmllint(): boolean {
   return spawnSync('xmllint', ['--version']).status === 0;
@@ -45,10 +45,7 @@ describe('xmllint: every message and AppRec the project builds is valid by the o
   let envelopeSchema: string;
   before(function () {
     needsShared(this);
-    if (!hasXmllint()) {
-      console.log('      (skipped: xmllint not installed; apt-get install -y libxml2-utils)');
-      this.skip();
-    }
+    if (!hasXmllint()) skipOrFail(this, 'xmllint not installed; apt-get install -y libxml2-utils');
     dir = tempDir('xmllint');
     // A wrapper that only imports the official files, so one run validates the envelope and its
     // Dialogmelding and Base64Container documents together.

@@ -1,14 +1,15 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { addTrackingWorker, trackingProcessor, type AppRecInfo } from '../../src/pipeline/apprec-tracking.js';
-import { MessageStore, type MessageState } from '../../src/pipeline/message-store.js';
-import { connectRedis, workerConnectionOptions } from '../../src/infra/redis.js';
-import { WorkerSupervisor } from '../../src/pipeline/worker-supervisor.js';
-import { captureLogger } from '../helpers/logger.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { addTrackingWorker, trackingProcessor } from '../../../src/pipeline/apprec-tracking.js';
+import type { AppRecInfo } from '../../../src/ports/transport.js';
+import { MessageStore, type MessageState } from '../../../src/pipeline/message-store.js';
+import { connectRedis, workerConnectionOptions } from '../../../src/infra/redis.js';
+import { WorkerSupervisor } from '../../../src/pipeline/worker-supervisor.js';
+import { captureLogger } from '../../helpers/logger.js';
+import { eventually } from '../../helpers/eventually.js';
+import { startTestRedis, type TestRedis } from '../../helpers/redis.js';
 
 describe('AppRec tracking', () => {
   let server: TestRedis;
@@ -53,17 +54,13 @@ describe('AppRec tracking', () => {
     return msgId;
   }
   async function outcome(msgId: string): Promise<MessageState> {
-    for (let i = 0; i < 100; i++) {
-      const hit = told.find(([m]) => m === msgId);
-      if (hit) return hit[1];
-      await sleep(50);
-    }
-    assert.fail('no outcome');
+    const [, state] = await eventually(() => told.find(([m]) => m === msgId), 5_000, `an outcome for ${msgId}`);
+    return state;
   }
 
   it('waits for the AppRec and records OK', async () => {
     const pending = { receiverHerId: 8093244, appRecStatus: null };
-    const msgId = await track([[pending], [pending], [{ receiverHerId: 8093244, appRecStatus: 'Ok', appRecErrorList: [] }]]);
+    const msgId = await track([[pending], [pending], [{ receiverHerId: 8093244, appRecStatus: 'OK', appRecErrorList: [] }]]);
     assert.equal(await outcome(msgId), 'apprec-ok');
     assert.equal((await store.get(msgId))?.appRec?.status, 'OK');
   });
@@ -71,8 +68,8 @@ describe('AppRec tracking', () => {
   it('records a rejection with its 8221 codes, even when another receiver said OK', async () => {
     const msgId = await track([
       [
-        { receiverHerId: 1, appRecStatus: 'Ok', appRecErrorList: [] },
-        { receiverHerId: 2, appRecStatus: 'Rejected', appRecErrorList: [{ errorCode: 'E10', details: 'Ugyldig meldingsidentifikator' }] },
+        { receiverHerId: 1, appRecStatus: 'OK', appRecErrorList: [] },
+        { receiverHerId: 2, appRecStatus: 'Avvist', appRecErrorList: [{ errorCode: 'E10', details: 'Ugyldig meldingsidentifikator' }] },
       ],
     ]);
     assert.equal(await outcome(msgId), 'apprec-rejected');

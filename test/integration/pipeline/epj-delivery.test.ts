@@ -2,21 +2,21 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { FolderInbox } from '../../adapters/epj/folder-inbox.js';
-import { AuditLog } from '../../src/audit/audit-log.js';
-import { DeliveryOrder, addDeliveryWorker, deliveryProcessor } from '../../src/pipeline/epj-delivery.js';
-import type { DeliveryJobData, SealedDelivery } from '../../src/pipeline/inbound.js';
-import { JobCrypto } from '../../src/pipeline/job-crypto.js';
-import { MessageStore } from '../../src/pipeline/message-store.js';
-import type { EpjDelivery, EpjDeliveryPort } from '../../src/pipeline/ports/epj-delivery.js';
-import { connectRedis, workerConnectionOptions } from '../../src/infra/redis.js';
-import { WorkerSupervisor } from '../../src/pipeline/worker-supervisor.js';
-import { captureLogger } from '../helpers/logger.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { tempDir } from '../helpers/tmp.js';
+import { FolderInbox } from '../../../adapters/epj/folder-inbox.js';
+import { AuditLog } from '../../../src/audit/audit-log.js';
+import { DeliveryOrder, addDeliveryWorker, deliveryProcessor } from '../../../src/pipeline/epj-delivery.js';
+import type { DeliveryJobData, SealedDelivery } from '../../../src/pipeline/delivery-job.js';
+import { JobCrypto } from '../../../src/pipeline/job-crypto.js';
+import { MessageStore } from '../../../src/pipeline/message-store.js';
+import type { EpjDelivery, EpjDeliveryPort } from '../../../src/ports/epj-delivery.js';
+import { connectRedis, workerConnectionOptions } from '../../../src/infra/redis.js';
+import { WorkerSupervisor } from '../../../src/pipeline/worker-supervisor.js';
+import { eventually } from '../../helpers/eventually.js';
+import { captureLogger } from '../../helpers/logger.js';
+import { startTestRedis, type TestRedis } from '../../helpers/redis.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 describe('EPJ delivery: once each, in order per patient', () => {
   let server: TestRedis;
@@ -73,11 +73,6 @@ describe('EPJ delivery: once each, in order per patient', () => {
     return msgId;
   }
 
-  async function until(check: () => boolean): Promise<void> {
-    for (let i = 0; i < 200 && !check(); i++) await sleep(25);
-    assert.ok(check());
-  }
-
   it('gives each MsgId one number, however often it is asked', async () => {
     const ref = crypto.pseudonym('13896997245');
     assert.equal(await order.numberFor(ref, 'a'), 1);
@@ -92,7 +87,11 @@ describe('EPJ delivery: once each, in order per patient', () => {
     const second = await enqueue('patient-A');
     const third = await enqueue('patient-A');
     const other = await enqueue('patient-B');
-    await until(() => [first, second, third, other].every((m) => delivered.includes(m)));
+    await eventually(
+      () => [first, second, third, other].every((m) => delivered.includes(m)),
+      5_000,
+      () => `all four delivered; delivered: ${delivered.join(', ')}`,
+    );
     const a = delivered.filter((m) => [first, second, third].includes(m));
     assert.deepEqual(a, [first, second, third]);
     assert.ok(delivered.indexOf(other) < delivered.indexOf(first), 'patient B did not wait for patient A');
@@ -100,7 +99,11 @@ describe('EPJ delivery: once each, in order per patient', () => {
 
   it('writes the XML and its sidecar atomically, once per MsgId', async () => {
     const msgId = await enqueue('patient-C');
-    await until(() => delivered.includes(msgId));
+    await eventually(
+      () => delivered.includes(msgId),
+      5_000,
+      () => `${msgId} delivered`,
+    );
     await folder.deliver({ msgId, service: 'office-contact', xml: '<changed/>', receiverHerId: 1, receivedAt: 'x' });
     assert.match(readFileSync(path.join(inboxDir, `${msgId}.xml`), 'utf8'), new RegExp(msgId));
     const sidecar = JSON.parse(readFileSync(path.join(inboxDir, `${msgId}.json`), 'utf8'));

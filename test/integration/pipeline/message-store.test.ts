@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { MessageStore } from '../../src/pipeline/message-store.js';
-import { backoffDelay } from '../../src/pipeline/retry.js';
-import { useTestRedis } from '../helpers/redis.js';
+import { MessageStore } from '../../../src/pipeline/message-store.js';
+import { backoffDelay } from '../../../src/pipeline/retry.js';
+import { useTestRedis } from '../../helpers/redis.js';
 
 describe('message store', () => {
   const ctx = useTestRedis();

@@ -1,19 +1,20 @@
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { AuditLog } from '../../src/audit/audit-log.js';
-import { GATED_SERVICES, type GatedService } from '../../src/gate/gate-state.js';
-import { DeadLetters } from '../../src/pipeline/dead-letters.js';
-import { JobCrypto } from '../../src/pipeline/job-crypto.js';
-import { MessageStore } from '../../src/pipeline/message-store.js';
-import { addOutboundWorkers, outboundProcessor, outboundQueueName, submitOutbound, type OutboundDeps, type SendFn } from '../../src/pipeline/outbound.js';
-import { connectRedis, httpConnectionOptions, workerConnectionOptions } from '../../src/infra/redis.js';
-import { WorkerSupervisor } from '../../src/pipeline/worker-supervisor.js';
-import { isGatewayError } from '../../src/errors.js';
-import { captureLogger } from '../helpers/logger.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { AuditLog } from '../../../src/audit/audit-log.js';
+import { GATED_SERVICES, type GatedService } from '../../../src/gate/gate-state.js';
+import { DeadLetters } from '../../../src/pipeline/dead-letters.js';
+import { JobCrypto } from '../../../src/pipeline/job-crypto.js';
+import { MessageStore } from '../../../src/pipeline/message-store.js';
+import { addOutboundWorkers, outboundProcessor, outboundQueueName, submitOutbound, type OutboundDeps, type SendFn } from '../../../src/pipeline/outbound.js';
+import { noProtection } from '../../../src/trust/no-protection.js';
+import { connectRedis, httpConnectionOptions, workerConnectionOptions } from '../../../src/infra/redis.js';
+import { WorkerSupervisor } from '../../../src/pipeline/worker-supervisor.js';
+import { isGatewayError } from '../../../src/errors.js';
+import { eventually } from '../../helpers/eventually.js';
+import { captureLogger } from '../../helpers/logger.js';
+import { startTestRedis, type TestRedis } from '../../helpers/redis.js';
 
 const XML = '<MsgHead><Patient><Ident><Id>13896997245</Id></Ident></Patient><Notat>Svar til pasienten</Notat></MsgHead>';
 
@@ -61,7 +62,7 @@ describe('outbound pipeline: retry, dead letter, replay', () => {
       supervisor,
       GATED_SERVICES,
       { connection: worker, prefix, concurrency: 4 },
-      outboundProcessor({ ...deps, send, afterSend: async () => undefined }),
+      outboundProcessor({ ...deps, protection: noProtection, send, afterSend: async () => undefined }),
     );
   });
   after(async () => {
@@ -72,11 +73,11 @@ describe('outbound pipeline: retry, dead letter, replay', () => {
   });
 
   async function until(msgId: string, state: string): Promise<void> {
-    for (let i = 0; i < 200; i++) {
-      if ((await deps.store.get(msgId))?.state === state) return;
-      await sleep(25);
-    }
-    assert.fail(`${msgId} never reached ${state}; it is ${(await deps.store.get(msgId))?.state}`);
+    await eventually(
+      async () => (await deps.store.get(msgId))?.state === state,
+      5_000,
+      async () => `${msgId} to reach ${state}; it is ${(await deps.store.get(msgId))?.state}`,
+    );
   }
 
   it('500 three times then 200: delivered once, every attempt in the history', async () => {

@@ -1,23 +1,18 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { isGatewayError } from '../../src/errors.js';
-import { SupervisedRedis, isAlive as alive, pingRedis } from '../../src/infra/supervised-redis.js';
-
-async function until(check: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await sleep(50);
-  }
-  assert.fail('condition not met in time');
-}
+import { isGatewayError } from '../../../src/errors.js';
+import { SupervisedRedis, isAlive as alive, pingRedis } from '../../../src/infra/supervised-redis.js';
+import { eventually } from '../../helpers/eventually.js';
 
 describe('supervised redis-server', () => {
   let dataDir: string;
+  const aofHolds = (text: string) =>
+    readdirSync(path.join(dataDir, 'redis'), { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.aof'))
+      .some((f) => readFileSync(path.join(dataDir, 'redis', f), 'utf8').includes(text));
   beforeEach(() => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'epjgw-supervised-'));
   });
@@ -49,13 +44,14 @@ describe('supervised redis-server', () => {
     redis.on('error', () => undefined); // refused connects while the server is down are expected
     try {
       await redis.set('queued', 'kept');
-      await sleep(1_200); // appendfsync everysec
+      // A killed process loses only what it had not yet written to its AOF; waiting for the bytes is exact, a fixed wait is a guess.
+      await eventually(() => aofHolds('kept'), 10_000, 'the write to reach the AOF');
       const firstPid = server.pid!;
       const restarted = new Promise((r) => server.once('restarted', r));
       process.kill(firstPid, 'SIGKILL');
       await restarted;
       assert.notEqual(server.pid, firstPid);
-      await until(() => redis.status === 'ready');
+      await eventually(() => redis.status === 'ready', 10_000, 'the client to reconnect');
       assert.equal(await redis.get('queued'), 'kept');
     } finally {
       redis.disconnect();
@@ -81,7 +77,7 @@ describe('supervised redis-server', () => {
     assert.equal(readFileSync(path.join(dataDir, 'redis', 'redis.pid'), 'utf8').trim(), String(orphan));
     const second = new SupervisedRedis({ dataDir });
     await second.start();
-    await until(() => !alive(orphan));
+    await eventually(() => !alive(orphan), 10_000, 'the orphan redis-server to end');
     assert.equal(await pingRedis(second.port), true);
     await second.stop();
     assert.equal(existsSync(path.join(dataDir, 'redis', 'redis.pid')), false);

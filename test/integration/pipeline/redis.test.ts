@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { checkPersistence, connectRedis, httpConnectionOptions, workerConnectionOptions } from '../../src/infra/redis.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { checkPersistence, connectRedis, httpConnectionOptions, workerConnectionOptions } from '../../../src/infra/redis.js';
+import { eventually } from '../../helpers/eventually.js';
+import { startTestRedis, type TestRedis } from '../../helpers/redis.js';
 
 describe('Redis connections and persistence check', () => {
   let server: TestRedis;
@@ -31,7 +32,7 @@ describe('Redis connections and persistence check', () => {
     const redis = await connectRedis(server.url, httpConnectionOptions());
     try {
       await server.kill();
-      await new Promise((r) => setTimeout(r, 100));
+      await eventually(() => redis.status !== 'ready', 5_000, 'the client to notice');
       const started = Date.now();
       await assert.rejects(redis.ping());
       assert.ok(Date.now() - started < 1_000, 'the command failed at once');

@@ -2,31 +2,31 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import request from 'supertest';
-import { FolderInbox } from '../../adapters/epj/folder-inbox.js';
-import { PullInbox } from '../../adapters/epj/pull-inbox.js';
-import { WebhookDelivery } from '../../adapters/epj/webhook.js';
-import type { Gateway } from '../../src/gateway.js';
-import type { MsgHeadMessage } from '../../src/kith/model.js';
-import { parseMessage } from '../../src/kith/parse.js';
-import type { SealedOutbound } from '../../src/pipeline/outbound.js';
-import { JobCrypto } from '../../src/pipeline/job-crypto.js';
-import { kithJudge } from '../../src/pipeline/inbound-judge.js';
-import { connectRedis, workerConnectionOptions } from '../../src/infra/redis.js';
-import type { EpjDelivery } from '../../src/pipeline/ports/epj-delivery.js';
-import type { AppRecToSend, MessageTransport } from '../../src/pipeline/ports/transport.js';
-import { startPipeline } from '../../src/pipeline/start.js';
-import { startTestGateway } from '../helpers/gateway.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { tempDir } from '../helpers/tmp.js';
-import { startWebhookReceiver } from '../helpers/webhook.js';
-import { PEOPLE } from '../kith/representation-cases.js';
+import { FolderInbox } from '../../../adapters/epj/folder-inbox.js';
+import { PullInbox } from '../../../adapters/epj/pull-inbox.js';
+import { WebhookDelivery } from '../../../adapters/epj/webhook.js';
+import type { MsgHeadMessage } from '../../../src/kith/model.js';
+import { parseMessage } from '../../../src/kith/parse.js';
+import type { SealedOutbound } from '../../../src/pipeline/outbound.js';
+import { JobCrypto } from '../../../src/pipeline/job-crypto.js';
+import { inboundJudge } from '../../../src/pipeline/inbound-judge.js';
+import { connectRedis, workerConnectionOptions } from '../../../src/infra/redis.js';
+import type { EpjDelivery } from '../../../src/ports/epj-delivery.js';
+import type { AppRecToSend, MessageTransport } from '../../../src/ports/transport.js';
+import { startPipeline, type RunningPipeline } from '../../../src/pipeline/start.js';
+import { noProtection } from '../../../src/trust/no-protection.js';
+import { eventually } from '../../helpers/eventually.js';
+import { startTestGateway, type TestGateway as Gateway } from '../../helpers/gateway.js';
+import { startTestRedis, type TestRedis } from '../../helpers/redis.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { startWebhookReceiver } from '../../helpers/webhook.js';
+import { PEOPLE } from '../../helpers/representation-cases.js';
 
 const CLINIC_HER = 8142987;
 const EPJ = { Authorization: 'Bearer demo-token' };
-const fixture = (p: string) => readFileSync(new URL(`../../fixtures/${p}`, import.meta.url), 'utf8');
+const fixture = (p: string) => readFileSync(new URL(`../../../fixtures/${p}`, import.meta.url), 'utf8');
 const msgIdOf = (xml: string) => /<MsgId>([^<]+)<\/MsgId>/.exec(xml)![1]!;
 const SECRETS = Object.values(PEOPLE).flatMap((p) => [p.familyName, p.givenName, ...p.ids.map((i) => i.id)]);
 
@@ -84,19 +84,22 @@ describe('representation through the pipeline', () => {
   let gateway: Gateway;
   let url: string;
   let logs: () => string;
+  let pipeline: RunningPipeline;
   const inboxDir = tempDir('rep-inbox');
   const nhn = new NhnStandIn();
 
   before(async () => {
     server = await startTestRedis();
     ({ gateway, url, logs } = await startTestGateway(server.url, { POLL_INTERVAL_MS: '100' }));
-    await startPipeline(gateway, {
+    pipeline = await startPipeline(gateway, {
       transport: nhn,
-      judge: kithJudge({ allowSyntheticIds: true, ownHerIds: [String(CLINIC_HER)] }),
+      judge: inboundJudge({ allowSyntheticIds: true, ownHerIds: [String(CLINIC_HER)] }),
       epj: new FolderInbox(inboxDir),
+      protection: noProtection,
     });
   });
   after(async () => {
+    await pipeline.poller.pause();
     await gateway.shutdown('test over');
     await server.stop();
   });
@@ -107,8 +110,7 @@ describe('representation through the pipeline', () => {
     const msgId = msgIdOf(xml);
     nhn.waiting.set(randomUUID(), Buffer.from(xml));
     const file = path.join(inboxDir, `${msgId}.json`);
-    for (let i = 0; i < 400 && !existsSync(file); i++) await sleep(25);
-    assert.ok(existsSync(file), `${fixturePath} did not reach the inbox folder`);
+    await eventually(() => existsSync(file), 10_000, `${fixturePath} to reach the inbox folder`);
     return { msgId, sidecar: JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown> };
   }
 
@@ -135,8 +137,8 @@ describe('representation through the pipeline', () => {
     const xml = fixture('e-consultation/e36-parent-for-17-year-old.xml');
     const nhnId = randomUUID();
     nhn.waiting.set(nhnId, Buffer.from(xml));
-    for (let i = 0; i < 400 && !nhn.appRecs.has(nhnId); i++) await sleep(25);
-    assert.deepEqual({ ...nhn.appRecs.get(nhnId), errors: nhn.appRecs.get(nhnId)?.errors.map((e) => e.errorCode) }, { status: 2, errors: ['E36'] });
+    await eventually(() => nhn.appRecs.has(nhnId), 10_000, 'the AppRec');
+    assert.deepEqual({ ...nhn.appRecs.get(nhnId), errors: nhn.appRecs.get(nhnId)?.errors.map((e) => e.errorCode) }, { status: 'Avvist', errors: ['E36'] });
     assert.ok(!existsSync(path.join(inboxDir, `${msgIdOf(xml)}.json`)));
   });
 
@@ -175,7 +177,7 @@ describe('representation through the pipeline', () => {
 });
 
 describe('representation in the webhook body and the pull inbox item', () => {
-  const judge = kithJudge({ allowSyntheticIds: true, ownHerIds: [String(CLINIC_HER)] });
+  const judge = inboundJudge({ allowSyntheticIds: true, ownHerIds: [String(CLINIC_HER)] });
 
   async function delivery(fixturePath: string): Promise<EpjDelivery> {
     const xml = fixture(fixturePath);

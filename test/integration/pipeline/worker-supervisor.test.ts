@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, Worker } from 'bullmq';
-import { connectRedis, httpConnectionOptions, workerConnectionOptions } from '../../src/infra/redis.js';
-import { WorkerSupervisor } from '../../src/pipeline/worker-supervisor.js';
-import { captureLogger } from '../helpers/logger.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { connectRedis, httpConnectionOptions, workerConnectionOptions } from '../../../src/infra/redis.js';
+import { WorkerSupervisor } from '../../../src/pipeline/worker-supervisor.js';
+import { eventually } from '../../helpers/eventually.js';
+import { captureLogger } from '../../helpers/logger.js';
+import { startTestRedis, type TestRedis } from '../../helpers/redis.js';
 
 describe('worker supervisor', () => {
   let server: TestRedis;
@@ -23,14 +23,12 @@ describe('worker supervisor', () => {
     const queue = new Queue('probe', { connection: queueRedis, prefix: 't1' });
     try {
       await queue.add('before', {});
-      while (!done.includes('before')) await sleep(20);
+      await eventually(() => done.includes('before'), 5_000, 'the first job processed');
       await server.kill();
-      await sleep(1_500);
+      await eventually(() => workerRedis.status !== 'ready', 5_000, 'the worker connection to notice');
       await server.start();
       await queue.add('after', {});
-      const end = Date.now() + 15_000;
-      while (!done.includes('after') && Date.now() < end) await sleep(50);
-      assert.ok(done.includes('after'), 'the job added after the Redis restart was processed');
+      await eventually(() => done.includes('after'), 15_000, 'the job added after the Redis restart processed');
     } finally {
       await supervisor.close(2_000);
       await queue.close();
@@ -39,24 +37,38 @@ describe('worker supervisor', () => {
     }
   });
 
-  it('recreates a worker whose loop has stopped', async () => {
+  it('recreates a worker whose loop has stopped, and leaves a paused one alone', async () => {
     const { logger, lines } = captureLogger();
     const recreated: string[] = [];
+    const done: string[] = [];
     const supervisor = new WorkerSupervisor({ logger, checkIntervalMs: 60_000, onRecreate: (n) => recreated.push(n) });
     const connection = await connectRedis(server.url, workerConnectionOptions());
-    const first = supervisor.add('probe', () => new Worker('probe2', async () => 'ok', { connection, prefix: 't2' }));
+    const queueRedis = await connectRedis(server.url, httpConnectionOptions());
+    const queue = new Queue('probe2', { connection: queueRedis, prefix: 't2' });
+    const first = supervisor.add('probe', () => new Worker('probe2', async (job) => void done.push(job.name), { connection, prefix: 't2', drainDelay: 1 }));
     try {
       assert.deepEqual(await supervisor.check(), [], 'a healthy worker is left alone');
-      // What BullMQ's pitfall looks like from outside: the loop has ended, nobody closed it.
-      (first as unknown as { running: boolean }).running = false;
+      await supervisor.pause('probe');
+      await eventually(() => !first.isRunning(), 5_000, "BullMQ to end the paused worker's loop");
+      assert.deepEqual(await supervisor.check(), [], 'a paused worker is left alone');
+      supervisor.resume('probe');
+      await eventually(() => first.isRunning(), 5_000, 'the worker running again');
+
+      // What BullMQ's pitfall looks like from outside: the loop has ended, and not because the supervisor ended it.
+      await first.close();
+      assert.equal(first.isRunning(), false);
       assert.deepEqual(await supervisor.check(), ['probe']);
       assert.notEqual(supervisor.get('probe'), first);
-      assert.ok(supervisor.get('probe')!.isRunning() || (await sleep(200), supervisor.get('probe')!.isRunning()));
+      await eventually(() => supervisor.get('probe')!.isRunning(), 5_000, 'the new worker running');
       assert.deepEqual(recreated, ['probe']);
       assert.ok(lines().some((l) => String(l.msg).includes('recreating')));
+      await queue.add('after-recreate', {});
+      await eventually(() => done.includes('after-recreate'), 5_000, 'a job processed by the new worker');
     } finally {
       await supervisor.close(2_000);
+      await queue.close();
       connection.disconnect();
+      queueRedis.disconnect();
     }
   });
 
@@ -83,7 +95,7 @@ describe('worker supervisor', () => {
     );
     try {
       const job = await queue.add('long', {});
-      while (!started) await sleep(20);
+      await eventually(() => started, 5_000, 'the job started');
       const t0 = Date.now();
       const { forced } = await supervisor.close(300);
       assert.deepEqual(forced, ['slow']);

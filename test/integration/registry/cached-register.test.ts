@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { Registry } from 'prom-client';
-import { isGatewayError } from '../../src/errors.js';
-import { CachedAddressRegister } from '../../src/registry/cached-register.js';
-import { addressRegisterReadiness, registerAddressRegisterMetrics } from '../../src/registry/register-status.js';
-import { SoapAddressRegister } from '../../src/registry/soap-client.js';
-import { startArStandIn, type ArStandIn } from '../../demo/ar-stand-in/stand-in-server.js';
-import { useTestRedis } from '../helpers/redis.js';
-import { captureLogger } from '../helpers/logger.js';
-import type { AddressRegister } from '../../src/registry/address-register.js';
+import { isGatewayError } from '../../../src/errors.js';
+import { CachedAddressRegister } from '../../../src/registry/cached-register.js';
+import { addressRegisterMetrics, addressRegisterReadiness } from '../../../src/registry/register-status.js';
+import { SoapAddressRegister } from '../../../src/registry/soap-client.js';
+import { startArStandIn, type ArStandIn } from '../../../demo/ar-stand-in/stand-in-server.js';
+import { useTestRedis } from '../../helpers/redis.js';
+import { captureLogger } from '../../helpers/logger.js';
+import type { AddressRegister } from '../../../src/ports/address-register.js';
 
 const TTL_S = 60;
 const STALE_S = 600;
@@ -119,7 +119,7 @@ describe('registry: the address-register cache on a real Redis', () => {
   it('reports to /readyz and /metrics: ar_stale and lookups by outcome', async () => {
     const register = cache();
     const registry = new Registry();
-    registerAddressRegisterMetrics(registry, register);
+    addressRegisterMetrics(registry).add('8142987', register);
     const readiness = addressRegisterReadiness(register, 'soap');
     await register.organization('8142987');
     await register.organization('8142987');
@@ -138,12 +138,12 @@ describe('registry: the address-register cache on a real Redis', () => {
     await assert.rejects(register.organization('8090001'));
     assert.equal(readiness.report().ready, false);
     const text = await registry.metrics();
-    assert.match(text, /^epj_gateway_ar_stale 1$/m);
-    assert.match(text, /^epj_gateway_ar_lookups_total\{outcome="live"\} 1$/m);
-    assert.match(text, /^epj_gateway_ar_lookups_total\{outcome="cache"\} 1$/m);
-    assert.match(text, /^epj_gateway_ar_lookups_total\{outcome="stale"\} 1$/m);
-    assert.match(text, /^epj_gateway_ar_lookups_total\{outcome="unavailable"\} 1$/m);
-    assert.match(text, /^epj_gateway_ar_lookups_total\{outcome="refused"\} 0$/m);
+    assert.match(text, /^epj_gateway_ar_stale\{clinic="8142987"\} 1$/m);
+    assert.match(text, /^epj_gateway_ar_lookups_total\{clinic="8142987",outcome="live"\} 1$/m);
+    assert.match(text, /^epj_gateway_ar_lookups_total\{clinic="8142987",outcome="cache"\} 1$/m);
+    assert.match(text, /^epj_gateway_ar_lookups_total\{clinic="8142987",outcome="stale"\} 1$/m);
+    assert.match(text, /^epj_gateway_ar_lookups_total\{clinic="8142987",outcome="unavailable"\} 1$/m);
+    assert.match(text, /^epj_gateway_ar_lookups_total\{clinic="8142987",outcome="refused"\} 0$/m);
   });
 
   it('many callers at once: one call to AR; the outage and the recovery are logged once, by HER-id', async () => {

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { auditOwnEntry, type OwnEntryAudit } from '../../src/registry/own-entry-audit.js';
-import { CachedAddressRegister } from '../../src/registry/cached-register.js';
-import { SoapAddressRegister } from '../../src/registry/soap-client.js';
-import { startArStandIn, type ArStandIn } from '../../demo/ar-stand-in/stand-in-server.js';
-import type { StandInEntry } from '../../demo/ar-stand-in/register-entries.js';
-import { checkRegister } from '../../src/gate/register-watcher.js';
-import { useTestRedis } from '../helpers/redis.js';
+import { auditOwnEntry, type OwnEntryAudit } from '../../../src/registry/own-entry-audit.js';
+import { CachedAddressRegister } from '../../../src/registry/cached-register.js';
+import { SoapAddressRegister } from '../../../src/registry/soap-client.js';
+import { startArStandIn, type ArStandIn } from '../../../demo/ar-stand-in/stand-in-server.js';
+import type { StandInEntry } from '../../../demo/ar-stand-in/register-entries.js';
+import { checkRegister } from '../../../src/gate/register-watcher.js';
+import { useTestRedis } from '../../helpers/redis.js';
 
 const CLINIC = { herId: '8142987', orgNumber: '921543212' };
-const cert = (name: string) => readFileSync(new URL(`../../certs-sample/${name}.cert.pem`, import.meta.url), 'utf8');
+const cert = (name: string) => readFileSync(new URL(`../../../certs-sample/${name}.cert.pem`, import.meta.url), 'utf8');
 const certPath = (name: string) => `certs-sample/${name}.cert.pem`;
 
 describe('registry: the own-entry audit, every fault by changing the stand-in at run time', () => {
@@ -28,9 +28,9 @@ describe('registry: the own-entry audit, every fault by changing the stand-in at
     standIn.setDown(false);
   });
 
-  function register(options: { ttlS?: number; password?: string } = {}): CachedAddressRegister {
+  function register(options: { ttlS?: number; password?: string; now?: () => number } = {}): CachedAddressRegister {
     const soap = new SoapAddressRegister({ url: standIn.url, username: 'ar-user', password: options.password ?? 'ar-password', timeoutMs: 1_000 });
-    return new CachedAddressRegister(soap, ctx.redis, { prefix: `audit${++prefixes}`, ttlS: options.ttlS ?? 0, staleLimitS: 3_600 });
+    return new CachedAddressRegister(soap, ctx.redis, { prefix: `audit${++prefixes}`, ttlS: options.ttlS ?? 0, staleLimitS: 3_600, now: options.now });
   }
 
   function audit(
@@ -147,10 +147,11 @@ describe('registry: the own-entry audit, every fault by changing the stand-in at
   });
 
   it('AR down: the cached entry is audited and the source says stale-cache; nothing cached: unavailable', async () => {
-    const reg = register({ ttlS: 1 });
+    let now = Date.now();
+    const reg = register({ ttlS: 1, now: () => now });
     await audit({ reg });
     standIn.setDown(true);
-    await new Promise((r) => setTimeout(r, 1_100));
+    now += 1_100; // past the TTL
     const stale = await audit({ reg });
     assert.equal(stale.source, 'stale-cache');
     assert.deepEqual(stale.faults, []);

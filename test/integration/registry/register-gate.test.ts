@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { checkRegister } from '../../src/gate/register-watcher.js';
-import { ServiceGate } from '../../src/gate/service-gate.js';
-import { CachedAddressRegister } from '../../src/registry/cached-register.js';
-import { auditOwnEntry } from '../../src/registry/own-entry-audit.js';
-import { SoapAddressRegister } from '../../src/registry/soap-client.js';
-import { startArStandIn, type ArStandIn } from '../../demo/ar-stand-in/stand-in-server.js';
-import { captureLogger } from '../helpers/logger.js';
-import { useTestRedis } from '../helpers/redis.js';
+import { checkRegister } from '../../../src/gate/register-watcher.js';
+import { ServiceGate } from '../../../src/gate/service-gate.js';
+import { CachedAddressRegister } from '../../../src/registry/cached-register.js';
+import { auditOwnEntry } from '../../../src/registry/own-entry-audit.js';
+import { SoapAddressRegister } from '../../../src/registry/soap-client.js';
+import { startArStandIn, type ArStandIn } from '../../../demo/ar-stand-in/stand-in-server.js';
+import { captureLogger } from '../../helpers/logger.js';
+import { useTestRedis } from '../../helpers/redis.js';
 
-const cert = (name: string) => readFileSync(new URL(`../../certs-sample/${name}.cert.pem`, import.meta.url), 'utf8');
+const cert = (name: string) => readFileSync(new URL(`../../../certs-sample/${name}.cert.pem`, import.meta.url), 'utf8');
 
 describe("registry: the clinic's AR entry drives the service gate (stand-in, cache, audit, watcher, gate)", () => {
   const ctx = useTestRedis();

@@ -3,12 +3,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { isGatewayError } from '../../src/errors.js';
-import { RestAddressRegister } from '../../src/registry/rest-client.js';
-import { SoapAddressRegister } from '../../src/registry/soap-client.js';
-import { startArStandIn, type ArStandIn } from '../../demo/ar-stand-in/stand-in-server.js';
+import { isGatewayError } from '../../../src/errors.js';
+import { RestAddressRegister } from '../../../src/registry/rest-client.js';
+import { SoapAddressRegister } from '../../../src/registry/soap-client.js';
+import { startArStandIn, type ArStandIn } from '../../../demo/ar-stand-in/stand-in-server.js';
 
-const der = (name: string) => new X509Certificate(readFileSync(new URL(`../../certs-sample/${name}.cert.pem`, import.meta.url))).raw;
+const der = (name: string) => new X509Certificate(readFileSync(new URL(`../../../certs-sample/${name}.cert.pem`, import.meta.url))).raw;
 
 async function rejectsWith(promise: Promise<unknown>, code: string): Promise<void> {
   await assert.rejects(promise, (err: unknown) => isGatewayError(err) && err.code === code);

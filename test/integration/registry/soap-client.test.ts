@@ -3,9 +3,9 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { isGatewayError } from '../../src/errors.js';
-import { SoapAddressRegister } from '../../src/registry/soap-client.js';
-import { startArStandIn, type ArStandIn } from '../../demo/ar-stand-in/stand-in-server.js';
+import { isGatewayError } from '../../../src/errors.js';
+import { SoapAddressRegister } from '../../../src/registry/soap-client.js';
+import { startArStandIn, type ArStandIn } from '../../../demo/ar-stand-in/stand-in-server.js';
 
 const credentials = { username: 'fjordvik-ar', password: 'stand-in-secret' };
 
@@ -14,7 +14,7 @@ async function rejectsWith(promise: Promise<unknown>, code: string): Promise<voi
 }
 
 function pemOf(name: string): string {
-  return readFileSync(new URL(`../../certs-sample/${name}.cert.pem`, import.meta.url), 'utf8');
+  return readFileSync(new URL(`../../../certs-sample/${name}.cert.pem`, import.meta.url), 'utf8');
 }
 
 describe('registry: the SOAP client against the AR stand-in over HTTP', () => {

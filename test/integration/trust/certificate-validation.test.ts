@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { copyFileSync } from 'node:fs';
 import path from 'node:path';
-import { certificateErrorOf, validateCertificate, type ValidationOptions } from '../../src/trust/certificate-validation.js';
-import { checkClinicCertificates } from '../../src/trust/clinic-certificates.js';
-import { parseCertificate } from '../../src/trust/enterprise-certificate.js';
-import { RevocationChecker } from '../../src/trust/revocation.js';
-import { trustFromConfig } from '../../src/trust/trust-from-config.js';
-import { loadTrustStore } from '../../src/trust/trust-store.js';
-import { loadConfig } from '../../src/config.js';
-import { tempDir } from '../helpers/tmp.js';
-import { sample, SAMPLE_DIR, startRevocationServer, type RevocationServer } from './revocation-server.js';
+import { certificateErrorOf, validateCertificate, type ValidationOptions } from '../../../src/trust/certificate-validation.js';
+import { checkClinicCertificates } from '../../../src/trust/clinic-certificates.js';
+import { parseCertificate } from '../../../src/trust/enterprise-certificate.js';
+import { RevocationChecker } from '../../../src/trust/revocation.js';
+import { trustFromConfig } from '../../../src/trust/trust-from-config.js';
+import { loadTrustStore } from '../../../src/trust/trust-store.js';
+import { loadConfig } from '../../../src/config.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { sample, SAMPLE_DIR, startRevocationServer, type RevocationServer } from '../../helpers/revocation-server.js';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const CLINIC_ORG = '921543212';

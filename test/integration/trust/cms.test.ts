@@ -4,15 +4,15 @@ import { createPrivateKey, randomBytes, X509Certificate } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GatewayError, isGatewayError } from '../../src/errors.js';
-import { decryptContent, encryptContent } from '../../src/trust/cms-enveloped-data.js';
-import { signContent, verifySignedContent } from '../../src/trust/cms-signed-data.js';
-import { appRecCodeOf, MessageProtection } from '../../src/trust/message-protection.js';
-import { decryptKey, encryptKey } from '../../src/trust/rsa-key-transport.js';
-import { runCli } from '../helpers/cli.js';
-import { tempDir } from '../helpers/tmp.js';
+import { GatewayError, isGatewayError } from '../../../src/errors.js';
+import { decryptContent, encryptContent } from '../../../src/trust/cms-enveloped-data.js';
+import { signContent, verifySignedContent } from '../../../src/trust/cms-signed-data.js';
+import { appRecCodeOf, CmsEnvelope } from '../../../src/trust/cms-envelope.js';
+import { decryptKey, encryptKey } from '../../../src/trust/rsa-key-transport.js';
+import { runCli } from '../../helpers/cli.js';
+import { tempDir } from '../../helpers/tmp.js';
 
-const SAMPLE = fileURLToPath(new URL('../../certs-sample/', import.meta.url));
+const SAMPLE = fileURLToPath(new URL('../../../certs-sample/', import.meta.url));
 const file = (name: string) => path.join(SAMPLE, name);
 const cert = (name: string) => new X509Certificate(readFileSync(file(`${name}.cert.pem`)));
 const key = (name: string) => createPrivateKey(readFileSync(file(`${name}.key.pem`)));
@@ -20,17 +20,17 @@ const key = (name: string) => createPrivateKey(readFileSync(file(`${name}.key.pe
 const CONTENT = Buffer.from(`<?xml version="1.0" encoding="UTF-8"?><MsgHead>${'Spørsmål om resept. '.repeat(400)}</MsgHead>`);
 
 /** The clinic receiving from Helsenorge: what the gateway holds. */
-function clinicSide(extra: { previous?: boolean; signerCheck?: (c: X509Certificate) => void } = {}): MessageProtection {
+function clinicSide(extra: { previous?: boolean; signerCheck?: (c: X509Certificate) => void } = {}): CmsEnvelope {
   const decryption = [{ certificate: cert('clinic-encryption'), key: key('clinic-encryption') }];
   if (extra.previous) decryption.unshift({ certificate: cert('clinic-encryption-next'), key: key('clinic-encryption-next') });
-  return new MessageProtection(
+  return new CmsEnvelope(
     { signing: { certificate: cert('clinic-signing'), key: key('clinic-signing') }, decryption, rejectWeakCiphers: true },
     extra.signerCheck,
   );
 }
 
 const helsenorge = () =>
-  new MessageProtection({
+  new CmsEnvelope({
     signing: { certificate: cert('helsenorge-signing'), key: key('helsenorge-signing') },
     decryption: [{ certificate: cert('helsenorge-encryption'), key: key('helsenorge-encryption') }],
     rejectWeakCiphers: true,
@@ -52,8 +52,8 @@ function openssl(args: string[], input?: Buffer): Buffer {
 
 describe('trust: CMS sign-then-encrypt', () => {
   it('opens what it protects: content, signer, signing time, the current key', async () => {
-    const sent = helsenorge().protect(CONTENT, cert('clinic-encryption'), new Date('2026-11-25T08:00:00Z'));
-    const opened = await clinicSide().unprotect(sent, cert('helsenorge-signing'));
+    const sent = helsenorge().seal(CONTENT, cert('clinic-encryption'), new Date('2026-11-25T08:00:00Z'));
+    const opened = await clinicSide().open(sent, cert('helsenorge-signing'));
     assert.ok(opened.content.equals(CONTENT));
     assert.equal(opened.signer.serialNumber, cert('helsenorge-signing').serialNumber);
     assert.equal(opened.signingTime?.toISOString(), '2026-11-25T08:00:00.000Z');
@@ -61,29 +61,29 @@ describe('trust: CMS sign-then-encrypt', () => {
   });
 
   it('decrypts with the previous encryption certificate during a rollover', async () => {
-    const sentToOld = helsenorge().protect(CONTENT, cert('clinic-encryption'));
-    const opened = await clinicSide({ previous: true }).unprotect(sentToOld, cert('helsenorge-signing'));
+    const sentToOld = helsenorge().seal(CONTENT, cert('clinic-encryption'));
+    const opened = await clinicSide({ previous: true }).open(sentToOld, cert('helsenorge-signing'));
     assert.equal(opened.keyIndex, 1);
-    const sentToNew = helsenorge().protect(CONTENT, cert('clinic-encryption-next'));
-    assert.equal((await clinicSide({ previous: true }).unprotect(sentToNew, cert('helsenorge-signing'))).keyIndex, 0);
+    const sentToNew = helsenorge().seal(CONTENT, cert('clinic-encryption-next'));
+    assert.equal((await clinicSide({ previous: true }).open(sentToNew, cert('helsenorge-signing'))).keyIndex, 0);
   });
 
   it('refuses a message encrypted to another certificate (T01), naming what it was encrypted to', async () => {
-    const sent = helsenorge().protect(CONTENT, cert('clinic-encryption-next'));
-    const err = await refusal(clinicSide().unprotect(sent, cert('helsenorge-signing')));
+    const sent = helsenorge().seal(CONTENT, cert('clinic-encryption-next'));
+    const err = await refusal(clinicSide().open(sent, cert('helsenorge-signing')));
     assert.equal(err.code, 'CMS_NOT_FOR_US');
     assert.equal(err.appRec, 'T01');
     assert.match(err.message, new RegExp(cert('clinic-encryption-next').serialNumber, 'i'));
   });
 
   it("refuses a message signed by another certificate than the sender's (S01)", async () => {
-    const forged = new MessageProtection({
+    const forged = new CmsEnvelope({
       signing: { certificate: cert('clinic-signing'), key: key('clinic-signing') },
       decryption: [],
       rejectWeakCiphers: true,
     });
-    const sent = forged.protect(CONTENT, cert('clinic-encryption'));
-    const err = await refusal(clinicSide().unprotect(sent, cert('helsenorge-signing')));
+    const sent = forged.seal(CONTENT, cert('clinic-encryption'));
+    const err = await refusal(clinicSide().open(sent, cert('helsenorge-signing')));
     assert.equal(err.code, 'CMS_SIGNER_MISMATCH');
     assert.equal(err.appRec, 'S01');
   });
@@ -92,37 +92,39 @@ describe('trust: CMS sign-then-encrypt', () => {
     const signed = signContent(CONTENT, cert('helsenorge-signing'), key('helsenorge-signing'));
     const at = signed.indexOf(Buffer.from('Spørsmål'));
     signed[at] = 's'.charCodeAt(0);
-    const err = await refusal(clinicSide().unprotect(encryptContent(signed, cert('clinic-encryption')), cert('helsenorge-signing')));
+    const err = await refusal(clinicSide().open(encryptContent(signed, cert('clinic-encryption')), cert('helsenorge-signing')));
     assert.equal(err.code, 'CMS_SIGNATURE_INVALID');
     assert.equal(appRecCodeOf(err), 'S01');
   });
 
   it('refuses a damaged ciphertext (T01) and a truncated message (T01)', async () => {
-    const sent = helsenorge().protect(CONTENT, cert('clinic-encryption'));
+    const sent = helsenorge().seal(CONTENT, cert('clinic-encryption'));
     // a flipped bit in the middle changes the content: the signature catches it
     const altered = Buffer.from(sent);
     const middle = Math.floor(altered.length / 2);
     altered[middle] = altered[middle]! ^ 0x01;
-    assert.equal((await refusal(clinicSide().unprotect(altered, cert('helsenorge-signing')))).appRec, 'S01');
-    // the last block damaged: the content cannot be decrypted at all
+    assert.equal((await refusal(clinicSide().open(altered, cert('helsenorge-signing')))).appRec, 'S01');
+    // the padding damaged: in CBC the last plaintext byte is the previous ciphertext block's last
+    // byte XOR the decrypted last block, so flipping its top bit turns a padding length of 1..16
+    // into 129..144, which no padding can be (random damage is valid padding about 1 time in 256)
     const damaged = Buffer.from(sent);
-    for (let i = damaged.length - 16; i < damaged.length; i++) damaged[i] = damaged[i]! ^ 0x5a;
-    const err = await refusal(clinicSide().unprotect(damaged, cert('helsenorge-signing')));
+    damaged[damaged.length - 17] = damaged[damaged.length - 17]! ^ 0x80;
+    const err = await refusal(clinicSide().open(damaged, cert('helsenorge-signing')));
     assert.equal(err.appRec, 'T01', err.code);
-    const truncated = await refusal(clinicSide().unprotect(sent.subarray(0, sent.length - 100), cert('helsenorge-signing')));
+    const truncated = await refusal(clinicSide().open(sent.subarray(0, sent.length - 100), cert('helsenorge-signing')));
     assert.equal(truncated.code, 'CMS_MALFORMED');
     assert.equal(truncated.appRec, 'T01');
-    const notCms = await refusal(clinicSide().unprotect(Buffer.from('<MsgHead/>'), cert('helsenorge-signing')));
+    const notCms = await refusal(clinicSide().open(Buffer.from('<MsgHead/>'), cert('helsenorge-signing')));
     assert.equal(notCms.code, 'CMS_MALFORMED');
   });
 
   it('refuses an unsigned payload inside the envelope (S01)', async () => {
-    const err = await refusal(clinicSide().unprotect(encryptContent(CONTENT, cert('clinic-encryption')), cert('helsenorge-signing')));
+    const err = await refusal(clinicSide().open(encryptContent(CONTENT, cert('clinic-encryption')), cert('helsenorge-signing')));
     assert.equal(err.appRec === 'S01' || err.code === 'CMS_DECRYPT_FAILED', true, err.code);
   });
 
   it('hands the signer to the certificate check, whose verdict (S02/S03) stands', async () => {
-    const sent = helsenorge().protect(CONTENT, cert('clinic-encryption'));
+    const sent = helsenorge().seal(CONTENT, cert('clinic-encryption'));
     const seen: string[] = [];
     const side = clinicSide({
       signerCheck: (c) => {
@@ -130,7 +132,7 @@ describe('trust: CMS sign-then-encrypt', () => {
         throw new GatewayError('CERT_REVOKED');
       },
     });
-    const err = await refusal(side.unprotect(sent, cert('helsenorge-signing')));
+    const err = await refusal(side.open(sent, cert('helsenorge-signing')));
     assert.equal(err.appRec, 'S03');
     assert.deepEqual(seen, [cert('helsenorge-signing').serialNumber]);
   });
@@ -155,7 +157,7 @@ describe('trust: CMS sign-then-encrypt', () => {
     const dir = tempDir('cms');
 
     it('openssl decrypts and verifies what the gateway protects', () => {
-      const sent = write(dir, 'to-helsenorge.p7m', clinicSide().protect(CONTENT, cert('helsenorge-encryption')));
+      const sent = write(dir, 'to-helsenorge.p7m', clinicSide().seal(CONTENT, cert('helsenorge-encryption')));
       const signed = openssl([
         'cms',
         '-decrypt',
@@ -195,7 +197,7 @@ describe('trust: CMS sign-then-encrypt', () => {
         'DER',
       ]);
       const sent = openssl(['cms', '-encrypt', '-binary', '-aes256', '-inform', 'DER', '-outform', 'DER', file('clinic-encryption.cert.pem')], signed);
-      const opened = await clinicSide().unprotect(sent, cert('helsenorge-signing'));
+      const opened = await clinicSide().open(sent, cert('helsenorge-signing'));
       assert.ok(opened.content.equals(CONTENT));
     });
 
@@ -220,7 +222,7 @@ describe('trust: CMS sign-then-encrypt', () => {
         ['cms', '-encrypt', '-binary', '-keyid', '-aes128', '-inform', 'DER', '-outform', 'DER', file('clinic-encryption.cert.pem')],
         signed,
       );
-      assert.ok((await clinicSide().unprotect(sent, cert('helsenorge-signing'))).content.equals(CONTENT));
+      assert.ok((await clinicSide().open(sent, cert('helsenorge-signing'))).content.equals(CONTENT));
     });
 
     it('refuses 3DES content encryption from openssl by default (T10)', async () => {
@@ -240,7 +242,7 @@ describe('trust: CMS sign-then-encrypt', () => {
         CONTENT,
       );
       const sent = openssl(['cms', '-encrypt', '-binary', '-des3', '-inform', 'DER', '-outform', 'DER', file('clinic-encryption.cert.pem')], signed);
-      const err = await refusal(clinicSide().unprotect(sent, cert('helsenorge-signing')));
+      const err = await refusal(clinicSide().open(sent, cert('helsenorge-signing')));
       assert.equal(err.code, 'CMS_WEAK_CIPHER');
       const allowed = decryptContent(sent, { keys: [{ certificate: cert('clinic-encryption'), key: key('clinic-encryption') }], rejectWeakCiphers: false });
       assert.ok(verifySignedContent(allowed.content, cert('helsenorge-signing')).content.equals(CONTENT));
@@ -291,7 +293,7 @@ describe('trust: CMS sign-then-encrypt', () => {
     });
 
     it('exits 1 with the AppRec code when the signer is not the expected one', async () => {
-      const sent = write(dir, 'x.p7m', helsenorge().protect(CONTENT, cert('clinic-encryption')));
+      const sent = write(dir, 'x.p7m', helsenorge().seal(CONTENT, cert('clinic-encryption')));
       const u = await runCli([
         'cms',
         'unprotect',
@@ -310,12 +312,12 @@ describe('trust: CMS sign-then-encrypt', () => {
     });
 
     it('exits 1 with S02 when the signer certificate has expired', async () => {
-      const expired = new MessageProtection({
+      const expired = new CmsEnvelope({
         signing: { certificate: cert('clinic-signing-expired'), key: key('clinic-signing-expired') },
         decryption: [],
         rejectWeakCiphers: true,
       });
-      const sent = write(dir, 'y.p7m', expired.protect(CONTENT, cert('helsenorge-encryption')));
+      const sent = write(dir, 'y.p7m', expired.seal(CONTENT, cert('helsenorge-encryption')));
       const u = await runCli([
         'cms',
         'unprotect',

@@ -4,12 +4,12 @@ import { generateKeyPairSync } from 'node:crypto';
 import forge from 'node-forge';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { certificateDer, DEFAULT_ENTERPRISE_POLICY_OIDS, expiresInDays, parseCertificate } from '../../src/trust/enterprise-certificate.js';
-import { readPkcs12 } from '../../src/trust/pkcs12.js';
-import { loadTrustStore, trustStoreOf } from '../../src/trust/trust-store.js';
-import { isGatewayError } from '../../src/errors.js';
-import { tempDir } from '../helpers/tmp.js';
-import { sample, SAMPLE_DIR } from './revocation-server.js';
+import { certificateDer, DEFAULT_ENTERPRISE_POLICY_OIDS, expiresInDays, parseCertificate } from '../../../src/trust/enterprise-certificate.js';
+import { readPkcs12 } from '../../../src/trust/pkcs12.js';
+import { loadTrustStore, trustStoreOf } from '../../../src/trust/trust-store.js';
+import { isGatewayError } from '../../../src/errors.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { sample, SAMPLE_DIR } from '../../helpers/revocation-server.js';
 
 const cert = (name: string) => parseCertificate(sample(`${name}.cert.pem`));
 

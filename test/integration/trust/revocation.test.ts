@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { makeCrl } from '../../certs-sample/make-sample-certs.js';
-import { certificateDer, parseCertificate } from '../../src/trust/enterprise-certificate.js';
-import { readCrl } from '../../src/trust/crl.js';
-import { RevocationChecker, redisRevocationStore, type RevocationSettings } from '../../src/trust/revocation.js';
+import { makeCrl } from '../../../certs-sample/make-sample-certs.js';
+import { certificateDer, parseCertificate } from '../../../src/trust/enterprise-certificate.js';
+import { readCrl } from '../../../src/trust/crl.js';
+import { RevocationChecker, redisRevocationStore, type RevocationSettings } from '../../../src/trust/revocation.js';
 import * as pkijs from 'pkijs';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { sample, startRevocationServer, type RevocationServer } from './revocation-server.js';
+import { startTestRedis, type TestRedis } from '../../helpers/redis.js';
+import { sample, startRevocationServer, type RevocationServer } from '../../helpers/revocation-server.js';
 
 const HOUR = 3_600_000;
 const ca = new X509Certificate(sample('ca.cert.pem'));
@@ -135,7 +135,7 @@ describe('trust/revocation: CRLs kept in Redis', function () {
 
   it('a restarted gateway serves the stored CRL while the CA is down, verified again on load', async () => {
     const clock = new Date('2026-03-01T12:00:00Z');
-    const store = redisRevocationStore(client, 'test:crl:');
+    const store = redisRevocationStore(client, 'test');
     const settings = { crlRefreshHours: 6, softFailHours: 24, proxy: server.url, timeoutMs: 2000, store, now: () => clock };
     assert.equal((await new RevocationChecker(settings).check(cert('clinic-signing'), ca)).source, 'crl');
     server.up = false;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { isHerId, isOrganisationNumber, isValidMsgId, isUuid } from '../../src/domain/identifiers.js';
-import { checkNationalId } from '../../src/domain/national-id.js';
+import { isHerId, isOrganisationNumber, isValidMsgId, isUuid } from '../../../src/domain/identifiers.js';
+import { checkNationalId } from '../../../src/domain/national-id.js';
 
 describe('domain identifiers', () => {
   it('organisation numbers: mod 11 check digit, 9 digits starting 8 or 9', () => {

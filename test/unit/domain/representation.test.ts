@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { ageOn, answerRefusalOf, birthDateOf, capacityOf, inconsistenciesOf, norwegianDate } from '../../src/domain/representation.js';
+import { ageOn, answerRefusalOf, birthDateOf, capacityOf, inconsistenciesOf, norwegianDate } from '../../../src/domain/representation.js';
 
 /** Synthetic national ids (month + 80): born 2015-09-10, 2011-08-20, 2008-11-03, 1984-02-11, 1948-09-05. */
 const CHILD_10 = '10891554015';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { APPREC_STATUS, appRecStatusFromCode, isAppRecErrorCode } from '../../src/domain/codes.js';
-import { PROCESSES, SERVICE_IDS, appRecVersionFor, processForMsgType, processesOf } from '../../src/domain/services.js';
+import { APPREC_STATUS, appRecStatusFromCode, isAppRecErrorCode } from '../../../src/domain/codes.js';
+import { PROCESSES, SERVICE_IDS, appRecVersionFor, processForMsgType, processesOf } from '../../../src/domain/services.js';
 
 describe('domain services and codes', () => {
   it('every service has a process, with citizen and clinic actions', () => {

@@ -1,19 +1,19 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { isGatewayError } from '../../src/errors.js';
-import { buildAppRec, buildAppRecFor } from '../../src/kith/apprec-build.js';
-import { buildClinicAnswer, THEME_RENEWAL_DONE } from '../../src/kith/clinic-answer.js';
-import { judgeReceivedMessage } from '../../src/kith/judge.js';
-import type { AppRecMessage, MsgHeadMessage } from '../../src/kith/model.js';
-import { parseMessage } from '../../src/kith/parse.js';
-import { loadSchemaSet } from '../../src/kith/schema-set.js';
-import { validateDocument } from '../../src/kith/validate.js';
-import { XSD_DIR, needsShared } from '../helpers/shared.js';
-import { tempDir } from '../helpers/tmp.js';
-import { CLINIC, CLINIC_HER, HELSENORGE, HELSENORGE_HER, PATIENTS, sampleCases } from './sample-messages.js';
-import { attachmentBytes } from '../../src/kith/attachments.js';
-import { buildCitizenRequest } from '../../src/kith/citizen-request.js';
+import { isGatewayError } from '../../../src/errors.js';
+import { buildAppRec, buildAppRecFor } from '../../../src/kith/apprec-build.js';
+import { buildClinicAnswer, THEME_RENEWAL_DONE } from '../../../src/kith/clinic-answer.js';
+import { judgeReceivedMessage } from '../../../src/kith/judge.js';
+import type { AppRecMessage, MsgHeadMessage } from '../../../src/kith/model.js';
+import { parseMessage } from '../../../src/kith/parse.js';
+import { loadSchemaSet } from '../../../src/kith/schema-set.js';
+import { validateDocument } from '../../../src/kith/validate.js';
+import { XSD_DIR, needsShared } from '../../helpers/shared.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { CLINIC, CLINIC_HER, HELSENORGE, HELSENORGE_HER, PATIENTS, sampleCases } from '../../helpers/sample-messages.js';
+import { attachmentBytes } from '../../../src/kith/attachments.js';
+import { buildCitizenRequest } from '../../../src/kith/citizen-request.js';
 
 const OPTS = { allowSyntheticIds: true, ownHerIds: [CLINIC_HER] };
 

@@ -2,16 +2,16 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { judgeReceivedMessage } from '../../src/kith/judge.js';
-import { loadSchemaSet, type SchemaSet } from '../../src/kith/schema-set.js';
-import { hasShared, XSD_DIR } from '../helpers/shared.js';
-import { fixtureFiles, type Expected } from './fixture-cases.js';
-import { PEOPLE } from './representation-cases.js';
-import { PATIENTS } from './sample-messages.js';
+import { judgeReceivedMessage } from '../../../src/kith/judge.js';
+import { loadSchemaSet, type SchemaSet } from '../../../src/kith/schema-set.js';
+import { useShared, XSD_DIR } from '../../helpers/shared.js';
+import { fixtureFiles, type Expected } from '../../helpers/fixture-cases.js';
+import { PEOPLE } from '../../helpers/representation-cases.js';
+import { PATIENTS } from '../../helpers/sample-messages.js';
 
 const PATIENT_DATA = [...Object.values(PATIENTS), ...Object.values(PEOPLE)].flatMap((p) => [p.familyName, p.givenName, ...p.ids.map((i) => i.id)]);
 
-const FIXTURES = fileURLToPath(new URL('../../fixtures', import.meta.url));
+const FIXTURES = fileURLToPath(new URL('../../../fixtures', import.meta.url));
 
 function onDisk(): { file: string; expected: Expected }[] {
   const out: { file: string; expected: Expected }[] = [];
@@ -27,8 +27,7 @@ function onDisk(): { file: string; expected: Expected }[] {
 describe('fixtures: every service, every failure case, both layers', () => {
   const fixtures = onDisk();
   const layers: [string, () => SchemaSet | undefined][] = [['own rules', () => undefined]];
-  if (hasShared) layers.push(['official schemas', () => loadSchemaSet(XSD_DIR)]);
-  else console.log('      (official-schema layer skipped: reference material not found)');
+  if (useShared('the official-schema layer')) layers.push(['official schemas', () => loadSchemaSet(XSD_DIR)]);
 
   it('the fixtures on disk are the ones fixtures/make-fixtures.ts writes', () => {
     const generated = fixtureFiles();

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { buildClinicAnswer } from '../../src/kith/clinic-answer.js';
-import { judgeReceivedMessage } from '../../src/kith/judge.js';
-import type { MsgHeadMessage } from '../../src/kith/model.js';
-import { parseMessage } from '../../src/kith/parse.js';
-import { representationOf } from '../../src/kith/patient-relation.js';
-import { validateDocument } from '../../src/kith/validate.js';
-import { PEOPLE } from './representation-cases.js';
-import { CLINIC_HER } from './sample-messages.js';
+import { buildClinicAnswer } from '../../../src/kith/clinic-answer.js';
+import { judgeReceivedMessage } from '../../../src/kith/judge.js';
+import type { MsgHeadMessage } from '../../../src/kith/model.js';
+import { parseMessage } from '../../../src/kith/parse.js';
+import { representationOf } from '../../../src/kith/patient-relation.js';
+import { validateDocument } from '../../../src/kith/validate.js';
+import { PEOPLE } from '../../helpers/representation-cases.js';
+import { CLINIC_HER } from '../../helpers/sample-messages.js';
 
-const fixture = (p: string) => readFileSync(new URL(`../../fixtures/${p}`, import.meta.url), 'utf8');
+const fixture = (p: string) => readFileSync(new URL(`../../../fixtures/${p}`, import.meta.url), 'utf8');
 const judge = (xml: string, allowSyntheticIds = true) => judgeReceivedMessage(xml, { allowSyntheticIds, ownHerIds: [CLINIC_HER] });
 const SECRETS = Object.values(PEOPLE).flatMap((p) => [p.familyName, p.givenName, ...p.ids.map((i) => i.id)]);
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { loadSchemaSet, type SchemaSet } from '../../src/kith/schema-set.js';
-import { validateDocument } from '../../src/kith/validate.js';
-import { STANDARDS_DIR, XSD_DIR, needsShared } from '../helpers/shared.js';
+import { loadSchemaSet, type SchemaSet } from '../../../src/kith/schema-set.js';
+import { validateDocument } from '../../../src/kith/validate.js';
+import { STANDARDS_DIR, XSD_DIR, needsShared } from '../../helpers/shared.js';
 
 const VALID = [
   'DIALOG_INNBYGGER_EKONTAKT.xml',

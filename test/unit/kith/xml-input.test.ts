@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { KithInputError } from '../../src/kith/findings.js';
-import { parseMessage } from '../../src/kith/parse.js';
-import { validateDocument } from '../../src/kith/validate.js';
-import { readXmlInput } from '../../src/kith/xml-input.js';
-import { readXmlTree } from '../../src/kith/xml-tree.js';
+import { KithInputError } from '../../../src/kith/findings.js';
+import { parseMessage } from '../../../src/kith/parse.js';
+import { validateDocument } from '../../../src/kith/validate.js';
+import { readXmlInput } from '../../../src/kith/xml-input.js';
+import { readXmlTree } from '../../../src/kith/xml-tree.js';
 
 function inputError(fn: () => unknown): KithInputError {
   try {

@@ -3,9 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
-import { isGatewayError } from '../../src/errors.js';
-import { JobCrypto, demoJobKeys, parseJobKeys } from '../../src/pipeline/job-crypto.js';
-import { tempDir } from '../helpers/tmp.js';
+import { isGatewayError } from '../../../src/errors.js';
+import { JobCrypto, demoJobKeys, parseJobKeys } from '../../../src/pipeline/job-crypto.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 const key = (id: string) => ({ id, key: randomBytes(32) });
 

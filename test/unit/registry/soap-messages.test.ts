@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { X509Certificate } from 'node:crypto';
-import { isGatewayError } from '../../src/errors.js';
+import { isGatewayError } from '../../../src/errors.js';
 import {
   AR_OPERATIONS,
   readCertificateAnswer,
@@ -10,9 +10,9 @@ import {
   readOrganizationAnswer,
   requestEnvelope,
   soapActionOf,
-} from '../../src/registry/soap-messages.js';
-import { readSoapXml, NS } from '../../src/registry/soap-xml.js';
-import { needsShared, STANDARDS_DIR } from '../helpers/shared.js';
+} from '../../../src/registry/soap-messages.js';
+import { readSoapXml, NS } from '../../../src/registry/soap-xml.js';
+import { needsShared, STANDARDS_DIR } from '../../helpers/shared.js';
 
 // An answer written the way WCF writes the WSDL's data contracts, with prefixes of its own choosing:
 // Organization as a derived type of CommunicationPartyDetails' declared CommunicationParty.
@@ -120,7 +120,7 @@ describe('registry: SOAP messages per the WSDL', () => {
   });
 
   it('reads CertificateDetails (base64 DER in the CertificateDetails namespace) and a nil certificate', () => {
-    const der = new X509Certificate(readFileSync(new URL('../../certs-sample/helsenorge-encryption.cert.pem', import.meta.url))).raw;
+    const der = new X509Certificate(readFileSync(new URL('../../../certs-sample/helsenorge-encryption.cert.pem', import.meta.url))).raw;
     const answer = (cert: string) =>
       `<s:Envelope xmlns:s="${NS.soap11}"><s:Body><GetCertificateDetailsForEncryptionResponse xmlns="${NS.party}">` +
       `<GetCertificateDetailsForEncryptionResult xmlns:b="${NS.certificate}" xmlns:i="${NS.xsi}">${cert}<b:LdapUrl>ldap://ldap.test/x</b:LdapUrl></GetCertificateDetailsForEncryptionResult>` +

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PullInbox } from '../../../adapters/epj/pull-inbox.js';
-import { WebhookDelivery, signWebhook } from '../../../adapters/epj/webhook.js';
-import { JobCrypto } from '../../../src/pipeline/job-crypto.js';
-import { useTestRedis } from '../../helpers/redis.js';
+import { PullInbox } from '../../../../adapters/epj/pull-inbox.js';
+import { WebhookDelivery, signWebhook } from '../../../../adapters/epj/webhook.js';
+import { JobCrypto } from '../../../../src/pipeline/job-crypto.js';
+import { useTestRedis } from '../../../helpers/redis.js';
 
 const message = { msgId: 'm-1', service: 'e-consultation', xml: '<MsgHead/>', receiverHerId: 8142987, receivedAt: '2026-11-25T10:00:00Z' };
 

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DpopKey } from '../../../adapters/transport/dpop.js';
-import { CertificateRefusedError } from '../../../adapters/transport/errors.js';
-import { clientAssertion } from '../../../adapters/transport/helseid.js';
-import { decodeJws, verifyJws } from '../../../adapters/transport/jws.js';
-import { mshHeaders } from '../../../adapters/transport/headers.js';
-import type { Simulator } from '../../../demo/simulator/server.js';
-import { CLIENT_ID, CLINIC_HER, helseIdFor, mshClientFor, sampleCredentials, startTestSimulator, rejection } from './nhn-setup.js';
+import { DpopKey } from '../../../../adapters/transport/dpop.js';
+import { CertificateRefusedError } from '../../../../adapters/transport/errors.js';
+import { clientAssertion } from '../../../../adapters/transport/helseid.js';
+import { decodeJws, verifyJws } from '../../../../adapters/transport/jws.js';
+import { mshHeaders } from '../../../../adapters/transport/headers.js';
+import type { Simulator } from '../../../../demo/simulator/server.js';
+import { CLIENT_ID, CLINIC_HER, helseIdFor, mshClientFor, sampleCredentials, startTestSimulator, rejection } from '../../../helpers/nhn-setup.js';
 
 describe('HelseID: private_key_jwt client assertion and DPoP', () => {
   let sim: Simulator;

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { SOURCE_SYSTEM } from '../../../adapters/transport/headers.js';
-import type { Simulator } from '../../../demo/simulator/server.js';
-import { toSendFailure } from '../../../src/pipeline/outbound.js';
-import { PRODUCT_VERSION } from '../../../src/version.js';
-import { captureLogger } from '../../helpers/logger.js';
-import { CLINIC_HER, HELSENORGE_HER, mshClientFor, startTestSimulator, rejection } from './nhn-setup.js';
+import { SOURCE_SYSTEM } from '../../../../adapters/transport/headers.js';
+import type { Simulator } from '../../../../demo/simulator/server.js';
+import { toTransportFailure } from '../../../../src/pipeline/outbound.js';
+import { PRODUCT_VERSION } from '../../../../src/version.js';
+import { captureLogger } from '../../../helpers/logger.js';
+import { CLINIC_HER, HELSENORGE_HER, mshClientFor, startTestSimulator, rejection } from '../../../helpers/nhn-setup.js';
 
-const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../../../fixtures/${name}`, import.meta.url)));
+const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../../../../fixtures/${name}`, import.meta.url)));
 
 describe('MSH v2 client against the simulator over HTTP', () => {
   let sim: Simulator;
@@ -31,7 +31,7 @@ describe('MSH v2 client against the simulator over HTTP', () => {
     assert.equal(meta.businessDocumentId, sent.businessDocumentId);
     assert.ok(Buffer.from(await msh.getBusinessDocument(sent.id)).equals(bytes), 'ISO-8859-1 bytes survive base64 both ways');
 
-    await msh.sendAppRec(sent.id, CLINIC_HER, { status: 2, errors: [{ errorCode: 'E31', details: 'national id check digits' }] });
+    await msh.sendAppRec(sent.id, CLINIC_HER, { status: 'Avvist', errors: [{ errorCode: 'E31', details: 'national id check digits' }] });
     await msh.markRead(sent.id, CLINIC_HER);
     assert.deepEqual(await msh.listUnread(CLINIC_HER), []);
 
@@ -45,10 +45,10 @@ describe('MSH v2 client against the simulator over HTTP', () => {
   it('sends: posts the document as base64, then reads status and AppRec info', async () => {
     const msh = mshClientFor(sim);
     const xml = fixture('prescription-renewal/answer.xml').toString('utf8');
-    const { nhnMessageId } = await msh.send({ msgId: 'm-1', xml, receiverHerId: HELSENORGE_HER });
+    const { nhnMessageId } = await msh.send({ msgId: 'm-1', document: Buffer.from(xml), receiverHerId: HELSENORGE_HER });
     assert.equal(sim.citizen.answers()[0]!.xml, xml);
-    assert.deepEqual(await msh.getStatus(nhnMessageId), [{ receiverHerId: HELSENORGE_HER, transportDeliveryState: 'Acknowledged', appRecStatus: 'Ok' }]);
-    assert.deepEqual(await msh.getAppRecInfo(nhnMessageId), [{ receiverHerId: HELSENORGE_HER, appRecStatus: 'Ok', appRecErrorList: [] }]);
+    assert.deepEqual(await msh.getStatus(nhnMessageId), [{ receiverHerId: HELSENORGE_HER, transportDeliveryState: 'Acknowledged', appRecStatus: 'OK' }]);
+    assert.deepEqual(await msh.getAppRecInfo(nhnMessageId), [{ receiverHerId: HELSENORGE_HER, appRecStatus: 'OK', appRecErrorList: [] }]);
   });
 
   it('carries api-version 2, nhn-source-system with the product version, a DPoP token and a proof on every call', async () => {
@@ -73,7 +73,7 @@ describe('MSH v2 client against the simulator over HTTP', () => {
     assert.match(err.requestId ?? '', /^[0-9a-f-]{36}$/);
     assert.match(err.reason, /^NHN answered 404: Could not find message/);
     assert.equal(sim.requests.filter((r) => r.path.startsWith('/Messages')).length, 1);
-    assert.deepEqual(toSendFailure(err), { retryable: false, reason: err.reason });
+    assert.deepEqual(toTransportFailure(err), { retryable: false, reason: err.reason });
   });
 
   it('keeps validation errors, and answers 403 for a HER-id the client is not linked to', async () => {
@@ -118,7 +118,7 @@ describe('MSH v2 client against the simulator over HTTP', () => {
   it('does not retry a 400', async () => {
     const msh = mshClientFor(sim);
     sim.faults.add({ kind: 'error', status: 400, count: 5, path: '/Messages' });
-    const err = await rejection(msh.send({ msgId: 'm', xml: '<x/>', receiverHerId: HELSENORGE_HER }));
+    const err = await rejection(msh.send({ msgId: 'm', document: Buffer.from('<x/>'), receiverHerId: HELSENORGE_HER }));
     assert.equal(err.retryable, false);
     assert.equal(sim.faults.applied.error, 1);
   });
@@ -145,7 +145,7 @@ describe('MSH v2 client against the simulator over HTTP', () => {
     const err = await rejection(msh.listUnread(CLINIC_HER));
     assert.equal(err.code, 'MSH_UNREACHABLE');
     assert.match(err.reason, /^connection to NHN was dropped/);
-    assert.equal(toSendFailure(err).retryable, true);
+    assert.equal(toTransportFailure(err).retryable, true);
   });
 
   it('waits out a slow answer within the timeout', async () => {
@@ -162,7 +162,7 @@ describe('MSH v2 client against the simulator over HTTP', () => {
     const msh = mshClientFor(sim, { logger, retries: 0 });
     sim.faults.add({ kind: 'error', status: 400, path: '/Messages', method: 'POST' });
     const xml = fixture('office-contact/request.xml').toString('utf8');
-    await rejection(msh.send({ msgId: 'm-log', xml, receiverHerId: HELSENORGE_HER }));
+    await rejection(msh.send({ msgId: 'm-log', document: Buffer.from(xml), receiverHerId: HELSENORGE_HER }));
     const line = JSON.parse(text().trim().split('\n').pop()!) as Record<string, unknown>;
     assert.deepEqual([line.operation, line.code, line.status], ['send', 'MSH_REQUEST_REFUSED', 400]);
     assert.ok(line.requestId);
@@ -175,7 +175,7 @@ describe('MSH v2 client against the simulator over HTTP', () => {
     const sent = sim.citizen.send(big);
     assert.ok((await msh.getBusinessDocument(sent.id)).equals(big));
     const before = sim.requests.length;
-    const err = await rejection(msh.send({ msgId: 'big', xml: 'A'.repeat(36 * 1024 * 1024), receiverHerId: HELSENORGE_HER }));
+    const err = await rejection(msh.send({ msgId: 'big', document: Buffer.from('A'.repeat(36 * 1024 * 1024)), receiverHerId: HELSENORGE_HER }));
     assert.equal(err.code, 'MSH_DOCUMENT_TOO_LARGE');
     assert.equal(err.retryable, false);
     assert.equal(sim.requests.length, before, 'nothing was posted');

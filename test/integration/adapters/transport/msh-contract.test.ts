@@ -3,14 +3,14 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import express from 'express';
-import { DpopKey } from '../../../adapters/transport/dpop.js';
-import { TransportError } from '../../../adapters/transport/errors.js';
-import { mshHeaders } from '../../../adapters/transport/headers.js';
-import { MshClient } from '../../../adapters/transport/msh-client.js';
-import type { Simulator } from '../../../demo/simulator/server.js';
-import { parseMessage } from '../../../src/kith/parse.js';
-import { STANDARDS_DIR, needsShared } from '../../helpers/shared.js';
-import { CLINIC_HER, HELSENORGE_HER, helseIdFor, mshClientFor, startTestSimulator } from './nhn-setup.js';
+import { DpopKey } from '../../../../adapters/transport/dpop.js';
+import { TransportError } from '../../../../adapters/transport/errors.js';
+import { mshHeaders } from '../../../../adapters/transport/headers.js';
+import { MshClient } from '../../../../adapters/transport/msh-client.js';
+import type { Simulator } from '../../../../demo/simulator/server.js';
+import { parseMessage } from '../../../../src/kith/parse.js';
+import { STANDARDS_DIR, needsShared } from '../../../helpers/shared.js';
+import { CLINIC_HER, HELSENORGE_HER, helseIdFor, mshClientFor, startTestSimulator } from '../../../helpers/nhn-setup.js';
 
 /**
  * Both sides held to NHN's published contract (../shared/standards/msh-api): the client reads NHN's
@@ -117,12 +117,12 @@ describe('MSH v2 contract (NHN samples and schemas)', () => {
       assert.equal(parseMessage(doc).document, 'MsgHead');
       assert.deepEqual(
         (await msh.getStatus('x')).map((s) => [s.transportDeliveryState, s.appRecStatus]),
-        [['Acknowledged', 'Ok']],
+        [['Acknowledged', 'OK']],
       );
       const infos = await msh.getAppRecInfo('x');
       assert.deepEqual(
         infos.map((i) => i.appRecStatus),
-        ['Rejected', 'Ok'],
+        ['Avvist', 'OK'],
       );
       assert.equal(infos[0]!.appRecErrorList?.[0]?.errorCode, 'E10');
     });
@@ -134,11 +134,11 @@ describe('MSH v2 contract (NHN samples and schemas)', () => {
     });
 
     it('posts a message and an AppRec with bodies that follow PostMessageRequest and PostAppRecRequest', async () => {
-      assert.deepEqual(await msh.send({ msgId: 'm', xml: '<?xml version="1.0" encoding="UTF-8"?><MsgHead/>', receiverHerId: 1 }), {
+      assert.deepEqual(await msh.send({ msgId: 'm', document: Buffer.from('<?xml version="1.0" encoding="UTF-8"?><MsgHead/>'), receiverHerId: 1 }), {
         nhnMessageId: '0556bccf-ccf9-4597-9673-14cbd1a96d99',
       });
       await msh.sendAppRec('0c8f3d36-f9e7-4e3f-9d5c-c820fa9b5773', 8143060, {
-        status: 2,
+        status: 'Avvist',
         errors: [{ errorCode: 'E10', details: 'Ugyldig meldingsidentifikator' }],
       });
       check(posted[0]!.body, schemas.PostMessageRequest!);
@@ -169,7 +169,7 @@ describe('MSH v2 contract (NHN samples and schemas)', () => {
       const sent = sim.citizen.sendFixture('office-contact/request');
       const answered = await mshClientFor(sim).send({
         msgId: 'a',
-        xml: readFileSync(new URL('../../../fixtures/office-contact/answer.xml', import.meta.url), 'utf8'),
+        document: readFileSync(new URL('../../../../fixtures/office-contact/answer.xml', import.meta.url)),
         receiverHerId: HELSENORGE_HER,
       });
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Simulator } from '../../../demo/simulator/server.js';
-import { parseMessage } from '../../../src/kith/parse.js';
-import { CLINIC_HER, HELSENORGE_HER, helseIdFor, mshClientFor, startTestSimulator } from './nhn-setup.js';
+import type { Simulator } from '../../../../demo/simulator/server.js';
+import { parseMessage } from '../../../../src/kith/parse.js';
+import { CLINIC_HER, HELSENORGE_HER, helseIdFor, mshClientFor, startTestSimulator } from '../../../helpers/nhn-setup.js';
 
-const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../../../fixtures/${name}`, import.meta.url)), 'utf8');
+const fixture = (name: string) => readFileSync(fileURLToPath(new URL(`../../../../fixtures/${name}`, import.meta.url)), 'utf8');
 
 async function json<T = unknown>(res: Response): Promise<{ status: number; body: T }> {
   return { status: res.status, body: (await res.json().catch(() => null)) as T };
@@ -66,7 +66,7 @@ describe('NHN simulator', () => {
 
       const msh = mshClientFor(sim);
       const waited = fetch(`${sim.url}/citizen/messages/${sent.id}?waitMs=5000`);
-      await msh.sendAppRec(sent.id, CLINIC_HER, { status: 1, errors: [] });
+      await msh.sendAppRec(sent.id, CLINIC_HER, { status: 'OK', errors: [] });
       await msh.markRead(sent.id, CLINIC_HER);
       const done = await json<{ appRec: { status: string; statusCode: string; xml: string; nhnMessageId: string } }>(await waited);
       assert.equal(done.body.appRec.status, 'OK');
@@ -82,11 +82,11 @@ describe('NHN simulator', () => {
 
     it('judges the clinic answers: Ok for a valid one, Rejected with T02 for an invalid one, each AppRec also in the clinic inbox', async () => {
       const msh = mshClientFor(sim);
-      const ok = await msh.send({ msgId: 'a', xml: fixture('e-consultation/answer.xml'), receiverHerId: HELSENORGE_HER });
-      const bad = await msh.send({ msgId: 'b', xml: fixture('e-consultation/t02-unknown-element.xml'), receiverHerId: HELSENORGE_HER });
-      assert.equal((await msh.getAppRecInfo(ok.nhnMessageId))[0]!.appRecStatus, 'Ok');
+      const ok = await msh.send({ msgId: 'a', document: Buffer.from(fixture('e-consultation/answer.xml')), receiverHerId: HELSENORGE_HER });
+      const bad = await msh.send({ msgId: 'b', document: Buffer.from(fixture('e-consultation/t02-unknown-element.xml')), receiverHerId: HELSENORGE_HER });
+      assert.equal((await msh.getAppRecInfo(ok.nhnMessageId))[0]!.appRecStatus, 'OK');
       const rejected = (await msh.getAppRecInfo(bad.nhnMessageId))[0]!;
-      assert.equal(rejected.appRecStatus, 'Rejected');
+      assert.equal(rejected.appRecStatus, 'Avvist');
       assert.equal(rejected.appRecErrorList?.[0]?.errorCode, 'T02');
 
       const answers = await json<{ valid: boolean; service: string; action: string; refToParent: string | null }[]>(await fetch(`${sim.url}/citizen/answers`));
