@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the gateway and its tests need, when they are missing:
-# redis-server (the queue store), libxml2-utils (xmllint, for schema checks in tests), openssl
-# (interoperability tests). Uses sudo when not root.
+# redis-server (the queue store), redis-sentinel (the fail-over test; Debian's package is the
+# redis-sentinel command, a link to the same server binary), libxml2-utils (xmllint, for schema
+# checks in tests), openssl (interoperability tests). Uses sudo when not root.
 set -euo pipefail
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v redis-sentinel >/dev/null 2>&1 || need+=(redis-sentinel)
 command -v xmllint >/dev/null 2>&1 || need+=(libxml2-utils)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 for pkg in "$@"; do need+=("$pkg"); done
