@@ -7,9 +7,11 @@
  *
  *   npm run certs:sample            writes into certs-sample/
  *   tsx certs-sample/make-sample-certs.ts DIR
+ *   tsx certs-sample/make-sample-certs.ts --missing [DIR]   only the leaves whose files are missing,
+ *                                   issued by the CA already there (the others stay as they are)
  */
-import { createHash, generateKeyPairSync, webcrypto } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { createHash, createPublicKey, generateKeyPairSync, webcrypto } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as asn1js from 'asn1js';
@@ -29,19 +31,22 @@ const CRL_THIS_UPDATE = new Date('2025-06-01T00:00:00Z');
 const REVOKED_AT = new Date('2025-05-01T00:00:00Z');
 
 const CLINIC = { name: 'Fjordvik legekontor AS', org: '921543212' };
+/** The demo's further clinics (demo/clinics.yaml): invented names, valid organisation numbers. */
+export const CLINIC2 = { name: 'Nordlys legesenter AS', org: '913876547' };
+export const CLINIC3 = { name: 'Bakkevik fastlegekontor AS', org: '924681357' };
 const HELSENORGE = { name: 'Norsk helsenett SF (demo)', org: '998877660' };
 const OTHER_ORG = '974760673';
 
 type Usage = 'signing' | 'encryption' | 'encipherment-only';
 type Profile = 'SEID1' | 'SEID2';
 
-interface Issued {
+export interface Issued {
   cert: forge.pki.Certificate;
   key: forge.pki.rsa.PrivateKey;
   pkcs8Pem: string;
 }
 
-interface LeafSpec {
+export interface LeafSpec {
   name: string;
   issuer: 'ca' | 'untrusted-ca';
   party: { name: string; org: string };
@@ -90,6 +95,10 @@ const LEAVES: LeafSpec[] = [
   { name: 'clinic-signing-wrong-org', issuer: 'ca', party: { name: CLINIC.name, org: OTHER_ORG }, profile: 'SEID2', usage: 'signing' },
   { name: 'helsenorge-signing', issuer: 'ca', party: HELSENORGE, profile: 'SEID2', usage: 'signing' },
   { name: 'helsenorge-encryption', issuer: 'ca', party: HELSENORGE, profile: 'SEID2', usage: 'encryption' },
+  { name: 'clinic2-signing', issuer: 'ca', party: CLINIC2, profile: 'SEID2', usage: 'signing' },
+  { name: 'clinic2-encryption', issuer: 'ca', party: CLINIC2, profile: 'SEID2', usage: 'encryption' },
+  { name: 'clinic3-signing', issuer: 'ca', party: CLINIC3, profile: 'SEID2', usage: 'signing' },
+  { name: 'clinic3-encryption', issuer: 'ca', party: CLINIC3, profile: 'SEID2', usage: 'encryption' },
 ];
 
 const REVOKED = ['clinic-signing-revoked'];
@@ -100,40 +109,53 @@ export function serialFor(name: string): string {
   return (0x10 + (parseInt(h.slice(0, 2), 16) % 0x60)).toString(16) + h.slice(2);
 }
 
-function newKey(): { key: forge.pki.rsa.PrivateKey; publicKey: forge.pki.rsa.PublicKey; pkcs8Pem: string } {
+type KeyPair = { key: forge.pki.rsa.PrivateKey; publicKey: forge.pki.rsa.PublicKey; pkcs8Pem: string };
+
+function newKey(): KeyPair {
   // Node's OpenSSL makes RSA keys in milliseconds; node-forge's pure-JS generation takes seconds each.
   const { privateKey, publicKey } = generateKeyPairSync('rsa', {
     modulusLength: 2048,
     publicKeyEncoding: { type: 'spki', format: 'pem' },
     privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
   });
-  return {
-    key: forge.pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey,
-    publicKey: forge.pki.publicKeyFromPem(publicKey) as forge.pki.rsa.PublicKey,
-    pkcs8Pem: privateKey,
-  };
+  return keyPairOf(privateKey, publicKey);
+}
+
+function keyPairOf(pkcs8Pem: string, publicKeyPem: string): KeyPair {
+  return { key: forge.pki.privateKeyFromPem(pkcs8Pem), publicKey: forge.pki.publicKeyFromPem(publicKeyPem), pkcs8Pem };
+}
+
+/** An existing PKCS#8 PEM key, so a certificate can be issued anew for a key already published. */
+export function keyPairFromPem(pkcs8Pem: string): KeyPair {
+  const publicKeyPem = createPublicKey(pkcs8Pem).export({ type: 'spki', format: 'pem' }).toString();
+  return keyPairOf(pkcs8Pem, publicKeyPem);
+}
+
+/** The sample CA as `makeSampleCertificates` wrote it into `dir`, to issue further leaves with. */
+export function readSampleCa(dir: string): Issued {
+  const pkcs8Pem = readFileSync(path.join(dir, 'ca.key.pem'), 'utf8');
+  return { cert: forge.pki.certificateFromPem(readFileSync(path.join(dir, 'ca.cert.pem'), 'utf8')), key: forge.pki.privateKeyFromPem(pkcs8Pem), pkcs8Pem };
 }
 
 // @types/node-forge types valueTagClass as an asn1 class; forge reads it as the string type (UTF8 here).
-type Field = forge.pki.CertificateField;
 const utf8 = forge.asn1.Type.UTF8 as unknown as forge.asn1.Class;
 const { Class, Type, create, oidToDer } = forge.asn1;
 
 function subjectFor(spec: LeafSpec): forge.pki.CertificateField[] {
   const role = spec.usage === 'encryption' ? 'kryptering' : 'signering';
   const attrs: forge.pki.CertificateField[] = [{ name: 'countryName', value: 'NO' }];
-  attrs.push({ name: 'organizationName', value: spec.party.name, valueTagClass: utf8 } as Field);
-  if (spec.profile === 'SEID2') attrs.push({ type: '2.5.4.97', value: `NTRNO-${spec.party.org}`, valueTagClass: utf8 } as Field);
+  attrs.push({ name: 'organizationName', value: spec.party.name, valueTagClass: utf8 });
+  if (spec.profile === 'SEID2') attrs.push({ type: '2.5.4.97', value: `NTRNO-${spec.party.org}`, valueTagClass: utf8 });
   else attrs.push({ name: 'serialNumber', value: spec.party.org });
-  attrs.push({ name: 'commonName', value: `${spec.party.name} (${role})`, valueTagClass: utf8 } as Field);
+  attrs.push({ name: 'commonName', value: `${spec.party.name} (${role})`, valueTagClass: utf8 });
   return attrs;
 }
 
 function caSubject(cn: string): forge.pki.CertificateField[] {
   return [
     { name: 'countryName', value: 'NO' },
-    { name: 'organizationName', value: 'epj-gateway test material', valueTagClass: utf8 } as Field,
-    { name: 'commonName', value: cn, valueTagClass: utf8 } as Field,
+    { name: 'organizationName', value: 'epj-gateway test material', valueTagClass: utf8 },
+    { name: 'commonName', value: cn, valueTagClass: utf8 },
   ];
 }
 
@@ -174,11 +196,17 @@ function makeCa(cn: string, serialName: string): Issued {
   return { cert, key, pkcs8Pem };
 }
 
-function makeLeaf(spec: LeafSpec, issuer: Issued, urls: { crl: string; ocsp: string }): Issued {
-  const { key, publicKey, pkcs8Pem } = newKey();
+/** A leaf certificate for `spec`; a new key unless one is given, the serial fixed by the name unless one is given. */
+export function makeLeaf(
+  spec: LeafSpec,
+  issuer: Issued,
+  urls: { crl: string; ocsp: string } = { crl: SAMPLE_CRL_URL, ocsp: SAMPLE_OCSP_URL },
+  options: { keyPair?: KeyPair; serial?: string } = {},
+): Issued {
+  const { key, publicKey, pkcs8Pem } = options.keyPair ?? newKey();
   const cert = forge.pki.createCertificate();
   cert.publicKey = publicKey;
-  cert.serialNumber = serialFor(spec.name);
+  cert.serialNumber = options.serial ?? serialFor(spec.name);
   cert.validity.notBefore = spec.from ?? VALID_FROM;
   cert.validity.notAfter = spec.to ?? VALID_TO;
   cert.setSubject(subjectFor(spec));
@@ -211,7 +239,7 @@ export async function makeCrl(
   revokedSerials: string[],
   dates: CrlDates = { thisUpdate: CRL_THIS_UPDATE, nextUpdate: VALID_TO, revokedAt: REVOKED_AT },
 ): Promise<Buffer> {
-  const engine = new pkijs.CryptoEngine({ name: 'node', crypto: webcrypto as unknown as pkijs.ICryptoEngine['crypto'] });
+  const engine = new pkijs.CryptoEngine({ name: 'node', crypto: webcrypto });
   pkijs.setEngine('node', engine);
   const caCert = pkijs.Certificate.fromBER(ca.certDer);
   const time = (value: Date) => new pkijs.Time({ type: value.getUTCFullYear() < 2050 ? 0 : 1, value });
@@ -245,7 +273,7 @@ export async function makeCrl(
   const der = Buffer.from(ca.keyPem.replace(/-----[^-]+-----|\s/g, ''), 'base64');
   const key = await webcrypto.subtle.importKey('pkcs8', der, { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' }, false, ['sign']);
   await crl.sign(key, 'SHA-256');
-  return Buffer.from(crl.toSchema(true).toBER(false));
+  return Buffer.from((crl.toSchema(true) as asn1js.Sequence).toBER(false));
 }
 
 function derOf(cert: forge.pki.Certificate): Buffer {
@@ -260,12 +288,26 @@ function pemOf(der: Buffer, label: string): string {
   return `-----BEGIN ${label}-----\n${lines}\n-----END ${label}-----\n`;
 }
 
+function writeIssued(dir: string, name: string, issued: Issued): void {
+  writeFileSync(path.join(dir, `${name}.cert.pem`), forge.pki.certificateToPem(issued.cert));
+  writeFileSync(path.join(dir, `${name}.key.pem`), issued.pkcs8Pem);
+}
+
+/**
+ * Issues, with the CA already in `dir`, the leaves of the sample CA whose files are missing, and
+ * touches nothing else: tests depend on the keys of the files there. How the demo's further
+ * clinics got their certificates without a full regeneration.
+ */
+export function makeMissingLeaves(dir: string): string[] {
+  const ca = readSampleCa(dir);
+  const missing = LEAVES.filter((spec) => spec.issuer === 'ca' && !existsSync(path.join(dir, `${spec.name}.cert.pem`)));
+  for (const spec of missing) writeIssued(dir, spec.name, makeLeaf(spec, ca));
+  return missing.map((spec) => spec.name);
+}
+
 export async function makeSampleCertificates(dir: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
-  const write = (name: string, issued: Issued) => {
-    writeFileSync(path.join(dir, `${name}.cert.pem`), forge.pki.certificateToPem(issued.cert));
-    writeFileSync(path.join(dir, `${name}.key.pem`), issued.pkcs8Pem);
-  };
+  const write = (name: string, issued: Issued) => writeIssued(dir, name, issued);
   const ca = makeCa('epj-gateway Sample CA', 'ca');
   const untrustedCa = makeCa('epj-gateway Untrusted Sample CA', 'untrusted-ca');
   write('ca', ca);
@@ -293,7 +335,13 @@ export async function makeSampleCertificates(dir: string): Promise<void> {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const dir = process.argv[2] ?? path.dirname(fileURLToPath(import.meta.url));
-  await makeSampleCertificates(dir);
-  console.log(`sample certificates written to ${dir}`);
+  const missingOnly = process.argv[2] === '--missing';
+  const dir = process.argv[missingOnly ? 3 : 2] ?? path.dirname(fileURLToPath(import.meta.url));
+  if (missingOnly) {
+    const made = makeMissingLeaves(dir);
+    console.log(made.length ? `issued ${made.join(', ')} in ${dir}` : `no leaf is missing in ${dir}`);
+  } else {
+    await makeSampleCertificates(dir);
+    console.log(`sample certificates written to ${dir}`);
+  }
 }

@@ -28,6 +28,16 @@ const list = z.preprocess(
   z.array(z.string()),
 );
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+/** `host:port` of one sentinel; `[v6]:port` for an IPv6 address */
+const sentinelAddress = z.string().transform((s, ctx) => {
+  const m = /^(\[[0-9A-Fa-f:.]+\]|[^\s:[\]]+):(\d{1,5})$/.exec(s);
+  const port = Number(m?.[2]);
+  if (!m || port < 1 || port > 65535) {
+    ctx.addIssue({ code: 'custom', message: `expected host:port pairs separated by commas, got "${s}"` });
+    return z.NEVER;
+  }
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
+});
 const herId = z.string().regex(/^\d{1,9}$/, 'a HER-id of digits');
 const orgNumber = z.string().regex(/^\d{9}$/, 'a nine-digit organisation number');
 
@@ -80,11 +90,26 @@ export const configSchema = z.object({
   REDIS_URL: optionalString.pipe(z.url({ protocol: /^rediss?$/, error: 'a redis:// or rediss:// URL' }).optional()),
   /** the redis-server binary for the supervised Redis */
   REDIS_SERVER_BIN: z.string().min(1).default('redis-server'),
+  /** Redis Sentinel addresses, `host:port,…`; set: the primary is found through them, REDIS_URL is ignored */
+  REDIS_SENTINELS: list.pipe(z.array(sentinelAddress)).prefault(''),
+  /** the master group name the sentinels monitor */
+  REDIS_SENTINEL_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, 'a Sentinel master group name (letters, digits, . _ -)')
+    .default('mymaster'),
+  /** AUTH password of the primary and replicas found through Sentinel (with REDIS_URL, put it in the URL) */
+  REDIS_PASSWORD: optionalString,
+  /** AUTH password of the sentinels themselves, when they require one */
+  REDIS_SENTINEL_PASSWORD: optionalString,
   /** prefix of every BullMQ key, so several gateways can share one Redis */
   QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9:_-]+$/)
     .default('epjgw'),
+
+  // --- clinics ------------------------------------------------------------------------------------------
+  /** YAML or JSON file of the clinics served (docs: src/clinics/clinics-file-schema.ts); unset: the one clinic of the CLINIC_* settings */
+  CLINICS_FILE: optionalString,
 
   // --- clinic identity --------------------------------------------------------------------------------
   /** the clinic's HER-id (communication party in the address register) */
@@ -207,6 +232,28 @@ export const configSchema = z.object({
 export type Config = z.infer<typeof configSchema>;
 export type ConfigInput = Record<string, string | undefined>;
 
+/**
+ * The settings that describe one clinic. With CLINICS_FILE each clinic sets them in the file, so the
+ * environment must not: a value there would silently do nothing.
+ */
+export const PER_CLINIC_SETTINGS = [
+  'CLINIC_HER_ID',
+  'CLINIC_ORG_NUMBER',
+  'CLINIC_NAME',
+  'CLINIC_SIGNING_CERT',
+  'CLINIC_SIGNING_KEY',
+  'CLINIC_ENCRYPTION_CERT',
+  'CLINIC_ENCRYPTION_KEY',
+  'CLINIC_PREVIOUS_ENCRYPTION_CERT',
+  'CLINIC_PREVIOUS_ENCRYPTION_KEY',
+  'EPJ_TOKENS',
+  'EPJ_DELIVERY',
+  'EPJ_INBOX_DIR',
+  'EPJ_OUTBOX_DIR',
+  'EPJ_WEBHOOK_URL',
+  'EPJ_WEBHOOK_SECRET',
+] as const satisfies readonly (keyof Config)[];
+
 /** A bad setting: one line naming it and what was expected. */
 export class ConfigError extends Error {
   constructor(
@@ -251,21 +298,51 @@ export function loadConfig(env: ConfigInput = process.env): Config {
     throw new ConfigError(setting, `${issue.message}${shown}`);
   }
   const config = result.data;
-  if (config.EPJ_DELIVERY === 'webhook' && !(config.EPJ_WEBHOOK_URL && config.EPJ_WEBHOOK_SECRET && config.EPJ_WEBHOOK_SECRET.length >= 16))
-    throw new ConfigError('EPJ_WEBHOOK_URL', 'webhook delivery needs EPJ_WEBHOOK_URL and an EPJ_WEBHOOK_SECRET of 16 characters or more');
+  if (config.CLINICS_FILE) {
+    // the clinics file's loader (src/clinics/clinics-file.ts) checks each clinic's own settings
+    const ignored = PER_CLINIC_SETTINGS.find((key) => input[key] !== undefined);
+    if (ignored)
+      throw new ConfigError(
+        ignored,
+        'is set per clinic in CLINICS_FILE; remove it here, or unset CLINICS_FILE to serve the one clinic of the CLINIC_* settings',
+      );
+  } else {
+    checkClinicSettings(config);
+  }
   if (config.GATEWAY_MODE === 'production') refuseDemoParts(config);
   return config;
 }
 
-function refuseDemoParts(config: Config): void {
-  if (config.EPJ_TOKENS.some((t) => DEMO_EPJ_TOKENS.includes(`${t.client}:${t.token}`)))
+/** The checks of one clinic's own settings that the schema cannot make alone; run for every clinic of the clinics file too. */
+export function checkClinicSettings(config: Config): void {
+  if (config.EPJ_DELIVERY === 'webhook' && !(config.EPJ_WEBHOOK_URL && config.EPJ_WEBHOOK_SECRET && config.EPJ_WEBHOOK_SECRET.length >= 16))
+    throw new ConfigError('EPJ_WEBHOOK_URL', 'webhook delivery needs EPJ_WEBHOOK_URL and an EPJ_WEBHOOK_SECRET of 16 characters or more');
+  if (config.GATEWAY_MODE === 'production') refuseDemoClinicParts(config);
+}
+
+const CLINIC_KEY_FILES = [
+  'CLINIC_SIGNING_CERT',
+  'CLINIC_SIGNING_KEY',
+  'CLINIC_ENCRYPTION_CERT',
+  'CLINIC_ENCRYPTION_KEY',
+  'CLINIC_PREVIOUS_ENCRYPTION_CERT',
+  'CLINIC_PREVIOUS_ENCRYPTION_KEY',
+] as const;
+const isSample = (p: string | undefined) => p !== undefined && path.normalize(p).split(path.sep).includes(SAMPLE_CERTS);
+
+/** One clinic's demo parts: the demo EPJ tokens (`demo-token`, and the demo's further clinics' `demo-token-2`, …) and the sample certificates. */
+function refuseDemoClinicParts(config: Config): void {
+  if (config.EPJ_TOKENS.some((t) => DEMO_EPJ_TOKENS.includes(`${t.client}:${t.token}`) || /^demo-token(-\d+)?$/.test(t.token)))
     throw new ConfigError('EPJ_TOKENS', "production mode refuses the demo token; set your EPJ clients' own tokens");
-  if (config.OPS_TOKEN === DEMO_OPS_TOKEN) throw new ConfigError('OPS_TOKEN', 'production mode refuses the demo token; set a secret of your own');
-  const sample = (p: string | undefined) => p !== undefined && path.normalize(p).split(path.sep).includes(SAMPLE_CERTS);
-  for (const key of ['CLINIC_SIGNING_CERT', 'CLINIC_SIGNING_KEY', 'CLINIC_ENCRYPTION_CERT', 'CLINIC_ENCRYPTION_KEY'] as const) {
-    if (sample(config[key])) throw new ConfigError(key, "production mode refuses the sample certificates; set the clinic's own");
+  for (const key of CLINIC_KEY_FILES) {
+    if (isSample(config[key])) throw new ConfigError(key, "production mode refuses the sample certificates; set the clinic's own");
   }
-  if (config.TRUST_CA_FILES.some(sample))
+}
+
+/** The deployment's demo parts, shared by every clinic. */
+function refuseDemoParts(config: Config): void {
+  if (config.OPS_TOKEN === DEMO_OPS_TOKEN) throw new ConfigError('OPS_TOKEN', 'production mode refuses the demo token; set a secret of your own');
+  if (config.TRUST_CA_FILES.some(isSample))
     throw new ConfigError('TRUST_CA_FILES', 'production mode refuses the sample CA; set the Buypass and Commfides CA files');
   if (!config.MSH_BASE_URL) throw new ConfigError('MSH_BASE_URL', "production mode needs NHN's message service URL (the simulator is for the demo)");
   if (!config.JOB_ENCRYPTION_KEYS)
