@@ -1,15 +1,24 @@
+import type { X509Certificate } from 'node:crypto';
 import { readCertificate, readPrivateKey } from '../../src/trust/clinic-keys.js';
 import { CmsEnvelope } from '../../src/trust/cms-envelope.js';
 
 /**
  * Helsenorge's end of an end-to-end protected exchange (MESSAGE_PROTECTION=cms): what the citizen
- * side sends is signed with Helsenorge's signing certificate and encrypted to the clinic's; what the
- * clinic sends is decrypted with Helsenorge's key and verified against the clinic's signing
+ * side sends is signed with Helsenorge's signing certificate and encrypted to the receiving clinic's;
+ * what a clinic sends is decrypted with Helsenorge's key and verified against that clinic's signing
  * certificate. Faults are GatewayErrors carrying their AppRec code.
  */
 export interface CitizenCms {
-  protect(document: Buffer): Buffer;
-  open(document: Buffer): Promise<Buffer>;
+  /** `clinic`: the receiving clinic's certificates; what it lacks: the default clinic's (citizenCms files) */
+  protect(document: Buffer, clinic?: Partial<ClinicCmsCertificates>): Buffer;
+  /** `clinic`: the sending clinic's certificates; absent: the default clinic's */
+  open(document: Buffer, clinic?: Partial<ClinicCmsCertificates>): Promise<Buffer>;
+}
+
+/** A clinic's public certificates as Helsenorge knows them from the address register. */
+export interface ClinicCmsCertificates {
+  signing: X509Certificate;
+  encryption: X509Certificate;
 }
 
 export interface CitizenCmsFiles {
@@ -17,8 +26,9 @@ export interface CitizenCmsFiles {
   helsenorgeSigningKey: string;
   helsenorgeEncryptionCert: string;
   helsenorgeEncryptionKey: string;
-  clinicSigningCert: string;
-  clinicEncryptionCert: string;
+  /** the default clinic's certificates, for a simulator whose clinics bring none of their own */
+  clinicSigningCert?: string;
+  clinicEncryptionCert?: string;
 }
 
 export function citizenCms(files: CitizenCmsFiles): CitizenCms {
@@ -28,10 +38,17 @@ export function citizenCms(files: CitizenCmsFiles): CitizenCms {
     decryption: [{ certificate: encryption, key: readPrivateKey(files.helsenorgeEncryptionKey) }],
     rejectWeakCiphers: true,
   });
-  const clinicSigning = readCertificate(files.clinicSigningCert);
-  const clinicEncryption = readCertificate(files.clinicEncryptionCert);
+  const fallback: Partial<ClinicCmsCertificates> = {
+    ...(files.clinicSigningCert ? { signing: readCertificate(files.clinicSigningCert) } : {}),
+    ...(files.clinicEncryptionCert ? { encryption: readCertificate(files.clinicEncryptionCert) } : {}),
+  };
+  const certificate = (clinic: Partial<ClinicCmsCertificates> | undefined, use: keyof ClinicCmsCertificates): X509Certificate => {
+    const found = clinic?.[use] ?? fallback[use];
+    if (!found) throw new Error(`the simulator knows no ${use} certificate for this clinic: give the clinic its ${use}Cert`);
+    return found;
+  };
   return {
-    protect: (document) => envelope.seal(document, clinicEncryption),
-    open: async (document) => (await envelope.open(document, clinicSigning)).content,
+    protect: (document, clinic) => envelope.seal(document, certificate(clinic, 'encryption')),
+    open: async (document, clinic) => (await envelope.open(document, certificate(clinic, 'signing'))).content,
   };
 }

@@ -11,52 +11,24 @@ import { parseMessage } from '../../src/kith/parse.js';
 import { validateDocument, type ValidateOptions } from '../../src/kith/validate.js';
 import type { AppRecAnswer, NhnAppRecStatus, Mailbox, StoredMessage } from './mailbox.js';
 import type { CitizenCms } from './citizen-cms.js';
+import type { ClinicDirectory, ServedClinic } from './clinics.js';
+import { readdressed } from './readdress.js';
 import { isGatewayError } from '../../src/errors.js';
+import { UnknownClinicError, type CitizenAppRec, type ClinicAnswer, type SendOptions, type SentMessage } from './citizen-records.js';
+
+export { UnknownClinicError, type CitizenAppRec, type ClinicAnswer, type SendOptions, type SentMessage } from './citizen-records.js';
 
 /**
- * The citizen's end, as Helsenorge: sends any document to the clinic, keeps the AppRecs the clinic
- * answers with (written as NHN writes them, from the status the clinic posts, and read back with the
- * KITH layer) and the answers the clinic sends, each judged by the KITH layer and answered with an
+ * The citizen's end, as Helsenorge: sends any document to one of the clinics, keeps the AppRecs
+ * the clinics answer with (written as NHN writes them, from the status a clinic posts, and read back
+ * with the KITH layer) and the answers they send, each judged by the KITH layer and answered with an
  * AppRec of its own: Ok, or Rejected with T02 when the answer is not valid.
  */
 
 export const FIXTURES_DIR = fileURLToPath(new URL('../../fixtures/', import.meta.url));
 
-export interface CitizenAppRec {
-  /** NHN's id of the citizen message it answers */
-  nhnMessageId: string;
-  /** NHN's id of the AppRec message */
-  appRecMessageId: string;
-  status: AppRecStatus;
-  statusCode: string;
-  errors: { code: string; details: string }[];
-  xml: string;
-  at: string;
-}
-
-export interface SentMessage {
-  id: string;
-  businessDocumentId: string | null;
-  sentAt: string;
-}
-
-export interface ClinicAnswer {
-  nhnMessageId: string;
-  msgId: string | null;
-  msgType: string | null;
-  service: string | null;
-  action: string | null;
-  /** the MsgId of the citizen request it answers (ConversationRef), when given */
-  refToParent: string | null;
-  valid: boolean;
-  errors: { code: string; message: string }[];
-  appRec: AppRecAnswer;
-  xml: string;
-  at: string;
-}
-
 export interface CitizenOptions {
-  clinicHerId: number;
+  clinics: ClinicDirectory;
   helsenorgeHerId: number;
   /** how the clinic's answers are validated (official schemas when given) */
   validation: Pick<ValidateOptions, 'schemas' | 'maxBytes'>;
@@ -102,34 +74,49 @@ export class CitizenSide {
     this.events.setMaxListeners(0);
   }
 
-  /** Sends a document to the clinic as Helsenorge, whatever it holds; returns NHN's message id. */
-  send(document: Buffer | string): SentMessage {
-    const bytes = Buffer.isBuffer(document) ? document : Buffer.from(document, 'utf8');
+  /**
+   * Sends a document as Helsenorge to a clinic (default the first), whatever it holds; a receiver
+   * naming another of the simulator's clinics is readdressed to this one. Returns NHN's message id.
+   * Throws UnknownClinicError for a HER-id that is no clinic's of this simulator.
+   */
+  send(document: Buffer | string, options: SendOptions = {}): SentMessage {
+    const clinic = this.clinicFor(options.to);
+    const given = Buffer.isBuffer(document) ? document : Buffer.from(document, 'utf8');
+    const bytes = readdressed(given, clinic, this.options.clinics);
     const head = msgHeadOf(bytes);
     const stored = this.mailbox.add({
       senderHerId: this.options.helsenorgeHerId,
-      receiverHerIds: [this.options.clinicHerId],
-      document: this.options.protection ? this.options.protection.protect(bytes) : bytes,
+      receiverHerIds: [clinic.herId],
+      document: this.options.protection ? this.options.protection.protect(bytes, clinic.certificates) : bytes,
       businessDocumentId: head?.msgId || null,
       businessDocumentGenDate: head?.genDate ?? null,
     });
-    const sent = { id: stored.id, businessDocumentId: stored.businessDocumentId, sentAt: stored.createdAt };
+    const sent = { id: stored.id, businessDocumentId: stored.businessDocumentId, sentAt: stored.createdAt, clinicHerId: clinic.herId };
     this.sent.set(stored.id, sent);
     if (this.options.protection) this.plain.set(stored.id, bytes);
     return sent;
   }
 
-  sendFixture(name: string): SentMessage {
+  sendFixture(name: string, options: SendOptions = {}): SentMessage {
     const file = fixturePath(name);
     if (!file) throw new Error(`fixture ${name} is not under fixtures/`);
-    return this.send(readFileSync(file));
+    return this.send(readFileSync(file), options);
   }
 
-  /** What became of a sent message: read by the clinic, and its AppRec once answered. */
+  /** The clinic a citizen message goes to: the one named, else the first. */
+  clinicFor(herId: number | undefined): ServedClinic {
+    if (herId === undefined) return this.options.clinics.first;
+    const clinic = this.options.clinics.byHerId(herId);
+    if (!clinic)
+      throw new UnknownClinicError(`HER-id ${herId} is no clinic of this simulator (it serves ${this.options.clinics.list.map((c) => c.herId).join(', ')})`);
+    return clinic;
+  }
+
+  /** What became of a sent message: read by its clinic, and its AppRec once answered. */
   status(id: string): (SentMessage & { read: boolean; appRec: CitizenAppRec | null }) | undefined {
     const sent = this.sent.get(id);
     if (!sent) return undefined;
-    const read = this.mailbox.get(id)?.receivers.get(this.options.clinicHerId)?.read ?? false;
+    const read = this.mailbox.get(id)?.receivers.get(sent.clinicHerId)?.read ?? false;
     return { ...sent, read, appRec: this.appRecByMessage.get(id) ?? null };
   }
 
@@ -219,13 +206,16 @@ export class CitizenSide {
     return stored.id;
   }
 
-  /** The clinic sent a document (an answer): judge it, answer it with an AppRec, keep it. */
+  /** A clinic sent a document (an answer): judge it, answer it with an AppRec, keep it. */
   async clinicSent(message: StoredMessage): Promise<void> {
     let document = message.document;
     let refusal: { errorCode: string; details: string } | undefined;
+    // the mailbox sender tells which clinic answered, and so whose signature to expect
+    const clinic = this.options.clinics.owning(message.senderHerId);
     if (this.options.protection) {
       try {
-        document = await this.options.protection.open(message.document);
+        if (!clinic) throw new Error(`HER-id ${message.senderHerId} is no clinic of this simulator: no signing certificate to verify against`);
+        document = await this.options.protection.open(message.document, clinic.certificates);
       } catch (err) {
         refusal = { errorCode: isGatewayError(err) && err.appRec ? err.appRec : 'T01', details: err instanceof Error ? err.message : String(err) };
       }
@@ -262,6 +252,7 @@ export class CitizenSide {
     const head = result.message?.document === 'MsgHead' ? result.message : undefined;
     this.answerList.push({
       nhnMessageId: message.id,
+      clinicHerId: clinic?.herId ?? message.senderHerId,
       msgId: report.msgId,
       msgType: report.msgType,
       service: report.service,

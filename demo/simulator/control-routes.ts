@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import express, { type Router } from 'express';
 import { MAX_HTTP_BODY_BYTES } from '../../adapters/transport/headers.js';
-import { fixturePath, type CitizenSide } from './citizen.js';
+import { fixturePath, UnknownClinicError, type CitizenSide } from './citizen.js';
 import { readFaultRule, type Faults } from './faults.js';
 
 /**
  * The simulator's own HTTP surface, beside the message service: `/citizen/…` acts as Helsenorge
- * (send a document to the clinic, read the AppRecs and answers that came back), `/simulator/…`
+ * (send a document to a clinic, read the AppRecs and answers that came back), `/simulator/…`
  * switches faults and resets. Open on purpose: the simulator is a demo and test tool on loopback.
  */
 
@@ -17,12 +17,19 @@ export function citizenRouter(citizen: CitizenSide): Router {
   router.use(express.json({ limit: MAX_HTTP_BODY_BYTES }));
   router.use(express.text({ limit: MAX_HTTP_BODY_BYTES, type: ['application/xml', 'text/xml'] }));
 
-  /** Body: the XML itself (application/xml), or JSON {fixture: "office-contact/request"} or {xml: "…"}. */
+  /**
+   * Body: the XML itself (application/xml), or JSON {fixture: "office-contact/request"} or {xml: "…"};
+   * the clinic as `?to=HERID` or JSON `to` (default: the first clinic).
+   */
   router.post('/messages', (req, res) => {
+    const body = (typeof req.body === 'object' && req.body ? req.body : {}) as { fixture?: unknown; xml?: unknown; to?: unknown };
+    const given = body.to ?? req.query.to;
+    const to = typeof given === 'number' || typeof given === 'string' ? String(given) : given === undefined ? '' : JSON.stringify(given);
+    if (to !== '' && !/^\d+$/.test(to)) return void res.status(400).json({ error: `to must be a clinic's HER-id (got ${JSON.stringify(to)})` });
+    const toHerId = to === '' ? undefined : Number(to);
     let document: string | Buffer | undefined;
     if (typeof req.body === 'string' && req.body) document = req.body;
     else {
-      const body = (req.body ?? {}) as { fixture?: unknown; xml?: unknown };
       if (typeof body.xml === 'string' && body.xml) document = body.xml;
       else if (typeof body.fixture === 'string') {
         const file = fixturePath(body.fixture);
@@ -36,7 +43,12 @@ export function citizenRouter(citizen: CitizenSide): Router {
     }
     if (!document)
       return void res.status(400).json({ error: 'send the XML (Content-Type: application/xml) or JSON {"fixture": "office-contact/request"} or {"xml": "…"}' });
-    res.status(201).json(citizen.send(document));
+    try {
+      res.status(201).json(citizen.send(document, toHerId === undefined ? {} : { to: toHerId }));
+    } catch (err) {
+      if (!(err instanceof UnknownClinicError)) throw err;
+      res.status(404).json({ error: err.message });
+    }
   });
 
   /** ?waitMs=N waits up to N ms for the clinic's AppRec before answering. */

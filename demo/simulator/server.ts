@@ -4,6 +4,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { SchemaSet } from '../../src/kith/schema-set.js';
 import { CitizenSide } from './citizen.js';
 import type { CitizenCms } from './citizen-cms.js';
+import { ClinicDirectory, clinicInfo, servedClinic, type ClinicInfo, type ServedClinic, type SimulatorClinic } from './clinics.js';
 import { citizenRouter, controlRouter } from './control-routes.js';
 import { Faults } from './faults.js';
 import { SimulatedHelseId } from './helseid-server.js';
@@ -12,17 +13,26 @@ import { mshRouter, nhnError } from './msh-routes.js';
 
 /**
  * The NHN simulator: a real HTTP server with the message-service subset the gateway uses, a
- * HelseID token endpoint, the citizen's end as Helsenorge, and faults on demand. Started by the
- * demo, the tests and `epj-gateway simulator`.
+ * HelseID token endpoint, the citizen's end as Helsenorge, and faults on demand, for one clinic or
+ * a fleet of them. Started by the demo, the tests and `epj-gateway simulator`.
  */
+
+export type { SimulatorClinic } from './clinics.js';
 
 export interface SimulatorOptions {
   /** default 0: a free port */
   port?: number;
   host?: string;
+  /**
+   * The clinics served, each with its HelseID client (registered for its HER-ids with its signing
+   * certificate) and the certificates the citizen side protects for it with; the first is where a
+   * citizen message goes by default. Without it: one clinic, `clinicHerId`, whose clients are `clients`.
+   */
+  clinics?: SimulatorClinic[];
+  /** the one clinic's HER-id when `clinics` is not given; default 8142987 */
   clinicHerId?: number;
   helsenorgeHerId?: number;
-  /** HelseID clients and the certificates they sign assertions with */
+  /** more HelseID clients and the certificates they sign assertions with; herIds default: the first clinic's */
   clients?: { clientId: string; certificate: X509Certificate | string | Buffer; herIds?: number[] }[];
   /** official schemas for judging the clinic's answers (KITH_SCHEMA_DIR) */
   schemas?: SchemaSet;
@@ -31,7 +41,7 @@ export interface SimulatorOptions {
   requireNonce?: boolean;
   requireApiNonce?: boolean;
   appRecsToInbox?: boolean;
-  /** end-to-end protection (CMS) of the documents both ways (MESSAGE_PROTECTION=cms) */
+  /** end-to-end protection (CMS) of the documents both ways (MESSAGE_PROTECTION=cms), to and from each clinic's certificates */
   protection?: CitizenCms;
   /**
    * The sample CA's CRL, served to requests for `crl.sample-ca.test` that come through this server
@@ -54,7 +64,10 @@ export interface SeenRequest {
 export interface Simulator {
   url: string;
   tokenUrl: string;
+  /** the first clinic's HER-id */
   clinicHerId: number;
+  /** every clinic served, the first first */
+  clinics: ClinicInfo[];
   helsenorgeHerId: number;
   citizen: CitizenSide;
   faults: Faults;
@@ -70,8 +83,38 @@ export interface Simulator {
 
 const KEEP_REQUESTS = 1_000;
 
+/** The clinics of the options: the list, or the single clinic of `clinicHerId`. */
+function clinicsOf(options: SimulatorOptions): ClinicDirectory {
+  const clinics: ServedClinic[] = options.clinics?.length
+    ? options.clinics.map(servedClinic)
+    : [{ herId: options.clinicHerId ?? 8142987, subHerIds: [], certificates: {} }];
+  if (options.protection && options.clinics?.length) {
+    const lacking = clinics.find((c) => !c.certificates.encryption);
+    if (lacking) throw new Error(`clinic ${lacking.herId} needs an encryptionCert: the citizen side protects what it sends (protection)`);
+  }
+  return new ClinicDirectory(clinics);
+}
+
+/**
+ * Each clinic's HelseID client for its HER-ids. Clinics sharing a client (one a provider holds for
+ * several offices) share its HER-ids, as NHN links one client to many; not with two certificates.
+ */
+function clinicClients(clinics: ClinicDirectory): { clientId: string; certificate: X509Certificate; herIds: number[] }[] {
+  const byId = new Map<string, { clientId: string; certificate: X509Certificate; herIds: number[] }>();
+  for (const c of clinics.list) {
+    if (!c.clientId || !c.certificates.signing) continue;
+    const known = byId.get(c.clientId);
+    if (known && !known.certificate.raw.equals(c.certificates.signing.raw))
+      throw new Error(`clinics ${known.herIds[0]} and ${c.herId} give HelseID client ${c.clientId} two different signing certificates`);
+    if (known) known.herIds.push(c.herId, ...c.subHerIds);
+    else byId.set(c.clientId, { clientId: c.clientId, certificate: c.certificates.signing, herIds: [c.herId, ...c.subHerIds] });
+  }
+  return [...byId.values()];
+}
+
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
-  const clinicHerId = options.clinicHerId ?? 8142987;
+  const clinics = clinicsOf(options);
+  const clinicHerId = clinics.first.herId;
   const helsenorgeHerId = options.helsenorgeHerId ?? 8093244;
   const mailbox = new Mailbox();
   const faults = new Faults();
@@ -81,7 +124,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     ...(options.requireApiNonce !== undefined ? { requireApiNonce: options.requireApiNonce } : {}),
   });
   const citizen = new CitizenSide(mailbox, {
-    clinicHerId,
+    clinics,
     helsenorgeHerId,
     validation: { ...(options.schemas ? { schemas: options.schemas } : {}), ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}) },
     ...(options.appRecsToInbox !== undefined ? { appRecsToInbox: options.appRecsToInbox } : {}),
@@ -89,6 +132,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   });
   const registerClient = (clientId: string, certificate: X509Certificate | string | Buffer, herIds = [clinicHerId]) =>
     helseId.register({ clientId, certificate, herIds });
+  for (const client of clinicClients(clinics)) helseId.register(client);
   for (const c of options.clients ?? []) registerClient(c.clientId, c.certificate, c.herIds);
 
   const requests: SeenRequest[] = [];
@@ -159,12 +203,22 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const host = address.includes(':') ? `[${address}]` : address;
   const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
   const tokenUrl = `${url}/connect/token`;
-  const info = () => ({ url, tokenUrl, clinicHerId, helsenorgeHerId, clients: [...helseId.clients.keys()], faults: faults.list() });
+  const clinicList = clinics.list.map(clinicInfo);
+  const info = () => ({
+    url,
+    tokenUrl,
+    clinicHerId,
+    clinics: clinicList,
+    helsenorgeHerId,
+    clients: [...helseId.clients.keys()],
+    faults: faults.list(),
+  });
 
   return {
     url,
     tokenUrl,
     clinicHerId,
+    clinics: clinicList,
     helsenorgeHerId,
     citizen,
     faults,

@@ -1,12 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { loadClinics } from '../clinics/clinics-file.js';
 import { loadConfig } from '../config.js';
 import type { CitizenAppRec } from '../../demo/simulator/citizen.js';
 
 /**
- * `epj-gateway simulator [--port N] [--host ADDRESS]` runs the NHN simulator alone.
- * `epj-gateway send FIXTURE --as-citizen [--simulator URL] [--timeout S] [--json]` has the running
- * simulator send a document to the clinic as Helsenorge and prints the AppRec the gateway answered.
+ * `epj-gateway simulator [--port N] [--host ADDRESS]` runs the NHN simulator alone, for the clinics
+ * of CLINICS_FILE or the one clinic of the CLINIC_* settings.
+ * `epj-gateway send FIXTURE --as-citizen [--to HERID] [--simulator URL] [--timeout S] [--json]` has
+ * the running simulator send a document as Helsenorge to a clinic (default: the first it serves) and
+ * prints the AppRec the gateway answered.
  * send exits 0 on AppRec OK, 1 on any other AppRec, 2 on a usage error or an unreachable
  * simulator, 3 when no AppRec came within the timeout.
  */
@@ -22,6 +25,7 @@ class UsageError extends Error {}
 
 interface SendFlags {
   asCitizen?: boolean;
+  to?: string;
   simulator?: string;
   timeout: string;
   json?: boolean;
@@ -30,6 +34,7 @@ interface SendFlags {
 interface CitizenStatus {
   id: string;
   businessDocumentId: string | null;
+  clinicHerId?: number;
   read: boolean;
   appRec: CitizenAppRec | null;
 }
@@ -44,16 +49,20 @@ export function registerSimulator(program: Command): void {
       const config = loadConfig();
       const port = flags.port === undefined ? config.SIMULATOR_PORT : Number(flags.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port needs a port number (got "${flags.port}").`);
+      // CLINICS_FILE: every clinic of the file; without it the one clinic of the CLINIC_* settings
+      const clinics = loadClinics(config);
       const { startDemoSimulator } = await import('../../demo/start-simulator.js');
-      const sim = await startDemoSimulator(config, { port, host: flags.host }).catch((err: NodeJS.ErrnoException) => {
+      const sim = await startDemoSimulator(config, { port, host: flags.host }, clinics).catch((err: NodeJS.ErrnoException) => {
         if (err.code === 'EADDRINUSE')
           throw new Error(`port ${port} on ${flags.host} is taken (another simulator?); choose one with --port or SIMULATOR_PORT.`);
         throw err;
       });
+      const [first, ...others] = sim.clinics;
       process.stdout.write(
         `NHN simulator listening on ${sim.url}\n` +
-          `  token endpoint ${sim.tokenUrl}, HelseID client ${config.HELSEID_CLIENT_ID}\n` +
-          `  clinic HER ${sim.clinicHerId}, citizen side as Helsenorge HER ${sim.helsenorgeHerId}\n`,
+          `  token endpoint ${sim.tokenUrl}, HelseID client ${first?.clientId ?? config.HELSEID_CLIENT_ID}\n` +
+          `  clinic HER ${sim.clinicHerId}, citizen side as Helsenorge HER ${sim.helsenorgeHerId}\n` +
+          others.map((c) => `  clinic HER ${c.herId}, HelseID client ${c.clientId ?? '(none)'}\n`).join(''),
       );
       await new Promise<void>((resolve) => {
         process.once('SIGTERM', () => resolve());
@@ -67,6 +76,7 @@ export function registerSimulator(program: Command): void {
     .command('send <fixture>')
     .description('have the running simulator send a document to the clinic as a citizen, and print the AppRec it got back')
     .option('--as-citizen', 'send as Helsenorge on behalf of a citizen (the only side the simulator plays)')
+    .option('--to <herId>', "the clinic's HER-id (default: the first clinic the simulator serves)")
     .option('--simulator <url>', 'the running simulator (default MSH_BASE_URL, else http://127.0.0.1:SIMULATOR_PORT)')
     .option('--timeout <seconds>', 'how long to wait for the AppRec', '30')
     .option('--json', 'print the outcome as one JSON object')
@@ -104,11 +114,13 @@ async function send(fixture: string, flags: SendFlags): Promise<number> {
   if (!flags.asCitizen) throw new UsageError('send needs --as-citizen: the simulator sends as Helsenorge on behalf of a citizen.');
   const timeoutS = Number(flags.timeout);
   if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new UsageError(`--timeout needs a number of seconds (got "${flags.timeout}").`);
+  if (flags.to !== undefined && !/^\d+$/.test(flags.to)) throw new UsageError(`--to needs a clinic's HER-id (got "${flags.to}").`);
   const document = await readDocument(fixture);
   const config = loadConfig();
   const base = (flags.simulator ?? config.MSH_BASE_URL ?? `http://127.0.0.1:${config.SIMULATOR_PORT}`).replace(/\/+$/, '');
 
-  const sent = await simulatorCall<{ id: string; businessDocumentId: string | null }>(`${base}/citizen/messages`, {
+  const to = flags.to === undefined ? '' : `?to=${flags.to}`;
+  const sent = await simulatorCall<{ id: string; businessDocumentId: string | null; clinicHerId?: number }>(`${base}/citizen/messages${to}`, {
     method: 'POST',
     headers: { 'content-type': 'application/xml' },
     body: document,
@@ -127,7 +139,14 @@ async function send(fixture: string, flags: SendFlags): Promise<number> {
 function print(status: CitizenStatus, json: boolean, timeoutS: number): void {
   const appRec = status.appRec ? { status: status.appRec.status, statusCode: status.appRec.statusCode, errors: status.appRec.errors } : null;
   if (json) {
-    const out = { nhnMessageId: status.id, msgId: status.businessDocumentId, readByClinic: status.read, appRec, ...(appRec ? {} : { timedOut: true }) };
+    const out = {
+      nhnMessageId: status.id,
+      msgId: status.businessDocumentId,
+      ...(status.clinicHerId !== undefined ? { clinicHerId: status.clinicHerId } : {}),
+      readByClinic: status.read,
+      appRec,
+      ...(appRec ? {} : { timedOut: true }),
+    };
     process.stdout.write(`${JSON.stringify(out)}\n`);
     return;
   }
