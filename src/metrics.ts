@@ -20,6 +20,7 @@ const APPREC_STATUS_LABEL: Record<AppRecStatus, string> = { OK: 'OK', Avvist: 'R
 /** What went wrong talking to NHN, in few enough kinds to alert on. */
 export const TRANSPORT_ERROR_KINDS = ['network', 'timeout', 'rate-limited', 'server', 'client', 'auth', 'protocol'] as const;
 export type TransportErrorKind = (typeof TRANSPORT_ERROR_KINDS)[number];
+const REGISTER_FAULT_SEVERITIES = ['warning', 'closed'] as const;
 
 const AUTH_CODES = new Set(['HELSEID_CLIENT_REFUSED', 'HELSEID_TOKEN_REFUSED', 'MSH_FORBIDDEN']);
 
@@ -47,15 +48,16 @@ export interface PipelineMetrics {
   pollSucceeded(at: Date): void;
 }
 
-/** The gateway's Prometheus registry: process metrics plus the gateway's own, all prefixed epj_gateway_. */
+/** One clinic's view of the gateway's metrics: every series it writes carries `clinic="<HER-id>"`. */
 export interface Metrics extends PipelineMetrics {
-  registry: Registry;
-  redisReconnects: Counter;
-  workerRecreations: Counter<'worker'>;
-  deadLetterReplays: Counter<'service'>;
+  /** the clinic's HER-id: the value of its `clinic` label */
+  readonly clinic: string;
+  /** dead letters sent again by an operator (the shape of a prom-client counter, so callers keep `inc({ service })`) */
+  deadLetterReplays: { inc(labels: { service: string }): void };
+  /** the clinic's queues, read at scrape time */
   attachQueues(queues: Queues): void;
-  /** counts re-established connections of one more Redis connection (the first connect is not one) */
-  watchRedis(connection: Redis): void;
+  /** the clinic's service gate, read at scrape time: the level of each scope (`gateway` for the whole; 0 open, 1 warning, 2 closed) */
+  observeGate(levels: () => Record<string, number>): void;
   /** set by the certificate watcher on every check */
   setCertificateExpiry(role: string, days: number): void;
   /** set by the address-register watcher on every audit: its reasons, counted by severity */
@@ -64,35 +66,90 @@ export interface Metrics extends PipelineMetrics {
   countTransportError(kind: TransportErrorKind): void;
 }
 
+/**
+ * The process's one Prometheus registry: process metrics plus the gateway's own, all prefixed
+ * epj_gateway_. What belongs to the process (Redis, its connections, the workers' watchdog) is
+ * here; what belongs to a clinic is written through `forClinic`.
+ */
+export interface MetricsRoot {
+  registry: Registry;
+  redisReconnects: Counter;
+  /** process-wide: the watchdog recreates workers when the shared Redis connection comes back, for every clinic at once */
+  workerRecreations: Counter<'worker'>;
+  /** counts re-established connections of one more Redis connection (the first connect is not one) */
+  watchRedis(connection: Redis): void;
+  /** the clinic's view; the same one for the same HER-id until it is removed */
+  forClinic(herId: string): Metrics;
+  /** drops every series of a clinic removed at run time; later writes through its old view are ignored */
+  removeClinic(herId: string): void;
+  /** the HER-ids with a view, in the order first asked for */
+  clinics(): string[];
+}
+
 // Label values from the far side (error codes in a received AppRec) are bounded here, so a
-// misbehaving sender cannot grow the series without end.
+// misbehaving sender cannot grow the series without end. The clinic label is bounded by the
+// configured clinics: forClinic takes a HER-id, never a value read from a message.
 const codeLabel = (code: string) => (/^[A-Z]{1,2}\d{1,3}$/.test(code) ? code : 'other');
 const serviceLabel = (service: string | undefined) => (service && /^[a-z-]{1,32}$/.test(service) ? service : 'unknown');
+const HER_ID = /^\d{1,9}$/;
 
-export function createMetrics(): Metrics {
+type Labels = Record<string, string>;
+interface Removable {
+  remove(labels: Labels): void;
+}
+
+/** prom-client removes a series by its full label set only, so each clinic remembers the sets it wrote. */
+class ClinicSeries {
+  private readonly written = new Map<Removable, Map<string, Labels>>();
+  constructor(private readonly clinic: string) {}
+
+  of(metric: Removable, labels: Labels = {}): Labels {
+    const full = { clinic: this.clinic, ...labels };
+    let sets = this.written.get(metric);
+    if (!sets) this.written.set(metric, (sets = new Map<string, Labels>()));
+    const key = JSON.stringify(full);
+    if (!sets.has(key)) sets.set(key, full);
+    return full;
+  }
+
+  removeAll(): void {
+    for (const [metric, sets] of this.written) for (const labels of sets.values()) metric.remove(labels);
+    this.written.clear();
+  }
+}
+
+/** A clinic's view, the series it wrote, and whether it was removed (then its writes are dropped). */
+interface ClinicEntry {
+  view: Metrics;
+  series: ClinicSeries;
+  removed: { yes: boolean };
+}
+
+export function createMetrics(): MetricsRoot {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'epj_gateway_' });
-  let queues: Queues | undefined;
   const registers = [registry];
+  const queuesOf = new Map<string, Queues>();
+  const gateOf = new Map<string, () => Record<string, number>>();
 
   new Gauge({
     name: 'epj_gateway_queue_jobs',
-    help: 'Jobs in each queue by state, read from Redis at scrape time',
-    labelNames: ['queue', 'state'] as const,
+    help: "Jobs in each clinic's queues by state, read from Redis at scrape time",
+    labelNames: ['clinic', 'queue', 'state'] as const,
     registers,
     async collect() {
-      if (!queues) return;
       this.reset();
-      await Promise.all(
+      const reads = [...queuesOf].flatMap(([clinic, queues]) =>
         Object.entries(queues).map(async ([name, queue]) => {
           try {
             const counts = await queue.getJobCounts(...JOB_STATES);
-            for (const state of JOB_STATES) this.set({ queue: name, state }, counts[state] ?? 0);
+            for (const state of JOB_STATES) this.set({ clinic, queue: name, state }, counts[state] ?? 0);
           } catch {
             /* Redis down: the gauge is left empty and epj_gateway_redis_up says why */
           }
         }),
       );
+      await Promise.all(reads);
     },
   });
 
@@ -101,9 +158,10 @@ export function createMetrics(): Metrics {
     help: 'Whether Redis answers the gateway at scrape time: 1 yes, 0 no',
     registers,
     async collect() {
+      // Every clinic's queues sit on the one fail-fast connection: a Redis that is down answers at once.
+      const queues = queuesOf.values().next().value;
       if (!queues) return;
       try {
-        // The queues sit on the fail-fast connection: a Redis that is down answers at once.
         await ((await queues.inbound.client) as unknown as Pick<Redis, 'ping'>).ping();
         this.set(1);
       } catch {
@@ -112,88 +170,140 @@ export function createMetrics(): Metrics {
     },
   });
 
+  new Gauge({
+    name: 'epj_gateway_gate_state',
+    help: "Each clinic's service gate per service and for the gateway as a whole: 0 open, 1 warning, 2 closed",
+    labelNames: ['clinic', 'service'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const [clinic, levels] of gateOf) for (const [service, level] of Object.entries(levels())) this.set({ clinic, service }, level);
+    },
+  });
+
   const messages = new Counter({
     name: 'epj_gateway_messages_total',
-    help: 'Messages by direction (in: from NHN, out: to NHN), service and outcome',
-    labelNames: ['direction', 'service', 'outcome'] as const,
+    help: 'Messages by clinic, direction (in: from NHN, out: to NHN), service and outcome',
+    labelNames: ['clinic', 'direction', 'service', 'outcome'] as const,
     registers,
   });
   const appRecs = new Counter({
     name: 'epj_gateway_apprecs_total',
-    help: 'AppRecs the gateway sent (answering received messages) and received (answers to its own), by status',
-    labelNames: ['direction', 'status'] as const,
+    help: 'AppRecs the gateway sent (answering received messages) and received (answers to its own), by clinic and status',
+    labelNames: ['clinic', 'direction', 'status'] as const,
     registers,
   });
   const appRecErrors = new Counter({
     name: 'epj_gateway_apprec_errors_total',
-    help: 'Error codes (code list 8221) in AppRecs sent and received; one AppRec may carry several',
-    labelNames: ['direction', 'code'] as const,
+    help: 'Error codes (code list 8221) in AppRecs sent and received, by clinic; one AppRec may carry several',
+    labelNames: ['clinic', 'direction', 'code'] as const,
     registers,
   });
   const appRecMissing = new Counter({
     name: 'epj_gateway_apprec_missing_total',
-    help: 'Sent messages whose AppRec did not come before APPREC_DEADLINE_HOURS',
+    help: 'Sent messages whose AppRec did not come before APPREC_DEADLINE_HOURS, by clinic',
+    labelNames: ['clinic'] as const,
     registers,
   });
   const processing = new Histogram({
     name: 'epj_gateway_processing_seconds',
-    help: 'Seconds per stage: inbound (taken from NHN to queued for the EPJ), outbound (accepted to posted to NHN), epj-delivery (queued to handed to the EPJ)',
-    labelNames: ['stage', 'service'] as const,
+    help: 'Seconds per clinic and stage: inbound (taken from NHN to queued for the EPJ), outbound (accepted to posted to NHN), epj-delivery (queued to handed to the EPJ)',
+    labelNames: ['clinic', 'stage', 'service'] as const,
     buckets: PROCESSING_BUCKETS,
     registers,
   });
   const lastPoll = new Gauge({
     name: 'epj_gateway_last_successful_poll_timestamp_seconds',
-    help: 'Unix time of the last poll of NHN that succeeded (0: none since start)',
+    help: "Unix time of the last poll of NHN for the clinic's mailbox that succeeded (0: none since start)",
+    labelNames: ['clinic'] as const,
     registers,
   });
-  lastPoll.set(0);
   const certificateExpiry = new Gauge({
     name: 'epj_gateway_certificate_expiry_days',
     help: "Days until the clinic's enterprise certificate of each role expires, as of the last check",
-    labelNames: ['role'] as const,
+    labelNames: ['clinic', 'role'] as const,
     registers,
   });
   const registerFaults = new Gauge({
     name: 'epj_gateway_register_faults',
     help: "Faults found by the last audit of the clinic's address-register entry, by severity",
-    labelNames: ['severity'] as const,
+    labelNames: ['clinic', 'severity'] as const,
     registers,
   });
   const transportErrors = new Counter({
     name: 'epj_gateway_transport_errors_total',
-    help: "Failed calls to NHN's message service or HelseID, by kind",
-    labelNames: ['kind'] as const,
+    help: "Failed calls to NHN's message service or HelseID for the clinic, by kind",
+    labelNames: ['clinic', 'kind'] as const,
     registers,
   });
-  // Every kind from zero, so rate() over a kind that has not happened yet is 0, not empty.
-  for (const kind of TRANSPORT_ERROR_KINDS) transportErrors.inc({ kind }, 0);
-  for (const severity of ['warning', 'closed']) registerFaults.set({ severity }, 0);
+  const deadLetterReplays = new Counter({
+    name: 'epj_gateway_dead_letter_replays_total',
+    help: 'Dead letters sent again by an operator (API, CLI or the queue board), by clinic and service',
+    labelNames: ['clinic', 'service'] as const,
+    registers,
+  });
 
   const redisReconnects = new Counter({
     name: 'epj_gateway_redis_reconnects_total',
     help: 'Times a Redis connection of the gateway was re-established',
     registers,
   });
+  const workerRecreations = new Counter({
+    name: 'epj_gateway_worker_recreations_total',
+    help: 'Workers recreated by the watchdog after their loop stopped (Redis reconnect or failover)',
+    labelNames: ['worker'] as const,
+    registers,
+  });
+
+  const views = new Map<string, ClinicEntry>();
+
+  function clinicView(clinic: string): ClinicEntry {
+    const series = new ClinicSeries(clinic);
+    // A removed clinic's parts may still finish a job; what they write then must not bring its series back.
+    const removed = { yes: false };
+    const write = (fn: () => void) => {
+      if (!removed.yes) fn();
+    };
+
+    // Every kind and severity from zero, so rate() over one that has not happened yet is 0, not empty;
+    // the poll timestamp 0 says "none yet", so a clinic that never polls still alerts.
+    lastPoll.set(series.of(lastPoll), 0);
+    for (const kind of TRANSPORT_ERROR_KINDS) transportErrors.inc(series.of(transportErrors, { kind }), 0);
+    for (const severity of REGISTER_FAULT_SEVERITIES) registerFaults.set(series.of(registerFaults, { severity }), 0);
+
+    const view: Metrics = {
+      clinic,
+      deadLetterReplays: {
+        inc: ({ service }) => write(() => deadLetterReplays.inc(series.of(deadLetterReplays, { service: serviceLabel(service) }))),
+      },
+      attachQueues: (queues) => write(() => queuesOf.set(clinic, queues)),
+      observeGate: (levels) => write(() => gateOf.set(clinic, levels)),
+      countMessage: (direction, service, outcome) => write(() => messages.inc(series.of(messages, { direction, service: serviceLabel(service), outcome }))),
+      countAppRec: (direction, status, errorCodes) =>
+        write(() => {
+          appRecs.inc(series.of(appRecs, { direction, status: APPREC_STATUS_LABEL[status] }));
+          for (const code of errorCodes) appRecErrors.inc(series.of(appRecErrors, { direction, code: codeLabel(code) }));
+        }),
+      countAppRecMissing: () => write(() => appRecMissing.inc(series.of(appRecMissing))),
+      observeProcessing: (stage, service, startedAtMs) =>
+        write(() => processing.observe(series.of(processing, { stage, service: serviceLabel(service) }), Math.max(0, Date.now() - startedAtMs) / 1000)),
+      pollSucceeded: (at) => write(() => lastPoll.set(series.of(lastPoll), at.getTime() / 1000)),
+      setCertificateExpiry: (role, days) => write(() => certificateExpiry.set(series.of(certificateExpiry, { role }), days)),
+      setRegisterFaults: (faults) =>
+        write(() => {
+          for (const severity of REGISTER_FAULT_SEVERITIES)
+            registerFaults.set(series.of(registerFaults, { severity }), faults.filter((f) => f.severity === severity).length);
+        }),
+      countTransportError: (kind) =>
+        write(() => transportErrors.inc(series.of(transportErrors, { kind: (TRANSPORT_ERROR_KINDS as readonly string[]).includes(kind) ? kind : 'protocol' }))),
+    };
+    return { view, series, removed };
+  }
 
   return {
     registry,
     redisReconnects,
-    deadLetterReplays: new Counter({
-      name: 'epj_gateway_dead_letter_replays_total',
-      help: 'Dead letters sent again by an operator (API, CLI or the queue board), by service',
-      labelNames: ['service'] as const,
-      registers,
-    }),
-    workerRecreations: new Counter({
-      name: 'epj_gateway_worker_recreations_total',
-      help: 'Workers recreated by the watchdog after their loop stopped (Redis reconnect or failover)',
-      labelNames: ['worker'] as const,
-      registers,
-    }),
-    attachQueues(q: Queues) {
-      queues = q;
-    },
+    workerRecreations,
     watchRedis(connection: Redis) {
       // ioredis emits 'reconnecting' for every attempt while Redis is away; 'ready' after the
       // first one is a connection actually back, which is what an operator wants counted.
@@ -203,30 +313,21 @@ export function createMetrics(): Metrics {
         connectedOnce = true;
       });
     },
-    countMessage(direction, service, outcome) {
-      messages.inc({ direction, service: serviceLabel(service), outcome });
+    forClinic(herId) {
+      if (!HER_ID.test(herId)) throw new TypeError(`metrics: a clinic is labelled by its HER-id (digits), not "${herId}"`);
+      let entry = views.get(herId);
+      if (!entry) views.set(herId, (entry = clinicView(herId)));
+      return entry.view;
     },
-    countAppRec(direction, status, errorCodes) {
-      appRecs.inc({ direction, status: APPREC_STATUS_LABEL[status] });
-      for (const code of errorCodes) appRecErrors.inc({ direction, code: codeLabel(code) });
+    removeClinic(herId) {
+      const entry = views.get(herId);
+      if (!entry) return;
+      entry.removed.yes = true;
+      entry.series.removeAll();
+      queuesOf.delete(herId);
+      gateOf.delete(herId);
+      views.delete(herId);
     },
-    countAppRecMissing() {
-      appRecMissing.inc();
-    },
-    observeProcessing(stage, service, startedAtMs) {
-      processing.observe({ stage, service: serviceLabel(service) }, Math.max(0, Date.now() - startedAtMs) / 1000);
-    },
-    pollSucceeded(at) {
-      lastPoll.set(at.getTime() / 1000);
-    },
-    setCertificateExpiry(role, days) {
-      certificateExpiry.set({ role }, days);
-    },
-    setRegisterFaults(faults) {
-      for (const severity of ['warning', 'closed'] as const) registerFaults.set({ severity }, faults.filter((f) => f.severity === severity).length);
-    },
-    countTransportError(kind) {
-      transportErrors.inc({ kind: (TRANSPORT_ERROR_KINDS as readonly string[]).includes(kind) ? kind : 'protocol' });
-    },
+    clinics: () => [...views.keys()],
   };
 }

@@ -1,6 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { Gauge } from 'prom-client';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logging.js';
@@ -16,20 +15,24 @@ const clinicOf = (c: Clinic) => ({ herId: c.CLINIC_HER_ID, orgNumber: c.CLINIC_O
 
 /**
  * Every gate transition becomes an audit entry and a notification (sent once, by the process that
- * saw it); the gauge epj_gateway_gate_state{service} shows the level (0 open, 1 warning, 2 closed).
+ * saw it); the gauge epj_gateway_gate_state{clinic,service} shows the level (0 open, 1 warning,
+ * 2 closed). The gauge reads the gate at scrape time rather than following transitions, because
+ * only one process hears each transition and every replica is scraped.
  */
-export function announceGateChanges(deps: { gate: ServiceGate; notifier: Notifier; audit: AuditLog; metrics: Metrics; config: Clinic; logger: Logger }): void {
+export function announceGateChanges(deps: {
+  gate: ServiceGate;
+  notifier: Notifier;
+  audit: AuditLog;
+  metrics: Pick<Metrics, 'observeGate'>;
+  config: Clinic;
+  logger: Logger;
+}): void {
   const { gate, notifier, audit, metrics, config, logger } = deps;
-  new Gauge({
-    name: 'epj_gateway_gate_state',
-    help: 'Service gate level per service and for the gateway: 0 open, 1 warning, 2 closed',
-    labelNames: ['service'] as const,
-    registers: [metrics.registry],
-    collect() {
-      const snap = gate.current();
-      this.set({ service: 'gateway' }, LEVEL_VALUE[snap.gateway.state]);
-      for (const s of GATED_SERVICES) this.set({ service: s }, LEVEL_VALUE[snap.services[s].state]);
-    },
+  metrics.observeGate(() => {
+    const snap = gate.current();
+    const levels: Record<string, number> = { gateway: LEVEL_VALUE[snap.gateway.state] };
+    for (const s of GATED_SERVICES) levels[s] = LEVEL_VALUE[snap.services[s].state];
+    return levels;
   });
 
   gate.on('transition', (t: GateTransition) => {
