@@ -25,6 +25,8 @@ export interface TransportFaultDetails {
   /** the OAuth error HelseID answered (invalid_client, invalid_scope, …) */
   oauthError?: string;
   operation?: string;
+  /** NHN's Retry-After (on 429 and 503), in ms: a poller waits that long before asking again */
+  retryAfterMs?: number;
 }
 
 export class TransportError extends GatewayError {
@@ -33,6 +35,7 @@ export class TransportError extends GatewayError {
   readonly httpStatus: number | undefined;
   readonly requestId: string | undefined;
   readonly validationErrors: string[] | undefined;
+  readonly retryAfterMs: number | undefined;
 
   constructor(code: ErrorCode, reason: string, retryable: boolean, details: TransportFaultDetails = {}, options?: { cause?: unknown }) {
     super(code, reason, stripUndefined(details), options);
@@ -42,6 +45,7 @@ export class TransportError extends GatewayError {
     this.httpStatus = details.httpStatus;
     this.requestId = details.requestId;
     this.validationErrors = details.validationErrors;
+    this.retryAfterMs = details.retryAfterMs;
   }
 }
 
@@ -102,12 +106,23 @@ export function isRetryableStatus(status: number): boolean {
   return status === 408 || status === 429 || status >= 500;
 }
 
-/** The typed error for an HTTP answer from the message service that was not a success. */
-export function mshAnswerError(status: number, data: unknown, operation: string): TransportError {
+/** A Retry-After header (delay-seconds or an HTTP date) in ms from `now`; undefined when absent or unreadable. */
+export function retryAfterMs(header: unknown, now = Date.now()): number | undefined {
+  if (typeof header !== 'string' || header.trim() === '') return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return seconds >= 0 ? seconds * 1000 : undefined;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
+}
+
+/** The typed error for an HTTP answer from the message service that was not a success; `retryAfter` is the raw header. */
+export function mshAnswerError(status: number, data: unknown, operation: string, retryAfter?: unknown): TransportError {
   const body = readNhnErrorBody(data);
+  const waitMs = retryAfterMs(retryAfter);
   const details: TransportFaultDetails = {
     httpStatus: status,
     operation,
+    ...(waitMs !== undefined ? { retryAfterMs: waitMs } : {}),
     ...(body.requestId ? { requestId: body.requestId } : {}),
     ...(body.error ? { nhnError: body.error } : {}),
     ...(body.errorCode !== undefined ? { nhnErrorCode: body.errorCode } : {}),
