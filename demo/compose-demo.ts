@@ -1,3 +1,7 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Clinic } from '../src/clinics/clinic.js';
+import { loadClinics } from '../src/clinics/clinics-file.js';
 import type { Config } from '../src/config.js';
 import { composeGateway, farSideFromSettings, type ComposedGateway, type FarSide } from '../src/compose/gateway.js';
 import { namingThePort } from '../src/infra/listen.js';
@@ -7,6 +11,7 @@ import type { ArStandIn } from './ar-stand-in/stand-in-server.js';
 import { opsDemoRouter } from './ops-demo-routes.js';
 import type { Simulator } from './simulator/server.js';
 import { standInAddress, startDemoStandIn } from './start-ar-stand-in.js';
+import { ensureNearExpiryCertificate } from './near-expiry-certificate.js';
 import { startDemoSimulator } from './start-simulator.js';
 
 /**
@@ -29,10 +34,38 @@ export const SAMPLE_EXPIRED = {
   CLINIC_SIGNING_KEY: 'certs-sample/clinic-signing-expired.key.pem',
 } as const;
 
-export async function composeDemo(config: Config, logger: Logger): Promise<ComposedDemo> {
+/** The demo's three sample clinics (test material). */
+export const DEMO_CLINICS_FILE = fileURLToPath(new URL('./clinics.yaml', import.meta.url));
+/** The demo clinic whose signing certificate is made at start to expire in ten days, so the fleet view shows a warning. */
+const NEAR_EXPIRY = { herId: '8143200', days: 10 };
+
+/** The clinics file's third clinic gets its near-expiry signing certificate, made under DATA_DIR. */
+function withNearExpiry(clinics: Clinic[], config: Config): Clinic[] {
+  return clinics.map((clinic) => {
+    if (clinic.herId !== NEAR_EXPIRY.herId || clinic.credentials.signing.kind !== 'pem') return clinic;
+    const made = ensureNearExpiryCertificate(path.join(config.DATA_DIR, 'demo-certs'), NEAR_EXPIRY.days, { keyFile: clinic.credentials.signing.key });
+    return {
+      ...clinic,
+      settings: { ...clinic.settings, CLINIC_SIGNING_CERT: made.cert },
+      credentials: { ...clinic.credentials, signing: { ...clinic.credentials.signing, cert: made.cert } },
+    };
+  });
+}
+
+/**
+ * The clinics the demo serves: CLINICS_FILE when set; the one clinic of the CLINIC_* settings when
+ * CLINIC_HER_ID is set in the environment; else the demo's three sample clinics.
+ */
+export function demoClinics(config: Config, env: NodeJS.ProcessEnv = process.env): Clinic[] {
+  if (config.CLINICS_FILE) return withNearExpiry(loadClinics(config), config);
+  if (env.CLINIC_HER_ID) return loadClinics(config);
+  return withNearExpiry(loadClinics({ ...config, CLINICS_FILE: DEMO_CLINICS_FILE }), config);
+}
+
+export async function composeDemo(config: Config, logger: Logger, clinics: Clinic[] = loadClinics(config)): Promise<ComposedDemo> {
   const simulator = config.MSH_BASE_URL
     ? undefined
-    : await namingThePort('SIMULATOR_PORT', config.SIMULATOR_PORT, '127.0.0.1', () => startDemoSimulator(config));
+    : await namingThePort('SIMULATOR_PORT', config.SIMULATOR_PORT, '127.0.0.1', () => startDemoSimulator(config, {}, clinics));
   const standIn = await namingThePort('AR_STAND_IN_PORT', config.AR_STAND_IN_PORT, '127.0.0.1', () => startDemoStandIn(config, logger)).catch(
     async (err: unknown) => {
       await simulator?.close();
@@ -51,6 +84,7 @@ export async function composeDemo(config: Config, logger: Logger): Promise<Compo
   };
 
   const gateway = await composeGateway(settings, logger, {
+    clinics: clinics.map((c) => ({ ...c, settings: { ...c.settings, REVOCATION_HTTP_PROXY: settings.REVOCATION_HTTP_PROXY } })),
     far,
     finalClosers,
     opsRoutes: ({ gate, audit, keys, recheck }) => {
@@ -71,12 +105,19 @@ export async function composeDemo(config: Config, logger: Logger): Promise<Compo
 
 /** The demo as the `serve` command starts it: the composition and the banner lines of its stand-ins. */
 export const demoCompose = async (config: Config, logger: Logger) => {
-  const { gateway, simulator, standIn } = await composeDemo(config, logger);
+  const { gateway, simulator, standIn } = await composeDemo(config, logger, demoClinics(config));
   return {
     gateway,
     banner: [
       ...(simulator ? [`  NHN simulator:                  ${simulator.url}  (epj-gateway send fixtures/office-contact/request.xml --as-citizen)`] : []),
       ...(standIn ? [`  Address register stand-in:      ${standIn.url}`] : []),
+      ...gateway.clinics
+        .slice(1)
+        .flatMap((c) => [
+          `  Clinic ${c.clinic.herId} (${c.clinic.name}):  Authorization: Bearer ${c.settings.EPJ_TOKENS[0]?.token ?? '—'}`,
+          ...(c.epj.inboxDir ? [`    EPJ inbox folder:             ${c.epj.inboxDir}`] : []),
+          `    EPJ outbox folder:            ${c.epj.outboxDir}`,
+        ]),
     ],
   };
 };

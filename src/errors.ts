@@ -31,6 +31,7 @@ export const ERRORS = {
     message: 'No Redis: install redis-server (apt-get install -y redis-server) or set REDIS_URL to a running Redis.',
   },
   NOT_FOUND: { status: 404, message: 'No such resource.' },
+  CLINIC_UNKNOWN: { status: 404, message: 'No clinic with this HER-id is served here; `GET /ops/clinics` lists the clinics.' },
   BODY_TOO_LARGE: { status: 413, message: 'The request body is over the configured size limit.' },
   BODY_MALFORMED: { status: 400, message: 'The request body could not be read as the declared content type.' },
   SHUTTING_DOWN: { status: 503, message: 'The gateway is shutting down; retry against another instance or later.' },

@@ -8,8 +8,9 @@
  * because operators already set it.
  *
  * The strings are a storage format: existing data is read with them after an upgrade, so a key is
- * changed only together with a migration. Per-clinic keys come with the clinic model; they will add
- * a clinic segment right after the prefix (`<prefix>:<clinic>:…`) in `scope` below, and nowhere else.
+ * changed only together with a migration. Every clinic's keys carry its HER-id right after the
+ * deployment's prefix (`<QUEUE_PREFIX>:<HER-id>:…`): the composition gives each clinic's parts that
+ * longer prefix (src/compose/clinic.ts, clinicSettings), so no two clinics share a key.
  */
 
 export interface RedisKeys {
@@ -29,6 +30,8 @@ export interface RedisKeys {
   notified(notificationId: string): string;
   /** the audit log (stream) */
   audit: string;
+  /** how many sent messages got no AppRec before the deadline (a counter) */
+  appRecMissing: string;
   /** a CRL kept across restarts, by a hash of its URL */
   crl(urlHash: string): string;
   /** an address-register answer cached for a HER-id */
@@ -40,6 +43,12 @@ export interface RedisKeys {
   /** the pull inbox: the stream of waiting MsgIds and the sealed messages by MsgId */
   pullInboxStream: string;
   pullInboxItems: string;
+  /**
+   * which replica polls a clinic's mailboxes (a string with a TTL). Asked of the deployment's keys,
+   * not a clinic's: the one scheduler of a process holds the leases of all its clinics, and the
+   * HER-id goes right after the deployment's prefix like every clinic key.
+   */
+  pollLease(herId: string): string;
 }
 
 export function redisKeys(prefix: string): RedisKeys {
@@ -61,11 +70,13 @@ export function redisKeys(prefix: string): RedisKeys {
     notifications: key('notifications'),
     notified: (notificationId) => key('notified', notificationId),
     audit: key('audit'),
+    appRecMissing: key('apprec-missing'),
     crl: (urlHash) => key('crl', urlHash),
     addressRegister: (kind, herId) => key('ar', kind, herId),
     throughput: (outcome, minute) => key('dashboard', 'throughput', outcome, minute),
     queueEvents: (queue) => `${prefix}:${queue}:events`,
     pullInboxStream: key('epj-inbox'),
     pullInboxItems: key('epj-inbox', 'items'),
+    pollLease: (herId) => key(herId, 'poll-lease'),
   };
 }

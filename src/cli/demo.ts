@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { addOpsTargetOptions, opsRequest, opsTarget, runOps } from './ops-client.js';
 
-type Opts = { url?: string; token?: string; json?: boolean };
+type Opts = { url?: string; token?: string; clinic?: string; json?: boolean };
 type GateView = { gateway: { state: string; reasons: { code: string; message: string }[] } };
 
 /** `epj-gateway demo expire-certificate|restore-certificate`: the demo's certificate switch, against the running gateway. */

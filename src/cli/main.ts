@@ -8,6 +8,7 @@ import { registerDlq } from './dlq.js';
 import { registerAudit } from './audit.js';
 import { registerDemo } from './demo.js';
 import { registerAr } from './ar.js';
+import { registerClinics } from './clinics.js';
 
 /** Exit codes shared by every command: 0 done/valid, 1 the thing checked is not valid, 2 usage error. */
 export const EXIT_OK = 0;
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerAudit(program);
   registerDemo(program);
   registerAr(program);
+  registerClinics(program);
   return program;
 }
 

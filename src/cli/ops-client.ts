@@ -7,18 +7,27 @@ import type { Command } from 'commander';
 export interface OpsTarget {
   url: string;
   token: string;
+  /** the clinic a command is about (HER-id); unset: the gateway's first clinic */
+  clinic?: string;
 }
 
 export function addOpsTargetOptions(cmd: Command): Command {
   return cmd
     .option('--url <url>', 'the running gateway (default: EPJ_GATEWAY_URL or http://localhost:$PORT)')
-    .option('--token <token>', 'operator token (default: OPS_TOKEN, or the demo token)');
+    .option('--token <token>', 'operator token (default: OPS_TOKEN, or the demo token)')
+    .option('--clinic <herId>', "the clinic's HER-id (default: the gateway's first clinic)");
 }
 
-export function opsTarget(opts: { url?: string; token?: string }): OpsTarget {
+export function opsTarget(opts: { url?: string; token?: string; clinic?: string }): OpsTarget {
   const url = opts.url ?? process.env.EPJ_GATEWAY_URL ?? `http://localhost:${process.env.PORT ?? 8080}`;
   const token = opts.token ?? process.env.OPS_TOKEN ?? 'demo-ops-token';
-  return { url: url.replace(/\/$/, ''), token };
+  return { url: url.replace(/\/$/, ''), token, ...(opts.clinic ? { clinic: opts.clinic } : {}) };
+}
+
+/** The path with the clinic's HER-id as `clinic=`, when the command names one. */
+function withClinic(path: string, clinic: string | undefined): string {
+  if (!clinic) return path;
+  return `${path}${path.includes('?') ? '&' : '?'}clinic=${encodeURIComponent(clinic)}`;
 }
 
 export class OpsRequestError extends Error {
@@ -34,7 +43,7 @@ export class OpsRequestError extends Error {
 export async function opsRequest<T>(target: OpsTarget, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(`${target.url}${path}`, {
+    res = await fetch(`${target.url}${withClinic(path, target.clinic)}`, {
       method,
       headers: { authorization: `Bearer ${target.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),

@@ -13,15 +13,24 @@ import { DeadLetters } from '../pipeline/dead-letters.js';
 import { JobCrypto, demoJobKeys, parseJobKeys } from '../pipeline/job-crypto.js';
 import { MessageStore } from '../pipeline/message-store.js';
 import type { OutboundDeps } from '../pipeline/outbound.js';
-import { QUEUE_NAMES } from '../pipeline/queues.js';
+import { QUEUE_NAMES, closeQueues, createQueues, type Queues } from '../pipeline/queues.js';
+import { WorkerSupervisor } from '../pipeline/worker-supervisor.js';
+import type { Metrics } from '../metrics.js';
+import type { Redis } from 'ioredis';
 import type { Infrastructure } from './infrastructure.js';
 
 /**
- * The gateway's own state on the infrastructure: the service gate and what announces its changes,
- * the audit log, the message store and sealed payloads, dead letters, the outbound side of the
- * queues, the official schemas and the dashboard's throughput recorder.
+ * A clinic's own state on the shared infrastructure, every key under the clinic's prefix: its
+ * queues and the workers' supervisor, the service gate and what announces its changes, the audit
+ * log, the message store and sealed payloads, dead letters, the outbound side of the queues, the
+ * official schemas and the dashboard's throughput recorder.
  */
 export interface Core {
+  /** the fail-fast connection the clinic's queues and state use (shared by every clinic) */
+  redis: Redis;
+  queues: Queues;
+  workers: WorkerSupervisor;
+  metrics: Metrics;
   gate: ServiceGate;
   notifier: Notifier;
   audit: AuditLog;
@@ -36,9 +45,12 @@ export interface Core {
   closers: Closable[];
 }
 
-export async function buildCore(config: Config, logger: Logger, infra: Infrastructure): Promise<Core> {
-  const { redis, queues, metrics } = infra;
+export async function buildCore(config: Config, logger: Logger, infra: Infrastructure, metrics: Metrics): Promise<Core> {
+  const { redis } = infra;
   const prefix = config.QUEUE_PREFIX;
+  const queues = createQueues(redis, prefix);
+  metrics.attachQueues(queues);
+  const workers = new WorkerSupervisor({ logger, onRecreate: (name) => infra.metrics.workerRecreations.inc({ worker: name }) });
   const audit = new AuditLog(redis, prefix, config.AUDIT_RETENTION_DAYS);
   const notifier = new Notifier(redis, prefix, parseTargets(config.NOTIFY_WEBHOOKS), logger);
   const gate = new ServiceGate(redis, prefix, logger);
@@ -65,11 +77,15 @@ export async function buildCore(config: Config, logger: Logger, infra: Infrastru
 
   const throughput = new ThroughputRecorder(redis, prefix);
   await throughput.start(
-    infra.redisUrl,
+    infra.redisTarget,
     QUEUE_NAMES.filter((q) => q !== 'dead-letter'),
   );
 
   return {
+    redis,
+    queues,
+    workers,
+    metrics,
     gate,
     notifier,
     audit,
@@ -82,6 +98,7 @@ export async function buildCore(config: Config, logger: Logger, infra: Infrastru
     closers: [
       { name: 'throughput recorder', close: () => throughput.stop() },
       { name: 'service gate', close: () => gate.stop() },
+      { name: 'queues', close: () => closeQueues(queues) },
     ],
   };
 }

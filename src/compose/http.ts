@@ -1,6 +1,9 @@
-import type { Express, Router } from 'express';
+import { Router, type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Config } from '../config.js';
+import { GatewayError } from '../errors.js';
+import { noticeToNhn } from '../gate/announce.js';
 import { createApp } from '../http/app.js';
+import type { ClientToken } from '../http/auth.js';
 import { dashboardRouter } from '../http/dashboard/dashboard-router.js';
 import { queueBoardRouter } from '../http/dashboard/queue-board.js';
 import { epjMessageStatusRouter } from '../http/epj-messages.js';
@@ -12,67 +15,141 @@ import { opsGateRouter } from '../http/ops-gate.js';
 import { opsMessagesRouter } from '../http/ops-messages.js';
 import { opsStatusRouter, type StatusSections } from '../http/ops-status.js';
 import { opsWaitingRouter } from '../http/ops-waiting.js';
-import { noticeToNhn } from '../gate/announce.js';
 import type { ShutdownFlag } from '../lifecycle.js';
 import type { Logger } from '../logging.js';
 import type { Core } from './core.js';
 import type { Infrastructure } from './infrastructure.js';
 
-/** What the parts built before HTTP add to it: their routers, readiness and status sections. */
-export interface HttpAdditions {
-  /** runs every gate check now (POST /ops/gate/recheck) */
+/** What a clinic's parts add to its routers: the pull inbox, the demo's switch, readiness and status sections. */
+export interface ClinicHttpAdditions {
+  /** runs every gate check of the clinic now (POST /ops/gate/recheck) */
   recheck: () => Promise<void>;
-  /** mounted under /v1 behind the EPJ token */
+  /** mounted under /v1 behind the clinic's EPJ tokens */
   epjRoutes?: Router[];
-  /** mounted under /ops behind the operator token */
+  /** mounted under /ops for this clinic */
   opsRoutes?: Router[];
-  readiness?: ReadinessSource[];
   sections?: StatusSections;
 }
 
-/** /readyz's gate and schema parts. */
-function coreReadiness(config: Config, core: Core): ReadinessSource[] {
-  return [
-    {
-      name: 'gate',
-      report: () => {
-        const { gateway, services } = core.gate.current();
-        const perService = Object.fromEntries(Object.entries(services).map(([k, v]) => [k, v.state]));
-        return { ready: gateway.state !== 'closed', state: gateway.state, services: perService, reasons: gateway.reasons.map((r) => r.code) };
-      },
-    },
-    { name: 'schemas', report: () => ({ ready: true, schemaValidation: config.KITH_SCHEMA_DIR ? 'official' : 'own-rules' }) },
-  ];
+/** One clinic's HTTP face: its EPJ API and its operations API, each seeing only this clinic's state. */
+export interface ClinicRouters {
+  herId: string;
+  epj: Router;
+  ops: Router;
+  tokens: ClientToken[];
+  readiness: ReadinessSource[];
 }
 
-/** The gateway's HTTP face, assembled from the routers of every part: EPJ API, operations API and dashboard. */
-export function buildHttp(config: Config, logger: Logger, infra: Infrastructure, core: Core, flag: ShutdownFlag, add: HttpAdditions): Express {
-  const { redis, queues, metrics } = infra;
-  const { gate, notifier, audit, store, deadLetters, outbound, schemas, throughput } = core;
-  const clinic = { name: config.CLINIC_NAME, herId: config.CLINIC_HER_ID, orgNumber: config.CLINIC_ORG_NUMBER };
+export function clinicRouters(settings: Config, core: Core, add: ClinicHttpAdditions, readiness: ReadinessSource[] = []): ClinicRouters {
+  const { gate, notifier, audit, store, deadLetters, outbound, schemas, throughput, queues } = core;
+  const clinic = { name: settings.CLINIC_NAME, herId: settings.CLINIC_HER_ID, orgNumber: settings.CLINIC_ORG_NUMBER };
+  const epj = Router();
+  for (const r of [epjMessageStatusRouter(store), epjSubmitRouter({ config: settings, gate, outbound, schemas: () => schemas }), ...(add.epjRoutes ?? [])])
+    epj.use(r);
+  const ops = Router();
+  for (const r of [
+    opsMessagesRouter({ store, deadLetters }),
+    opsGateRouter({
+      gate,
+      notifier,
+      audit,
+      recheck: add.recheck,
+      noticeToNhn: (service, reason, operator) => noticeToNhn({ config: settings, notifier }, service, reason, operator),
+    }),
+    opsAuditRouter(audit),
+    opsStatusRouter({ gate, notifier, queues, redis: core.redis, throughput, sections: add.sections ?? {}, clinic }),
+    opsWaitingRouter({ queues, store, gate }),
+    queueBoardRouter({ queues, deadLetters, audit }),
+    ...(add.opsRoutes ?? []),
+  ])
+    ops.use(r);
+  return {
+    herId: settings.CLINIC_HER_ID,
+    epj,
+    ops,
+    tokens: settings.EPJ_TOKENS.map((t) => ({ ...t, clinic: settings.CLINIC_HER_ID })),
+    readiness: [gateReadiness(core), ...readiness],
+  };
+}
+
+/** /readyz's gate part for one clinic. */
+function gateReadiness(core: Core): ReadinessSource {
+  return {
+    name: 'gate',
+    report: () => {
+      const { gateway, services } = core.gate.current();
+      const perService = Object.fromEntries(Object.entries(services).map(([k, v]) => [k, v.state]));
+      return { ready: gateway.state !== 'closed', state: gateway.state, services: perService, reasons: gateway.reasons.map((r) => r.code) };
+    },
+  };
+}
+
+/**
+ * Readiness of the deployment. With one clinic, its parts as they are (a closed gate is not ready,
+ * as before). With several, a part is ready while at least one clinic's is: one clinic's closed
+ * gate must not take the others out of a load balancer; the report names each clinic's state.
+ */
+function fleetReadiness(config: Config, clinics: ClinicRouters[]): ReadinessSource[] {
+  const schemas: ReadinessSource = { name: 'schemas', report: () => ({ ready: true, schemaValidation: config.KITH_SCHEMA_DIR ? 'official' : 'own-rules' }) };
+  if (clinics.length === 1) {
+    const [gate, ...rest] = clinics[0]!.readiness;
+    return [gate!, schemas, ...rest];
+  }
+  const names = [...new Set(clinics.flatMap((c) => c.readiness.map((r) => r.name)))];
+  const perName = names.map((name): ReadinessSource => ({
+    name,
+    report: async () => {
+      const byClinic: Record<string, unknown> = {};
+      let ready = false;
+      for (const c of clinics) {
+        const source = c.readiness.find((r) => r.name === name);
+        if (!source) continue;
+        const report = await source.report();
+        byClinic[c.herId] = report;
+        ready ||= report.ready;
+      }
+      return { ready, clinics: byClinic };
+    },
+  }));
+  return [perName[0]!, schemas, ...perName.slice(1)];
+}
+
+/** Picks the clinic a request is about: the EPJ token's clinic, or `clinic=HERID` on /ops (default: the first). */
+function dispatch(clinics: ClinicRouters[], pick: (req: Request, res: Response) => string | undefined, which: 'epj' | 'ops') {
+  const byHerId = new Map(clinics.map((c) => [c.herId, c]));
+  return (req: Request, res: Response, next: NextFunction) => {
+    const herId = pick(req, res) ?? clinics[0]!.herId;
+    const clinic = byHerId.get(herId);
+    if (!clinic) return next(new GatewayError('CLINIC_UNKNOWN', `(HER-id ${herId.slice(0, 12)})`));
+    res.locals.clinic = herId;
+    clinic[which](req, res, next);
+  };
+}
+
+const clinicParam = (req: Request) => {
+  const value = req.query.clinic;
+  return typeof value === 'string' && value !== '' ? value : undefined;
+};
+
+/** The deployment's HTTP face: health, the EPJ API (each token reaches its own clinic) and the operations API (per clinic, and the fleet). */
+export function buildHttp(
+  config: Config,
+  logger: Logger,
+  infra: Infrastructure,
+  clinics: ClinicRouters[],
+  flag: ShutdownFlag,
+  fleet: { opsRoutes?: Router[] } = {},
+): Express {
   return createApp({
     config,
     logger,
-    redis,
-    registry: metrics.registry,
-    sources: [...coreReadiness(config, core), ...(add.readiness ?? [])],
+    redis: infra.redis,
+    registry: infra.metrics.registry,
+    sources: fleetReadiness(config, clinics),
     isShuttingDown: () => flag.isSet,
-    epjRoutes: [epjMessageStatusRouter(store), epjSubmitRouter({ config, gate, outbound, schemas: () => schemas }), ...(add.epjRoutes ?? [])],
-    opsRoutes: [
-      opsMessagesRouter({ store, deadLetters }),
-      opsGateRouter({
-        gate,
-        notifier,
-        audit,
-        recheck: add.recheck,
-        noticeToNhn: (service, reason, operator) => noticeToNhn({ config, notifier }, service, reason, operator),
-      }),
-      opsAuditRouter(audit),
-      opsStatusRouter({ gate, notifier, queues, redis, throughput, sections: add.sections ?? {}, clinic }),
-      opsWaitingRouter({ queues, store, gate }),
-      queueBoardRouter({ queues, deadLetters, audit }),
-      ...(add.opsRoutes ?? []),
-    ],
+    epjTokens: clinics.flatMap((c) => c.tokens),
+    epjRoutes: [Router().use(dispatch(clinics, (_req, res) => res.locals.clinic as string | undefined, 'epj'))],
+    opsRoutes: [...(fleet.opsRoutes ?? []), Router().use(dispatch(clinics, clinicParam, 'ops'))],
     opsPublicRoutes: [opsLoginRouter(config.OPS_TOKEN), dashboardRouter()],
   });
 }

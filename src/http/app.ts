@@ -2,7 +2,7 @@ import express, { Router, type Express } from 'express';
 import type { Config } from '../config.js';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../logging.js';
-import { bearerAuth } from './auth.js';
+import { bearerAuth, type ClientToken } from './auth.js';
 import { opsAuth } from './ops-auth.js';
 import { errorHandler, notFound } from './error-handler.js';
 import { healthRouter, type HealthDeps } from './health.js';
@@ -11,7 +11,9 @@ import { openApiRouter } from './openapi.js';
 import { PRODUCT_VERSION } from '../version.js';
 
 export interface AppDeps extends HealthDeps {
-  config: Pick<Config, 'EPJ_TOKENS' | 'OPS_TOKEN' | 'HTTP_MAX_BODY_BYTES'>;
+  config: Pick<Config, 'OPS_TOKEN' | 'HTTP_MAX_BODY_BYTES'>;
+  /** every EPJ client's token, each with the clinic it belongs to */
+  epjTokens: readonly ClientToken[];
   logger: Logger;
   /** routers mounted under /v1 behind the EPJ token */
   epjRoutes?: Router[];
@@ -40,7 +42,7 @@ export function createApp(deps: AppDeps): Express {
 
   const limit = deps.config.HTTP_MAX_BODY_BYTES;
   const epj = Router();
-  epj.use(bearerAuth(deps.config.EPJ_TOKENS));
+  epj.use(bearerAuth(deps.epjTokens));
   epj.use(express.json({ limit }));
   epj.use(express.text({ type: ['application/xml', 'text/xml'], limit }));
   epj.get('/whoami', (_req, res) => {

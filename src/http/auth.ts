@@ -5,25 +5,29 @@ import { GatewayError } from '../errors.js';
 export interface ClientToken {
   client: string;
   token: string;
+  /** the HER-id of the clinic the client belongs to: it reaches that clinic's messages only */
+  clinic?: string;
 }
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
 /**
  * Bearer-token authentication, one token per client. Tokens are compared as digests in constant
- * time, so neither length nor content leaks through timing. The client's name goes to res.locals.
+ * time, so neither length nor content leaks through timing. The client's name and its clinic go to
+ * res.locals.
  */
 export function bearerAuth(tokens: readonly ClientToken[]): RequestHandler {
-  const known = tokens.map((t) => ({ client: t.client, digest: digest(t.token) }));
+  const known = tokens.map((t) => ({ client: t.client, clinic: t.clinic, digest: digest(t.token) }));
   return (req, res, next) => {
     const header = req.get('authorization');
     const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!match) return next(new GatewayError('AUTH_MISSING'));
     const given = digest(match[1]!);
-    let client: string | undefined;
-    for (const k of known) if (timingSafeEqual(k.digest, given)) client = k.client;
-    if (!client) return next(new GatewayError('AUTH_INVALID'));
-    res.locals.client = client;
+    let found: (typeof known)[number] | undefined;
+    for (const k of known) if (timingSafeEqual(k.digest, given)) found = k;
+    if (!found) return next(new GatewayError('AUTH_INVALID'));
+    res.locals.client = found.client;
+    res.locals.clinic = found.clinic;
     next();
   };
 }

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 
 /** A port some other process holds: which setting names it and what to do, instead of a bare EADDRINUSE. */
 export class PortInUseError extends Error {
@@ -27,6 +27,46 @@ export async function namingThePort<T>(setting: string, port: number, host: stri
     if (isAddressInUse(err)) throw new PortInUseError(setting, port, host);
     throw err;
   }
+}
+
+/** A port bound before anything else starts; `serve` hands its requests to the app once it is built. */
+export interface BoundPort {
+  server: Server;
+  url: string;
+  serve(handler: RequestListener): void;
+}
+
+/**
+ * Binds PORT first, so a port another process holds fails the start before any worker or poller
+ * runs (a second gateway started by mistake must not take work). Until the app is handed over, a
+ * request is answered 503 with Retry-After.
+ */
+export function bindPort(port: number, host: string): Promise<BoundPort> {
+  return namingThePort('PORT', port, host, async () => {
+    const starting: RequestListener = (_req, res) => {
+      res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
+      res.end(JSON.stringify({ error: { code: 'STARTING', message: 'The gateway is starting; retry in a second.' } }));
+    };
+    const server = createServer(starting);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = server.address();
+    const bound = typeof address === 'object' && address ? address.port : port;
+    const shown = host === '0.0.0.0' || host === '127.0.0.1' ? 'localhost' : host;
+    return {
+      server,
+      url: `http://${shown}:${bound}`,
+      serve(handler) {
+        server.off('request', starting);
+        server.on('request', handler);
+      },
+    };
+  });
 }
 
 /** Listens and resolves with the server and its URL; a port in use is a PortInUseError naming PORT. */

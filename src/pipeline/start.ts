@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { redisKeys } from '../redis-keys.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { Config } from '../config.js';
 import type { ServiceGate } from '../gate/service-gate.js';
@@ -123,6 +124,7 @@ export async function startPipeline(deps: PipelineDeps, parts: PipelineParts): P
       getAppRecInfo: (id) => parts.transport.getAppRecInfo(id),
       onOutcome: async (msgId, state, appRec) => {
         await audit.record({ actor: 'system', action: 'message.answered', msgId, outcome: state });
+        if (state === 'apprec-missing') await deps.redis.incr(redisKeys(prefix).appRecMissing);
         await parts.epj.status?.({ msgId, state, ...(appRec ? { appRec } : {}), at: new Date().toISOString() });
       },
       deadlineMs,

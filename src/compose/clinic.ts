@@ -1,0 +1,241 @@
+import type { Router } from 'express';
+import type { MshClient } from '../../adapters/transport/msh-client.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { messageProtectionOf, type Config } from '../config.js';
+import { checkCertificates } from '../gate/certificate-watcher.js';
+import { startGateWatchers, type GateWatchers } from '../gate/gate-watchers.js';
+import { checkRegister } from '../gate/register-watcher.js';
+import type { ServiceGate } from '../gate/service-gate.js';
+import type { Closable, Poller } from '../lifecycle.js';
+import type { Logger } from '../logging.js';
+import type { Metrics } from '../metrics.js';
+import { inboundJudge } from '../pipeline/inbound-judge.js';
+import { startPipeline, type RunningPipeline } from '../pipeline/start.js';
+import type { CachedAddressRegister } from '../registry/cached-register.js';
+import { createAddressRegister, ownEntryAuditor } from '../registry/register-from-config.js';
+import { addressRegisterReadiness } from '../registry/register-status.js';
+import { checkClinicCertificates } from '../trust/clinic-certificates.js';
+import { readCertificate, type ClinicKeys } from '../trust/clinic-keys.js';
+import type { FleetClinic } from '../http/ops-clinics.js';
+import { buildCore, type Core } from './core.js';
+import { buildEpjSide, type EpjSide } from './epj.js';
+import { buildHelseId, type HelseId } from './helseid.js';
+import { clinicRouters, type ClinicRouters } from './http.js';
+import type { Infrastructure } from './infrastructure.js';
+import { buildTransport } from './transport.js';
+import { buildProtection, buildTrust, clinicCertificateStatus, type TrustSide } from './trust.js';
+
+/** A clinic as the composition takes it: who it is, and its effective settings. */
+export interface ClinicSpec {
+  herId: string;
+  /** the HER-ids of its GPs and services it receives for */
+  subHerIds: readonly string[];
+  orgNumber: string;
+  name: string;
+  settings: Config;
+}
+
+/** Where NHN's side answers for a clinic. */
+export interface FarSide {
+  mshUrl: string;
+  tokenUrl: string;
+  /** the register's addresses when AR_URL is unset (the demo's stand-in) */
+  registerAddress?: { soapUrl: string; restUrl: string };
+}
+
+/** What the demo may reach to switch a clinic's certificate files and recheck. */
+export interface DemoHooks {
+  herId: string;
+  gate: ServiceGate;
+  audit: AuditLog;
+  keys: ClinicKeys;
+  recheck: () => Promise<void>;
+}
+
+/** Every part of one clinic, built from its settings on the shared infrastructure. */
+export interface ClinicParts extends Core {
+  clinic: ClinicSpec;
+  /** the clinic's settings as its parts use them: QUEUE_PREFIX carries the clinic's HER-id */
+  settings: Config;
+  register: CachedAddressRegister;
+  trust: TrustSide;
+  helseId: HelseId;
+  transport: MshClient;
+  epj: EpjSide;
+  pipeline: RunningPipeline;
+  watchers: GateWatchers;
+  routers: ClinicRouters;
+  /** the clinic's row in the fleet view */
+  fleet: FleetClinic;
+  pollers: Poller[];
+  /** closed after the workers, before the shared connections */
+  closers: Closable[];
+}
+
+/** Days until the first of the clinic's certificates expires; undefined while none can be read (the watcher reports why). */
+function nearestExpiryDays(files: Pick<Config, 'CLINIC_SIGNING_CERT' | 'CLINIC_ENCRYPTION_CERT'>): number | undefined {
+  const days: number[] = [];
+  for (const file of [files.CLINIC_SIGNING_CERT, files.CLINIC_ENCRYPTION_CERT]) {
+    try {
+      days.push(Math.floor((Date.parse(readCertificate(file).validTo) - Date.now()) / 86_400_000));
+    } catch {
+      // a missing or unreadable file is the certificate watcher's fault to report
+    }
+  }
+  return days.length > 0 ? Math.min(...days) : undefined;
+}
+
+/** Every key of a clinic sits under `<QUEUE_PREFIX>:<HER-id>`, so no two clinics share a key, a queue or a gate. */
+export function clinicSettings(clinic: ClinicSpec, deploymentPrefix: string): Config {
+  return { ...clinic.settings, QUEUE_PREFIX: `${deploymentPrefix}:${clinic.herId}` };
+}
+
+export async function composeClinic(
+  clinic: ClinicSpec,
+  deploymentPrefix: string,
+  infra: Infrastructure,
+  metrics: Metrics,
+  far: FarSide,
+  logger: Logger,
+  demoRoutes?: (hooks: DemoHooks) => Router[],
+): Promise<ClinicParts> {
+  const settings = clinicSettings(clinic, deploymentPrefix);
+  const log = logger.child({ clinic: clinic.herId });
+  const core = await buildCore(settings, log, infra, metrics);
+  try {
+    return await composeOnCore(clinic, settings, core, infra, metrics, far, log, demoRoutes);
+  } catch (err) {
+    await core.workers.close(1_000);
+    for (const c of core.closers) await c.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function composeOnCore(
+  clinic: ClinicSpec,
+  settings: Config,
+  core: Core,
+  infra: Infrastructure,
+  metrics: Metrics,
+  far: FarSide,
+  logger: Logger,
+  demoRoutes?: (hooks: DemoHooks) => Router[],
+): Promise<ClinicParts> {
+  const { redis } = infra;
+  const { gate } = core;
+  const demo = settings.GATEWAY_MODE === 'demo';
+
+  // The clinic's keys first: HelseID signs with them, and the certificate files may change under a
+  // running gateway (the demo's switch, a rollover), so every reader asks for them as they are now.
+  const clinicTrust = buildTrust(settings, { redis, logger });
+  const certificatesNow = () => ({ ...settings, ...clinicTrust.keys.settingsNow() });
+
+  const helseId = buildHelseId({ config: settings, tokenUrl: far.tokenUrl, certificatesNow, gate, logger });
+  // NHN's REST register takes the clinic's HelseID token (DPoP-bound); the demo's stand-in needs none
+  const arTokens = settings.AR_URL && settings.AR_API === 'rest' ? helseId.tokensFor(settings.AR_HELSEID_SCOPE) : undefined;
+  const register = createAddressRegister(settings, redis, logger, {
+    ...(far.registerAddress ? { address: far.registerAddress } : {}),
+    ...(arTokens ? { accessToken: arTokens.accessToken, dpop: arTokens.dpop } : {}),
+  });
+  infra.arMetrics.add(clinic.herId, register);
+  const trust = buildProtection(settings, clinicTrust, register);
+
+  const transport = buildTransport({ config: settings, mshUrl: far.mshUrl, tokens: helseId.tokensFor(settings.HELSEID_SCOPE), logger });
+  const submission = { config: settings, gate, outbound: core.outbound, schemas: () => core.schemas };
+  const epj = buildEpjSide({ config: settings, logger, redis, crypto: core.crypto, submission });
+
+  const who = { herId: clinic.herId, orgNumber: clinic.orgNumber, name: clinic.name };
+  const auditOwnEntry = () => ownEntryAuditor(certificatesNow(), register)();
+  const watchers = startGateWatchers(
+    [
+      async () => {
+        await checkCertificates({
+          check: () => checkClinicCertificates(certificatesNow(), { trust: trust.trust }),
+          gate,
+          notifier: core.notifier,
+          warnDays: settings.CERT_WARN_DAYS,
+          clinic: who,
+          metrics,
+        });
+      },
+      () => checkRegister({ audit: auditOwnEntry, gate, metrics }).then(() => undefined),
+      () => helseId.checkAuth(),
+    ],
+    settings.GATE_CHECK_INTERVAL_S,
+    logger,
+  );
+  await watchers.recheck();
+
+  const pipeline = await startPipeline(
+    { config: settings, logger, workerConnection: infra.workerConnection, ...core },
+    {
+      transport,
+      judge: inboundJudge({
+        allowSyntheticIds: demo,
+        ownHerIds: [clinic.herId, ...clinic.subHerIds],
+        maxBytes: settings.KITH_MAX_BYTES,
+        ...(core.schemas ? { schemas: core.schemas } : {}),
+      }),
+      epj: epj.port,
+      protection: trust.protection,
+    },
+  );
+  epj.outbox.start();
+
+  const routers = clinicRouters(
+    settings,
+    core,
+    {
+      recheck: watchers.recheck,
+      epjRoutes: epj.routes,
+      opsRoutes: demoRoutes?.({ herId: clinic.herId, gate, audit: core.audit, keys: trust.keys, recheck: watchers.recheck }) ?? [],
+      sections: {
+        certificates: () => clinicCertificateStatus(certificatesNow(), trust.trust),
+        addressRegister: async () => {
+          const audit = await auditOwnEntry();
+          return { herId: clinic.herId, source: audit.source, faults: audit.faults.length > 0 ? audit.faults.map((f) => `${f.code}: ${f.message}`) : 'none' };
+        },
+        transport: () => {
+          const { tokensFetched, refused } = helseId.state();
+          const lastPoll = pipeline.poller.lastSuccessAt;
+          return {
+            endpoint: far.mshUrl,
+            protection: messageProtectionOf(settings) === 'cms' ? 'CMS, end to end' : "NHN's (HelseID + TLS)",
+            lastSuccessfulPoll: lastPoll ? lastPoll.toISOString() : 'not yet',
+            pollError: pipeline.poller.lastError ?? 'none',
+            helseIdTokens: tokensFetched,
+            helseId: refused ? `refused: ${refused}` : 'accepted',
+          };
+        },
+      },
+    },
+    [addressRegisterReadiness(register, settings.AR_API)],
+  );
+
+  return {
+    ...core,
+    clinic,
+    settings,
+    register,
+    trust,
+    helseId,
+    transport,
+    epj,
+    pipeline,
+    watchers,
+    routers,
+    fleet: {
+      herId: clinic.herId,
+      name: clinic.name,
+      orgNumber: clinic.orgNumber,
+      prefix: settings.QUEUE_PREFIX,
+      gate,
+      queues: core.queues,
+      redis,
+      nearestCertificateExpiryDays: () => nearestExpiryDays(certificatesNow()),
+      lastSuccessfulPoll: () => pipeline.poller.lastSuccessAt,
+    },
+    pollers: [pipeline.poller, epj.outbox],
+    closers: [...core.closers, { name: 'gate watchers', close: () => watchers.stop() }],
+  };
+}

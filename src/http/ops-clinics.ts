@@ -1,0 +1,95 @@
+import { Router } from 'express';
+import type { JobType, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { GateLevel } from '../gate/gate-state.js';
+import type { ServiceGate } from '../gate/service-gate.js';
+import type { Queues } from '../pipeline/queues.js';
+import { GatewayError } from '../errors.js';
+import { redisKeys } from '../redis-keys.js';
+
+/** What the fleet view reads of one clinic. */
+export interface FleetClinic {
+  herId: string;
+  name: string;
+  orgNumber: string;
+  prefix: string;
+  gate: Pick<ServiceGate, 'current'>;
+  queues: Queues;
+  redis: Redis;
+  /** days until the first of the clinic's enterprise certificates expires (negative: expired) */
+  nearestCertificateExpiryDays: () => number | undefined;
+  lastSuccessfulPoll: () => Date | undefined;
+}
+
+export interface FleetRow {
+  herId: string;
+  name: string;
+  orgNumber: string;
+  gate: { state: GateLevel; services: Record<string, { state: GateLevel; reasons: { code: string; message: string }[] }> };
+  waiting: number;
+  deadLetters: number;
+  certificateExpiryDays: number | null;
+  lastSuccessfulPoll: string | null;
+  appRecsMissing: number;
+}
+
+const WAITING_STATES = ['waiting', 'active', 'delayed', 'paused', 'prioritized'] as const;
+const LEVEL: Record<GateLevel, number> = { closed: 2, warning: 1, open: 0 };
+
+async function countOf(queue: Queue, states: readonly JobType[]): Promise<number> {
+  const counts = await queue.getJobCounts(...states);
+  return Object.values(counts).reduce((a, b) => a + b, 0);
+}
+
+export async function fleetRow(clinic: FleetClinic): Promise<FleetRow> {
+  const { gateway, services } = clinic.gate.current();
+  const work = Object.entries(clinic.queues).filter(([name]) => name !== 'dead-letter');
+  const [waiting, deadLetters, missing] = await Promise.all([
+    Promise.all(work.map(([, q]) => countOf(q, WAITING_STATES))).then((n) => n.reduce((a, b) => a + b, 0)),
+    countOf(clinic.queues['dead-letter'], ['waiting', 'delayed', 'paused', 'failed']),
+    clinic.redis.get(redisKeys(clinic.prefix).appRecMissing),
+  ]);
+  const lastPoll = clinic.lastSuccessfulPoll();
+  return {
+    herId: clinic.herId,
+    name: clinic.name,
+    orgNumber: clinic.orgNumber,
+    gate: {
+      state: gateway.state,
+      services: Object.fromEntries(
+        Object.entries(services).map(([service, s]) => [service, { state: s.state, reasons: s.reasons.map((r) => ({ code: r.code, message: r.message })) }]),
+      ),
+    },
+    waiting,
+    deadLetters,
+    certificateExpiryDays: clinic.nearestCertificateExpiryDays() ?? null,
+    lastSuccessfulPoll: lastPoll ? lastPoll.toISOString() : null,
+    appRecsMissing: Number(missing ?? 0),
+  };
+}
+
+/** Worst first: closed before warning before open, then more dead letters, more waiting, sooner expiry. */
+export function worstFirst(a: FleetRow, b: FleetRow): number {
+  return (
+    LEVEL[b.gate.state] - LEVEL[a.gate.state] ||
+    b.deadLetters - a.deadLetters ||
+    b.waiting - a.waiting ||
+    (a.certificateExpiryDays ?? Infinity) - (b.certificateExpiryDays ?? Infinity) ||
+    a.herId.localeCompare(b.herId)
+  );
+}
+
+/** GET /ops/clinics: one row per clinic, worst first — the fleet view an operations provider starts from. */
+export function opsClinicsRouter(clinics: readonly FleetClinic[]): Router {
+  const router = Router();
+  router.get('/clinics', async (_req, res) => {
+    const rows = await Promise.all(clinics.map(fleetRow));
+    res.json(rows.sort(worstFirst));
+  });
+  router.get('/clinics/:herId', async (req, res) => {
+    const clinic = clinics.find((c) => c.herId === req.params.herId);
+    if (!clinic) throw new GatewayError('CLINIC_UNKNOWN', `(HER-id ${req.params.herId.slice(0, 12)})`);
+    res.json(await fleetRow(clinic));
+  });
+  return router;
+}
