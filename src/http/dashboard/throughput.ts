@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { connectRedis, workerConnectionOptions } from '../../infra/redis.js';
+import { connectRedis, workerConnectionOptions, type RedisTarget } from '../../infra/redis.js';
 import { redisKeys } from '../../redis-keys.js';
 
 /**
@@ -62,9 +62,9 @@ export class ThroughputRecorder {
    * on. A lost connection is retried by ioredis; events missed meanwhile are picked up from the
    * last id seen, as long as the stream still holds them.
    */
-  async start(redisUrl: string, queues: readonly string[]): Promise<void> {
+  async start(target: RedisTarget | string, queues: readonly string[]): Promise<void> {
     if (this.running) return;
-    this.reader = await connectRedis(redisUrl, workerConnectionOptions());
+    this.reader = await connectRedis(target, workerConnectionOptions());
     this.running = true;
     const keys = queues.map((q) => redisKeys(this.prefix).queueEvents(q));
     // An explicit start id, not '$': with '$' a quiet stream would skip events between two reads.
