@@ -1,5 +1,10 @@
 import type { Command } from 'commander';
+import type { Clinic } from '../clinics/clinic.js';
+import { readClinicsFile } from '../clinics/clinics-file.js';
+import { redactClinic } from '../clinics/redact-clinic.js';
+import { ConfigError, loadConfig } from '../config.js';
 import type { FleetRow } from '../http/ops-clinics.js';
+import { readCredential, type CredentialSource } from '../trust/credential-source.js';
 import { addOpsTargetOptions, opsRequest, opsTarget, runOps } from './ops-client.js';
 
 type Opts = { url?: string; token?: string; json?: boolean };
@@ -21,9 +26,64 @@ function line(row: FleetRow): string {
   ].join(' ');
 }
 
-/** `epj-gateway clinics list|show HERID`: the fleet view of a running gateway, worst first. */
+/** Reads every credential of each clinic; the faults, one line each. */
+function credentialFaults(clinic: Clinic): string[] {
+  const faults: string[] = [];
+  const { signing, encryption, previousEncryption } = clinic.credentials;
+  const sources: [string, CredentialSource | undefined][] = [
+    ['signing', signing],
+    ['encryption', encryption],
+    ['previousEncryption', previousEncryption],
+  ];
+  for (const [role, source] of sources) {
+    if (!source) continue;
+    try {
+      readCredential(source);
+    } catch (err) {
+      faults.push(`certificates.${role}: ${(err as Error).message}`);
+    }
+  }
+  return faults;
+}
+
+/** `epj-gateway clinics check [FILE]`: a clinics file validated offline, as the gateway would read it at start. */
+function checkFile(file: string | undefined, opts: { json?: boolean }): void {
+  let config;
+  let clinics: Clinic[];
+  try {
+    config = loadConfig();
+    const path = file ?? config.CLINICS_FILE;
+    if (!path) throw new ConfigError('CLINICS_FILE', 'name a clinics file (epj-gateway clinics check FILE, or CLINICS_FILE)');
+    clinics = readClinicsFile(path, { ...config, CLINICS_FILE: path });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    if (opts.json) process.stdout.write(`${JSON.stringify({ ok: false, error: err.message })}\n`);
+    else process.stderr.write(`epj-gateway clinics check: ${err.message}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const results = clinics.map((c) => ({ clinic: redactClinic(c), faults: credentialFaults(c) }));
+  const ok = results.every((r) => r.faults.length === 0);
+  if (opts.json) process.stdout.write(`${JSON.stringify({ ok, clinics: results }, null, 2)}\n`);
+  else
+    for (const { clinic, faults } of results) {
+      process.stdout.write(`${clinic.herId} ${clinic.name}: ${faults.length === 0 ? 'ok' : `${faults.length} fault${faults.length === 1 ? '' : 's'}`}\n`);
+      for (const f of faults) process.stdout.write(`  ${f}\n`);
+    }
+  process.exitCode = ok ? 0 : 1;
+}
+
+/** `epj-gateway clinics list|show HERID|check [FILE]`: the fleet view of a running gateway, worst first, and a clinics file checked offline. */
 export function registerClinics(program: Command): void {
   const clinics = program.command('clinics').description('the clinics a running gateway serves: their gate, queues and certificates');
+  clinics
+    .command('check')
+    .argument('[file]', 'the clinics file (default: CLINICS_FILE)')
+    .description(
+      'validate a clinics file offline: its schema, conflicts between clinics, every certificate and key (exit 0 ok, 1 a credential unusable, 2 the file invalid)',
+    )
+    .option('--json', 'print JSON (secrets redacted)')
+    .action((file: string | undefined, opts: { json?: boolean }) => checkFile(file, opts));
   addOpsTargetOptions(clinics.command('list').description('one line per clinic, worst first').option('--json', 'print JSON')).action((opts: Opts) =>
     runOps(async () => {
       const rows = await opsRequest<FleetRow[]>(opsTarget(opts), 'GET', '/ops/clinics');
