@@ -62,10 +62,19 @@ export function demoClinics(config: Config, env: NodeJS.ProcessEnv = process.env
   return withNearExpiry(loadClinics({ ...config, CLINICS_FILE: DEMO_CLINICS_FILE }), config);
 }
 
-export async function composeDemo(config: Config, logger: Logger, clinics: Clinic[] = loadClinics(config)): Promise<ComposedDemo> {
+/**
+ * The demo's composition. `simulatorClinics`: the clinics the simulator knows, when more than those
+ * served at start (a clinic a test adds at run time).
+ */
+export async function composeDemo(
+  config: Config,
+  logger: Logger,
+  clinics: Clinic[] = loadClinics(config),
+  simulatorClinics: Clinic[] = clinics,
+): Promise<ComposedDemo> {
   const simulator = config.MSH_BASE_URL
     ? undefined
-    : await namingThePort('SIMULATOR_PORT', config.SIMULATOR_PORT, '127.0.0.1', () => startDemoSimulator(config, {}, clinics));
+    : await namingThePort('SIMULATOR_PORT', config.SIMULATOR_PORT, '127.0.0.1', () => startDemoSimulator(config, {}, simulatorClinics));
   const standIn = await namingThePort('AR_STAND_IN_PORT', config.AR_STAND_IN_PORT, '127.0.0.1', () => startDemoStandIn(config, logger)).catch(
     async (err: unknown) => {
       await simulator?.close();

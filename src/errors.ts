@@ -31,6 +31,20 @@ export const ERRORS = {
     message: 'No Redis: install redis-server (apt-get install -y redis-server) or set REDIS_URL to a running Redis.',
   },
   NOT_FOUND: { status: 404, message: 'No such resource.' },
+  CLINIC_CONFLICT: {
+    status: 409,
+    message: 'The clinic would share a HER-id, an EPJ token or a folder with a clinic already served; give it its own.',
+  },
+  CLINIC_INVALID: { status: 400, message: 'The clinic entry is not valid; the detail names the field and what it needs.' },
+  CLINIC_BUSY: {
+    status: 409,
+    message:
+      'The clinic still has work in flight; let its queues drain (epj-gateway clinics show HERID), or remove it with force to move its unsent answers to the dead letters.',
+  },
+  CLINICS_READ_ONLY: {
+    status: 409,
+    message: 'Clinics are managed at run time only through a clinics file: set CLINICS_FILE to a file the gateway may write.',
+  },
   CLINIC_UNKNOWN: { status: 404, message: 'No clinic with this HER-id is served here; `GET /ops/clinics` lists the clinics.' },
   BODY_TOO_LARGE: { status: 413, message: 'The request body is over the configured size limit.' },
   BODY_MALFORMED: { status: 400, message: 'The request body could not be read as the declared content type.' },

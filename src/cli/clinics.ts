@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import yaml from 'js-yaml';
 import type { Clinic } from '../clinics/clinic.js';
 import { readClinicsFile } from '../clinics/clinics-file.js';
 import { redactClinic } from '../clinics/redact-clinic.js';
@@ -92,6 +94,39 @@ export function registerClinics(program: Command): void {
         `${[pad('HER-id', 10), pad('name', 32), pad('gate', 8), pad('waiting', 8), pad('dead', 6), pad('cert', 6), 'services not open'].join(' ')}\n`,
       );
       for (const row of rows) process.stdout.write(`${line(row)}\n`);
+    }, Boolean(opts.json)),
+  );
+  addOpsTargetOptions(
+    clinics
+      .command('add')
+      .argument('<file>', "a YAML or JSON file with one clinic's entry, as in the clinics file (paths absolute, or relative to the clinics file)")
+      .description('serve one more clinic, without a restart: the running gateway checks the entry, adds it to its clinics file and starts it')
+      .option('--json', 'print JSON'),
+  ).action((file: string, opts: Opts) =>
+    runOps(async () => {
+      const text = readFileSync(file, 'utf8');
+      const entry: unknown = file.endsWith('.json') ? JSON.parse(text) : yaml.load(text, { schema: yaml.CORE_SCHEMA });
+      const added = await opsRequest<{ herId: string; name: string }>(opsTarget(opts), 'POST', '/ops/clinics', entry);
+      if (opts.json) return void process.stdout.write(`${JSON.stringify(added, null, 2)}\n`);
+      process.stdout.write(`added ${added.herId} ${added.name}\n`);
+    }, Boolean(opts.json)),
+  );
+  addOpsTargetOptions(
+    clinics
+      .command('remove')
+      .argument('<herId>', "the clinic's HER-id")
+      .description('stop serving a clinic, without a restart; refused while it has work in flight unless --force (its unsent answers go to its dead letters)')
+      .option('--force', 'move its unsent answers to the dead letters instead of waiting for them')
+      .option('--json', 'print JSON'),
+  ).action((herId: string, opts: Opts & { force?: boolean }) =>
+    runOps(async () => {
+      const result = await opsRequest<{ movedToDeadLetters: number }>(
+        opsTarget(opts),
+        'DELETE',
+        `/ops/clinics/${encodeURIComponent(herId)}${opts.force ? '?force=true' : ''}`,
+      );
+      if (opts.json) return void process.stdout.write(`${JSON.stringify(result)}\n`);
+      process.stdout.write(`removed ${herId}${result.movedToDeadLetters ? `; ${result.movedToDeadLetters} unsent answers moved to its dead letters` : ''}\n`);
     }, Boolean(opts.json)),
   );
   addOpsTargetOptions(

@@ -40,7 +40,7 @@ export class OpsRequestError extends Error {
   }
 }
 
-export async function opsRequest<T>(target: OpsTarget, method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+export async function opsRequest<T>(target: OpsTarget, method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
   let res: Response;
   try {
     res = await fetch(`${target.url}${withClinic(path, target.clinic)}`, {

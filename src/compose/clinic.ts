@@ -66,7 +66,7 @@ export interface ClinicParts extends Core {
   watchers: GateWatchers;
   routers: ClinicRouters;
   /** the clinic's row in the fleet view */
-  fleet: FleetClinic;
+  fleetRow: FleetClinic;
   pollers: Poller[];
   /** closed after the workers, before the shared connections */
   closers: Closable[];
@@ -224,7 +224,7 @@ async function composeOnCore(
     pipeline,
     watchers,
     routers,
-    fleet: {
+    fleetRow: {
       herId: clinic.herId,
       name: clinic.name,
       orgNumber: clinic.orgNumber,

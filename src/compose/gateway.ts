@@ -2,10 +2,13 @@ import type { Server } from 'node:http';
 import type { Router } from 'express';
 import { ConfigError, type Config } from '../config.js';
 import { bindPort, type BoundPort } from '../infra/listen.js';
-import { closeInOrder, Lifecycle, ShutdownFlag, type Closable, type Workers } from '../lifecycle.js';
+import { Fleet } from './fleet.js';
+import { ClinicsManager } from './clinics-manager.js';
+import { closeInOrder, Lifecycle, ShutdownFlag, type Closable } from '../lifecycle.js';
 import type { Logger } from '../logging.js';
 import type { MetricsRoot } from '../metrics.js';
-import { composeClinic, type ClinicParts, type ClinicSpec, type DemoHooks, type FarSide } from './clinic.js';
+import type { Clinic } from '../clinics/clinic.js';
+import type { ClinicParts, DemoHooks, FarSide } from './clinic.js';
 import { loadClinics } from '../clinics/clinics-file.js';
 import { opsClinicsRouter } from '../http/ops-clinics.js';
 import { buildHttp } from './http.js';
@@ -31,7 +34,7 @@ export type { ClinicSpec, DemoHooks, FarSide } from './clinic.js';
 
 export interface ComposeOptions {
   /** the clinics served; default: CLINICS_FILE's, or the one clinic the CLINIC_* settings describe */
-  clinics?: ClinicSpec[];
+  clinics?: Clinic[];
   /** where NHN's side answers; default: from the settings */
   far?: FarSide;
   /** extra operations routes per clinic, built from its composed parts (the demo's certificate switch) */
@@ -56,8 +59,10 @@ export interface Gateway extends Omit<Infrastructure, 'closers' | 'finalClosers'
 }
 
 export interface ComposedGateway extends Gateway {
-  /** every clinic's parts, in the order configured */
+  /** every clinic's parts at start, in the order configured (the fleet has them as they are now) */
   clinics: ClinicParts[];
+  fleet: Fleet;
+  clinicsFile: ClinicsManager;
 }
 
 /** NHN's side as the settings describe it (production, or the demo pointed at real endpoints). */
@@ -65,13 +70,6 @@ export function farSideFromSettings(config: Config): FarSide {
   const mshUrl = config.MSH_BASE_URL;
   if (!mshUrl) throw new ConfigError('MSH_BASE_URL', "set NHN's message service URL (in demo mode, leave it unset for the simulator)");
   return { mshUrl, tokenUrl: config.HELSEID_TOKEN_URL ?? `${mshUrl.replace(/\/+$/, '')}/connect/token` };
-}
-
-/** Every clinic's workers, closed together within the one deadline. */
-function allWorkers(clinics: ClinicParts[]): Workers {
-  return {
-    close: async (deadlineMs) => ({ forced: (await Promise.all(clinics.map((c) => c.workers.close(deadlineMs)))).flatMap((r) => r.forced) }),
-  };
 }
 
 export async function composeGateway(config: Config, logger: Logger, options: ComposeOptions = {}): Promise<ComposedGateway> {
@@ -87,40 +85,49 @@ export async function composeGateway(config: Config, logger: Logger, options: Co
     await closeInOrder(options.finalClosers ?? [], logger);
     throw err;
   }
-  const clinics: ClinicParts[] = [];
+  const fleet = new Fleet({ config, logger, infra, far, ...(options.opsRoutes ? { opsRoutes: options.opsRoutes } : {}) });
   try {
-    for (const spec of specs)
-      clinics.push(await composeClinic(spec, config.QUEUE_PREFIX, infra, infra.metrics.forClinic(spec.herId), far, logger, options.opsRoutes));
+    for (const spec of specs) await fleet.add(spec);
+    const clinicsFile = new ClinicsManager(fleet, config, logger);
 
     const flag = new ShutdownFlag();
-    const app = buildHttp(
-      config,
-      logger,
-      infra,
-      clinics.map((c) => c.routers),
-      flag,
-      { opsRoutes: [opsClinicsRouter(clinics.map((c) => c.fleet))] },
-    );
+    const app = buildHttp(config, logger, infra, fleet, flag, {
+      opsRoutes: [opsClinicsRouter(() => fleet.list().map((c) => c.fleetRow), clinicsFile)],
+    });
     port.serve(app);
     const { server, url } = port;
+    clinicsFile.watch();
 
     const lifecycle = new Lifecycle(logger, config.SHUTDOWN_DEADLINE_MS, {
       flag,
       server,
-      pollers: clinics.flatMap((c) => c.pollers),
-      workers: allWorkers(clinics),
-      parts: [...clinics.flatMap((c) => c.closers), ...infra.closers],
+      pollers: [{ name: 'clinics file', pause: async () => clinicsFile.stop() }, fleet],
+      workers: fleet,
+      parts: [...fleet.closers(), ...infra.closers],
       finalParts: [...infra.finalClosers, ...(options.finalClosers ?? [])],
     });
 
     const { closers: _c, finalClosers: _f, metrics: metricsRoot, ...shared } = infra;
-    const { settings: _s, closers: _cc, pollers: _p, ...first } = clinics[0]!;
-    return { ...shared, ...first, metricsRoot, config, logger, url, server, lifecycle, shutdown: (reason) => lifecycle.shutdown(reason), clinics };
+    const { settings: _s, closers: _cc, pollers: _p, ...first } = fleet.list()[0]!;
+    return {
+      ...shared,
+      ...first,
+      metricsRoot,
+      config,
+      logger,
+      url,
+      server,
+      lifecycle,
+      shutdown: (reason) => lifecycle.shutdown(reason),
+      fleet,
+      clinicsFile,
+      clinics: fleet.list(),
+    };
   } catch (err) {
     // what was started is stopped again, so a failed start leaves no redis-server, worker or timer behind
-    for (const c of clinics) for (const p of c.pollers) await p.pause().catch(() => undefined);
-    await allWorkers(clinics).close(1_000);
-    await closeInOrder([...clinics.flatMap((c) => c.closers), ...infra.closers, ...infra.finalClosers, ...(options.finalClosers ?? [])], logger);
+    await fleet.pause();
+    await fleet.close(1_000);
+    await closeInOrder([...fleet.closers(), ...infra.closers, ...infra.finalClosers, ...(options.finalClosers ?? [])], logger);
     port.server.close();
     throw err;
   }

@@ -89,19 +89,16 @@ function gateReadiness(core: Core): ReadinessSource {
  * as before). With several, a part is ready while at least one clinic's is: one clinic's closed
  * gate must not take the others out of a load balancer; the report names each clinic's state.
  */
-function fleetReadiness(config: Config, clinics: ClinicRouters[]): ReadinessSource[] {
+function fleetReadiness(config: Config, clinics: () => ClinicRouters[]): ReadinessSource[] {
   const schemas: ReadinessSource = { name: 'schemas', report: () => ({ ready: true, schemaValidation: config.KITH_SCHEMA_DIR ? 'official' : 'own-rules' }) };
-  if (clinics.length === 1) {
-    const [gate, ...rest] = clinics[0]!.readiness;
-    return [gate!, schemas, ...rest];
-  }
-  const names = [...new Set(clinics.flatMap((c) => c.readiness.map((r) => r.name)))];
-  const perName = names.map((name): ReadinessSource => ({
-    name,
-    report: async () => {
+  const part =
+    (name: string): ReadinessSource['report'] =>
+    async () => {
+      const now = clinics();
+      if (now.length === 1) return (await now[0]!.readiness.find((r) => r.name === name)?.report()) ?? { ready: true };
       const byClinic: Record<string, unknown> = {};
-      let ready = false;
-      for (const c of clinics) {
+      let ready = now.length === 0;
+      for (const c of now) {
         const source = c.readiness.find((r) => r.name === name);
         if (!source) continue;
         const report = await source.report();
@@ -109,17 +106,19 @@ function fleetReadiness(config: Config, clinics: ClinicRouters[]): ReadinessSour
         ready ||= report.ready;
       }
       return { ready, clinics: byClinic };
-    },
-  }));
-  return [perName[0]!, schemas, ...perName.slice(1)];
+    };
+  const [first, ...rest] = (clinics()[0]?.readiness ?? []).map((r) => r.name);
+  return [...(first ? [{ name: first, report: part(first) }] : []), schemas, ...rest.map((name) => ({ name, report: part(name) }))];
 }
 
 /** Picks the clinic a request is about: the EPJ token's clinic, or `clinic=HERID` on /ops (default: the first). */
-function dispatch(clinics: ClinicRouters[], pick: (req: Request, res: Response) => string | undefined, which: 'epj' | 'ops') {
-  const byHerId = new Map(clinics.map((c) => [c.herId, c]));
+function dispatch(clinics: () => ClinicRouters[], pick: (req: Request, res: Response) => string | undefined, which: 'epj' | 'ops') {
+  let index: { from: ClinicRouters[]; byHerId: Map<string, ClinicRouters> } | undefined;
   return (req: Request, res: Response, next: NextFunction) => {
-    const herId = pick(req, res) ?? clinics[0]!.herId;
-    const clinic = byHerId.get(herId);
+    const now = clinics();
+    if (index?.from !== now) index = { from: now, byHerId: new Map(now.map((c) => [c.herId, c])) };
+    const herId = pick(req, res) ?? now[0]?.herId ?? '';
+    const clinic = index.byHerId.get(herId);
     if (!clinic) return next(new GatewayError('CLINIC_UNKNOWN', `(HER-id ${herId.slice(0, 12)})`));
     res.locals.clinic = herId;
     clinic[which](req, res, next);
@@ -136,20 +135,28 @@ export function buildHttp(
   config: Config,
   logger: Logger,
   infra: Infrastructure,
-  clinics: ClinicRouters[],
+  fleet: { routers(): ClinicRouters[]; tokens(): readonly ClientToken[] },
   flag: ShutdownFlag,
-  fleet: { opsRoutes?: Router[] } = {},
+  extra: { opsRoutes?: Router[] } = {},
 ): Express {
   return createApp({
     config,
     logger,
     redis: infra.redis,
     registry: infra.metrics.registry,
-    sources: fleetReadiness(config, clinics),
+    sources: fleetReadiness(config, () => fleet.routers()),
     isShuttingDown: () => flag.isSet,
-    epjTokens: clinics.flatMap((c) => c.tokens),
-    epjRoutes: [Router().use(dispatch(clinics, (_req, res) => res.locals.clinic as string | undefined, 'epj'))],
-    opsRoutes: [...(fleet.opsRoutes ?? []), Router().use(dispatch(clinics, clinicParam, 'ops'))],
+    epjTokens: () => fleet.tokens(),
+    epjRoutes: [
+      Router().use(
+        dispatch(
+          () => fleet.routers(),
+          (_req, res) => res.locals.clinic as string | undefined,
+          'epj',
+        ),
+      ),
+    ],
+    opsRoutes: [...(extra.opsRoutes ?? []), Router().use(dispatch(() => fleet.routers(), clinicParam, 'ops'))],
     opsPublicRoutes: [opsLoginRouter(config.OPS_TOKEN), dashboardRouter()],
   });
 }

@@ -13,7 +13,7 @@ import { PRODUCT_VERSION } from '../version.js';
 export interface AppDeps extends HealthDeps {
   config: Pick<Config, 'OPS_TOKEN' | 'HTTP_MAX_BODY_BYTES'>;
   /** every EPJ client's token, each with the clinic it belongs to */
-  epjTokens: readonly ClientToken[];
+  epjTokens: readonly ClientToken[] | (() => readonly ClientToken[]);
   logger: Logger;
   /** routers mounted under /v1 behind the EPJ token */
   epjRoutes?: Router[];

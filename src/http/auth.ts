@@ -16,9 +16,16 @@ const digest = (s: string) => createHash('sha256').update(s).digest();
  * time, so neither length nor content leaks through timing. The client's name and its clinic go to
  * res.locals.
  */
-export function bearerAuth(tokens: readonly ClientToken[]): RequestHandler {
-  const known = tokens.map((t) => ({ client: t.client, clinic: t.clinic, digest: digest(t.token) }));
+export function bearerAuth(tokens: readonly ClientToken[] | (() => readonly ClientToken[])): RequestHandler {
+  // the digests are made once per token list; a fleet hands out the same list until it changes
+  let last: { from: readonly ClientToken[]; known: { client: string; clinic: string | undefined; digest: Buffer }[] } | undefined;
+  const knownNow = () => {
+    const from = typeof tokens === 'function' ? tokens() : tokens;
+    if (last?.from !== from) last = { from, known: from.map((t) => ({ client: t.client, clinic: t.clinic, digest: digest(t.token) })) };
+    return last.known;
+  };
   return (req, res, next) => {
+    const known = knownNow();
     const header = req.get('authorization');
     const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
     if (!match) return next(new GatewayError('AUTH_MISSING'));

@@ -5,6 +5,7 @@ import type { GateLevel } from '../gate/gate-state.js';
 import type { ServiceGate } from '../gate/service-gate.js';
 import type { Queues } from '../pipeline/queues.js';
 import { GatewayError } from '../errors.js';
+import { operatorOf } from './operator.js';
 import { redisKeys } from '../redis-keys.js';
 
 /** What the fleet view reads of one clinic. */
@@ -79,15 +80,33 @@ export function worstFirst(a: FleetRow, b: FleetRow): number {
   );
 }
 
-/** GET /ops/clinics: one row per clinic, worst first — the fleet view an operations provider starts from. */
-export function opsClinicsRouter(clinics: readonly FleetClinic[]): Router {
+/** Adding and removing clinics at run time (through the clinics file). */
+export interface ClinicsManagement {
+  add(entry: unknown): Promise<unknown>;
+  remove(herId: string, options: { force?: boolean; actor: string }): Promise<{ movedToDeadLetters: number }>;
+}
+
+/**
+ * GET /ops/clinics: one row per clinic, worst first — the fleet view an operations provider starts
+ * from; GET /ops/clinics/{herId}: one. POST /ops/clinics (a clinics-file entry) adds a clinic and
+ * DELETE /ops/clinics/{herId}[?force=true] removes one, both audited.
+ */
+export function opsClinicsRouter(clinics: () => readonly FleetClinic[], manage: ClinicsManagement): Router {
   const router = Router();
   router.get('/clinics', async (_req, res) => {
-    const rows = await Promise.all(clinics.map(fleetRow));
+    const rows = await Promise.all(clinics().map(fleetRow));
     res.json(rows.sort(worstFirst));
   });
+  router.post('/clinics', async (req, res) => {
+    res.status(201).json(await manage.add(req.body));
+  });
+  router.delete('/clinics/:herId', async (req, res) => {
+    const force = req.query.force === 'true' || req.query.force === '1';
+    const result = await manage.remove(req.params.herId, { force, actor: operatorOf(req) });
+    res.json({ herId: req.params.herId, removed: true, ...result });
+  });
   router.get('/clinics/:herId', async (req, res) => {
-    const clinic = clinics.find((c) => c.herId === req.params.herId);
+    const clinic = clinics().find((c) => c.herId === req.params.herId);
     if (!clinic) throw new GatewayError('CLINIC_UNKNOWN', `(HER-id ${req.params.herId.slice(0, 12)})`);
     res.json(await fleetRow(clinic));
   });

@@ -49,7 +49,8 @@ export async function startTestGateway(
   const infra = await buildInfrastructure(deployment, logger);
   const core = await buildCore(config, logger, infra, infra.metrics.forClinic(config.CLINIC_HER_ID));
   const flag = new ShutdownFlag();
-  const app = buildHttp(deployment, logger, infra, [clinicRouters(config, core, { recheck: async () => undefined })], flag);
+  const routers = clinicRouters(config, core, { recheck: async () => undefined });
+  const app = buildHttp(deployment, logger, infra, { routers: () => [routers], tokens: () => routers.tokens }, flag);
   const { server, url } = await listen(app, config.PORT, config.HOST);
   const lifecycle = new Lifecycle(logger, config.SHUTDOWN_DEADLINE_MS, {
     flag,

@@ -1,5 +1,7 @@
 import type { Simulator } from '../../demo/simulator/server.js';
 import { loadConfig, type ConfigInput } from '../../src/config.js';
+import type { Clinic } from '../../src/clinics/clinic.js';
+import { loadClinics } from '../../src/clinics/clinics-file.js';
 import { DEMO_CLINICS_FILE, composeDemo, demoClinics } from '../../demo/compose-demo.js';
 import type { ComposedGateway } from '../../src/compose/gateway.js';
 import type { ArStandIn } from '../../demo/ar-stand-in/stand-in-server.js';
@@ -32,7 +34,7 @@ export interface TestStack {
  * `fleet: true` serves the demo's three sample clinics (demo/clinics.yaml) instead of the one the
  * settings describe; `epjAuth` is then the first clinic's token, the others are in the clinics' settings.
  */
-export async function startStack(redisUrl: string, env: ConfigInput = {}, options: { fleet?: boolean } = {}): Promise<TestStack> {
+export async function startStack(redisUrl: string, env: ConfigInput = {}, options: { fleet?: boolean; simulatorClinics?: Clinic[] } = {}): Promise<TestStack> {
   const dataDir = tempDir('stack');
   const config = loadConfig({
     PORT: '0',
@@ -49,7 +51,7 @@ export async function startStack(redisUrl: string, env: ConfigInput = {}, option
   });
   const { logger, text } = captureLogger('info');
   const clinics = options.fleet ? demoClinics({ ...config, CLINICS_FILE: DEMO_CLINICS_FILE }, {}) : undefined;
-  const { gateway: composed, simulator, standIn } = await composeDemo(config, logger, clinics);
+  const { gateway: composed, simulator, standIn } = await composeDemo(config, logger, clinics ?? loadClinics(config), options.simulatorClinics);
   const { url } = composed;
   if (!simulator || !standIn) throw new Error('the test stack needs the demo simulator and AR stand-in (GATEWAY_MODE=demo, no MSH_BASE_URL/AR_URL)');
   return {
