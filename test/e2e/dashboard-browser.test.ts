@@ -3,16 +3,24 @@ import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import request from 'supertest';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import type { Gateway } from '../../src/gateway.js';
-import { eventually, startStack, type TestStack } from '../helpers/stack.js';
+import { chromium, type BrowserContext, type Page, type Request } from 'playwright-core';
+import { startDemoStandIn, standInAddress } from '../../demo/start-ar-stand-in.js';
+import { startDemoSimulator } from '../../demo/start-simulator.js';
+import { loadClinics } from '../../src/clinics/clinics-file.js';
+import { loadConfig } from '../../src/config.js';
+import { composeGateway, type ComposedGateway, type Gateway } from '../../src/compose/gateway.js';
+import { eventually } from '../helpers/eventually.js';
+import { captureLogger } from '../helpers/logger.js';
+import { startStack, type TestStack } from '../helpers/stack.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { skipOrFail } from '../helpers/shared.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const E_CONSULTATION_REQUEST = '5b0f0d3e-1c2a-4b7e-9a51-0c8f1e2d3a03'; // fixtures/e-consultation/request.xml
-/** UPDATE_DOCS_SCREENSHOT=1 copies the screenshot to the README's picture */
-const DOCS_SCREENSHOT = path.resolve(fileURLToPath(new URL('../../docs/dashboard.png', import.meta.url)));
+/** UPDATE_DOCS_SCREENSHOT=1 copies the screenshots to the pictures in the README and docs/operations.md */
+const DOCS = path.resolve(fileURLToPath(new URL('../../docs', import.meta.url)));
+const CLINICS_FILE = fileURLToPath(new URL('../../demo/clinics.yaml', import.meta.url));
 const ARTIFACTS = path.resolve(fileURLToPath(new URL('../artifacts', import.meta.url)));
 const ARGS = [
   '--headless',
@@ -25,6 +33,57 @@ const ARGS = [
   '--disable-sync',
 ];
 
+async function launchBrowser(): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await chromium.launchPersistentContext(tempDir('chromium-profile'), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ARGS,
+    viewport: { width: 1280, height: 1000 },
+  });
+  return { context, page: context.pages()[0] ?? (await context.newPage()) };
+}
+
+/** The page as a picture: in test/artifacts always, in docs/ with UPDATE_DOCS_SCREENSHOT=1 when `docs`. */
+async function screenshot(page: Page, name: string, options: { docs?: boolean; clipToContent?: boolean } = {}) {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const file = path.join(ARTIFACTS, name);
+  // a short page is cut below its content instead of showing the rest of the window empty
+  const height = options.clipToContent ? await page.locator('body').evaluate((body) => Math.ceil(body.getBoundingClientRect().bottom) + 16) : undefined;
+  const width = page.viewportSize()?.width ?? 1280;
+  await page.screenshot({ path: file, fullPage: true, ...(height ? { clip: { x: 0, y: 0, width, height } } : {}) });
+  if (options.docs !== false && process.env.UPDATE_DOCS_SCREENSHOT) copyFileSync(file, path.join(DOCS, name));
+}
+
+/** The /ops calls the page makes until checked, to see that a clinic's page asks about that clinic only. */
+function opsCalls(page: Page) {
+  const calls: string[] = [];
+  const listener = (r: Request) => {
+    const u = new URL(r.url());
+    if (u.pathname.startsWith('/ops/') && ['fetch', 'xhr'].includes(r.resourceType())) calls.push(u.pathname + u.search);
+  };
+  page.on('request', listener);
+  return {
+    /** stops listening, and checks that every call carried `clinic=HERID` */
+    allNaming(herId: string) {
+      page.off('request', listener);
+      assert.ok(calls.length >= 3, `the page called the API: ${calls.join(', ')}`);
+      for (const call of calls) assert.match(call, new RegExp(`[?&]clinic=${herId}(&|$)`), `${call} names the clinic`);
+      return calls;
+    },
+  };
+}
+
+async function logIn(page: Page, url: string) {
+  await page.goto(`${url}/ops/dashboard/`);
+  await page.waitForURL(/login\.html/);
+  await page.fill('#operator', 'kari.drift');
+  await page.fill('#token', 'demo-ops-token');
+  await page.click('button[type=submit]');
+  await page.waitForSelector('body[data-page="fleet"][data-loaded="true"]');
+}
+
+const fleetRow = (page: Page, herId: string) => page.locator(`#fleet tbody tr[data-herid="${herId}"]`);
+
 describe('dashboard in a real browser (headless Chromium)', function () {
   this.timeout(90_000);
   let server: TestRedis;
@@ -35,26 +94,16 @@ describe('dashboard in a real browser (headless Chromium)', function () {
   let page: Page;
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      if (process.env.CI === 'true') throw new Error(`${CHROMIUM} is missing; CI installs it with scripts/install-system-deps.sh`);
-      console.log(`      (skipped: ${CHROMIUM} not found; apt-get install -y chromium, or run scripts/install-system-deps.sh --browser)`);
-      this.skip();
-    }
+    if (!existsSync(CHROMIUM)) skipOrFail(this, `${CHROMIUM} not found; apt-get install -y chromium, or run scripts/install-system-deps.sh --browser`);
     server = await startTestRedis();
     stack = await startStack(server.url);
     ({ url } = stack);
-    gateway = stack.composed.gateway;
+    gateway = stack.composed;
     const sent = stack.simulator.citizen.sendFixture('e-consultation/request.xml');
     await stack.simulator.citizen.waitForAppRec(sent.id, 15_000);
     // The browser may resolve localhost to ::1 first; the gateway listens on 127.0.0.1.
     url = url.replace('//localhost', '//127.0.0.1');
-    context = await chromium.launchPersistentContext(tempDir('chromium-profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ARGS,
-      viewport: { width: 1280, height: 1000 },
-    });
-    page = context.pages()[0] ?? (await context.newPage());
+    ({ context, page } = await launchBrowser());
   });
   after(async () => {
     await context?.close();
@@ -63,6 +112,7 @@ describe('dashboard in a real browser (headless Chromium)', function () {
   });
 
   const row = (service: string) => page.locator(`#gate tr[data-service="${service}"]`);
+  const herId = () => gateway.config.CLINIC_HER_ID;
 
   it('sends a visitor without a session to the login form, and logs in through it', async () => {
     await page.goto(`${url}/ops/dashboard/`);
@@ -76,12 +126,64 @@ describe('dashboard in a real browser (headless Chromium)', function () {
     await page.fill('#operator', 'kari.drift');
     await page.fill('#token', 'demo-ops-token');
     await page.click('button[type=submit]');
-    await page.waitForSelector('body[data-loaded="true"]');
-    assert.equal(await row('e-consultation').getAttribute('data-state'), 'open');
-    assert.match(await page.locator('#operator').innerText(), /kari\.drift/);
+    await page.waitForSelector('body[data-page="fleet"][data-loaded="true"]');
     const cookie = (await context.cookies()).find((c) => c.name === 'epjgw_ops');
     assert.ok(cookie?.httpOnly, 'the session cookie is HttpOnly');
     assert.equal(cookie?.sameSite, 'Strict');
+  });
+
+  it('starts on the fleet page: one row per clinic, a search box that filters as one types', async () => {
+    const config = gateway.config;
+    assert.equal(await page.locator('#fleet tbody tr').count(), 1, 'a fleet of one still shows its one row');
+    const clinic = fleetRow(page, herId());
+    assert.equal(await clinic.getAttribute('data-state'), 'open');
+    const text = await clinic.innerText();
+    for (const part of [config.CLINIC_NAME, config.CLINIC_HER_ID, config.CLINIC_ORG_NUMBER, 'OPEN'])
+      assert.ok(text.includes(part), `the row shows ${part}: ${text}`);
+    assert.match(await clinic.locator('td').nth(6).innerText(), /^in \d+ d$/, 'days to the nearest certificate expiry');
+    assert.match(await clinic.locator('td').nth(7).innerText(), /s ago|min ago/, 'the last successful poll, as an age');
+    assert.match(await page.locator('#fleet-count').innerText(), /1 clinic — all open/);
+    assert.equal(await page.locator('#queue-board').isVisible(), false, 'the queue board is per clinic, so not offered on the fleet page');
+
+    await page.fill('#fleet-search', 'no such clinic');
+    await page.locator('#fleet tbody tr').first().waitFor({ state: 'detached' });
+    assert.match(await page.locator('#fleet-empty').innerText(), /No clinic's name or HER-id contains “no such clinic”/);
+    await page.fill('#fleet-search', config.CLINIC_HER_ID.slice(0, 4));
+    await clinic.waitFor();
+    await page.fill('#fleet-search', config.CLINIC_NAME.split(' ')[0]!.toUpperCase());
+    await clinic.waitFor();
+    assert.equal(await page.locator('#fleet-empty').isVisible(), false);
+
+    // a header click sorts by that column and says so; "Sort worst first" goes back to the gateway's order
+    const waitingHeader = page.locator('#fleet th[data-sort="waiting"]');
+    await waitingHeader.getByRole('button').click();
+    assert.equal(await waitingHeader.getAttribute('aria-sort'), 'descending');
+    await waitingHeader.getByRole('button').click();
+    assert.equal(await waitingHeader.getAttribute('aria-sort'), 'ascending');
+    await page.click('#fleet-worst-first');
+    assert.equal(await waitingHeader.getAttribute('aria-sort'), 'none');
+    assert.equal(await page.locator('#fleet-worst-first').isVisible(), false);
+  });
+
+  it("opens a clinic's status page from its row; every call the page makes names that clinic", async () => {
+    const calls = opsCalls(page);
+    await fleetRow(page, herId()).locator('td').first().click();
+    await page.waitForURL(new RegExp(`\\?clinic=${herId()}$`));
+    await page.waitForSelector('body[data-page="clinic"][data-loaded="true"]');
+    assert.match(await page.locator('#clinic').innerText(), new RegExp(`${gateway.config.CLINIC_NAME} \\(HER-id ${herId()}\\)`));
+    assert.equal(await row('e-consultation').getAttribute('data-state'), 'open');
+    assert.match(await page.locator('#operator').innerText(), /kari\.drift/);
+    assert.equal(await page.locator('#queue-board').getAttribute('href'), `/ops/queues/?clinic=${herId()}`);
+    assert.ok(await page.locator('#back').isVisible(), 'a way back to the fleet');
+    await page.click('#recheck');
+    await page.locator('#message', { hasText: 'Gate rechecked.' }).waitFor();
+    calls.allNaming(herId());
+
+    // a HER-id the gateway does not serve says so instead of showing another clinic's state
+    await page.goto(`${url}/ops/dashboard/?clinic=1234567`);
+    await page.locator('#updated', { hasText: /No clinic with this HER-id is served here/ }).waitFor();
+    await page.click('#back');
+    await page.waitForSelector('body[data-page="fleet"][data-loaded="true"]');
   });
 
   it('closes a service with a reason, shows why a queued message waits, reopens it, and saves a screenshot', async () => {
@@ -93,8 +195,10 @@ describe('dashboard in a real browser (headless Chromium)', function () {
       .send({ service: 'e-consultation', inReplyTo: E_CONSULTATION_REQUEST, text: 'Vi ringer deg i morgen.' })
       .expect(202);
     const msgId = accepted.body.msgId as string;
-    await page.reload();
-    await page.waitForSelector('body[data-loaded="true"]');
+    await page.goto(`${url}/ops/dashboard/`);
+    await fleetRow(page, herId()).getByRole('link').click();
+    await page.waitForSelector('body[data-page="clinic"][data-loaded="true"]');
+    const calls = opsCalls(page);
 
     const reason = 'The GP is away until Monday';
     await page.fill('#reason-e-consultation', reason);
@@ -114,9 +218,22 @@ describe('dashboard in a real browser (headless Chromium)', function () {
         .filter({ hasNotText: /not configured/i })
         .waitFor();
     }
-    mkdirSync(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
-    if (process.env.UPDATE_DOCS_SCREENSHOT) copyFileSync(path.join(ARTIFACTS, 'dashboard.png'), DOCS_SCREENSHOT);
+    await screenshot(page, 'dashboard.png');
+    assert.ok(calls.allNaming(herId()).some((c) => c.startsWith('/ops/gate/e-consultation/close?')));
+
+    // the fleet shows the clinic in warning, naming the closed service and why, with the waiting answer
+    await page.click('#back');
+    await page.waitForSelector('body[data-page="fleet"][data-loaded="true"]');
+    const clinic = fleetRow(page, herId());
+    assert.equal(await clinic.getAttribute('data-state'), 'warning');
+    assert.match(await clinic.innerText(), new RegExp(`closed e-consultation[\\s\\S]*${reason}`));
+    assert.ok(Number(await clinic.locator('td').nth(4).innerText()) >= 1, 'the answer counts as waiting');
+    assert.match(await page.locator('#fleet-count').innerText(), /0 closed, 1 warning/);
+    // docs/dashboard-fleet.png comes from the two clinics below
+    await screenshot(page, 'dashboard-fleet-one.png', { docs: false, clipToContent: true });
+    await clinic.click();
+    await page.waitForSelector('body[data-page="clinic"][data-loaded="true"]');
+    const reopen = opsCalls(page);
     stack.simulator.faults.clear();
 
     await row('e-consultation').getByRole('button', { name: 'Open' }).click();
@@ -128,5 +245,116 @@ describe('dashboard in a real browser (headless Chromium)', function () {
     const close = audit.find((e) => e.action === 'gate.close');
     assert.match(close?.actor ?? '', /^kari\.drift@/, 'the audit log names the person who logged in');
     assert.ok(audit.some((e) => e.action === 'gate.open'));
+    assert.ok(reopen.allNaming(herId()).some((c) => c.startsWith('/ops/gate/e-consultation/open?')));
+  });
+});
+
+/**
+ * Two clinics in one gateway, composed as the demo will be: the first two clinics of
+ * demo/clinics.yaml, each with its own certificates, HelseID client and address-register entry, the
+ * simulator and the register stand-in serving both.
+ */
+async function startTwoClinics(redisUrl: string) {
+  const config = loadConfig({
+    PORT: '0',
+    REDIS_URL: redisUrl,
+    DATA_DIR: tempDir('fleet'),
+    QUEUE_PREFIX: `f${Math.random().toString(36).slice(2, 8)}`,
+    SHUTDOWN_DEADLINE_MS: '2000',
+    SIMULATOR_PORT: '0',
+    AR_STAND_IN_PORT: '0',
+    POLL_INTERVAL_MS: '100',
+    CLINICS_FILE,
+  });
+  const { logger } = captureLogger('info');
+  const simulator = await startDemoSimulator(config, { port: 0 }, loadClinics(config).slice(0, 2));
+  const standIn = await startDemoStandIn(config, logger);
+  // the simulator also serves the sample CA's CRL, as the revocation checker's proxy
+  const settings = { ...config, REVOCATION_HTTP_PROXY: simulator.url };
+  const gateway = await composeGateway(settings, logger, {
+    clinics: loadClinics(settings).slice(0, 2),
+    far: { mshUrl: simulator.url, tokenUrl: simulator.tokenUrl, ...(standIn ? { registerAddress: standInAddress(standIn) } : {}) },
+    finalClosers: [
+      { name: 'NHN simulator', close: () => simulator.close() },
+      ...(standIn ? [{ name: 'address register stand-in', close: () => standIn.close() }] : []),
+    ],
+  });
+  return { gateway, url: gateway.url.replace('//localhost', '//127.0.0.1') };
+}
+
+describe('dashboard fleet page with two clinics (headless Chromium)', function () {
+  this.timeout(90_000);
+  let server: TestRedis;
+  let gateway: ComposedGateway;
+  let url: string;
+  let context: BrowserContext;
+  let page: Page;
+  const [FJORDVIK, NORDLYS] = ['8142987', '8143100'];
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) skipOrFail(this, `${CHROMIUM} not found; apt-get install -y chromium, or run scripts/install-system-deps.sh --browser`);
+    server = await startTestRedis();
+    ({ gateway, url } = await startTwoClinics(server.url));
+    const ops = { authorization: `Bearer ${gateway.config.OPS_TOKEN}` };
+    // both clinics' gates have had their first look at certificates and register before the page does
+    await eventually(
+      async () => {
+        const rows = (await request(url).get('/ops/clinics').set(ops).expect(200)).body as { gate: { state: string }; lastSuccessfulPoll: string | null }[];
+        return rows.length === 2 && rows.every((r) => r.gate.state === 'open' && r.lastSuccessfulPoll);
+      },
+      30_000,
+      'both clinics open and polling',
+    );
+    ({ context, page } = await launchBrowser());
+  });
+  after(async () => {
+    await context?.close();
+    await gateway?.shutdown('test done');
+    await server?.stop();
+  });
+
+  it('lists both clinics, filters them, and puts the clinic with a closed service first', async () => {
+    await logIn(page, url);
+    const rows = page.locator('#fleet tbody tr');
+    assert.equal(await rows.count(), 2);
+    assert.match(await fleetRow(page, NORDLYS).innerText(), /Nordlys legesenter AS[\s\S]*913876547/);
+    assert.match(await page.locator('#fleet-count').innerText(), /2 clinics — all open/);
+
+    await page.fill('#fleet-search', 'nordlys');
+    await fleetRow(page, FJORDVIK).waitFor({ state: 'detached' });
+    assert.equal(await rows.count(), 1);
+    assert.match(await page.locator('#fleet-count').innerText(), /1 of 2 clinics/);
+    await page.fill('#fleet-search', FJORDVIK.slice(0, 5));
+    await fleetRow(page, FJORDVIK).waitFor();
+    assert.equal(await rows.count(), 1, `only ${FJORDVIK} has a HER-id starting ${FJORDVIK.slice(0, 5)}`);
+    await page.fill('#fleet-search', '');
+    await fleetRow(page, NORDLYS).waitFor();
+
+    // Nordlys's page, and its appointment service closed there
+    const calls = opsCalls(page);
+    await fleetRow(page, NORDLYS).click();
+    await page.waitForSelector('body[data-page="clinic"][data-loaded="true"]');
+    assert.match(await page.locator('#clinic').innerText(), /Nordlys legesenter AS \(HER-id 8143100\)/);
+    await page.fill('#reason-appointment', 'No appointments during the move');
+    await page.locator('#gate tr[data-service="appointment"]').getByRole('button', { name: 'Close' }).click();
+    await page.waitForSelector('#gate tr[data-service="appointment"][data-state="closed"]');
+    calls.allNaming(NORDLYS);
+    assert.equal(gateway.clinics[0]!.gate.current().services.appointment.state, 'open', 'the other clinic keeps its service open');
+
+    // back on the fleet, worst first: Nordlys, in warning, naming the closed service
+    await page.click('#back');
+    await page.waitForSelector('body[data-page="fleet"][data-loaded="true"]');
+    assert.deepEqual(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-herid'))), [NORDLYS, FJORDVIK]);
+    assert.equal(await fleetRow(page, NORDLYS).getAttribute('data-state'), 'warning');
+    assert.match(await fleetRow(page, NORDLYS).innerText(), /closed appointment[\s\S]*No appointments during the move/);
+    assert.equal(await fleetRow(page, FJORDVIK).getAttribute('data-state'), 'open');
+    assert.match(await page.locator('#fleet-count').innerText(), /2 clinics — 0 closed, 1 warning/);
+    await screenshot(page, 'dashboard-fleet.png', { clipToContent: true });
+
+    // sorted by name, Fjordvik comes first; "Sort worst first" brings Nordlys back on top
+    await page.locator('#fleet th[data-sort="name"]').getByRole('button').click();
+    assert.deepEqual(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-herid'))), [FJORDVIK, NORDLYS]);
+    await page.click('#fleet-worst-first');
+    assert.deepEqual(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-herid'))), [NORDLYS, FJORDVIK]);
   });
 });

@@ -1,66 +1,8 @@
-// The status page: reads the operations API with the session cookie every few seconds and draws
-// it with DOM calls only (text is never parsed as HTML). Changing calls carry the dashboard header,
-// which the gateway requires of cookie-authenticated requests.
+// A clinic's status page (?clinic=HERID): reads the operations API about that clinic every few
+// seconds and draws it with DOM calls only. Changing calls carry the dashboard header, which the
+// gateway requires of cookie-authenticated requests. Without a clinic the fleet page shows instead.
 'use strict';
-
-const REFRESH_MS = 5000;
-const HEADERS = { 'X-Epj-Gateway-Dashboard': '1', Accept: 'application/json' };
-const $ = (id) => document.getElementById(id);
-
-function el(tag, attrs, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === 'class') node.className = v;
-    else if (k.startsWith('on')) node.addEventListener(k.slice(2), v);
-    else node.setAttribute(k, v === true ? '' : String(v));
-  }
-  for (const c of children.flat()) if (c !== undefined && c !== null) node.append(c instanceof Node ? c : String(c));
-  return node;
-}
-
-function when(iso) {
-  if (!iso) return '';
-  const d = new Date(iso);
-  return el('time', { datetime: iso, title: iso }, d.toLocaleString('en-GB', { dateStyle: 'short', timeStyle: 'medium' }));
-}
-
-async function api(path, options = {}) {
-  const res = await fetch(path, { credentials: 'same-origin', ...options, headers: { ...HEADERS, ...(options.headers || {}) } });
-  if (res.status === 401) {
-    location.href = 'login.html?expired=1';
-    throw new Error('not logged in');
-  }
-  const body = res.headers.get('content-type')?.includes('json') ? await res.json() : undefined;
-  if (!res.ok) throw new Error(body?.error?.message || `${res.status} ${res.statusText}`);
-  return body;
-}
-
-const post = (path, body) => api(path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body || {}) });
-
-function say(text, isError) {
-  const m = $('message');
-  m.textContent = text;
-  m.className = isError ? 'message error' : 'message';
-  m.hidden = !text;
-}
-
-async function act(button, work, done) {
-  button.disabled = true;
-  try {
-    await work();
-    say(done, false);
-    await refresh();
-  } catch (err) {
-    say(err.message, true);
-  } finally {
-    button.disabled = false;
-  }
-}
-
-function badge(state) {
-  return el('span', { class: `badge ${state}` }, state);
-}
+/* global REFRESH_MS, CLINIC, $, el, when, clinicPath, api, post, act, badge, showFleet */
 
 // Gate rows are built once per service and then updated in place, so a reason being typed survives a refresh.
 const gateRows = new Map();
@@ -85,9 +27,9 @@ function gateRow(service) {
   );
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    act(close, () => post(`/ops/gate/${service}/close`, { reason: reason.value }), `${service} closed.`).then(() => (reason.value = ''));
+    act(close, () => post(`/ops/gate/${service}/close`, { reason: reason.value }), `${service} closed.`, refresh).then(() => (reason.value = ''));
   });
-  const open = el('button', { type: 'button', onclick: () => act(open, () => post(`/ops/gate/${service}/open`), `${service} opened.`) }, 'Open');
+  const open = el('button', { type: 'button', onclick: () => act(open, () => post(`/ops/gate/${service}/open`), `${service} opened.`, refresh) }, 'Open');
   const cells = { state: el('td'), since: el('td'), reasons: el('td'), action: el('td') };
   const row = el('tr', { 'data-service': service }, el('th', { scope: 'row' }, service), cells.state, cells.since, cells.reasons, cells.action);
   return { row, cells, form, open };
@@ -170,7 +112,9 @@ function renderDead(list) {
   $('dead').tBodies[0].replaceChildren(
     ...list.map((d) => {
       const replay = el('button', { type: 'button' }, 'Replay');
-      replay.addEventListener('click', () => act(replay, () => post(`/ops/dead-letters/${encodeURIComponent(d.msgId)}/replay`), `${d.msgId} replayed.`));
+      replay.addEventListener('click', () =>
+        act(replay, () => post(`/ops/dead-letters/${encodeURIComponent(d.msgId)}/replay`), `${d.msgId} replayed.`, refresh),
+      );
       return el(
         'tr',
         {},
@@ -314,7 +258,10 @@ async function refresh() {
   clearTimeout(timer);
   try {
     const [status, waiting, dead] = await Promise.all([api('/ops/status'), api('/ops/waiting'), api('/ops/dead-letters')]);
-    if (status.clinic) $('clinic').textContent = `— ${status.clinic.name} (HER-id ${status.clinic.herId})`;
+    if (status.clinic) {
+      $('clinic').textContent = `— ${status.clinic.name} (HER-id ${status.clinic.herId})`;
+      document.title = `${status.clinic.name} — epj-gateway`;
+    }
     if (status.operator) $('operator').textContent = `(${status.operator})`;
     renderGate(status.gate);
     renderWaiting(waiting);
@@ -334,7 +281,19 @@ async function refresh() {
   timer = setTimeout(refresh, REFRESH_MS);
 }
 
-document.addEventListener('DOMContentLoaded', () => {
-  $('recheck').addEventListener('click', (e) => act(e.currentTarget, () => post('/ops/gate/recheck'), 'Gate rechecked.'));
+function showClinic() {
+  $('clinic').textContent = `— HER-id ${CLINIC}`;
+  $('queue-board').href = clinicPath('/ops/queues/');
+  $('recheck').addEventListener('click', (e) => act(e.currentTarget, () => post('/ops/gate/recheck'), 'Gate rechecked.', refresh));
   refresh();
+}
+
+// ?clinic=HERID is that clinic's status page; without it, the fleet.
+document.addEventListener('DOMContentLoaded', () => {
+  document.body.dataset.page = CLINIC ? 'clinic' : 'fleet';
+  $('clinic-view').hidden = !CLINIC;
+  $('fleet-view').hidden = !!CLINIC;
+  for (const id of ['back', 'queue-board']) $(id).hidden = !CLINIC;
+  if (CLINIC) showClinic();
+  else showFleet();
 });
