@@ -90,20 +90,21 @@ export function clinicSettings(clinic: ClinicSpec, deploymentPrefix: string): Co
   return { ...clinic.settings, QUEUE_PREFIX: `${deploymentPrefix}:${clinic.herId}` };
 }
 
-export async function composeClinic(
-  clinic: ClinicSpec,
-  deploymentPrefix: string,
-  infra: Infrastructure,
-  metrics: Metrics,
-  far: FarSide,
-  logger: Logger,
-  demoRoutes?: (hooks: DemoHooks) => Router[],
-): Promise<ClinicParts> {
-  const settings = clinicSettings(clinic, deploymentPrefix);
-  const log = logger.child({ clinic: clinic.herId });
-  const core = await buildCore(settings, log, infra, metrics);
+/** What every clinic is built on: the shared infrastructure and NHN's side. */
+export interface ClinicContext {
+  deploymentPrefix: string;
+  infra: Infrastructure;
+  far: FarSide;
+  logger: Logger;
+  demoRoutes?: (hooks: DemoHooks) => Router[];
+}
+
+export async function composeClinic(clinic: ClinicSpec, metrics: Metrics, context: ClinicContext): Promise<ClinicParts> {
+  const settings = clinicSettings(clinic, context.deploymentPrefix);
+  const logger = context.logger.child({ clinic: clinic.herId });
+  const core = await buildCore(settings, logger, context.infra, metrics);
   try {
-    return await composeOnCore(clinic, settings, core, infra, metrics, far, log, demoRoutes);
+    return await composeOnCore(clinic, settings, core, metrics, { ...context, logger });
   } catch (err) {
     await core.workers.close(1_000);
     for (const c of core.closers) await c.close().catch(() => undefined);
@@ -111,16 +112,8 @@ export async function composeClinic(
   }
 }
 
-async function composeOnCore(
-  clinic: ClinicSpec,
-  settings: Config,
-  core: Core,
-  infra: Infrastructure,
-  metrics: Metrics,
-  far: FarSide,
-  logger: Logger,
-  demoRoutes?: (hooks: DemoHooks) => Router[],
-): Promise<ClinicParts> {
+async function composeOnCore(clinic: ClinicSpec, settings: Config, core: Core, metrics: Metrics, context: ClinicContext): Promise<ClinicParts> {
+  const { infra, far, logger, demoRoutes } = context;
   const { redis } = infra;
   const { gate } = core;
   const demo = settings.GATEWAY_MODE === 'demo';

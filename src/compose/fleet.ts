@@ -75,7 +75,13 @@ export class Fleet implements Poller, Workers {
     const conflict = findFleetConflict([...others, clinic]);
     if (conflict) throw new GatewayError('CLINIC_CONFLICT', `(${conflict.field}: ${conflict.message})`);
     const { config, logger, infra, far, opsRoutes } = this.deps;
-    const parts = await composeClinic(clinic, config.QUEUE_PREFIX, infra, infra.metrics.forClinic(clinic.herId), far, logger, opsRoutes);
+    const parts = await composeClinic(clinic, infra.metrics.forClinic(clinic.herId), {
+      deploymentPrefix: config.QUEUE_PREFIX,
+      infra,
+      far,
+      logger,
+      ...(opsRoutes ? { demoRoutes: opsRoutes } : {}),
+    });
     this.clinics.set(clinic.herId, parts);
     this.routerCache = undefined;
     logger.info({ clinic: clinic.herId }, 'clinic added');

@@ -43,12 +43,9 @@ export interface ComposeOptions {
   finalClosers?: Closable[];
 }
 
-/**
- * The built gateway, as values: what the process entry, tests and benchmarks read. The parts of the
- * first clinic are spread on it as well, so a deployment of one clinic reads as before.
- */
-export interface Gateway extends Omit<Infrastructure, 'closers' | 'finalClosers' | 'metrics'>, Omit<ClinicParts, 'settings' | 'closers' | 'pollers'> {
-  /** the process's metrics registry (the first clinic's view is `metrics`) */
+/** What a running gateway process is, whatever it serves: its shared parts, its address and its lifecycle. */
+export interface GatewayProcess extends Omit<Infrastructure, 'closers' | 'finalClosers' | 'metrics'> {
+  /** the process's metrics registry (a clinic's view is `metrics`) */
   metricsRoot: MetricsRoot;
   config: Config;
   logger: Logger;
@@ -57,6 +54,12 @@ export interface Gateway extends Omit<Infrastructure, 'closers' | 'finalClosers'
   lifecycle: Lifecycle;
   shutdown(reason: string): Promise<void>;
 }
+
+/**
+ * The built gateway, as values: what the process entry, tests and benchmarks read. The parts of the
+ * first clinic are spread on it as well, so a deployment of one clinic reads as before.
+ */
+export interface Gateway extends GatewayProcess, Omit<ClinicParts, 'settings' | 'closers' | 'pollers'> {}
 
 export interface ComposedGateway extends Gateway {
   /** every clinic's parts at start, in the order configured (the fleet has them as they are now) */

@@ -68,21 +68,3 @@ export function bindPort(port: number, host: string): Promise<BoundPort> {
     };
   });
 }
-
-/** Listens and resolves with the server and its URL; a port in use is a PortInUseError naming PORT. */
-export function listen(
-  app: { listen: (port: number, host: string, cb: (err?: Error) => void) => Server },
-  port: number,
-  host: string,
-): Promise<{ server: Server; url: string }> {
-  return namingThePort('PORT', port, host, async () => {
-    const server = await new Promise<Server>((resolve, reject) => {
-      const s = app.listen(port, host, (err?: Error) => (err ? reject(err) : resolve(s)));
-      s.once('error', reject);
-    });
-    const address = server.address();
-    const bound = typeof address === 'object' && address ? address.port : port;
-    const shown = host === '0.0.0.0' || host === '127.0.0.1' ? 'localhost' : host;
-    return { server, url: `http://${shown}:${bound}` };
-  });
-}

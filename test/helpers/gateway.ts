@@ -2,29 +2,17 @@ import { loadConfig, type ConfigInput } from '../../src/config.js';
 import { clinicSettings } from '../../src/compose/clinic.js';
 import { buildCore, type Core } from '../../src/compose/core.js';
 import { clinicFromSettings } from '../../src/clinics/clinic.js';
+import type { GatewayProcess } from '../../src/compose/gateway.js';
 import { buildHttp, clinicRouters } from '../../src/compose/http.js';
-import { buildInfrastructure, type Infrastructure } from '../../src/compose/infrastructure.js';
-import type { Config } from '../../src/config.js';
-import { listen } from '../../src/infra/listen.js';
+import { buildInfrastructure } from '../../src/compose/infrastructure.js';
+import { bindPort } from '../../src/infra/listen.js';
 import { Lifecycle, ShutdownFlag, type Poller } from '../../src/lifecycle.js';
-import type { Logger } from '../../src/logging.js';
-import type { MetricsRoot } from '../../src/metrics.js';
-import type { Server } from 'node:http';
 import { captureLogger } from './logger.js';
 import { tempDir } from './tmp.js';
 
 /** One clinic's core on the infrastructure, with HTTP: what the tests without NHN's side reach for. */
-export interface TestGateway extends Omit<Infrastructure, 'closers' | 'finalClosers' | 'metrics'>, Omit<Core, 'closers'> {
-  /** the process's metrics registry (the clinic's view is `metrics`) */
-  metricsRoot: MetricsRoot;
-  /** the clinic's settings: QUEUE_PREFIX carries its HER-id, as its keys do */
-  config: Config;
-  logger: Logger;
-  url: string;
-  server: Server;
-  lifecycle: Lifecycle;
-  shutdown(reason: string): Promise<void>;
-}
+/** `config` is the clinic's settings: QUEUE_PREFIX carries its HER-id, as its keys do. */
+export interface TestGateway extends GatewayProcess, Omit<Core, 'closers'> {}
 
 /**
  * The gateway without NHN's side, in this process on the given Redis, listening on a free port:
@@ -51,7 +39,9 @@ export async function startTestGateway(
   const flag = new ShutdownFlag();
   const routers = clinicRouters(config, core, { recheck: async () => undefined });
   const app = buildHttp(deployment, logger, infra, { routers: () => [routers], tokens: () => routers.tokens }, flag);
-  const { server, url } = await listen(app, config.PORT, config.HOST);
+  const port = await bindPort(config.PORT, config.HOST);
+  port.serve(app);
+  const { server, url } = port;
   const lifecycle = new Lifecycle(logger, config.SHUTDOWN_DEADLINE_MS, {
     flag,
     server,
