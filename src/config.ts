@@ -165,6 +165,12 @@ export const configSchema = z.object({
   RETRY_CAP_MS: int(10, 86_400_000).default(300_000),
   /** how often NHN is asked for unread messages, in milliseconds */
   POLL_INTERVAL_MS: int(10, 3_600_000).default(5_000),
+  /** the longest a quiet mailbox waits between polls as it backs off, ms; unset: POLL_INTERVAL_MS in demo mode, 60000 in production */
+  POLL_MAX_INTERVAL_MS: int(10, 3_600_000).optional(),
+  /** polls of NHN running at once, over all the clinics of one process */
+  POLL_CONCURRENCY: int(1, 256).default(8),
+  /** how long a process holds a clinic's mailbox without renewing before another takes it over, ms */
+  POLL_LEASE_TTL_MS: int(1_000, 600_000).default(6_000),
   /** hours to wait for the AppRec of a sent message before reporting "no AppRec" */
   APPREC_DEADLINE_HOURS: z.coerce.number().positive().max(720).default(24),
 

@@ -161,7 +161,7 @@ export class MshClient implements MessageTransport {
         failure =
           answer.status >= 200 && answer.status < 300
             ? invalidAnswer(call.operation, `HTTP ${call.expect.join(' or ')}`)
-            : mshAnswerError(answer.status, answer.data, call.operation);
+            : mshAnswerError(answer.status, answer.data, call.operation, answer.headers['retry-after']);
         retryAfterMs = retryAfter(answer);
       } catch (err) {
         if (err instanceof TransportError) failure = err;

@@ -10,6 +10,7 @@ import type { Closable, Poller } from '../lifecycle.js';
 import type { Logger } from '../logging.js';
 import type { Metrics } from '../metrics.js';
 import { inboundJudge } from '../pipeline/inbound-judge.js';
+import type { PollScheduler } from '../pipeline/poll-scheduler.js';
 import { startPipeline, type RunningPipeline } from '../pipeline/start.js';
 import type { CachedAddressRegister } from '../registry/cached-register.js';
 import { createAddressRegister, ownEntryAuditor } from '../registry/register-from-config.js';
@@ -97,6 +98,8 @@ export interface ClinicContext {
   far: FarSide;
   logger: Logger;
   demoRoutes?: (hooks: DemoHooks) => Router[];
+  /** the process's one polling loop; each clinic's mailboxes are polled on it, under a lease per clinic */
+  scheduler?: PollScheduler;
 }
 
 export async function composeClinic(clinic: ClinicSpec, metrics: Metrics, context: ClinicContext): Promise<ClinicParts> {
@@ -113,7 +116,7 @@ export async function composeClinic(clinic: ClinicSpec, metrics: Metrics, contex
 }
 
 async function composeOnCore(clinic: ClinicSpec, settings: Config, core: Core, metrics: Metrics, context: ClinicContext): Promise<ClinicParts> {
-  const { infra, far, logger, demoRoutes } = context;
+  const { infra, far, logger, demoRoutes, scheduler } = context;
   const { redis } = infra;
   const { gate } = core;
   const demo = settings.GATEWAY_MODE === 'demo';
@@ -171,8 +174,14 @@ async function composeOnCore(clinic: ClinicSpec, settings: Config, core: Core, m
       }),
       epj: epj.port,
       protection: trust.protection,
+      scheduledPolling: scheduler !== undefined,
     },
   );
+  scheduler?.add({
+    herId: clinic.herId,
+    mayPoll: () => pipeline.poller.active,
+    poll: async () => ({ taken: (await pipeline.poller.pollOrThrow()).taken }),
+  });
   epj.outbox.start();
 
   const routers = clinicRouters(

@@ -9,6 +9,7 @@ import type { ClientToken } from '../http/auth.js';
 import { closeInOrder, type Closable, type Poller, type Workers } from '../lifecycle.js';
 import type { Logger } from '../logging.js';
 import type { OutboundJobData } from '../pipeline/outbound.js';
+import type { PollScheduler } from '../pipeline/poll-scheduler.js';
 import { composeClinic, type ClinicParts, type DemoHooks, type FarSide } from './clinic.js';
 import type { ClinicRouters } from './http.js';
 import type { Infrastructure } from './infrastructure.js';
@@ -25,6 +26,7 @@ export interface FleetDeps {
   infra: Infrastructure;
   far: FarSide;
   opsRoutes?: (hooks: DemoHooks) => Router[];
+  scheduler?: PollScheduler;
 }
 
 /**
@@ -74,13 +76,14 @@ export class Fleet implements Poller, Workers {
     if (this.clinics.has(clinic.herId)) throw new GatewayError('CLINIC_CONFLICT', `(HER-id ${clinic.herId} is served already)`);
     const conflict = findFleetConflict([...others, clinic]);
     if (conflict) throw new GatewayError('CLINIC_CONFLICT', `(${conflict.field}: ${conflict.message})`);
-    const { config, logger, infra, far, opsRoutes } = this.deps;
+    const { config, logger, infra, far, opsRoutes, scheduler } = this.deps;
     const parts = await composeClinic(clinic, infra.metrics.forClinic(clinic.herId), {
       deploymentPrefix: config.QUEUE_PREFIX,
       infra,
       far,
       logger,
       ...(opsRoutes ? { demoRoutes: opsRoutes } : {}),
+      ...(scheduler ? { scheduler } : {}),
     });
     this.clinics.set(clinic.herId, parts);
     this.routerCache = undefined;
@@ -121,6 +124,7 @@ export class Fleet implements Poller, Workers {
       );
 
     // Stop taking work first, then move what waits.
+    await this.deps.scheduler?.remove(herId);
     for (const poller of [parts.pipeline.poller, parts.epj.outbox]) await poller.pause().catch(() => undefined);
     await parts.workers.close(this.deps.config.SHUTDOWN_DEADLINE_MS);
     let moved = 0;

@@ -3,6 +3,9 @@ import type { Router } from 'express';
 import { ConfigError, type Config } from '../config.js';
 import { bindPort, type BoundPort } from '../infra/listen.js';
 import { Fleet } from './fleet.js';
+import { systemClock } from '../infra/system-clock.js';
+import { PollLeases, leaseOwnerId } from '../pipeline/poll-lease.js';
+import { PollScheduler } from '../pipeline/poll-scheduler.js';
 import { ClinicsManager } from './clinics-manager.js';
 import { closeInOrder, Lifecycle, ShutdownFlag, type Closable } from '../lifecycle.js';
 import type { Logger } from '../logging.js';
@@ -88,9 +91,19 @@ export async function composeGateway(config: Config, logger: Logger, options: Co
     await closeInOrder(options.finalClosers ?? [], logger);
     throw err;
   }
-  const fleet = new Fleet({ config, logger, infra, far, ...(options.opsRoutes ? { opsRoutes: options.opsRoutes } : {}) });
+  // One polling loop for every clinic; with several processes, a lease per clinic lets one poll it.
+  const scheduler = new PollScheduler({
+    clock: systemClock,
+    leases: new PollLeases(infra.workerConnection, config.QUEUE_PREFIX, leaseOwnerId(), config.POLL_LEASE_TTL_MS),
+    intervalMs: config.POLL_INTERVAL_MS,
+    maxIntervalMs: config.POLL_MAX_INTERVAL_MS ?? (config.GATEWAY_MODE === 'demo' ? config.POLL_INTERVAL_MS : Math.max(60_000, config.POLL_INTERVAL_MS)),
+    concurrency: config.POLL_CONCURRENCY,
+    logger,
+  });
+  const fleet = new Fleet({ config, logger, infra, far, scheduler, ...(options.opsRoutes ? { opsRoutes: options.opsRoutes } : {}) });
   try {
     for (const spec of specs) await fleet.add(spec);
+    scheduler.start();
     const clinicsFile = new ClinicsManager(fleet, config, logger);
 
     const flag = new ShutdownFlag();
@@ -104,7 +117,7 @@ export async function composeGateway(config: Config, logger: Logger, options: Co
     const lifecycle = new Lifecycle(logger, config.SHUTDOWN_DEADLINE_MS, {
       flag,
       server,
-      pollers: [{ name: 'clinics file', pause: async () => clinicsFile.stop() }, fleet],
+      pollers: [{ name: 'clinics file', pause: async () => clinicsFile.stop() }, scheduler, fleet],
       workers: fleet,
       parts: [...fleet.closers(), ...infra.closers],
       finalParts: [...infra.finalClosers, ...(options.finalClosers ?? [])],
@@ -128,6 +141,7 @@ export async function composeGateway(config: Config, logger: Logger, options: Co
     };
   } catch (err) {
     // what was started is stopped again, so a failed start leaves no redis-server, worker or timer behind
+    await scheduler.pause();
     await fleet.pause();
     await fleet.close(1_000);
     await closeInOrder([...fleet.closers(), ...infra.closers, ...infra.finalClosers, ...(options.finalClosers ?? [])], logger);

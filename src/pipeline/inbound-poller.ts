@@ -23,6 +23,8 @@ export interface InboundPollerOptions {
   mayTake: () => boolean;
   logger: Logger;
   metrics?: Pick<PipelineMetrics, 'pollSucceeded'>;
+  /** polled by the process's one scheduler (poll-scheduler.ts) instead of a timer of its own */
+  scheduled?: boolean;
 }
 
 /** how long a queued message is not offered to Redis again while NHN still lists it as unread */
@@ -46,7 +48,12 @@ export class InboundPoller implements Poller {
 
   start(): void {
     this.paused = false;
-    this.schedule(0);
+    if (!this.options.scheduled) this.schedule(0);
+  }
+
+  /** Whether the scheduler may poll now: started, not paused, the gate not closed for the whole clinic. */
+  get active(): boolean {
+    return !this.paused && this.options.mayTake();
   }
 
   private schedule(ms: number): void {
@@ -71,10 +78,26 @@ export class InboundPoller implements Poller {
     if (this.paused) this.start();
   }
 
-  /** One round: returns how many messages were listed (queued or already queued). */
+  /** One round: returns how many messages were listed (queued or already queued); a fault is logged and kept as lastError. */
   async pollOnce(): Promise<number> {
-    if (!this.options.mayTake()) return 0;
+    try {
+      return (await this.pollOrThrow()).listed;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** One round for the scheduler: listed and newly queued; a fault (a 429 with its Retry-After) is thrown after it is recorded. */
+  pollOrThrow(): Promise<{ listed: number; taken: number }> {
+    const round = this.round();
+    this.running = round.catch(() => undefined);
+    return round;
+  }
+
+  private async round(): Promise<{ listed: number; taken: number }> {
+    if (!this.options.mayTake()) return { listed: 0, taken: 0 };
     let listed = 0;
+    let taken = 0;
     try {
       for (const herId of this.options.herIds) {
         const unread = await this.options.transport.listUnread(herId);
@@ -91,6 +114,7 @@ export class InboundPoller implements Poller {
           ),
         );
         for (const m of fresh) this.queuedLately.set(m.id, now);
+        taken += fresh.length;
         if (this.queuedLately.size > 2 * unread.length + 1_000) {
           const seen = new Set(unread.map((m) => m.id));
           for (const id of this.queuedLately.keys()) if (!seen.has(id)) this.queuedLately.delete(id);
@@ -102,7 +126,8 @@ export class InboundPoller implements Poller {
     } catch (err) {
       this.lastError = err instanceof Error ? err.message : String(err);
       this.options.logger.warn({ err: this.lastError }, 'polling NHN failed; will try again');
+      throw err;
     }
-    return listed;
+    return { listed, taken };
   }
 }

@@ -35,6 +35,8 @@ export interface PipelineParts {
   epj: EpjDeliveryPort;
   /** cms or none, applied on both sides: opened before judging, protected before sending */
   protection: MessageProtection;
+  /** the poller is polled by the process's one scheduler (the composition) rather than a timer of its own */
+  scheduledPolling?: boolean;
 }
 
 /** What the pipeline runs on: the infrastructure and the gateway's own state, nothing more. */

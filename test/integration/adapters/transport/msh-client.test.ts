@@ -115,6 +115,16 @@ describe('MSH v2 client against the simulator over HTTP', () => {
     assert.equal(sim.faults.applied.error, 3, 'one attempt and two retries');
   });
 
+  it("a 429 that outlasts its retries carries NHN's Retry-After, for the poll scheduler to wait that long", async () => {
+    const msh = mshClientFor(sim, { retries: 1 });
+    sim.faults.add({ kind: 'error', status: 429, retryAfterS: 0, count: 1, path: '/Messages' });
+    sim.faults.add({ kind: 'error', status: 429, retryAfterS: 7, count: null, path: '/Messages' });
+    const err = (await rejection(msh.listUnread(CLINIC_HER))) as Awaited<ReturnType<typeof rejection>> & { retryAfterMs?: number };
+    assert.equal(err.retryable, true);
+    assert.equal(err.retryAfterMs, 7_000);
+    sim.faults.clear();
+  });
+
   it('does not retry a 400', async () => {
     const msh = mshClientFor(sim);
     sim.faults.add({ kind: 'error', status: 400, count: 5, path: '/Messages' });
