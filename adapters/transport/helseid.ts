@@ -27,6 +27,8 @@ export interface HelseIdOptions extends ClinicCredentials {
   timeoutMs: number;
   /** a new token is fetched this long before the cached one expires; default 60 s */
   refreshMarginMs?: number;
+  /** the clock the token's lifetime is counted on; default Date.now */
+  clock?: { now(): number };
   onCertificateRefused?: (reason: string) => void;
 }
 
@@ -76,6 +78,7 @@ export class HelseIdClient implements AccessTokenSource {
   private readonly http: AxiosInstance;
   /** how many tokens were fetched (operations and tests read it) */
   tokensFetched = 0;
+  private readonly now = () => this.options.clock?.now() ?? Date.now();
 
   constructor(private readonly options: HelseIdOptions) {
     this.http = axios.create({ timeout: options.timeoutMs, validateStatus: () => true, headers: { 'user-agent': SOURCE_SYSTEM } });
@@ -88,7 +91,7 @@ export class HelseIdClient implements AccessTokenSource {
   /** A valid access token, from the cache or HelseID; concurrent callers share one request. */
   async accessToken(): Promise<string> {
     const margin = this.options.refreshMarginMs ?? 60_000;
-    if (this.cached && this.cached.expiresAt - margin > Date.now()) return this.cached.value;
+    if (this.cached && this.cached.expiresAt - margin > this.now()) return this.cached.value;
     this.inFlight ??= this.fetchToken().finally(() => (this.inFlight = undefined));
     this.cached = await this.inFlight;
     return this.cached.value;
@@ -111,7 +114,7 @@ export class HelseIdClient implements AccessTokenSource {
           throw new TransportError('HELSEID_TOKEN_REFUSED', `HelseID issued a ${String(data.token_type)} token, not a DPoP-bound one`, false);
         this.tokensFetched++;
         const expiresIn = typeof data.expires_in === 'number' ? data.expires_in : 300;
-        return { value: data.access_token, expiresAt: Date.now() + expiresIn * 1000 };
+        return { value: data.access_token, expiresAt: this.now() + expiresIn * 1000 };
       }
       const error = typeof data.error === 'string' ? data.error : undefined;
       if (error === 'use_dpop_nonce' && attempt === 0 && typeof fresh === 'string') continue;
