@@ -10,7 +10,6 @@
  * one JSON line:
  * {"clinics":N,"inbound_msgs_per_s":X,"inbound_p99_ms":Y,"poll_cycle_ms":Z,"rss_mb":R,"fairness_p99_ms":F}
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,7 +18,8 @@ import { startArStandIn } from '../demo/ar-stand-in/stand-in-server.js';
 import { loadClinics } from '../src/clinics/clinics-file.js';
 import { composeGateway } from '../src/compose/gateway.js';
 import { loadConfig } from '../src/config.js';
-import { freePort, SupervisedRedis } from '../src/infra/supervised-redis.js';
+import { SupervisedRedis } from '../src/infra/supervised-redis.js';
+import { startSimulatorProcess } from './simulator-process.js';
 import { createLogger } from '../src/logging.js';
 
 const CLINICS = Number(process.env.BENCH_CLINICS ?? 200);
@@ -68,23 +68,7 @@ const redis = new SupervisedRedis({ dataDir: path.join(dir, 'redis'), bin: proce
 await redis.start();
 const standIn = await startArStandIn({ port: 0, file: registerFile, baseDir: ROOT });
 
-const simPort = await freePort();
-const sim = spawn(process.execPath, [path.join(ROOT, 'bin/epj-gateway.mjs'), 'simulator', '--port', String(simPort)], {
-  env: { ...process.env, LOG_LEVEL: 'warn', DATA_DIR: dir, CLINICS_FILE: clinicsFile },
-  stdio: ['ignore', 'ignore', 'inherit'],
-});
-const simUrl = `http://127.0.0.1:${simPort}`;
-process.on('exit', () => sim.exitCode === null && sim.kill('SIGKILL'));
-for (
-  let i = 0;
-  i < 400 &&
-  !(await fetch(`${simUrl}/simulator`).then(
-    (r) => r.ok,
-    () => false,
-  ));
-  i++
-)
-  await sleep(50);
+const { url: simUrl, stop: stopSimulator } = await startSimulatorProcess({ DATA_DIR: dir, CLINICS_FILE: clinicsFile });
 
 const config = loadConfig({
   DATA_DIR: dir,
@@ -195,7 +179,7 @@ console.log(
 clearInterval(rssTimer);
 await gateway.shutdown('bench done');
 await standIn.close();
-sim.kill('SIGTERM');
+await stopSimulator();
 await redis.stop();
 rmSync(dir, { recursive: true, force: true });
 console.log(

@@ -8,7 +8,6 @@
  * Ends with one JSON line:
  *   {"inbound_msgs_per_s": N, "outbound_msgs_per_s": N, "inbound_p99_ms": N, "outbound_p99_ms": N}
  */
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -18,7 +17,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logging.js';
 import { composeDemo } from '../demo/compose-demo.js';
-import { freePort, SupervisedRedis } from '../src/infra/supervised-redis.js';
+import { SupervisedRedis } from '../src/infra/supervised-redis.js';
+import { startSimulatorProcess } from './simulator-process.js';
 
 const N = Number(process.env.BENCH_N ?? 1000);
 const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 5);
@@ -52,25 +52,7 @@ const logger = createLogger('warn');
 const redis = new SupervisedRedis({ dataDir: path.join(dir, 'redis'), bin: process.env.REDIS_SERVER_BIN ?? 'redis-server', logger });
 await redis.start();
 
-const simPort = await freePort();
-// BENCH_SIM_PROFILE_DIR=dir writes a CPU profile of the simulator process there
-const profile = process.env.BENCH_SIM_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SIM_PROFILE_DIR}`] : [];
-const sim = spawn(process.execPath, [...profile, path.join(ROOT, 'bin/epj-gateway.mjs'), 'simulator', '--port', String(simPort)], {
-  env: { ...process.env, LOG_LEVEL: 'warn', DATA_DIR: dir },
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-const simUrl = `http://127.0.0.1:${simPort}`;
-process.on('exit', () => sim.exitCode === null && sim.kill('SIGKILL'));
-for (let i = 0; i < 200; i++) {
-  if (
-    await fetch(`${simUrl}/simulator`).then(
-      (r) => r.ok,
-      () => false,
-    )
-  )
-    break;
-  await sleep(50);
-}
+const { url: simUrl, stop: stopSimulator } = await startSimulatorProcess({ DATA_DIR: dir });
 
 const config = loadConfig({
   DATA_DIR: dir,
@@ -198,8 +180,7 @@ line('  inbound job: queued by the poller → taken by a worker', stages.wait);
 line('  inbound job: taken → done (fetch, open, judge, queue for the EPJ, AppRec, mark read)', stages.work);
 
 await gateway.shutdown('bench done');
-sim.kill('SIGTERM');
-await new Promise((r) => sim.once('exit', r));
+await stopSimulator();
 await redis.stop();
 rmSync(dir, { recursive: true, force: true });
 console.log(

@@ -357,6 +357,11 @@ function refuseDemoParts(config: Config): void {
   if (!config.AR_URL) throw new ConfigError('AR_URL', "production mode needs NHN's address register URL (the stand-in is for the demo)");
 }
 
+/** HelseID's token endpoint: HELSEID_TOKEN_URL, or the one beside NHN's message service; undefined without either. */
+export function helseIdTokenUrlOf(config: Pick<Config, 'HELSEID_TOKEN_URL' | 'MSH_BASE_URL'>): string | undefined {
+  return config.HELSEID_TOKEN_URL ?? (config.MSH_BASE_URL ? `${config.MSH_BASE_URL.replace(/\/+$/, '')}/connect/token` : undefined);
+}
+
 /** MESSAGE_PROTECTION as it applies: `cms` in demo mode unless set, `none` in production unless set. */
 export function messageProtectionOf(config: Pick<Config, 'MESSAGE_PROTECTION' | 'GATEWAY_MODE'>): 'cms' | 'none' {
   return config.MESSAGE_PROTECTION ?? (config.GATEWAY_MODE === 'demo' ? 'cms' : 'none');

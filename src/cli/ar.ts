@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import type { Command } from 'commander';
 import axios from 'axios';
-import { ConfigError, loadConfig, type Config } from '../config.js';
+import { ConfigError, helseIdTokenUrlOf, loadConfig, type Config } from '../config.js';
 import { isGatewayError } from '../errors.js';
 import { namingThePort } from '../infra/listen.js';
 import type { AddressRegister, RegisterCertificate } from '../ports/address-register.js';
@@ -47,7 +47,7 @@ async function withRegister<T>(config: Config, use: (register: AddressRegister) 
 
 /** The clinic's HelseID client for NHN's REST register (AR_API=rest): DPoP-bound tokens for AR_HELSEID_SCOPE. */
 function helseIdFor(config: Config): { accessToken: () => Promise<string>; dpop: DpopKey } {
-  const tokenUrl = config.HELSEID_TOKEN_URL ?? (config.MSH_BASE_URL ? `${config.MSH_BASE_URL.replace(/\/+$/, '')}/connect/token` : undefined);
+  const tokenUrl = helseIdTokenUrlOf(config);
   if (!tokenUrl) throw new ConfigError('HELSEID_TOKEN_URL', 'the REST address register needs the HelseID token endpoint');
   const dpop = DpopKey.generate();
   const client = new HelseIdClient({

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadClinics } from '../clinics/clinics-file.js';
 import { loadConfig } from '../config.js';
-import type { CitizenAppRec } from '../../demo/simulator/citizen.js';
+import type { AppRecStatus } from '../domain/codes.js';
 
 /**
  * `epj-gateway simulator [--port N] [--host ADDRESS]` runs the NHN simulator alone, for the clinics
@@ -31,12 +31,13 @@ interface SendFlags {
   json?: boolean;
 }
 
+/** What the simulator's citizen side answers about a sent message (GET /citizen/messages/{id}), as far as this command reads it. */
 interface CitizenStatus {
   id: string;
   businessDocumentId: string | null;
   clinicHerId?: number;
   read: boolean;
-  appRec: CitizenAppRec | null;
+  appRec: { status: AppRecStatus; statusCode: string; errors: { code: string; details: string }[] } | null;
 }
 
 export function registerSimulator(program: Command): void {

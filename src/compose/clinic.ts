@@ -15,8 +15,8 @@ import { startPipeline, type RunningPipeline } from '../pipeline/start.js';
 import type { CachedAddressRegister } from '../registry/cached-register.js';
 import { createAddressRegister, ownEntryAuditor } from '../registry/register-from-config.js';
 import { addressRegisterReadiness } from '../registry/register-status.js';
-import { checkClinicCertificates } from '../trust/clinic-certificates.js';
-import { readCertificate, type ClinicKeys } from '../trust/clinic-keys.js';
+import { checkClinicCertificates, type CertificateCheck } from '../trust/clinic-certificates.js';
+import type { ClinicKeys } from '../trust/clinic-keys.js';
 import type { FleetClinic } from '../http/ops-clinics.js';
 import { buildCore, type Core } from './core.js';
 import { buildEpjSide, type EpjSide } from './epj.js';
@@ -71,19 +71,6 @@ export interface ClinicParts extends Core {
   pollers: Poller[];
   /** closed after the workers, before the shared connections */
   closers: Closable[];
-}
-
-/** Days until the first of the clinic's certificates expires; undefined while none can be read (the watcher reports why). */
-function nearestExpiryDays(files: Pick<Config, 'CLINIC_SIGNING_CERT' | 'CLINIC_ENCRYPTION_CERT'>): number | undefined {
-  const days: number[] = [];
-  for (const file of [files.CLINIC_SIGNING_CERT, files.CLINIC_ENCRYPTION_CERT]) {
-    try {
-      days.push(Math.floor((Date.parse(readCertificate(file).validTo) - Date.now()) / 86_400_000));
-    } catch {
-      // a missing or unreadable file is the certificate watcher's fault to report
-    }
-  }
-  return days.length > 0 ? Math.min(...days) : undefined;
 }
 
 /** Every key of a clinic sits under `<QUEUE_PREFIX>:<HER-id>`, so no two clinics share a key, a queue or a gate. */
@@ -142,10 +129,12 @@ async function composeOnCore(clinic: ClinicSpec, settings: Config, core: Core, m
 
   const who = { herId: clinic.herId, orgNumber: clinic.orgNumber, name: clinic.name };
   const auditOwnEntry = () => ownEntryAuditor(certificatesNow(), register)();
+  // the fleet view reads the certificate watcher's last check, not the files on every request
+  let lastCertificateCheck: CertificateCheck[] = [];
   const watchers = startGateWatchers(
     [
       async () => {
-        await checkCertificates({
+        lastCertificateCheck = await checkCertificates({
           check: () => checkClinicCertificates(certificatesNow(), { trust: trust.trust }),
           gate,
           notifier: core.notifier,
@@ -234,7 +223,10 @@ async function composeOnCore(clinic: ClinicSpec, settings: Config, core: Core, m
       gate,
       queues: core.queues,
       redis,
-      nearestCertificateExpiryDays: () => nearestExpiryDays(certificatesNow()),
+      nearestCertificateExpiryDays: () => {
+        const days = lastCertificateCheck.filter((c) => c.serial).map((c) => c.expiresInDays);
+        return days.length > 0 ? Math.min(...days) : undefined;
+      },
       lastSuccessfulPoll: () => pipeline.poller.lastSuccessAt,
     },
     pollers: [pipeline.poller, epj.outbox],

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { Router } from 'express';
-import { ConfigError, type Config } from '../config.js';
+import { ConfigError, helseIdTokenUrlOf, type Config } from '../config.js';
 import { bindPort, type BoundPort } from '../infra/listen.js';
 import { Fleet } from './fleet.js';
 import { systemClock } from '../infra/system-clock.js';
@@ -75,7 +75,7 @@ export interface ComposedGateway extends Gateway {
 export function farSideFromSettings(config: Config): FarSide {
   const mshUrl = config.MSH_BASE_URL;
   if (!mshUrl) throw new ConfigError('MSH_BASE_URL', "set NHN's message service URL (in demo mode, leave it unset for the simulator)");
-  return { mshUrl, tokenUrl: config.HELSEID_TOKEN_URL ?? `${mshUrl.replace(/\/+$/, '')}/connect/token` };
+  return { mshUrl, tokenUrl: helseIdTokenUrlOf(config)! };
 }
 
 export async function composeGateway(config: Config, logger: Logger, options: ComposeOptions = {}): Promise<ComposedGateway> {
