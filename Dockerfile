@@ -29,6 +29,9 @@ CMD ["node", "bin/epj-gateway.mjs", "serve"]
 
 FROM base AS production
 ENV GATEWAY_MODE=production
+# A capped V8 heap is collected before it grows: sized for about 200 clinics per replica
+# (docs/deployment.md, "Sizing"); raise it for more.
+ENV NODE_OPTIONS="--max-old-space-size=384 --max-semi-space-size=16"
 USER node
 # SIGTERM reaches node directly (exec form), so shutdown runs in order.
 CMD ["node", "bin/epj-gateway.mjs", "serve"]

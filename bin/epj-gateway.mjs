@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // Runs the TypeScript sources directly through tsx, so the product ships with no build step.
-import { register } from 'tsx/esm/api';
+import './register.mjs';
 
-register();
 const { main } = await import('../src/cli/main.ts');
 await main(process.argv);
