@@ -13,7 +13,7 @@ import { DeadLetters } from '../pipeline/dead-letters.js';
 import { JobCrypto, demoJobKeys, parseJobKeys } from '../pipeline/job-crypto.js';
 import { MessageStore } from '../pipeline/message-store.js';
 import type { OutboundDeps } from '../pipeline/outbound.js';
-import { QUEUE_NAMES, closeQueues, createQueues, type Queues } from '../pipeline/queues.js';
+import { QUEUE_NAMES, closeQueues, createQueues, queuesHaveWork, type Queues } from '../pipeline/queues.js';
 import { WorkerSupervisor } from '../pipeline/worker-supervisor.js';
 import type { Metrics } from '../metrics.js';
 import type { Redis } from 'ioredis';
@@ -45,12 +45,23 @@ export interface Core {
   closers: Closable[];
 }
 
+/** how long a clinic's worker with nothing to do keeps its Redis connection before it sleeps */
+const WORKER_IDLE_MS = 15_000;
+
 export async function buildCore(config: Config, logger: Logger, infra: Infrastructure, metrics: Metrics): Promise<Core> {
   const { redis } = infra;
   const prefix = config.QUEUE_PREFIX;
   const queues = createQueues(redis, prefix);
   metrics.attachQueues(queues);
-  const workers = new WorkerSupervisor({ logger, onRecreate: (name) => infra.metrics.workerRecreations.inc({ worker: name }) });
+  const throughput = new ThroughputRecorder(redis, prefix);
+  const workers = new WorkerSupervisor({
+    logger,
+    onRecreate: (name) => infra.metrics.workerRecreations.inc({ worker: name }),
+    onJobDone: (name, outcome, job) => void throughput.record(outcome, name, `${job.id}:${job.attemptsMade}`).catch(() => undefined),
+    sleep: { idleMs: WORKER_IDLE_MS, hasWork: queuesHaveWork(redis, queues) },
+  });
+  // a job added in this process starts its worker at once; one added elsewhere, at the supervisor's next check
+  for (const name of QUEUE_NAMES) queues[name].on('waiting', () => workers.wake(name));
   const audit = new AuditLog(redis, prefix, config.AUDIT_RETENTION_DAYS);
   const notifier = new Notifier(redis, prefix, parseTargets(config.NOTIFY_WEBHOOKS), logger);
   const gate = new ServiceGate(redis, prefix, logger);
@@ -75,12 +86,6 @@ export async function buildCore(config: Config, logger: Logger, infra: Infrastru
     metrics,
   };
 
-  const throughput = new ThroughputRecorder(redis, prefix);
-  await throughput.start(
-    infra.redisTarget,
-    QUEUE_NAMES.filter((q) => q !== 'dead-letter'),
-  );
-
   return {
     redis,
     queues,
@@ -96,7 +101,6 @@ export async function buildCore(config: Config, logger: Logger, infra: Infrastru
     schemas,
     throughput,
     closers: [
-      { name: 'throughput recorder', close: () => throughput.stop() },
       { name: 'service gate', close: () => gate.stop() },
       { name: 'queues', close: () => closeQueues(queues) },
     ],

@@ -15,7 +15,7 @@ export function bindGateToWorkers(gate: ServiceGate, workers: WorkerSupervisor, 
   const apply = async (snapshot: GateSnapshot) => {
     for (const service of GATED_SERVICES) {
       const name = outboundQueueName(service);
-      if (!workers.get(name)) continue;
+      if (!workers.has(name)) continue;
       const closed = snapshot.services[service].state === 'closed';
       if (closed && !paused.has(name)) {
         paused.add(name);

@@ -29,3 +29,22 @@ export function createQueues(connection: Redis, prefix: string): Queues {
 export async function closeQueues(queues: Queues): Promise<void> {
   await Promise.allSettled(Object.values(queues).map((q) => q.close()));
 }
+
+/**
+ * Whether each named queue has work now or within `horizonMs`: jobs waiting, prioritized or active
+ * (an active job may be a dead replica's, which only a running worker recovers), or delayed jobs
+ * coming due. One round trip for all of them; a queue whose counts cannot be read counts as busy.
+ */
+export function queuesHaveWork(redis: Redis, queues: Queues): (names: readonly string[], horizonMs: number) => Promise<boolean[]> {
+  return async (names, horizonMs) => {
+    // BullMQ scores a delayed job by its due time in ms times 0x1000 (plus a counter)
+    const dueBy = (Date.now() + horizonMs + 1) * 0x1000 - 1;
+    const tx = redis.pipeline();
+    for (const name of names) {
+      const keys = queues[name as QueueName].keys;
+      tx.llen(keys.wait!).zcard(keys.prioritized!).llen(keys.active!).zcount(keys.delayed!, 0, dueBy);
+    }
+    const answers = (await tx.exec()) ?? [];
+    return names.map((_, i) => answers.slice(4 * i, 4 * i + 4).some(([err, n]) => err !== null || Number(n) > 0) || answers.length < 4 * names.length);
+  };
+}

@@ -1,12 +1,11 @@
 import type { Redis } from 'ioredis';
-import { connectRedis, workerConnectionOptions, type RedisTarget } from '../../infra/redis.js';
 import { redisKeys } from '../../redis-keys.js';
 
 /**
- * Jobs finished per minute, completed and failed, for the dashboard's last-hour chart. Counted from
- * BullMQ's own event streams, which every gateway process sees whole: each event is stored by its
- * stream id in a per-minute hash, so however many processes record the same event it counts once,
- * and the minute's count is the hash's length. Buckets expire after two hours.
+ * Jobs finished per minute, completed and failed, for the dashboard's last-hour chart. Counted by the
+ * process whose worker finished the job (worker-supervisor.ts): each job attempt is stored by its id
+ * in a per-minute hash, so an attempt counts once whichever replica reports it, and the minute's
+ * count is the hash's length. Buckets expire after two hours.
  */
 
 export type Outcome = 'completed' | 'failed';
@@ -20,13 +19,8 @@ export interface MinuteCount {
 
 const MINUTE_MS = 60_000;
 const BUCKET_TTL_S = 2 * 3600;
-const BLOCK_MS = 5_000;
 
 export class ThroughputRecorder {
-  private reader: Redis | undefined;
-  private running = false;
-  private loop: Promise<void> | undefined;
-
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
@@ -36,11 +30,10 @@ export class ThroughputRecorder {
     return redisKeys(this.prefix).throughput(outcome, minute);
   }
 
-  /** Counts one event once: `eventId` is the BullMQ event stream id, whose first part is its time in ms. */
-  async record(outcome: Outcome, queue: string, eventId: string): Promise<void> {
-    const ms = Number(eventId.split('-')[0]);
-    const key = this.bucketKey(outcome, Math.floor((Number.isFinite(ms) ? ms : Date.now()) / MINUTE_MS));
-    await this.redis.multi().hsetnx(key, `${queue}/${eventId}`, '1').expire(key, BUCKET_TTL_S).exec();
+  /** Counts one job attempt once, in the current minute: `attempt` names it (job id and attempt number). */
+  async record(outcome: Outcome, queue: string, attempt: string, at = Date.now()): Promise<void> {
+    const key = this.bucketKey(outcome, Math.floor(at / MINUTE_MS));
+    await this.redis.multi().hsetnx(key, `${queue}/${attempt}`, '1').expire(key, BUCKET_TTL_S).exec();
   }
 
   /** The last 60 minutes, oldest first, the current minute last. */
@@ -55,45 +48,5 @@ export class ThroughputRecorder {
       completed: Number(results[2 * i]?.[1] ?? 0),
       failed: Number(results[2 * i + 1]?.[1] ?? 0),
     }));
-  }
-
-  /**
-   * Follows the event streams of the given queues on one blocking connection of its own, from now
-   * on. A lost connection is retried by ioredis; events missed meanwhile are picked up from the
-   * last id seen, as long as the stream still holds them.
-   */
-  async start(target: RedisTarget | string, queues: readonly string[]): Promise<void> {
-    if (this.running) return;
-    this.reader = await connectRedis(target, workerConnectionOptions());
-    this.running = true;
-    const keys = queues.map((q) => redisKeys(this.prefix).queueEvents(q));
-    // An explicit start id, not '$': with '$' a quiet stream would skip events between two reads.
-    const start = `${Date.now()}-0`;
-    const ids = queues.map(() => start);
-    const reader = this.reader;
-    this.loop = (async () => {
-      while (this.running) {
-        try {
-          const answer = await reader.xread('COUNT', 500, 'BLOCK', BLOCK_MS, 'STREAMS', ...keys, ...ids);
-          for (const [key, entries] of answer ?? []) {
-            const index = keys.indexOf(key);
-            for (const [id, fields] of entries) {
-              const at = fields.indexOf('event');
-              const event = at >= 0 ? fields[at + 1] : undefined;
-              if (event === 'completed' || event === 'failed') await this.record(event, queues[index]!, id);
-              ids[index] = id;
-            }
-          }
-        } catch {
-          if (this.running) await new Promise((r) => setTimeout(r, 1_000));
-        }
-      }
-    })();
-  }
-
-  async stop(): Promise<void> {
-    this.running = false;
-    this.reader?.disconnect();
-    await this.loop;
   }
 }

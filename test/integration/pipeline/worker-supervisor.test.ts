@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { Queue, Worker } from 'bullmq';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { connectRedis, httpConnectionOptions, workerConnectionOptions } from '../../../src/infra/redis.js';
 import { WorkerSupervisor } from '../../../src/pipeline/worker-supervisor.js';
+import { closeQueues as closeAll, createQueues, queuesHaveWork } from '../../../src/pipeline/queues.js';
 import { eventually } from '../../helpers/eventually.js';
 import { captureLogger } from '../../helpers/logger.js';
 import { startTestRedis, type TestRedis } from '../../helpers/redis.js';
@@ -45,7 +47,7 @@ describe('worker supervisor', () => {
     const connection = await connectRedis(server.url, workerConnectionOptions());
     const queueRedis = await connectRedis(server.url, httpConnectionOptions());
     const queue = new Queue('probe2', { connection: queueRedis, prefix: 't2' });
-    const first = supervisor.add('probe', () => new Worker('probe2', async (job) => void done.push(job.name), { connection, prefix: 't2', drainDelay: 1 }));
+    const first = supervisor.add('probe', () => new Worker('probe2', async (job) => void done.push(job.name), { connection, prefix: 't2', drainDelay: 1 }))!;
     try {
       assert.deepEqual(await supervisor.check(), [], 'a healthy worker is left alone');
       await supervisor.pause('probe');
@@ -106,6 +108,54 @@ describe('worker supervisor', () => {
       await queue.close();
       connection.disconnect();
       queueRedis.disconnect();
+    }
+  });
+
+  it('puts an idle worker to sleep and wakes it for a job added here, elsewhere, or coming due', async () => {
+    const { logger } = captureLogger();
+    const done: string[] = [];
+    const connection = await connectRedis(server.url, workerConnectionOptions());
+    const queueRedis = await connectRedis(server.url, httpConnectionOptions());
+    const queues = createQueues(queueRedis, 't4');
+    const supervisor = new WorkerSupervisor({ logger, checkIntervalMs: 200, sleep: { idleMs: 300, hasWork: queuesHaveWork(queueRedis, queues) } });
+    supervisor.add('inbound', () => new Worker('inbound', async (job) => void done.push(job.name), { connection, prefix: 't4', drainDelay: 1 }));
+    queues.inbound.on('waiting', () => supervisor.wake('inbound'));
+    // another process's queue object: its adds are not seen by this process's wake()
+    const elsewhereRedis = await connectRedis(server.url, httpConnectionOptions());
+    const elsewhere = createQueues(elsewhereRedis, 't4');
+    try {
+      await eventually(() => supervisor.awake() === 0, 2_000, 'an empty queue to start with no worker');
+      assert.equal(supervisor.get('inbound'), undefined);
+
+      await queues.inbound.add('here', {});
+      assert.ok(supervisor.get('inbound'), 'a job added in this process starts the worker at once');
+      await eventually(() => done.includes('here'), 5_000, 'the job processed');
+      await eventually(() => supervisor.awake() === 0, 5_000, 'the idle worker to sleep');
+
+      await elsewhere.inbound.add('elsewhere', {});
+      await eventually(() => done.includes('elsewhere'), 5_000, "another process's job found by the check and processed");
+      await eventually(() => supervisor.awake() === 0, 5_000, 'asleep again');
+
+      await elsewhere.inbound.add('later', {}, { delay: 1_500 });
+      await sleep(800);
+      assert.equal(done.includes('later'), false);
+      await eventually(() => done.includes('later'), 5_000, 'a delayed job processed once it came due');
+
+      // a paused worker is not woken by work; resumed, it takes it
+      await eventually(() => supervisor.awake() === 0, 5_000, 'asleep before the pause');
+      await supervisor.pause('inbound');
+      await elsewhere.inbound.add('while-paused', {});
+      await sleep(600);
+      assert.equal(done.includes('while-paused'), false, 'nothing taken while paused');
+      supervisor.resume('inbound');
+      await eventually(() => done.includes('while-paused'), 5_000, 'the job taken after resume');
+    } finally {
+      await supervisor.close(2_000);
+      await closeAll(queues);
+      await closeAll(elsewhere);
+      connection.disconnect();
+      queueRedis.disconnect();
+      elsewhereRedis.disconnect();
     }
   });
 });
