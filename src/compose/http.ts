@@ -5,7 +5,7 @@ import { noticeToNhn } from '../gate/announce.js';
 import { createApp } from '../http/app.js';
 import type { ClientToken } from '../http/auth.js';
 import { dashboardRouter } from '../http/dashboard/dashboard-router.js';
-import { queueBoardRouter } from '../http/dashboard/queue-board.js';
+import { boardClinicOf, queueBoardRouter } from '../http/dashboard/queue-board.js';
 import { epjMessageStatusRouter } from '../http/epj-messages.js';
 import { epjSubmitRouter } from '../http/epj-submit.js';
 import type { ReadinessSource } from '../http/health.js';
@@ -59,7 +59,7 @@ export function clinicRouters(settings: Config, core: Core, add: ClinicHttpAddit
     opsAuditRouter(audit),
     opsStatusRouter({ gate, notifier, queues, redis: core.redis, throughput, sections: add.sections ?? {}, clinic }),
     opsWaitingRouter({ queues, store, gate }),
-    queueBoardRouter({ queues, deadLetters, audit }),
+    queueBoardRouter({ herId: settings.CLINIC_HER_ID, queues, deadLetters, audit }),
     ...(add.opsRoutes ?? []),
   ])
     ops.use(r);
@@ -125,9 +125,10 @@ function dispatch(clinics: () => ClinicRouters[], pick: (req: Request, res: Resp
   };
 }
 
+/** The clinic an /ops request names: `clinic=HERID`, or the HER-id in a queue board path. */
 const clinicParam = (req: Request) => {
   const value = req.query.clinic;
-  return typeof value === 'string' && value !== '' ? value : undefined;
+  return typeof value === 'string' && value !== '' ? value : boardClinicOf(req.path);
 };
 
 /** The deployment's HTTP face: health, the EPJ API (each token reaches its own clinic) and the operations API (per clinic, and the fleet). */

@@ -173,7 +173,7 @@ describe('dashboard in a real browser (headless Chromium)', function () {
     assert.match(await page.locator('#clinic').innerText(), new RegExp(`${gateway.config.CLINIC_NAME} \\(HER-id ${herId()}\\)`));
     assert.equal(await row('e-consultation').getAttribute('data-state'), 'open');
     assert.match(await page.locator('#operator').innerText(), /kari\.drift/);
-    assert.equal(await page.locator('#queue-board').getAttribute('href'), `/ops/queues/?clinic=${herId()}`);
+    assert.equal(await page.locator('#queue-board').getAttribute('href'), `/ops/queues/${herId()}/`);
     assert.ok(await page.locator('#back').isVisible(), 'a way back to the fleet');
     await page.click('#recheck');
     await page.locator('#message', { hasText: 'Gate rechecked.' }).waitFor();

@@ -17,12 +17,19 @@ import { operatorOf } from '../operator.js';
  */
 
 export interface QueueBoardDeps {
+  /** the clinic whose queues these are: the board lives under /ops/queues/<HER-id>/ */
+  herId: string;
   queues: Queues;
   deadLetters: DeadLetters;
   audit: AuditLog;
 }
 
 export const QUEUE_BOARD_PATH = '/ops/queues';
+
+/** The HER-id in a request path under /ops that is about one clinic's board: `/queues/<HER-id>/…`. */
+export function boardClinicOf(opsPath: string): string | undefined {
+  return /^\/queues\/(\d{1,12})(?:\/|$)/.exec(opsPath)?.[1];
+}
 
 /** Job fields shown on the board: ids, service and reasons. Never the sealed document or patient references. */
 const SHOWN_FIELDS = ['msgId', 'service', 'action', 'nhnMessageId', 'sentAt', 'polls', 'reason', 'from', 'at'] as const;
@@ -44,7 +51,8 @@ const replays = (queue: string) => queue === 'dead-letter' || queue.startsWith('
 
 export function queueBoardRouter(deps: QueueBoardDeps): Router {
   const serverAdapter = new ExpressAdapter();
-  serverAdapter.setBasePath(QUEUE_BOARD_PATH);
+  // bull-board's page calls its API under its base path, so the clinic is in the path, not the query
+  serverAdapter.setBasePath(`${QUEUE_BOARD_PATH}/${deps.herId}`);
   const adapters = Object.entries(deps.queues).map(([name, queue]) => {
     const adapter = new BullMQAdapter(queue, {
       readOnlyMode: name === 'dead-letter',
@@ -107,6 +115,8 @@ export function queueBoardRouter(deps: QueueBoardDeps): Router {
   };
 
   const router = Router();
-  router.use('/queues', guard, serverAdapter.getRouter() as Router);
+  // /ops/queues (with ?clinic=, or the first clinic) opens the clinic's own board
+  router.get(['/queues', '/queues/'], (_req, res) => res.redirect(302, `${QUEUE_BOARD_PATH}/${deps.herId}/`));
+  router.use(`/queues/${deps.herId}`, guard, serverAdapter.getRouter() as Router);
   return router;
 }

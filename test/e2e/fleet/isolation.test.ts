@@ -66,6 +66,26 @@ describe('e2e: many clinics in one gateway, each isolated from the others', func
     await eventually(() => stack.simulator.citizen.answers().some((a) => a.msgId === msgId), 30_000, "the answer at the citizen's");
   });
 
+  it("each clinic's queue board shows that clinic's queues; /ops/queues?clinic= opens it", async () => {
+    const ops = stack.opsAuth;
+    const opened = await request(stack.url).get(`/ops/queues?clinic=${SECOND}`).set(ops).expect(302);
+    assert.equal(opened.headers.location, `/ops/queues/${SECOND}/`);
+    assert.equal((await request(stack.url).get('/ops/queues/').set(ops).expect(302)).headers.location, `/ops/queues/${FIRST}/`, 'the first clinic by default');
+    const delivered = async (herId: string) => {
+      const res = await request(stack.url)
+        .get(`/ops/queues/${herId}/api/queues`)
+        .query({ activeQueue: 'epj-delivery', status: 'completed', page: 1 })
+        .set(ops)
+        .expect(200);
+      const queue = (res.body as { queues: { name: string; counts: Record<string, number> }[] }).queues.find((q) => q.name === 'epj-delivery')!;
+      return queue.counts.completed ?? 0;
+    };
+    assert.ok((await delivered(SECOND)) >= 1, "the second clinic's board shows its delivered request");
+    assert.equal(await delivered(FIRST), 0, "the first clinic's board shows none of it");
+    const unknown = await request(stack.url).get('/ops/queues/1234567/api/queues').set(ops);
+    assert.equal(unknown.status, 404);
+  });
+
   it("closing one clinic's service closes that clinic only; its audit entry is its own", async () => {
     const ops = stack.opsAuth;
     await request(stack.url).post(`/ops/gate/e-consultation/close?clinic=${SECOND}`).set(ops).send({ reason: 'Legen er syk' }).expect(200);

@@ -2,7 +2,7 @@
 // seconds and draws it with DOM calls only. Changing calls carry the dashboard header, which the
 // gateway requires of cookie-authenticated requests. Without a clinic the fleet page shows instead.
 'use strict';
-/* global REFRESH_MS, CLINIC, $, el, when, clinicPath, api, post, act, badge, showFleet */
+/* global REFRESH_MS, CLINIC, $, el, when, api, post, act, badge, showFleet */
 
 // Gate rows are built once per service and then updated in place, so a reason being typed survives a refresh.
 const gateRows = new Map();
@@ -283,7 +283,7 @@ async function refresh() {
 
 function showClinic() {
   $('clinic').textContent = `— HER-id ${CLINIC}`;
-  $('queue-board').href = clinicPath('/ops/queues/');
+  $('queue-board').href = `/ops/queues/${encodeURIComponent(CLINIC)}/`;
   $('recheck').addEventListener('click', (e) => act(e.currentTarget, () => post('/ops/gate/recheck'), 'Gate rechecked.', refresh));
   refresh();
 }
