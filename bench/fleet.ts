@@ -35,7 +35,20 @@ const round = (n: number) => Math.round(n);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'epjgw-fleet-'));
 const logger = createLogger('error');
 let peakRss = 0;
-const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200);
+/** the largest RSS of the current phase, with the V8 heap and the memory outside it at that moment */
+let phasePeak: NodeJS.MemoryUsage | undefined;
+const rssTimer = setInterval(() => {
+  const now = process.memoryUsage();
+  peakRss = Math.max(peakRss, now.rss);
+  if (!phasePeak || now.rss > phasePeak.rss) phasePeak = now;
+}, 200);
+const mb = (n: number) => `${Math.round(n / 1e6)} MB`;
+/** prints the phase's peak memory and starts the next phase's */
+function memory(phase: string): void {
+  const m = phasePeak ?? process.memoryUsage();
+  console.log(`  memory, ${phase}: peak RSS ${mb(m.rss)} (V8 heap ${mb(m.heapUsed)} used of ${mb(m.heapTotal)}, outside it ${mb(m.external)})`);
+  phasePeak = undefined;
+}
 
 // --- the clinics: HER-ids 9100001…, the sample certificates, a register entry each -------------------
 const herIds = Array.from({ length: CLINICS }, (_, i) => String(9_100_001 + i));
@@ -79,8 +92,8 @@ const config = loadConfig({
   HELSEID_TOKEN_URL: `${simUrl}/connect/token`,
   REVOCATION_HTTP_PROXY: simUrl,
   CLINICS_FILE: clinicsFile,
-  POLL_INTERVAL_MS: String(process.env.BENCH_POLL_INTERVAL_MS ?? 1_000),
-  POLL_MAX_INTERVAL_MS: String(process.env.BENCH_POLL_INTERVAL_MS ?? 1_000),
+  POLL_INTERVAL_MS: String(process.env.BENCH_POLL_INTERVAL_MS ?? 500),
+  POLL_MAX_INTERVAL_MS: String(process.env.BENCH_POLL_INTERVAL_MS ?? 500),
   POLL_CONCURRENCY: String(process.env.BENCH_POLL_CONCURRENCY ?? 16),
   GATE_CHECK_INTERVAL_S: '3600',
   APPREC_DEADLINE_HOURS: '1',
@@ -93,6 +106,7 @@ const gateway = await composeGateway(config, logger, {
 const composeMs = Date.now() - startedAt;
 const open = gateway.fleet.list().filter((c) => c.gate.current().gateway.state !== 'closed').length;
 console.log(`composed ${CLINICS} clinics in ${composeMs} ms; ${open} open; RSS ${round(process.memoryUsage().rss / 1e6)} MB`);
+memory('composing');
 
 let seq = 0;
 const send = async (to: string) => {
@@ -108,14 +122,18 @@ const send = async (to: string) => {
 };
 /** Waits until each message is queued for its clinic's EPJ; its latency from the send. */
 async function latencies(sent: { msgId: string; to: string; sentAt: number }[], timeoutMs: number): Promise<number[]> {
-  const out: number[] = [];
+  return (await queuedAt(sent, timeoutMs)).map((m) => m.queuedAt - m.sentAt);
+}
+/** When each message was queued for its clinic's EPJ (those queued within the timeout). */
+async function queuedAt(sent: { msgId: string; to: string; sentAt: number }[], timeoutMs: number): Promise<{ sentAt: number; queuedAt: number }[]> {
+  const out: { sentAt: number; queuedAt: number }[] = [];
   const until = Date.now() + timeoutMs;
   let waiting = sent;
   while (waiting.length > 0 && Date.now() < until) {
     const still: typeof sent = [];
     for (const m of waiting) {
       const job = await gateway.fleet.get(m.to)!.queues['epj-delivery'].getJob(m.msgId);
-      if (job) out.push(job.timestamp - m.sentAt);
+      if (job) out.push({ sentAt: m.sentAt, queuedAt: job.timestamp });
       else still.push(m);
     }
     waiting = still;
@@ -134,11 +152,12 @@ for (let i = 0; i < total; i++) {
   if (due > Date.now()) await sleep(due - Date.now());
   steady.push(await send(herIds[i % CLINICS]!));
 }
-const steadyLat = await latencies(steady, 60_000);
-const steadyEnd = Math.max(...steady.map((m) => m.sentAt)) + percentile(steadyLat, 100);
-const inboundRate = steadyLat.length / ((steadyEnd - phaseStart) / 1000);
+const steadyQueued = await queuedAt(steady, 60_000);
+const steadyLat = steadyQueued.map((m) => m.queuedAt - m.sentAt);
+// the rate the gateway took them at: from the first send to the last message queued
+const inboundRate = steadyQueued.length / ((Math.max(...steadyQueued.map((m) => m.queuedAt)) - phaseStart) / 1000);
 console.log(
-  `steady: ${steadyLat.length}/${total} at ${RATE}/s over ${CLINICS} clinics: p50 ${round(percentile(steadyLat, 50))} ms, p99 ${round(percentile(steadyLat, 99))} ms`,
+  `steady: ${steadyLat.length}/${total} at ${RATE}/s over ${CLINICS} clinics: p50 ${round(percentile(steadyLat, 50))} ms, p99 ${round(percentile(steadyLat, 99))} ms, max ${round(percentile(steadyLat, 100))} ms, ${round(inboundRate)} msg/s`,
 );
 
 // --- poll cycle: the time for every clinic's mailbox to be polled once ---------------------------------
@@ -153,6 +172,7 @@ while (Date.now() - cycleStart < 60_000) {
   await sleep(20);
 }
 console.log(`poll cycle: every clinic's mailbox polled within ${round(cycleMs)} ms`);
+memory('steady load');
 
 // --- 2. fairness: one clinic's backlog, a quiet clinic beside it ----------------------------------------
 const busy = herIds[0]!;
@@ -176,6 +196,7 @@ console.log(
   `fairness: the quiet clinic's ${quietLat.length}/20 messages: p50 ${round(percentile(quietLat, 50))} ms, p99 ${round(percentile(quietLat, 99))} ms; the busy clinic still had ${Object.values(busyLeft).reduce((a, b) => a + b, 0)} inbound jobs`,
 );
 
+memory('backlog');
 clearInterval(rssTimer);
 await gateway.shutdown('bench done');
 await standIn.close();
