@@ -1,4 +1,5 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
+import net from 'node:net';
 
 /** A port some other process holds: which setting names it and what to do, instead of a bare EADDRINUSE. */
 export class PortInUseError extends Error {
@@ -66,5 +67,24 @@ export function bindPort(port: number, host: string): Promise<BoundPort> {
         server.on('request', handler);
       },
     };
+  });
+}
+
+/**
+ * Opens a plain socket to `port`, writes `hello` and resolves whether the first bytes back satisfy
+ * `answered` (false on no listener, an error or nothing within `timeoutMs`): a server's own
+ * protocol as its health check.
+ */
+export function probe(port: number, host: string, timeoutMs: number, hello: string | Buffer, answered: (first: Buffer) => boolean): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ port, host });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.on('error', () => done(false));
+    socket.on('connect', () => socket.write(hello));
+    socket.on('data', (d) => done(answered(d)));
   });
 }

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../logging.js';
+import { probe } from './listen.js';
 
 /**
  * The gateway's own redis-server, for when no REDIS_URL is given: data under DATA_DIR/redis with
@@ -37,17 +38,7 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
 
 /** Sends PING over a plain socket; resolves true on +PONG. */
 export function pingRedis(port: number, host = '127.0.0.1', timeoutMs = 500): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ port, host });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.on('error', () => done(false));
-    socket.on('connect', () => socket.write('PING\r\n'));
-    socket.on('data', (d) => done(d.toString().startsWith('+PONG')));
-  });
+  return probe(port, host, timeoutMs, 'PING\r\n', (d) => d.toString().startsWith('+PONG'));
 }
 
 export function isAlive(pid: number): boolean {

@@ -1,0 +1,132 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { AmqpBus } from '../../../adapters/transport/amqp/bus.js';
+import { readIncoming, toWire, type Incoming } from '../../../adapters/transport/amqp/wire.js';
+import { eventually } from '../../helpers/eventually.js';
+import { startTestBroker, type TestBroker } from '../../helpers/rabbitmq.js';
+
+/** The bus connection on a real RabbitMQ (AMQP 1.0 plugin): properties intact, settlement, and a broker that goes away. */
+describe('service bus connection (rhea on a real RabbitMQ)', function () {
+  this.timeout(120_000);
+  let broker: TestBroker;
+  const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+  const addressing = { form: 'v1' as const, exchange: 'DigitalDialog' };
+  const message = (id: string, body = 'cms bytes') =>
+    toWire(
+      {
+        messageId: id,
+        subject: 'DIALOG_INNBYGGER_EKONTAKT',
+        fromHerId: 8093244,
+        toHerId: 8142987,
+        queue: '8142987_async',
+        kind: 'async',
+        cpaId: 'cpa-7',
+        body: Buffer.from(body),
+      },
+      addressing,
+      (b) => ({
+        typecode: 0x75,
+        content: b,
+      }),
+    );
+
+  before(async () => {
+    broker = await startTestBroker();
+    await broker.provision({ exchange: 'DigitalDialog', parties: [8093244, 8142987] });
+  });
+  after(() => broker?.stop());
+
+  it('carries every property and application property Helsenorge.Messaging sets, settling only what the handler accepts', async () => {
+    const bus = new AmqpBus({ url: broker.url, addressing, logger: quiet });
+    await bus.start();
+    const got: Incoming[] = [];
+    let refuseOnce = true;
+    const receiver = bus.receive('8142987_async', async (m) => {
+      // the first delivery is released: it must come again
+      if (refuseOnce) {
+        refuseOnce = false;
+        return 'release';
+      }
+      const read = readIncoming(m, [8142987]);
+      if ('ok' in read) got.push(read.ok);
+      return 'accept';
+    });
+    try {
+      await bus.send(message('m-props'));
+      await eventually(() => got.length === 1, 10_000, 'the message, delivered again after the release');
+      const m = got[0]!;
+      assert.equal(m.messageId, 'm-props');
+      assert.equal(m.subject, 'DIALOG_INNBYGGER_EKONTAKT');
+      assert.equal(m.fromHerId, 8093244);
+      assert.equal(m.toHerId, 8142987);
+      assert.equal(m.cpaId, 'cpa-7');
+      assert.match(m.applicationTimeStamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+      assert.equal(m.contentType, 'application/pkcs7-mime; smime-type=signed-and-enveloped-data');
+      assert.equal(m.body.toString(), 'cms bytes');
+    } finally {
+      await receiver.close();
+      await bus.close();
+    }
+  });
+
+  it('a send to a queue the broker does not have is a retryable failure', async () => {
+    const bus = new AmqpBus({ url: broker.url, addressing, logger: quiet, sendTimeoutMs: 3_000 });
+    await bus.start();
+    try {
+      const err = (await bus
+        .send({ ...message('m-nowhere'), to: '/exchange/NoSuchExchange/9999_async' })
+        .then(() => undefined)
+        .catch((e: unknown) => e)) as { retryable?: boolean } | undefined;
+      assert.ok(err, 'refused');
+      assert.equal(err.retryable, true);
+    } finally {
+      await bus.close();
+    }
+  });
+
+  it('kill -9 of the broker: a message it accepted is still there after the restart, and the connection comes back by itself', async () => {
+    const bus = new AmqpBus({ url: broker.url, addressing, logger: quiet, sendTimeoutMs: 3_000 });
+    await bus.start();
+    try {
+      await bus.send(message('m-durable', 'kept across a crash'));
+      await broker.kill();
+      await eventually(() => !bus.isOpen, 10_000, 'the connection to notice');
+      await broker.start();
+      await eventually(() => bus.isOpen, 30_000, 'the connection back');
+      const got: Incoming[] = [];
+      const receiver = bus.receive('8142987_async', async (m) => {
+        const read = readIncoming(m, [8142987]);
+        if ('ok' in read) got.push(read.ok);
+        return 'accept';
+      });
+      await eventually(() => got.some((m) => m.messageId === 'm-durable'), 15_000, 'the message accepted before the kill');
+      await receiver.close();
+      // sending works again on the same connection object
+      await eventually(
+        () =>
+          bus.send(message('m-after')).then(
+            () => true,
+            () => false,
+          ),
+        15_000,
+        'a send after the restart',
+      );
+    } finally {
+      await bus.close();
+    }
+  });
+
+  it('stop leaves no broker process behind', async () => {
+    const other = await startTestBroker();
+    const port = other.port;
+    await other.stop();
+    const left = (() => {
+      try {
+        return execFileSync('pgrep', ['-af', `beam.*${port}`]).toString();
+      } catch {
+        return '';
+      }
+    })();
+    assert.equal(left.trim(), '');
+  });
+});
