@@ -13,6 +13,7 @@ import type { Simulator } from './simulator/server.js';
 import { standInAddress, startDemoStandIn } from './start-ar-stand-in.js';
 import { ensureNearExpiryCertificate } from './near-expiry-certificate.js';
 import { startDemoSimulator } from './start-simulator.js';
+import { demoBus } from './demo-bus.js';
 
 /**
  * The demo: the production composition with NHN's side standing in beside it. Without MSH_BASE_URL
@@ -72,9 +73,16 @@ export async function composeDemo(
   clinics: Clinic[] = loadClinics(config),
   simulatorClinics: Clinic[] = clinics,
 ): Promise<ComposedDemo> {
+  // on the service bus: the broker given (AMQP_URL), or one the demo supervises under DATA_DIR
+  const bus = config.TRANSPORT === 'amqp' ? await demoBus(config, logger, simulatorClinics) : undefined;
   const simulator = config.MSH_BASE_URL
     ? undefined
-    : await namingThePort('SIMULATOR_PORT', config.SIMULATOR_PORT, '127.0.0.1', () => startDemoSimulator(config, {}, simulatorClinics));
+    : await namingThePort('SIMULATOR_PORT', config.SIMULATOR_PORT, '127.0.0.1', () => startDemoSimulator(config, {}, simulatorClinics, bus?.url)).catch(
+        async (err: unknown) => {
+          await bus?.stop();
+          throw err;
+        },
+      );
   const standIn = await namingThePort('AR_STAND_IN_PORT', config.AR_STAND_IN_PORT, '127.0.0.1', () => startDemoStandIn(config, logger)).catch(
     async (err: unknown) => {
       await simulator?.close();
@@ -84,12 +92,14 @@ export async function composeDemo(
   const finalClosers: Closable[] = [
     ...(simulator ? [{ name: 'NHN simulator', close: () => simulator.close() }] : []),
     ...(standIn ? [{ name: 'address register stand-in', close: () => standIn.close() }] : []),
+    ...(bus ? [{ name: 'service bus broker', close: () => bus.stop() }] : []),
   ];
   // the simulator also serves the sample CA's CRL, as the revocation checker's proxy
   const settings = simulator && !config.REVOCATION_HTTP_PROXY ? { ...config, REVOCATION_HTTP_PROXY: simulator.url } : config;
   const far: FarSide = {
     ...(simulator ? { mshUrl: simulator.url, tokenUrl: simulator.tokenUrl } : farSideFromSettings(config)),
     ...(standIn ? { registerAddress: standInAddress(standIn) } : {}),
+    ...(bus ? { amqpUrl: bus.url } : {}),
   };
 
   const gateway = await composeGateway(settings, logger, {

@@ -28,6 +28,8 @@ export async function startDemoSimulator(
   config: Config,
   listen: { port?: number; host?: string } = {},
   clinics?: readonly DemoSimulatorClinic[],
+  /** the service bus (TRANSPORT=amqp): Helsenorge's end on it as well */
+  amqpUrl?: string,
 ): Promise<Simulator> {
   const sample = (name: string) => fileURLToPath(new URL(`../certs-sample/${name}`, import.meta.url));
   const served = clinics?.length ? clinics : [{ herId: config.CLINIC_HER_ID, subHerIds: [], settings: config }];
@@ -48,6 +50,7 @@ export async function startDemoSimulator(
     clinics: served.map(simulatorClinic),
     ...(config.KITH_SCHEMA_DIR ? { schemas: loadSchemaSet(config.KITH_SCHEMA_DIR) } : {}),
     maxBytes: config.KITH_MAX_BYTES,
+    ...(amqpUrl ? { bus: { url: amqpUrl, addressing: { form: config.AMQP_ADDRESS_FORM, exchange: config.AMQP_EXCHANGE } } } : {}),
   });
 }
 

@@ -212,6 +212,17 @@ export const configSchema = z.object({
    * to NHN's message service (HelseID + TLS; NHN encrypts for ebXML receivers itself; default in production)
    */
   MESSAGE_PROTECTION: z.enum(['cms', 'none']).optional(),
+  /**
+   * how messages travel to and from NHN: `rest` (NHN's message service, polled) or `amqp` (NHN's
+   * service bus, AMQP 1.0, as Helsenorge.Messaging speaks it; pushed, and the synchronous processes)
+   */
+  TRANSPORT: z.enum(['rest', 'amqp']).default('rest'),
+  /** the service bus (TRANSPORT=amqp): amqp:// or amqps://user:password@host:port; unset in demo mode: a broker the demo supervises under DATA_DIR */
+  AMQP_URL: optionalString.pipe(z.url({ protocol: /^amqps?$/, error: 'an amqp:// or amqps:// URL' }).optional()),
+  /** RabbitMQ's address form: v1 (`/exchange/<AMQP_EXCHANGE>/<queue>` to send, `/amq/queue/<queue>` to receive; what Helsenorge.Messaging 7 sends) or v2 (`/queues/<queue>`) */
+  AMQP_ADDRESS_FORM: z.enum(['v1', 'v2']).default('v1'),
+  /** the exchange v1 addresses publish to (routing key: the queue name) */
+  AMQP_EXCHANGE: z.string().min(1).default('DigitalDialog'),
 
   // --- simulator (demo) ---------------------------------------------------------------------------------------
   /** TCP port of the NHN simulator (`epj-gateway simulator`, the demo); `send --as-citizen` asks it when MSH_BASE_URL is unset */

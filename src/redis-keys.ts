@@ -38,8 +38,8 @@ export interface RedisKeys {
   addressRegister(kind: string, herId: string): string;
   /** the dashboard's per-minute throughput buckets */
   throughput(outcome: string, minute: number): string;
-  /** BullMQ's event stream of a queue: BullMQ names it; the dashboard reads it */
-  queueEvents(queue: string): string;
+  /** the service bus: a received message kept until read (`in`), a sent message's MsgId (`sent`), an AppRec noted by MsgId (`apprec`) */
+  amqp(kind: 'in' | 'sent' | 'apprec', id: string): string;
   /** the pull inbox: the stream of waiting MsgIds and the sealed messages by MsgId */
   pullInboxStream: string;
   pullInboxItems: string;
@@ -74,7 +74,7 @@ export function redisKeys(prefix: string): RedisKeys {
     crl: (urlHash) => key('crl', urlHash),
     addressRegister: (kind, herId) => key('ar', kind, herId),
     throughput: (outcome, minute) => key('dashboard', 'throughput', outcome, minute),
-    queueEvents: (queue) => `${prefix}:${queue}:events`,
+    amqp: (kind, id) => key('amqp', kind, id),
     pullInboxStream: key('epj-inbox'),
     pullInboxItems: key('epj-inbox', 'items'),
     pollLease: (herId) => key(herId, 'poll-lease'),

@@ -97,6 +97,11 @@ export class CitizenSide {
     return sent;
   }
 
+  /** What the citizen wrote before it was protected (the service bus reads its message function from it). */
+  plainOf(id: string): Buffer | undefined {
+    return this.plain.get(id);
+  }
+
   sendFixture(name: string, options: SendOptions = {}): SentMessage {
     const file = fixturePath(name);
     if (!file) throw new Error(`fixture ${name} is not under fixtures/`);

@@ -43,6 +43,12 @@ export interface NewMessage {
 
 export class Mailbox {
   private readonly messages = new Map<string, StoredMessage>();
+  private readonly listeners: ((m: StoredMessage) => void)[] = [];
+
+  /** Called for every message added (the service bus bridge puts those for a clinic on the bus). */
+  onAdded(listener: (m: StoredMessage) => void): void {
+    this.listeners.push(listener);
+  }
 
   add(m: NewMessage): StoredMessage {
     const stored: StoredMessage = {
@@ -57,6 +63,7 @@ export class Mailbox {
       createdAt: new Date().toISOString(),
     };
     this.messages.set(stored.id, stored);
+    for (const listener of this.listeners) listener(stored);
     return stored;
   }
 

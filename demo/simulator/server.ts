@@ -10,6 +10,11 @@ import { Faults } from './faults.js';
 import { SimulatedHelseId } from './helseid-server.js';
 import { Mailbox } from './mailbox.js';
 import { mshRouter, nhnError } from './msh-routes.js';
+import { AmqpBus } from '../../adapters/transport/amqp/bus.js';
+import type { Addressing } from '../../adapters/transport/amqp/wire.js';
+import { BusBridge } from './bus-bridge.js';
+
+const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /**
  * The NHN simulator: a real HTTP server with the message-service subset the gateway uses, a
@@ -48,6 +53,8 @@ export interface SimulatorOptions {
    * as an HTTP proxy (REVOCATION_HTTP_PROXY), so the demo's revocation checks have a CA to ask.
    */
   sampleCrl?: Buffer;
+  /** the service bus (TRANSPORT=amqp): Helsenorge's end on it, besides the REST service */
+  bus?: { url: string; addressing: Addressing };
 }
 
 /** One request as the simulator saw it: what the contract requires, never a body. */
@@ -73,6 +80,8 @@ export interface Simulator {
   faults: Faults;
   helseId: SimulatedHelseId;
   mailbox: Mailbox;
+  /** Helsenorge's end on the service bus, when the simulator was given one */
+  bus: BusBridge | undefined;
   /** the latest requests to the message service and the token endpoint */
   requests: SeenRequest[];
   registerClient(clientId: string, certificate: X509Certificate | string | Buffer, herIds?: number[]): void;
@@ -204,6 +213,19 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const url = `http://${host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host}:${port}`;
   const tokenUrl = `${url}/connect/token`;
   const clinicList = clinics.list.map(clinicInfo);
+  let amqp: AmqpBus | undefined;
+  let bridge: BusBridge | undefined;
+  if (options.bus) {
+    amqp = new AmqpBus({ url: options.bus.url, addressing: options.bus.addressing, logger: quiet, containerId: `nhn-simulator-${process.pid}` });
+    try {
+      await amqp.start();
+    } catch (err) {
+      server.close();
+      throw err;
+    }
+    bridge = new BusBridge({ bus: amqp, mailbox, citizen, clinics, helsenorgeHerId, ...(options.protection ? { protection: options.protection } : {}) });
+    bridge.start();
+  }
   const info = () => ({
     url,
     tokenUrl,
@@ -224,11 +246,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     faults,
     helseId,
     mailbox,
+    bus: bridge,
     requests,
     registerClient,
     reset,
     close: async () => {
       faults.clear();
+      await bridge?.stop();
+      await amqp?.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -1,5 +1,5 @@
 import type { Router } from 'express';
-import type { MshClient } from '../../adapters/transport/msh-client.js';
+import { AmqpTransport } from '../../adapters/transport/amqp/amqp-transport.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { messageProtectionOf, type Config } from '../config.js';
 import { checkCertificates } from '../gate/certificate-watcher.js';
@@ -24,6 +24,12 @@ import { buildHelseId, type HelseId } from './helseid.js';
 import { clinicRouters, type ClinicRouters } from './http.js';
 import type { Infrastructure } from './infrastructure.js';
 import { buildTransport } from './transport.js';
+import type { BusSide } from './bus.js';
+import type { MessageTransport } from '../ports/transport.js';
+import { InboundQueueSink } from '../pipeline/inbound-queue-sink.js';
+import { systemClock } from '../infra/system-clock.js';
+import type { Queue } from 'bullmq';
+import type { InboundJobData } from '../pipeline/inbound.js';
 import { buildProtection, buildTrust, clinicCertificateStatus, type TrustSide } from './trust.js';
 
 /** A clinic as the composition takes it: who it is, and its effective settings. */
@@ -40,6 +46,8 @@ export interface ClinicSpec {
 export interface FarSide {
   mshUrl: string;
   tokenUrl: string;
+  /** the service bus when AMQP_URL is unset (the demo's broker) */
+  amqpUrl?: string;
   /** the register's addresses when AR_URL is unset (the demo's stand-in) */
   registerAddress?: { soapUrl: string; restUrl: string };
 }
@@ -61,7 +69,7 @@ export interface ClinicParts extends Core {
   register: CachedAddressRegister;
   trust: TrustSide;
   helseId: HelseId;
-  transport: MshClient;
+  transport: MessageTransport;
   epj: EpjSide;
   pipeline: RunningPipeline;
   watchers: GateWatchers;
@@ -87,6 +95,8 @@ export interface ClinicContext {
   demoRoutes?: (hooks: DemoHooks) => Router[];
   /** the process's one polling loop; each clinic's mailboxes are polled on it, under a lease per clinic */
   scheduler?: PollScheduler;
+  /** the service bus (TRANSPORT=amqp): the clinic's messages are pushed to it instead of polled */
+  bus?: BusSide;
 }
 
 export async function composeClinic(clinic: ClinicSpec, metrics: Metrics, context: ClinicContext): Promise<ClinicParts> {
@@ -103,7 +113,7 @@ export async function composeClinic(clinic: ClinicSpec, metrics: Metrics, contex
 }
 
 async function composeOnCore(clinic: ClinicSpec, settings: Config, core: Core, metrics: Metrics, context: ClinicContext): Promise<ClinicParts> {
-  const { infra, far, logger, demoRoutes, scheduler } = context;
+  const { infra, far, logger, demoRoutes, scheduler, bus } = context;
   const { redis } = infra;
   const { gate } = core;
   const demo = settings.GATEWAY_MODE === 'demo';
@@ -123,7 +133,11 @@ async function composeOnCore(clinic: ClinicSpec, settings: Config, core: Core, m
   infra.arMetrics.add(clinic.herId, register);
   const trust = buildProtection(settings, clinicTrust, register);
 
-  const transport = buildTransport({ config: settings, mshUrl: far.mshUrl, tokens: helseId.tokensFor(settings.HELSEID_SCOPE), logger });
+  const amqp = bus
+    ? new AmqpTransport({ herId: Number(clinic.herId), redis, prefix: settings.QUEUE_PREFIX, bus: bus.bus, protection: trust.protection })
+    : undefined;
+  const transport: MessageTransport =
+    amqp ?? buildTransport({ config: settings, mshUrl: far.mshUrl, tokens: helseId.tokensFor(settings.HELSEID_SCOPE), logger });
   const submission = { config: settings, gate, outbound: core.outbound, schemas: () => core.schemas };
   const epj = buildEpjSide({ config: settings, logger, redis, crypto: core.crypto, submission });
 
@@ -163,15 +177,26 @@ async function composeOnCore(clinic: ClinicSpec, settings: Config, core: Core, m
       }),
       epj: epj.port,
       protection: trust.protection,
-      scheduledPolling: scheduler !== undefined,
+      scheduledPolling: scheduler !== undefined || bus !== undefined,
     },
   );
-  scheduler?.add({
-    herId: clinic.herId,
-    mayPoll: () => pipeline.poller.active,
-    poll: async () => ({ taken: (await pipeline.poller.pollOrThrow()).taken }),
-  });
+  if (amqp && bus)
+    bus.inbound.add({
+      herId: clinic.herId,
+      receiverHerIds: [clinic.herId, ...clinic.subHerIds],
+      sink: new InboundQueueSink(core.queues.inbound as Queue<InboundJobData>, systemClock),
+      mayTake: () => pipeline.poller.active,
+      keep: (id, message) => amqp.keep(id, message),
+    });
+  else
+    scheduler?.add({
+      herId: clinic.herId,
+      mayPoll: () => pipeline.poller.active,
+      poll: async () => ({ taken: (await pipeline.poller.pollOrThrow()).taken }),
+    });
   epj.outbox.start();
+  /** the last poll that answered (REST), or the last message the bus pushed (AMQP) */
+  const lastInbound = () => (bus ? bus.inbound.status(clinic.herId)?.lastSuccessAt : pipeline.poller.lastSuccessAt);
 
   const routers = clinicRouters(
     settings,
@@ -188,12 +213,12 @@ async function composeOnCore(clinic: ClinicSpec, settings: Config, core: Core, m
         },
         transport: () => {
           const { tokensFetched, refused } = helseId.state();
-          const lastPoll = pipeline.poller.lastSuccessAt;
+          const lastPoll = lastInbound();
           return {
-            endpoint: far.mshUrl,
+            endpoint: bus ? `NHN's service bus (AMQP 1.0, ${settings.AMQP_ADDRESS_FORM} addresses)` : far.mshUrl,
             protection: messageProtectionOf(settings) === 'cms' ? 'CMS, end to end' : "NHN's (HelseID + TLS)",
             lastSuccessfulPoll: lastPoll ? lastPoll.toISOString() : 'not yet',
-            pollError: pipeline.poller.lastError ?? 'none',
+            pollError: (bus ? bus.inbound.status(clinic.herId)?.lastError : pipeline.poller.lastError) ?? 'none',
             helseIdTokens: tokensFetched,
             helseId: refused ? `refused: ${refused}` : 'accepted',
           };
@@ -227,7 +252,7 @@ async function composeOnCore(clinic: ClinicSpec, settings: Config, core: Core, m
         const days = lastCertificateCheck.filter((c) => c.serial).map((c) => c.expiresInDays);
         return days.length > 0 ? Math.min(...days) : undefined;
       },
-      lastSuccessfulPoll: () => pipeline.poller.lastSuccessAt,
+      lastSuccessfulPoll: lastInbound,
     },
     pollers: [pipeline.poller, epj.outbox],
     closers: [...core.closers, { name: 'gate watchers', close: () => watchers.stop() }],

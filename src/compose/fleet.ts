@@ -10,6 +10,7 @@ import { closeInOrder, type Closable, type Poller, type Workers } from '../lifec
 import type { Logger } from '../logging.js';
 import type { OutboundJobData } from '../pipeline/outbound.js';
 import type { PollScheduler } from '../pipeline/poll-scheduler.js';
+import type { BusSide } from './bus.js';
 import { composeClinic, type ClinicParts, type DemoHooks, type FarSide } from './clinic.js';
 import type { ClinicRouters } from './http.js';
 import type { Infrastructure } from './infrastructure.js';
@@ -27,6 +28,8 @@ export interface FleetDeps {
   far: FarSide;
   opsRoutes?: (hooks: DemoHooks) => Router[];
   scheduler?: PollScheduler;
+  /** the service bus (TRANSPORT=amqp) */
+  bus?: BusSide;
 }
 
 /**
@@ -76,7 +79,7 @@ export class Fleet implements Poller, Workers {
     if (this.clinics.has(clinic.herId)) throw new GatewayError('CLINIC_CONFLICT', `(HER-id ${clinic.herId} is served already)`);
     const conflict = findFleetConflict([...others, clinic]);
     if (conflict) throw new GatewayError('CLINIC_CONFLICT', `(${conflict.field}: ${conflict.message})`);
-    const { config, logger, infra, far, opsRoutes, scheduler } = this.deps;
+    const { config, logger, infra, far, opsRoutes, scheduler, bus } = this.deps;
     const parts = await composeClinic(clinic, infra.metrics.forClinic(clinic.herId), {
       deploymentPrefix: config.QUEUE_PREFIX,
       infra,
@@ -84,6 +87,7 @@ export class Fleet implements Poller, Workers {
       logger,
       ...(opsRoutes ? { demoRoutes: opsRoutes } : {}),
       ...(scheduler ? { scheduler } : {}),
+      ...(bus ? { bus } : {}),
     });
     this.clinics.set(clinic.herId, parts);
     this.routerCache = undefined;
@@ -125,6 +129,7 @@ export class Fleet implements Poller, Workers {
 
     // Stop taking work first, then move what waits.
     await this.deps.scheduler?.remove(herId);
+    await this.deps.bus?.inbound.remove(herId);
     for (const poller of [parts.pipeline.poller, parts.epj.outbox]) await poller.pause().catch(() => undefined);
     await parts.workers.close(this.deps.config.SHUTDOWN_DEADLINE_MS);
     let moved = 0;

@@ -16,6 +16,7 @@ import { loadClinics } from '../clinics/clinics-file.js';
 import { opsClinicsRouter } from '../http/ops-clinics.js';
 import { buildHttp } from './http.js';
 import { buildInfrastructure, type Infrastructure } from './infrastructure.js';
+import { buildBus, type BusSide } from './bus.js';
 
 export type { ClinicSpec, DemoHooks, FarSide } from './clinic.js';
 
@@ -74,23 +75,28 @@ export interface ComposedGateway extends Gateway {
 /** NHN's side as the settings describe it (production, or the demo pointed at real endpoints). */
 export function farSideFromSettings(config: Config): FarSide {
   const mshUrl = config.MSH_BASE_URL;
-  if (!mshUrl) throw new ConfigError('MSH_BASE_URL', "set NHN's message service URL (in demo mode, leave it unset for the simulator)");
-  return { mshUrl, tokenUrl: helseIdTokenUrlOf(config)! };
+  // on the service bus the REST message service is not used
+  if (!mshUrl && config.TRANSPORT !== 'amqp')
+    throw new ConfigError('MSH_BASE_URL', "set NHN's message service URL (in demo mode, leave it unset for the simulator)");
+  return { mshUrl: mshUrl ?? '', tokenUrl: helseIdTokenUrlOf(config)! };
 }
 
 export async function composeGateway(config: Config, logger: Logger, options: ComposeOptions = {}): Promise<ComposedGateway> {
   const far = options.far ?? farSideFromSettings(config);
   const specs = options.clinics ?? loadClinics(config);
   let port: BoundPort | undefined;
-  let infra: Infrastructure;
+  let infra: Infrastructure | undefined;
+  let bus: BusSide | undefined;
   try {
     port = await bindPort(config.PORT, config.HOST);
     infra = await buildInfrastructure(config, logger);
+    bus = await buildBus(config, logger, far.amqpUrl);
   } catch (err) {
     port?.server.close();
-    await closeInOrder(options.finalClosers ?? [], logger);
+    await closeInOrder([...(infra ? [...infra.closers, ...infra.finalClosers] : []), ...(options.finalClosers ?? [])], logger);
     throw err;
   }
+  const busClosers: Closable[] = bus ? [{ name: 'service bus', close: () => bus.bus.close() }] : [];
   // One polling loop for every clinic; with several processes, a lease per clinic lets one poll it.
   const scheduler = new PollScheduler({
     clock: systemClock,
@@ -100,10 +106,11 @@ export async function composeGateway(config: Config, logger: Logger, options: Co
     concurrency: config.POLL_CONCURRENCY,
     logger,
   });
-  const fleet = new Fleet({ config, logger, infra, far, scheduler, ...(options.opsRoutes ? { opsRoutes: options.opsRoutes } : {}) });
+  const fleet = new Fleet({ config, logger, infra, far, scheduler, ...(bus ? { bus } : {}), ...(options.opsRoutes ? { opsRoutes: options.opsRoutes } : {}) });
   try {
     for (const spec of specs) await fleet.add(spec);
     scheduler.start();
+    bus?.inbound.start();
     const clinicsFile = new ClinicsManager(fleet, config, logger);
 
     const flag = new ShutdownFlag();
@@ -117,9 +124,14 @@ export async function composeGateway(config: Config, logger: Logger, options: Co
     const lifecycle = new Lifecycle(logger, config.SHUTDOWN_DEADLINE_MS, {
       flag,
       server,
-      pollers: [{ name: 'clinics file', pause: async () => clinicsFile.stop() }, scheduler, fleet],
+      pollers: [
+        { name: 'clinics file', pause: async () => clinicsFile.stop() },
+        scheduler,
+        ...(bus ? [{ name: 'service bus receivers', pause: () => bus.inbound.pause() }] : []),
+        fleet,
+      ],
       workers: fleet,
-      parts: [...fleet.closers(), ...infra.closers],
+      parts: [...fleet.closers(), ...busClosers, ...infra.closers],
       finalParts: [...infra.finalClosers, ...(options.finalClosers ?? [])],
     });
 
@@ -142,9 +154,10 @@ export async function composeGateway(config: Config, logger: Logger, options: Co
   } catch (err) {
     // what was started is stopped again, so a failed start leaves no redis-server, worker or timer behind
     await scheduler.pause();
+    await bus?.inbound.pause();
     await fleet.pause();
     await fleet.close(1_000);
-    await closeInOrder([...fleet.closers(), ...infra.closers, ...infra.finalClosers, ...(options.finalClosers ?? [])], logger);
+    await closeInOrder([...fleet.closers(), ...busClosers, ...infra.closers, ...infra.finalClosers, ...(options.finalClosers ?? [])], logger);
     port.server.close();
     throw err;
   }

@@ -7,7 +7,7 @@ import type { Logger } from '../logging.js';
 import type { AppRecStatus } from '../domain/codes.js';
 import type { PipelineMetrics } from '../metrics.js';
 import type { MessageProtection, Refusal } from '../ports/message-protection.js';
-import type { AppRecToSend, MessageMetadata } from '../ports/transport.js';
+import type { AppRecToSend, MessageMetadata, MessageTransport } from '../ports/transport.js';
 import type { DeliveryJobData, SealedDelivery } from './delivery-job.js';
 import type { JobCrypto } from './job-crypto.js';
 import type { MessageStore } from './message-store.js';
@@ -24,10 +24,10 @@ import type { DeliveryOrder } from './epj-delivery.js';
  */
 
 /** What the inbound side needs of the transport. */
-export interface InboundTransport {
+export interface InboundTransport extends Pick<MessageTransport, 'refuse' | 'noteAppRec'> {
   getMessage(id: string): Promise<Pick<MessageMetadata, 'isAppRec' | 'senderHerId' | 'businessDocumentId'>>;
   getBusinessDocument(id: string): Promise<Buffer>;
-  sendAppRec(id: string, senderHerId: number, appRec: AppRecToSend): Promise<void>;
+  sendAppRec(id: string, senderHerId: number, appRec: AppRecToSend, original?: Buffer): Promise<void>;
   markRead(id: string, herId: number): Promise<void>;
 }
 
@@ -82,11 +82,30 @@ export function inboundProcessor(deps: InboundDeps) {
     // document is fetched for nothing, which costs less than waiting twice for every request).
     const [meta, fetched] = await Promise.all([deps.transport.getMessage(nhnMessageId), deps.transport.getBusinessDocument(nhnMessageId)]);
     if (meta.isAppRec) {
-      // An AppRec to one of our messages: tracking reads its outcome; it is never answered.
+      // An AppRec to one of our messages: tracking reads its outcome; it is never answered. A
+      // transport that carries AppRecs as documents (the service bus) is given it to track by.
+      if (deps.transport.noteAppRec) {
+        const appRec = await deps.protection.unprotect(fetched, meta.senderHerId);
+        if ('document' in appRec) await deps.transport.noteAppRec(nhnMessageId, appRec.document);
+      }
       await deps.transport.markRead(nhnMessageId, receiverHerId);
       return 'apprec-received';
     }
     const opened = await deps.protection.unprotect(fetched, meta.senderHerId);
+    if ('refused' in opened && deps.transport.refuse) {
+      // the service bus answers a fault of the sender's certificate or envelope on its error queue, not with an AppRec
+      await deps.transport.refuse(nhnMessageId, opened.refused);
+      await deps.transport.markRead(nhnMessageId, receiverHerId);
+      const msgId = `nhn:${nhnMessageId}`;
+      await deps.store.addHistory(msgId, {
+        event: 'receive',
+        outcome: 'failed',
+        reason: `refused on the error queue: ${opened.refused.code ?? opened.refused.errorCode}`,
+      });
+      await deps.audit.record({ actor: 'system', action: 'message.received', msgId, outcome: `refused:${opened.refused.code ?? opened.refused.errorCode}` });
+      deps.metrics?.countMessage('in', undefined, 'rejected');
+      return 'rejected';
+    }
     const document = 'refused' in opened ? fetched : opened.document;
     const verdict = 'refused' in opened ? refusedVerdict(opened.refused) : await deps.judge(document);
     const msgId = verdict.msgId ?? `nhn:${nhnMessageId}`;
@@ -133,7 +152,7 @@ export function inboundProcessor(deps: InboundDeps) {
     });
 
     if (!job.data.appRecSent) {
-      await deps.transport.sendAppRec(nhnMessageId, receiverHerId, { status: verdict.appRecStatus, errors: verdict.errors });
+      await deps.transport.sendAppRec(nhnMessageId, receiverHerId, { status: verdict.appRecStatus, errors: verdict.errors }, document);
       await job.updateData({ ...job.data, appRecSent: true });
       deps.metrics?.countAppRec(
         'sent',

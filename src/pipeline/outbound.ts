@@ -130,7 +130,9 @@ export function outboundProcessor(
     const doc = deps.crypto.open<SealedOutbound>(job.data.sealed, msgId);
     try {
       const document = await deps.protection.protect(Buffer.from(doc.xml, 'utf8'), doc.receiverHerId);
-      const { nhnMessageId } = await deps.send({ msgId, document, receiverHerId: doc.receiverHerId });
+      // the message function (MsgInfo/Type), which the service bus carries as the subject
+      const subject = /<(?:\w+:)?MsgInfo\b[\s\S]*?<(?:\w+:)?Type\b[^>]*\bV="([^"]+)"/.exec(doc.xml)?.[1];
+      const { nhnMessageId } = await deps.send({ msgId, document, receiverHerId: doc.receiverHerId, ...(subject ? { subject } : {}) });
       await deps.store.update(msgId, { state: 'sent', waitingReason: null, nextAttemptAt: null });
       await deps.store.addHistory(msgId, { event: 'send', outcome: 'ok', attempt, reason: `NHN message ${nhnMessageId}` });
       await deps.afterSend(msgId, nhnMessageId);

@@ -14,6 +14,8 @@ export type ProtectionKind = 'cms' | 'none';
 export interface Refusal {
   /** the AppRec error code (code list 8221) */
   errorCode: string;
+  /** the gateway's error code (src/errors.ts), for a transport that names the fault its own way */
+  code?: string;
   /** words for the sender; never patient data */
   details: string;
 }

@@ -50,6 +50,8 @@ export interface OutgoingDocument {
   msgId: string;
   document: Buffer;
   receiverHerId: number;
+  /** the message function (MsgHead's MsgType), which the service bus carries as the subject */
+  subject?: string;
 }
 
 /** Transport state of a sent message, per receiver. */
@@ -66,10 +68,20 @@ export interface MessageTransport {
   getBusinessDocument(id: string): Promise<Buffer>;
   markRead(id: string, herId: number): Promise<void>;
   send(doc: OutgoingDocument): Promise<{ nhnMessageId: string }>;
-  /** answers received message `id` with an AppRec from `senderHerId` (the clinic) */
-  sendAppRec(id: string, senderHerId: number, appRec: AppRecToSend): Promise<void>;
+  /**
+   * answers received message `id` with an AppRec from `senderHerId` (the clinic); `original` is the
+   * opened document, for a transport that writes the AppRec document itself (the service bus)
+   */
+  sendAppRec(id: string, senderHerId: number, appRec: AppRecToSend, original?: Buffer): Promise<void>;
   getStatus(id: string): Promise<DeliveryStatus[]>;
   getAppRecInfo(id: string): Promise<AppRecInfo[]>;
+  /**
+   * A transport with its own answer to a protection refusal (the service bus's error queue) gives it
+   * here instead of an AppRec; without it the refusal is answered with an AppRec carrying its code.
+   */
+  refuse?(id: string, refusal: { code?: string; errorCode: string; details: string }): Promise<void>;
+  /** A transport that carries AppRecs as documents is given each received one, opened, to track by. */
+  noteAppRec?(id: string, opened: Buffer): Promise<void>;
 }
 
 /** A fault from the far side, as the queues read it. */

@@ -24,7 +24,7 @@ export function isCms(document: Uint8Array): boolean {
 }
 
 function refusal(err: GatewayError): Unprotected {
-  return { refused: { errorCode: err.appRec ?? 'T01', details: err.message } };
+  return { refused: { errorCode: err.appRec ?? 'T01', code: err.code, details: err.message } };
 }
 
 /** `envelope` is asked on every message, so keys the clinic replaces on disk take effect at once. */

@@ -1,0 +1,138 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Logger } from '../../../src/logging.js';
+import type { InboundClinic, InboundSource, InboundStatus } from '../../../src/ports/inbound-source.js';
+import type { AmqpBus, ReceiverHandle, Settlement } from './bus.js';
+import { errorMessage, queueName, readIncoming, type Incoming, type WireMessage } from './wire.js';
+
+/**
+ * The service bus as the pipeline's inbound source: the bus pushes each clinic's messages on its
+ * `<HER-id>_async` queues (the clinic's own and those of the GPs and services under it). A message
+ * that fails the transport checks is answered on its sender's error queue and settled; any other is
+ * kept for its job, queued, and only then settled, so a crash in between delivers it again and
+ * the job id (sender and message id) makes that harmless. While a clinic's gate is closed its
+ * receivers get no credit: its messages wait on the bus.
+ */
+
+export interface AmqpInboundClinic extends InboundClinic {
+  /** keeps a received message for the inbound job to read by id */
+  keep(id: string, message: Incoming): Promise<void>;
+}
+
+interface Served {
+  clinic: AmqpInboundClinic;
+  receivers: ReceiverHandle[];
+  status: InboundStatus;
+  closed: boolean;
+}
+
+/** A job id for a received message: the sender and its message id (BullMQ ids take no colon). */
+export function receivedId(m: Incoming): string {
+  const id = m.messageId || createHash('sha256').update(m.body).digest('hex').slice(0, 32);
+  return `${m.fromHerId}-${id}`.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+export class AmqpInboundSource implements InboundSource<AmqpInboundClinic> {
+  private readonly served = new Map<string, Served>();
+  private readonly timer: NodeJS.Timeout;
+  private started = false;
+  private paused = false;
+
+  constructor(
+    private readonly bus: AmqpBus,
+    private readonly logger: Pick<Logger, 'info' | 'warn' | 'error'>,
+    private readonly options: { prefetch?: number; gateCheckMs?: number } = {},
+  ) {
+    // the gate's state is read, not announced to the source: receivers follow it within a moment
+    this.timer = setInterval(() => this.followGates(), options.gateCheckMs ?? 1_000);
+    this.timer.unref();
+  }
+
+  start(): void {
+    this.started = true;
+    for (const s of this.served.values()) this.open(s);
+  }
+
+  add(clinic: AmqpInboundClinic): void {
+    const known = this.served.get(clinic.herId);
+    if (known) {
+      known.clinic = clinic;
+      return;
+    }
+    const served: Served = { clinic, receivers: [], status: { lastSuccessAt: undefined, lastError: undefined }, closed: false };
+    this.served.set(clinic.herId, served);
+    if (this.started) this.open(served);
+  }
+
+  private open(s: Served): void {
+    if (s.receivers.length > 0 || s.closed || this.paused) return;
+    const ours = s.clinic.receiverHerIds.map(Number);
+    s.receivers = ours.map((herId) => this.bus.receive(queueName(herId, 'async'), (m) => this.take(s, m, ours), this.options.prefetch ?? 16));
+    if (!s.clinic.mayTake()) for (const r of s.receivers) r.pause();
+  }
+
+  private followGates(): void {
+    for (const s of this.served.values()) {
+      const open = s.clinic.mayTake();
+      for (const r of s.receivers) {
+        if (open) r.resume();
+        else r.pause();
+      }
+    }
+  }
+
+  private async take(s: Served, message: WireMessage, ours: number[]): Promise<Settlement> {
+    if (this.paused || s.closed || !s.clinic.mayTake()) return 'release';
+    const read = readIncoming(message, ours);
+    if ('refused' in read) {
+      const from = Number(message.application_properties?.fromHerId);
+      if (!Number.isInteger(from) || from <= 0) {
+        // no sender to tell (Helsenorge.Messaging drops these too, with a warning)
+        this.logger.warn({ clinic: s.clinic.herId, condition: read.refused.condition }, 'service bus message without a sender refused');
+        return 'accept';
+      }
+      const to = Number(message.application_properties?.toHerId);
+      await this.bus.send(
+        errorMessage(
+          {
+            messageId: String(message.message_id ?? ''),
+            subject: typeof message.subject === 'string' ? message.subject : undefined,
+            fromHerId: from,
+            toHerId: Number.isInteger(to) && to > 0 ? to : Number(s.clinic.herId),
+          },
+          read.refused,
+          this.bus.addressing,
+          (b) => this.bus.dataSection(b),
+          randomUUID,
+        ),
+      );
+      this.logger.warn({ clinic: s.clinic.herId, condition: read.refused.condition }, 'service bus message refused on the sender’s error queue');
+      return 'accept';
+    }
+    const id = receivedId(read.ok);
+    await s.clinic.keep(id, read.ok);
+    await s.clinic.sink.offer([{ id, receiverHerId: String(read.ok.toHerId) }]);
+    s.status = { lastSuccessAt: new Date(), lastError: undefined };
+    return 'accept';
+  }
+
+  async remove(herId: string): Promise<void> {
+    const s = this.served.get(herId);
+    if (!s) return;
+    s.closed = true;
+    this.served.delete(herId);
+    await Promise.all(s.receivers.map((r) => r.close()));
+  }
+
+  status(herId: string): InboundStatus | undefined {
+    const s = this.served.get(herId);
+    if (!s) return undefined;
+    return { lastSuccessAt: s.status.lastSuccessAt, lastError: this.bus.isOpen ? s.status.lastError : (this.bus.lastError ?? 'service bus not connected') };
+  }
+
+  async pause(): Promise<void> {
+    this.paused = true;
+    clearInterval(this.timer);
+    await Promise.all([...this.served.values()].flatMap((s) => s.receivers.map((r) => r.close())));
+    for (const s of this.served.values()) s.receivers = [];
+  }
+}
