@@ -13,6 +13,7 @@ import type { Simulator } from './simulator/server.js';
 import { standInAddress, startDemoStandIn } from './start-ar-stand-in.js';
 import { ensureNearExpiryCertificate } from './near-expiry-certificate.js';
 import { startDemoSimulator } from './start-simulator.js';
+import { redacted } from '../adapters/transport/amqp/bus.js';
 import { demoBus } from './demo-bus.js';
 
 /**
@@ -27,6 +28,8 @@ export interface ComposedDemo {
   gateway: ComposedGateway;
   simulator: Simulator | undefined;
   standIn: ArStandIn | undefined;
+  /** the service bus (TRANSPORT=amqp): its address, password hidden */
+  busUrl?: string;
 }
 
 /** The sample's expired signing pair, put in place of the clinic's by the demo's switch. */
@@ -119,17 +122,18 @@ export async function composeDemo(
       ];
     },
   });
-  return { gateway, simulator, standIn };
+  return { gateway, simulator, standIn, ...(bus ? { busUrl: redacted(bus.url) } : {}) };
 }
 
 /** The demo as the `serve` command starts it: the composition and the banner lines of its stand-ins. */
 export const demoCompose = async (config: Config, logger: Logger) => {
-  const { gateway, simulator, standIn } = await composeDemo(config, logger, demoClinics(config));
+  const { gateway, simulator, standIn, busUrl } = await composeDemo(config, logger, demoClinics(config));
   return {
     gateway,
     banner: [
       ...(simulator ? [`  NHN simulator:                  ${simulator.url}  (epj-gateway send fixtures/office-contact/request.xml --as-citizen)`] : []),
       ...(standIn ? [`  Address register stand-in:      ${standIn.url}`] : []),
+      ...(busUrl ? [`  Service bus (AMQP 1.0):          ${busUrl}  (queues <HER-id>_async, _sync, _syncreply, _error)`] : []),
       ...gateway.clinics
         .slice(1)
         .flatMap((c) => [

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { redacted } from '../adapters/transport/amqp/bus.js';
 import type { Config } from '../src/config.js';
 import { SupervisedRabbitMq } from '../src/infra/supervised-rabbitmq.js';
 import type { Logger } from '../src/logging.js';
@@ -28,6 +29,6 @@ export async function demoBus(
     await broker.stop();
     throw err;
   }
-  logger.info({ url: broker.url.replace(/:[^:@/]+@/, ':***@') }, 'service bus broker started');
+  logger.info({ url: redacted(broker.url) }, 'service bus broker started');
   return { url: broker.url, stop: () => broker.stop() };
 }

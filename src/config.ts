@@ -223,6 +223,10 @@ export const configSchema = z.object({
   AMQP_ADDRESS_FORM: z.enum(['v1', 'v2']).default('v1'),
   /** the exchange v1 addresses publish to (routing key: the queue name) */
   AMQP_EXCHANGE: z.string().min(1).default('DigitalDialog'),
+  /** free slots the EPJ published (PUT /v1/free-slots) older than this are not offered: HentLedigeTimer is answered with an error instead */
+  FREE_SLOTS_MAX_AGE_S: int(60, 30 * 24 * 3600).default(24 * 3600),
+  /** the most free slots offered in one SvarLedigeTimer (the earliest ahead) */
+  FREE_SLOTS_LIMIT: int(1, 500).default(60),
 
   // --- simulator (demo) ---------------------------------------------------------------------------------------
   /** TCP port of the NHN simulator (`epj-gateway simulator`, the demo); `send --as-citizen` asks it when MSH_BASE_URL is unset */

@@ -45,6 +45,11 @@ export const ERRORS = {
     status: 409,
     message: 'Clinics are managed at run time only through a clinics file: set CLINICS_FILE to a file the gateway may write.',
   },
+  FREE_SLOTS_INVALID: {
+    status: 400,
+    message:
+      'The free slots could not be read: send JSON {"slots":[{"start":"2026-12-10T09:00:00+01:00","end":"…"}]} (start before end, at most 5,000) or an iCalendar with VEVENTs; the detail names the slot.',
+  },
   CLINIC_UNKNOWN: { status: 404, message: 'No clinic with this HER-id is served here; `GET /ops/clinics` lists the clinics.' },
   BODY_TOO_LARGE: { status: 413, message: 'The request body is over the configured size limit.' },
   BODY_MALFORMED: { status: 400, message: 'The request body could not be read as the declared content type.' },

@@ -64,6 +64,8 @@ export interface Metrics extends PipelineMetrics {
   setRegisterFaults(faults: { severity: 'warning' | 'closed' }[]): void;
   /** called by the transport adapter for each failed call to NHN (HelseID included) */
   countTransportError(kind: TransportErrorKind): void;
+  /** a synchronous request answered (or refused with an error answer), seconds from receipt to the answer accepted by the bus */
+  observeSyncAnswer(action: string, outcome: 'answered' | 'refused' | 'failed', seconds: number): void;
 }
 
 /**
@@ -236,6 +238,13 @@ export function createMetrics(): MetricsRoot {
     labelNames: ['clinic', 'kind'] as const,
     registers,
   });
+  const syncAnswers = new Histogram({
+    name: 'epj_gateway_sync_answer_seconds',
+    help: "Seconds from a synchronous request's receipt (HentLedigeTimer, on the service bus) to its answer accepted by the bus, by clinic, answer and outcome (the caller waits 15 s)",
+    labelNames: ['clinic', 'action', 'outcome'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15],
+    registers,
+  });
   const deadLetterReplays = new Counter({
     name: 'epj_gateway_dead_letter_replays_total',
     help: 'Dead letters sent again by an operator (API, CLI or the queue board), by clinic and service',
@@ -294,6 +303,8 @@ export function createMetrics(): MetricsRoot {
           for (const severity of REGISTER_FAULT_SEVERITIES)
             registerFaults.set(series.of(registerFaults, { severity }), faults.filter((f) => f.severity === severity).length);
         }),
+      observeSyncAnswer: (action, outcome, seconds) =>
+        write(() => syncAnswers.observe(series.of(syncAnswers, { action: /^[A-Za-z]{1,40}$/.test(action) ? action : 'other', outcome }), seconds)),
       countTransportError: (kind) =>
         write(() => transportErrors.inc(series.of(transportErrors, { kind: (TRANSPORT_ERROR_KINDS as readonly string[]).includes(kind) ? kind : 'protocol' }))),
     };

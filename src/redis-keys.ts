@@ -40,6 +40,8 @@ export interface RedisKeys {
   throughput(outcome: string, minute: number): string;
   /** the service bus: a received message kept until read (`in`), a sent message's MsgId (`sent`), an AppRec noted by MsgId (`apprec`) */
   amqp(kind: 'in' | 'sent' | 'apprec', id: string): string;
+  /** the free appointment slots the EPJ published (JSON, replaced whole) */
+  freeSlots: string;
   /** the pull inbox: the stream of waiting MsgIds and the sealed messages by MsgId */
   pullInboxStream: string;
   pullInboxItems: string;
@@ -75,6 +77,7 @@ export function redisKeys(prefix: string): RedisKeys {
     addressRegister: (kind, herId) => key('ar', kind, herId),
     throughput: (outcome, minute) => key('dashboard', 'throughput', outcome, minute),
     amqp: (kind, id) => key('amqp', kind, id),
+    freeSlots: key('free-slots'),
     pullInboxStream: key('epj-inbox'),
     pullInboxItems: key('epj-inbox', 'items'),
     pollLease: (herId) => key(herId, 'poll-lease'),

@@ -12,6 +12,8 @@ import {
 } from '../../adapters/transport/amqp/wire.js';
 import { isAppRecErrorCode } from '../../src/domain/codes.js';
 import { parseMessage } from '../../src/kith/parse.js';
+import { calendarEvents, propertyValue } from '../../src/kith/xcal-read.js';
+import { attrOf, child, children } from '../../src/kith/xml-tree.js';
 import { isCms } from '../../src/trust/cms-protection.js';
 import type { CitizenSide } from './citizen.js';
 import type { CitizenCms } from './citizen-cms.js';
@@ -54,6 +56,10 @@ export class BusBridge {
   /** the mailbox id of each message put on the bus is its AMQP message id, so an AppRec's correlation id finds it */
   private readonly events = new EventEmitter();
   private readonly receivers: { close(): Promise<void> }[] = [];
+  /** how the next citizen message goes out broken, for testers to see the clinic's error answer */
+  private broken: 'plain' | undefined;
+  /** when each synchronous request went on the bus, for the answer's time */
+  private readonly syncSentAt = new Map<string, number>();
 
   constructor(private readonly options: BusBridgeOptions) {
     this.events.setMaxListeners(0);
@@ -66,15 +72,27 @@ export class BusBridge {
       setImmediate(() => void this.publish(m).catch(() => undefined));
     });
     this.receivers.push(bus.receive(queueName(helsenorgeHerId, 'async'), (m) => this.fromClinic(m)));
-    this.receivers.push(bus.receive(queueName(helsenorgeHerId, 'syncreply'), (m) => this.fromClinic(m)));
+    this.receivers.push(bus.receive(queueName(helsenorgeHerId, 'syncreply'), (m) => this.syncReply(m)));
     this.receivers.push(
       bus.receive(queueName(helsenorgeHerId, 'error'), async (m) => {
         const error = { ...readError(m), at: new Date().toISOString() };
         this.errorList.push(error);
-        if (error.originalMessageId) this.events.emit(`error:${error.originalMessageId}`, error);
+        if (error.originalMessageId) {
+          this.events.emit(`error:${error.originalMessageId}`, error);
+          this.options.citizen.transportRefused(error.originalMessageId, {
+            errorCondition: error.errorCondition ?? null,
+            errorDescription: error.errorDescription ?? null,
+            at: error.at,
+          });
+        }
         return 'accept';
       }),
     );
+  }
+
+  /** The next message to a clinic goes out broken: `plain` leaves its document unprotected (no CMS). */
+  breakNext(how: 'plain'): void {
+    this.broken = how;
   }
 
   /** The transport-level refusals Helsenorge got, oldest first. */
@@ -113,9 +131,14 @@ export class BusBridge {
       let body = m.document;
       // the citizen side writes its AppRecs in clear; on the bus every document is protected
       if (protection && !isCms(body)) body = protection.protect(body, clinic.certificates);
+      if (this.broken === 'plain' && !m.isAppRec) {
+        this.broken = undefined;
+        body = plain;
+      }
       const head = m.isAppRec ? undefined : msgTypeOf(plain);
       const sync = !m.isAppRec && (this.options.synchronous ?? isSynchronous)(head?.msgType, head?.action);
       const kind: QueueKind = sync ? 'sync' : 'async';
+      if (sync) this.syncSentAt.set(m.id, Date.now());
       await bus.send(
         toWire(
           {
@@ -152,7 +175,11 @@ export class BusBridge {
       if (doc.document !== 'AppRec') return 'accept';
       receiver.appRec = {
         status: NHN_STATUS[doc.status ?? ''] ?? 'Rejected',
-        errors: doc.errors.filter((e) => e.v && isAppRecErrorCode(e.v)).map((e) => ({ errorCode: e.v!, details: e.dn ?? '' })),
+        // the clinic's own words (OT) where it gave them, else the code's text, as NHN keeps them
+        errors: children(doc.root, 'Error')
+          .map((e) => ({ v: attrOf(e, 'V'), text: attrOf(e, 'OT') ?? attrOf(e, 'DN') ?? '' }))
+          .filter((e) => e.v && isAppRecErrorCode(e.v))
+          .map((e) => ({ errorCode: e.v!, details: e.text })),
         at: new Date().toISOString(),
       };
       citizen.appRecPosted(original, m.fromHerId, receiver.appRec);
@@ -160,6 +187,43 @@ export class BusBridge {
     }
     const stored = mailbox.add({ senderHerId: m.fromHerId, receiverHerIds: [helsenorgeHerId], document: m.body });
     await citizen.clinicSent(stored);
+    return 'accept';
+  }
+
+  /** A clinic's answer to a synchronous request: shown to the citizen at once, never answered with an AppRec. */
+  private async syncReply(wire: WireMessage): Promise<'accept'> {
+    const { citizen, protection, clinics, helsenorgeHerId } = this.options;
+    const read = readIncoming(wire, [helsenorgeHerId]);
+    if ('refused' in read || !read.ok.correlationId) return 'accept';
+    const m = read.ok;
+    const requestId = m.correlationId!;
+    const sentAt = this.syncSentAt.get(requestId);
+    this.syncSentAt.delete(requestId);
+    const clinic = clinics.owning(m.fromHerId);
+    let xml = m.body;
+    if (protection) xml = await protection.open(m.body, clinic?.certificates);
+    const doc = parseMessage(xml);
+    const at = new Date();
+    const base = { ms: sentAt ? at.getTime() - sentAt : -1, at: at.toISOString() };
+    if (doc.document === 'AppRec') {
+      citizen.syncAnswered(requestId, {
+        action: 'APPREC',
+        msgId: doc.id ?? null,
+        appRec: {
+          status: doc.status ?? '',
+          errors: children(doc.root, 'Error').map((e) => ({ code: attrOf(e, 'V') ?? '', details: attrOf(e, 'OT') ?? attrOf(e, 'DN') ?? '' })),
+        },
+        ...base,
+      });
+    } else if (doc.document === 'MsgHead') {
+      const calendar = doc.documents.find((d) => d.kind === 'xcal')?.el;
+      citizen.syncAnswered(requestId, {
+        action: doc.action ?? 'unknown',
+        msgId: doc.msgId ?? null,
+        slots: calendar ? calendarEvents(calendar).map((e) => propertyValue(child(e, 'properties'), 'dtstart') ?? '') : [],
+        ...base,
+      });
+    }
     return 'accept';
   }
 

@@ -59,11 +59,35 @@ function msgHeadOf(document: Buffer | string): MsgHeadMessage | undefined {
   return doc?.document === 'MsgHead' ? doc : undefined;
 }
 
+/** What Helsenorge got back on its `_syncreply` queue for a synchronous request. */
+export interface SyncAnswerSeen {
+  /** the answer's action (SvarLedigeTimer), or APPREC for an error answer */
+  action: string;
+  msgId: string | null;
+  /** an error answer's AppRec status and errors */
+  appRec?: { status: string; errors: { code: string; details: string }[] };
+  /** the free slots offered (start times, UTC) */
+  slots?: string[];
+  /** milliseconds from sending the request to the answer */
+  ms: number;
+  at: string;
+}
+
+/** What Helsenorge got on its `_error` queue for a message. */
+export interface TransportRefusal {
+  errorCondition: string | null;
+  errorDescription: string | null;
+  at: string;
+}
+
 export class CitizenSide {
   private readonly sent = new Map<string, SentMessage>();
   /** what the citizen wrote, before protection: the AppRec to it names its MsgId */
   private readonly plain = new Map<string, Buffer>();
   private readonly appRecByMessage = new Map<string, CitizenAppRec>();
+  /** the service bus: the answer to a synchronous request, and transport-level refusals, by the request's id */
+  private readonly answerByMessage = new Map<string, SyncAnswerSeen>();
+  private readonly refusalByMessage = new Map<string, TransportRefusal>();
   private readonly answerList: ClinicAnswer[] = [];
   private readonly events = new EventEmitter();
 
@@ -118,11 +142,31 @@ export class CitizenSide {
   }
 
   /** What became of a sent message: read by its clinic, and its AppRec once answered. */
-  status(id: string): (SentMessage & { read: boolean; appRec: CitizenAppRec | null }) | undefined {
+  status(id: string): (SentMessage & { read: boolean; appRec: CitizenAppRec | null; answer?: SyncAnswerSeen; transportError?: TransportRefusal }) | undefined {
     const sent = this.sent.get(id);
     if (!sent) return undefined;
     const read = this.mailbox.get(id)?.receivers.get(sent.clinicHerId)?.read ?? false;
-    return { ...sent, read, appRec: this.appRecByMessage.get(id) ?? null };
+    return {
+      ...sent,
+      read,
+      appRec: this.appRecByMessage.get(id) ?? null,
+      ...(this.answerByMessage.has(id) ? { answer: this.answerByMessage.get(id)! } : {}),
+      ...(this.refusalByMessage.has(id) ? { transportError: this.refusalByMessage.get(id)! } : {}),
+    };
+  }
+
+  /** The service bus: a clinic answered synchronous request `id` (on Helsenorge's `_syncreply` queue). */
+  syncAnswered(id: string, answer: SyncAnswerSeen): void {
+    if (!this.sent.has(id)) return;
+    this.answerByMessage.set(id, answer);
+    this.events.emit(`apprec:${id}`);
+  }
+
+  /** The service bus: a clinic refused message `id` at the transport level (on Helsenorge's `_error` queue). */
+  transportRefused(id: string, refusal: TransportRefusal): void {
+    if (!this.sent.has(id)) return;
+    this.refusalByMessage.set(id, refusal);
+    this.events.emit(`apprec:${id}`);
   }
 
   appRecs(): CitizenAppRec[] {
@@ -133,10 +177,13 @@ export class CitizenSide {
     return [...this.answerList];
   }
 
-  /** Resolves with the AppRec to message `id` when it comes, or undefined after timeoutMs. */
+  /**
+   * Resolves with the AppRec to message `id` when it comes, or undefined after timeoutMs; also
+   * (undefined) when a synchronous answer or a transport refusal comes instead.
+   */
   waitForAppRec(id: string, timeoutMs: number): Promise<CitizenAppRec | undefined> {
     const known = this.appRecByMessage.get(id);
-    if (known || timeoutMs <= 0) return Promise.resolve(known);
+    if (known || timeoutMs <= 0 || this.answerByMessage.has(id) || this.refusalByMessage.has(id)) return Promise.resolve(known);
     return new Promise((resolve) => {
       const done = (appRec?: CitizenAppRec) => {
         clearTimeout(timer);
@@ -163,6 +210,8 @@ export class CitizenSide {
     this.sent.clear();
     this.plain.clear();
     this.appRecByMessage.clear();
+    this.answerByMessage.clear();
+    this.refusalByMessage.clear();
     this.answerList.length = 0;
   }
 

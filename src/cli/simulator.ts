@@ -38,6 +38,10 @@ interface CitizenStatus {
   clinicHerId?: number;
   read: boolean;
   appRec: { status: AppRecStatus; statusCode: string; errors: { code: string; details: string }[] } | null;
+  /** the service bus: the clinic's answer to a synchronous request (HentLedigeTimer) */
+  answer?: { action: string; msgId: string | null; appRec?: { status: string; errors: { code: string; details: string }[] }; slots?: string[]; ms: number };
+  /** the service bus: the clinic refused the message on Helsenorge's error queue */
+  transportError?: { errorCondition: string | null; errorDescription: string | null };
 }
 
 export function registerSimulator(program: Command): void {
@@ -53,7 +57,10 @@ export function registerSimulator(program: Command): void {
       // CLINICS_FILE: every clinic of the file; without it the one clinic of the CLINIC_* settings
       const clinics = loadClinics(config);
       const { startDemoSimulator } = await import('../../demo/start-simulator.js');
-      const sim = await startDemoSimulator(config, { port, host: flags.host }, clinics).catch((err: NodeJS.ErrnoException) => {
+      // on the service bus too when TRANSPORT=amqp: Helsenorge's end of it, on the broker AMQP_URL names
+      if (config.TRANSPORT === 'amqp' && !config.AMQP_URL) throw new UsageError('TRANSPORT=amqp: set AMQP_URL to the broker the simulator should use.');
+      const amqpUrl = config.TRANSPORT === 'amqp' ? config.AMQP_URL : undefined;
+      const sim = await startDemoSimulator(config, { port, host: flags.host }, clinics, amqpUrl).catch((err: NodeJS.ErrnoException) => {
         if (err.code === 'EADDRINUSE')
           throw new Error(`port ${port} on ${flags.host} is taken (another simulator?); choose one with --port or SIMULATOR_PORT.`);
         throw err;
@@ -128,11 +135,14 @@ async function send(fixture: string, flags: SendFlags): Promise<number> {
   });
   const deadline = Date.now() + timeoutS * 1000;
   let status: CitizenStatus = { ...sent, read: false, appRec: null };
-  while (!status.appRec && Date.now() < deadline) {
+  const settled = (st: CitizenStatus) => st.appRec || st.answer || st.transportError;
+  while (!settled(status) && Date.now() < deadline) {
     const waitMs = Math.min(POLL_SLICE_MS, Math.max(1, deadline - Date.now()));
     status = await simulatorCall<CitizenStatus>(`${base}/citizen/messages/${encodeURIComponent(sent.id)}?waitMs=${waitMs}`);
   }
   print(status, flags.json ?? false, timeoutS);
+  if (status.transportError) return EXIT_NOT_OK;
+  if (status.answer) return status.answer.action === 'APPREC' ? EXIT_NOT_OK : EXIT_OK;
   if (!status.appRec) return EXIT_NO_APPREC;
   return status.appRec.status === 'OK' ? EXIT_OK : EXIT_NOT_OK;
 }
@@ -146,12 +156,32 @@ function print(status: CitizenStatus, json: boolean, timeoutS: number): void {
       ...(status.clinicHerId !== undefined ? { clinicHerId: status.clinicHerId } : {}),
       readByClinic: status.read,
       appRec,
-      ...(appRec ? {} : { timedOut: true }),
+      ...(status.answer ? { answer: status.answer } : {}),
+      ...(status.transportError ? { transportError: status.transportError } : {}),
+      ...(appRec || status.answer || status.transportError ? {} : { timedOut: true }),
     };
     process.stdout.write(`${JSON.stringify(out)}\n`);
     return;
   }
   const about = `MsgId ${status.businessDocumentId ?? '(unreadable)'}, NHN message ${status.id}`;
+  if (status.transportError) {
+    const e = status.transportError;
+    process.stdout.write(
+      `refused on the service bus's error queue for ${about}\n  ${e.errorCondition ?? '(no condition)'}${e.errorDescription ? `: ${e.errorDescription}` : ''}\n`,
+    );
+    return;
+  }
+  if (status.answer) {
+    const a = status.answer;
+    if (a.appRec) {
+      process.stdout.write(`answer AppRec (status ${a.appRec.status}) in ${a.ms} ms for ${about}\n`);
+      for (const e of a.appRec.errors) process.stdout.write(`  ${e.code}${e.details ? `: ${e.details}` : ''}\n`);
+    } else {
+      process.stdout.write(`answer ${a.action} (MsgId ${a.msgId ?? '?'}) in ${a.ms} ms for ${about}: ${a.slots?.length ?? 0} free slots\n`);
+      for (const start of a.slots ?? []) process.stdout.write(`  ${start}\n`);
+    }
+    return;
+  }
   if (!appRec) {
     process.stdout.write(
       `no AppRec within ${timeoutS} s for ${about}${status.read ? ' (the clinic has read it)' : ' (the clinic has not read it; is the gateway running?)'}\n`,

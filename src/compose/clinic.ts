@@ -8,7 +8,11 @@ import { checkRegister } from '../gate/register-watcher.js';
 import type { ServiceGate } from '../gate/service-gate.js';
 import type { Closable, Poller } from '../lifecycle.js';
 import type { Logger } from '../logging.js';
+import { epjFreeSlotsRouter } from '../http/epj-free-slots.js';
 import type { Metrics } from '../metrics.js';
+import { redisKeys } from '../redis-keys.js';
+import { FreeSlotsStore } from '../pipeline/free-slots.js';
+import { answerSync } from '../pipeline/sync-answer.js';
 import { inboundJudge } from '../pipeline/inbound-judge.js';
 import type { PollScheduler } from '../pipeline/poll-scheduler.js';
 import { startPipeline, type RunningPipeline } from '../pipeline/start.js';
@@ -139,6 +143,7 @@ async function composeOnCore(clinic: ClinicSpec, settings: Config, core: Core, m
   const transport: MessageTransport =
     amqp ?? buildTransport({ config: settings, mshUrl: far.mshUrl, tokens: helseId.tokensFor(settings.HELSEID_SCOPE), logger });
   const submission = { config: settings, gate, outbound: core.outbound, schemas: () => core.schemas };
+  const freeSlots = new FreeSlotsStore(redis, redisKeys(settings.QUEUE_PREFIX).freeSlots);
   const epj = buildEpjSide({ config: settings, logger, redis, crypto: core.crypto, submission });
 
   const who = { herId: clinic.herId, orgNumber: clinic.orgNumber, name: clinic.name };
@@ -187,6 +192,35 @@ async function composeOnCore(clinic: ClinicSpec, settings: Config, core: Core, m
       sink: new InboundQueueSink(core.queues.inbound as Queue<InboundJobData>, systemClock),
       mayTake: () => pipeline.poller.active,
       keep: (id, message) => amqp.keep(id, message),
+      answerSync: async (message) => {
+        const started = Date.now();
+        try {
+          const answer = await amqp.answerSynchronously(message, (opened) =>
+            answerSync(opened, clinic.herId, String(message.fromHerId), {
+              slots: freeSlots,
+              open: () => pipeline.poller.active,
+              maxAgeMs: settings.FREE_SLOTS_MAX_AGE_S * 1000,
+              limit: settings.FREE_SLOTS_LIMIT,
+              now: () => new Date(),
+            }),
+          );
+          const seconds = (Date.now() - started) / 1000;
+          metrics.observeSyncAnswer(answer?.action ?? 'error-queue', answer?.outcome ?? 'refused', seconds);
+          logger.info(
+            {
+              clinic: clinic.herId,
+              action: answer?.action ?? 'error-queue',
+              outcome: answer?.outcome ?? 'refused',
+              reason: answer?.reason,
+              ms: Math.round(seconds * 1000),
+            },
+            'synchronous request answered',
+          );
+        } catch (err) {
+          metrics.observeSyncAnswer('none', 'failed', (Date.now() - started) / 1000);
+          throw err;
+        }
+      },
     });
   else
     scheduler?.add({
@@ -203,7 +237,7 @@ async function composeOnCore(clinic: ClinicSpec, settings: Config, core: Core, m
     core,
     {
       recheck: watchers.recheck,
-      epjRoutes: epj.routes,
+      epjRoutes: [...epj.routes, epjFreeSlotsRouter(freeSlots)],
       opsRoutes: demoRoutes?.({ herId: clinic.herId, gate, audit: core.audit, keys: trust.keys, recheck: watchers.recheck }) ?? [],
       sections: {
         certificates: () => clinicCertificateStatus(certificatesNow(), trust.trust),

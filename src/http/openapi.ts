@@ -118,6 +118,50 @@ export function openApiDocument(version: string): Record<string, unknown> {
           },
         },
       },
+      '/v1/free-slots': {
+        put: {
+          summary:
+            "Publish the clinic's free appointment slots (replace-all); the gateway answers Helsenorge's HentLedigeTimer from them at once (service bus)",
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['slots'],
+                  additionalProperties: false,
+                  properties: {
+                    slots: {
+                      type: 'array',
+                      maxItems: 5000,
+                      items: {
+                        type: 'object',
+                        required: ['start', 'end'],
+                        additionalProperties: false,
+                        properties: {
+                          start: { type: 'string', format: 'date-time', description: 'with offset or Z' },
+                          end: { type: 'string', format: 'date-time' },
+                          practitioner: { type: 'string', maxLength: 100 },
+                          kind: { type: 'string', maxLength: 60 },
+                        },
+                      },
+                    },
+                  },
+                },
+              },
+              'text/calendar': { schema: { type: 'string', description: 'VEVENTs with DTSTART and DTEND (UTC, or local Norwegian time)' } },
+            },
+          },
+          responses: {
+            '200': { description: 'Published: {count, publishedAt}' },
+            '400': { description: 'FREE_SLOTS_INVALID: the detail names the slot and field' },
+          },
+        },
+        get: {
+          summary: 'The free slots as last published',
+          responses: { '200': { description: '{slots, publishedAt} (publishedAt null when none were published)' } },
+        },
+      },
       '/v1/inbox': {
         get: {
           summary: 'Citizen messages waiting for an EPJ that pulls (EPJ_DELIVERY=pull)',

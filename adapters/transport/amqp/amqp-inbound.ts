@@ -16,11 +16,20 @@ import { errorMessage, queueName, readIncoming, type Incoming, type WireMessage 
 export interface AmqpInboundClinic extends InboundClinic {
   /** keeps a received message for the inbound job to read by id */
   keep(id: string, message: Incoming): Promise<void>;
+  /**
+   * answers a synchronous request (on a `<HER-id>_sync` queue) at once, outside the queues; its
+   * receivers keep their credit while the gate is closed, so the citizen is told rather than left
+   * waiting. Without it the clinic has no sync receivers.
+   */
+  answerSync?(message: Incoming): Promise<void>;
 }
 
 interface Served {
   clinic: AmqpInboundClinic;
+  /** the `_async` receivers, which follow the gate */
   receivers: ReceiverHandle[];
+  /** the `_sync` receivers, always open */
+  syncReceivers: ReceiverHandle[];
   status: InboundStatus;
   closed: boolean;
 }
@@ -58,7 +67,7 @@ export class AmqpInboundSource implements InboundSource<AmqpInboundClinic> {
       known.clinic = clinic;
       return;
     }
-    const served: Served = { clinic, receivers: [], status: { lastSuccessAt: undefined, lastError: undefined }, closed: false };
+    const served: Served = { clinic, receivers: [], syncReceivers: [], status: { lastSuccessAt: undefined, lastError: undefined }, closed: false };
     this.served.set(clinic.herId, served);
     if (this.started) this.open(served);
   }
@@ -68,6 +77,8 @@ export class AmqpInboundSource implements InboundSource<AmqpInboundClinic> {
     const ours = s.clinic.receiverHerIds.map(Number);
     s.receivers = ours.map((herId) => this.bus.receive(queueName(herId, 'async'), (m) => this.take(s, m, ours), this.options.prefetch ?? 16));
     if (!s.clinic.mayTake()) for (const r of s.receivers) r.pause();
+    if (s.clinic.answerSync)
+      s.syncReceivers = ours.map((herId) => this.bus.receive(queueName(herId, 'sync'), (m) => this.takeSync(s, m, ours), this.options.prefetch ?? 16));
   }
 
   private followGates(): void {
@@ -82,37 +93,55 @@ export class AmqpInboundSource implements InboundSource<AmqpInboundClinic> {
 
   private async take(s: Served, message: WireMessage, ours: number[]): Promise<Settlement> {
     if (this.paused || s.closed || !s.clinic.mayTake()) return 'release';
-    const read = readIncoming(message, ours);
-    if ('refused' in read) {
-      const from = Number(message.application_properties?.fromHerId);
-      if (!Number.isInteger(from) || from <= 0) {
-        // no sender to tell (Helsenorge.Messaging drops these too, with a warning)
-        this.logger.warn({ clinic: s.clinic.herId, condition: read.refused.condition }, 'service bus message without a sender refused');
-        return 'accept';
-      }
-      const to = Number(message.application_properties?.toHerId);
-      await this.bus.send(
-        errorMessage(
-          {
-            messageId: String(message.message_id ?? ''),
-            subject: typeof message.subject === 'string' ? message.subject : undefined,
-            fromHerId: from,
-            toHerId: Number.isInteger(to) && to > 0 ? to : Number(s.clinic.herId),
-          },
-          read.refused,
-          this.bus.addressing,
-          (b) => this.bus.dataSection(b),
-          randomUUID,
-        ),
-      );
-      this.logger.warn({ clinic: s.clinic.herId, condition: read.refused.condition }, 'service bus message refused on the sender’s error queue');
-      return 'accept';
-    }
-    const id = receivedId(read.ok);
-    await s.clinic.keep(id, read.ok);
-    await s.clinic.sink.offer([{ id, receiverHerId: String(read.ok.toHerId) }]);
+    const read = await this.checked(s, message, ours);
+    if (!read) return 'accept';
+    const id = receivedId(read);
+    await s.clinic.keep(id, read);
+    await s.clinic.sink.offer([{ id, receiverHerId: String(read.toHerId) }]);
     s.status = { lastSuccessAt: new Date(), lastError: undefined };
     return 'accept';
+  }
+
+  /** A synchronous request: checked as any message, then answered at once. */
+  private async takeSync(s: Served, message: WireMessage, ours: number[]): Promise<Settlement> {
+    if (this.paused || s.closed || !s.clinic.answerSync) return 'release';
+    const read = await this.checked(s, message, ours);
+    if (!read) return 'accept';
+    await s.clinic.answerSync(read);
+    s.status = { lastSuccessAt: new Date(), lastError: undefined };
+    return 'accept';
+  }
+
+  /**
+   * The transport checks of a received message: the message when it passes, else undefined once its
+   * sender has been told on its error queue (or, with no sender to tell, once it is logged).
+   */
+  private async checked(s: Served, message: WireMessage, ours: number[]): Promise<Incoming | undefined> {
+    const read = readIncoming(message, ours);
+    if ('ok' in read) return read.ok;
+    const from = Number(message.application_properties?.fromHerId);
+    if (!Number.isInteger(from) || from <= 0) {
+      // no sender to tell (Helsenorge.Messaging drops these too, with a warning)
+      this.logger.warn({ clinic: s.clinic.herId, condition: read.refused.condition }, 'service bus message without a sender refused');
+      return undefined;
+    }
+    const to = Number(message.application_properties?.toHerId);
+    await this.bus.send(
+      errorMessage(
+        {
+          messageId: String(message.message_id ?? ''),
+          subject: typeof message.subject === 'string' ? message.subject : undefined,
+          fromHerId: from,
+          toHerId: Number.isInteger(to) && to > 0 ? to : Number(s.clinic.herId),
+        },
+        read.refused,
+        this.bus.addressing,
+        (b) => this.bus.dataSection(b),
+        randomUUID,
+      ),
+    );
+    this.logger.warn({ clinic: s.clinic.herId, condition: read.refused.condition }, 'service bus message refused on the sender’s error queue');
+    return undefined;
   }
 
   async remove(herId: string): Promise<void> {
@@ -120,7 +149,7 @@ export class AmqpInboundSource implements InboundSource<AmqpInboundClinic> {
     if (!s) return;
     s.closed = true;
     this.served.delete(herId);
-    await Promise.all(s.receivers.map((r) => r.close()));
+    await Promise.all([...s.receivers, ...s.syncReceivers].map((r) => r.close()));
   }
 
   status(herId: string): InboundStatus | undefined {
@@ -132,7 +161,10 @@ export class AmqpInboundSource implements InboundSource<AmqpInboundClinic> {
   async pause(): Promise<void> {
     this.paused = true;
     clearInterval(this.timer);
-    await Promise.all([...this.served.values()].flatMap((s) => s.receivers.map((r) => r.close())));
-    for (const s of this.served.values()) s.receivers = [];
+    await Promise.all([...this.served.values()].flatMap((s) => [...s.receivers, ...s.syncReceivers].map((r) => r.close())));
+    for (const s of this.served.values()) {
+      s.receivers = [];
+      s.syncReceivers = [];
+    }
   }
 }

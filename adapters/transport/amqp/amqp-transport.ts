@@ -17,7 +17,17 @@ import type {
   UnreadMessage,
 } from '../../../src/ports/transport.js';
 import { redisKeys } from '../../../src/redis-keys.js';
-import { APPREC_SUBJECT, conditionOfRefusal, errorMessage, queueName, toWire, type Addressing, type Incoming, type WireMessage } from './wire.js';
+import {
+  APPREC_SUBJECT,
+  conditionOfRefusal,
+  errorMessage,
+  queueName,
+  queueNameFromRegister,
+  toWire,
+  type Addressing,
+  type Incoming,
+  type WireMessage,
+} from './wire.js';
 
 /**
  * The service bus behind the transport port, for one clinic. Where NHN's REST service keeps a
@@ -190,16 +200,54 @@ export class AmqpTransport implements MessageTransport {
 
   /** A transport-level refusal of received message `id`: an error message on its sender's error queue. */
   async refuse(id: string, refusal: Refusal): Promise<void> {
-    const k = await this.kept(id);
+    await this.refuseMessage(await this.kept(id), refusal);
+  }
+
+  private async refuseMessage(m: { messageId: string; subject: string; fromHerId: number; toHerId: number }, refusal: Refusal): Promise<void> {
     await this.options.bus.send(
       errorMessage(
-        { messageId: k.messageId, subject: k.subject, fromHerId: k.fromHerId, toHerId: k.toHerId },
+        { messageId: m.messageId, subject: m.subject, fromHerId: m.fromHerId, toHerId: m.toHerId },
         { condition: conditionOfRefusal(refusal.code, refusal.details), description: refusal.details, data: refusal.code ? [refusal.code] : [] },
         this.options.bus.addressing,
         (b) => this.options.bus.dataSection(b),
         randomUUID,
       ),
     );
+  }
+
+  /**
+   * Answers a synchronous request at once, outside the queues (the caller waits 15 seconds): opened
+   * and checked like any message (a refusal goes to the sender's error queue), answered by `answer`,
+   * protected to the sender, and put on the request's reply-to queue (the sender's `_syncreply` when
+   * it names none) with the request's message id as correlation id. Returns the answer, or undefined
+   * when the request was refused at the transport level.
+   */
+  async answerSynchronously<A extends { subject: string; xml: string }>(m: Incoming, answer: (opened: Buffer) => Promise<A>): Promise<A | undefined> {
+    const opened = await this.options.protection.unprotect(m.body, m.fromHerId);
+    if ('refused' in opened) {
+      await this.refuseMessage(m, opened.refused);
+      return undefined;
+    }
+    const result = await answer(opened.document);
+    const body = await this.options.protection.protect(Buffer.from(result.xml, 'utf8'), m.fromHerId);
+    await this.options.bus.send(
+      toWire(
+        {
+          messageId: randomUUID(),
+          correlationId: m.messageId,
+          subject: result.subject,
+          fromHerId: m.toHerId,
+          toHerId: m.fromHerId,
+          queue: m.replyTo ? queueNameFromRegister(m.replyTo) : queueName(m.fromHerId, 'syncreply'),
+          kind: 'syncreply',
+          ...(m.cpaId ? { cpaId: m.cpaId } : {}),
+          body,
+        },
+        this.options.bus.addressing,
+        (b) => this.options.bus.dataSection(b),
+      ),
+    );
+    return result;
   }
 
   /** An AppRec received for one of the clinic's messages (the opened document): noted for tracking by its original MsgId. */

@@ -10,6 +10,7 @@ import { FIXTURES_DIR } from '../../../demo/simulator/citizen.js';
 import { readCertificate, readPrivateKey } from '../../../src/trust/clinic-keys.js';
 import { encryptContent } from '../../../src/trust/cms-enveloped-data.js';
 import { signContent } from '../../../src/trust/cms-signed-data.js';
+import { runCli } from '../../helpers/cli.js';
 import { eventually } from '../../helpers/eventually.js';
 import { startTestBroker, type TestBroker } from '../../helpers/rabbitmq.js';
 import { startTestRedis, type TestRedis } from '../../helpers/redis.js';
@@ -117,5 +118,106 @@ describe('e2e: the service bus (AMQP 1.0 on RabbitMQ, as Helsenorge.Messaging sp
     const error = await stack.simulator.bus!.waitForError(String(message.message_id), 20_000);
     assert.ok(error, 'an error message on Helsenorge’s error queue');
     assert.equal(error.errorCondition, 'abuse:spoofing-attack');
+  });
+
+  describe('the synchronous process: HentLedigeTimer answered by the gateway from the published slots', () => {
+    const metric = async (action: string, outcome: string) => {
+      const text = (await request(stack.url).get('/metrics')).text;
+      const line = text
+        .split('\n')
+        .find((l) => l.startsWith(`epj_gateway_sync_answer_seconds_count{clinic="${CLINIC}",action="${action}",outcome="${outcome}"}`));
+      return line ? Number(line.split(' ').pop()) : 0;
+    };
+
+    it('with no slots published the citizen gets an error answer in Norwegian at once, not silence', async () => {
+      const sent = stack.simulator.citizen.sendFixture('appointment/timereservasjon-request.xml');
+      await eventually(() => stack.simulator.citizen.status(sent.id)?.answer !== undefined, 15_000, 'an answer on the syncreply queue');
+      const answer = stack.simulator.citizen.status(sent.id)!.answer!;
+      assert.equal(answer.action, 'APPREC');
+      assert.equal(answer.appRec?.status, '2');
+      assert.equal(answer.appRec?.errors[0]?.code, 'X99');
+      assert.match(answer.appRec?.errors[0]?.details ?? '', /ikke lagt ut ledige timer.*ring legekontoret/);
+      assert.ok(answer.ms >= 0 && answer.ms < 15_000, `${answer.ms} ms`);
+      assert.equal(await metric('APPREC', 'refused'), 1);
+    });
+
+    it('the EPJ publishes its slots (JSON, then iCalendar, replace-all); each one is offered as SvarLedigeTimer well within 15 s', async () => {
+      await request(stack.url)
+        .put('/v1/free-slots')
+        .set(stack.epjAuth)
+        .send({
+          slots: [
+            { start: '2099-01-12T10:00:00+01:00', end: '2099-01-12T10:20:00+01:00' },
+            { start: '2099-01-11T09:00:00+01:00', end: '2099-01-11T09:20:00+01:00', practitioner: 'Dr. Fjell', kind: 'Konsultasjon' },
+            { start: '2001-01-11T09:00:00+01:00', end: '2001-01-11T09:20:00+01:00' },
+          ],
+        })
+        .expect(200)
+        .expect((res) => assert.equal(res.body.count, 3));
+      const sent = stack.simulator.citizen.sendFixture('appointment/timereservasjon-request.xml');
+      await eventually(() => stack.simulator.citizen.status(sent.id)?.answer !== undefined, 15_000, 'SvarLedigeTimer on the syncreply queue');
+      const answer = stack.simulator.citizen.status(sent.id)!.answer!;
+      assert.equal(answer.action, 'SvarLedigeTimer');
+      // earliest first, the past slot left out
+      assert.deepEqual(answer.slots, ['2099-01-11T08:00:00Z', '2099-01-12T09:00:00Z']);
+      assert.ok(answer.ms < 15_000, `${answer.ms} ms`);
+      assert.equal(await metric('SvarLedigeTimer', 'answered'), 1);
+      // a synchronous answer gets no AppRec from Helsenorge, and the request never went to the EPJ's queue
+      assert.equal(stack.simulator.citizen.status(sent.id)!.appRec, null);
+
+      const ical = [
+        'BEGIN:VCALENDAR',
+        'BEGIN:VEVENT',
+        'DTSTART:20990701T090000',
+        'DTEND:20990701T091500',
+        'SUMMARY:Video',
+        'END:VEVENT',
+        'END:VCALENDAR',
+        '',
+      ].join('\r\n');
+      await request(stack.url).put('/v1/free-slots').set(stack.epjAuth).set('content-type', 'text/calendar').send(ical).expect(200);
+      const again = stack.simulator.citizen.sendFixture('appointment/timereservasjon-request.xml');
+      await eventually(() => stack.simulator.citizen.status(again.id)?.answer !== undefined, 15_000, 'the second answer');
+      // summer time in Oslo: 09:00 local is 07:00 UTC; the JSON slots are gone (replace-all)
+      assert.deepEqual(stack.simulator.citizen.status(again.id)!.answer!.slots, ['2099-07-01T07:00:00Z']);
+    });
+
+    it('slots that cannot be read are refused with a code naming the slot, and the published ones stay', async () => {
+      const res = await request(stack.url)
+        .put('/v1/free-slots')
+        .set(stack.epjAuth)
+        .send({ slots: [{ start: '2099-01-11T09:00:00+01:00', end: '2099-01-11T08:00:00+01:00' }] })
+        .expect(400);
+      assert.equal(res.body.error.code, 'FREE_SLOTS_INVALID');
+      assert.match(res.body.error.message, /slots\.0\.end: start must be before end/);
+      const now = await request(stack.url).get('/v1/free-slots').set(stack.epjAuth).expect(200);
+      assert.equal(now.body.slots.length, 1);
+    });
+
+    it('`epj-gateway send --as-citizen --json` prints the synchronous answer with its action', async () => {
+      const r = await runCli([
+        'send',
+        'fixtures/appointment/timereservasjon-request.xml',
+        '--as-citizen',
+        '--simulator',
+        stack.simulator.url,
+        '--timeout',
+        '20',
+        '--json',
+      ]);
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { answer?: { action: string; slots: string[] } };
+      assert.equal(out.answer?.action, 'SvarLedigeTimer');
+      assert.deepEqual(out.answer?.slots, ['2099-07-01T07:00:00Z']);
+    });
+
+    it('`epj-gateway send --as-citizen` shows the error queue’s answer when the gateway refuses at the transport level', async () => {
+      // the sample's expired signing certificate is no fixture; a document the clinic cannot open is: plain XML where CMS is required
+      stack.simulator.bus!.breakNext('plain');
+      const r = await runCli(['send', 'fixtures/office-contact/request.xml', '--as-citizen', '--simulator', stack.simulator.url, '--timeout', '20']);
+      assert.equal(r.code, 1, r.stderr + r.stdout);
+      assert.match(r.stdout, /refused on the service bus's error queue/);
+      assert.match(r.stdout, /transport:(not-well-formed-xml|unsupported-message|unverified-certificate)/);
+    });
   });
 });

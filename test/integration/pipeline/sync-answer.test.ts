@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Redis } from 'ioredis';
+import { FIXTURES_DIR } from '../../../demo/simulator/citizen.js';
+import { parseMessage } from '../../../src/kith/parse.js';
+import { loadSchemaSet } from '../../../src/kith/schema-set.js';
+import { validateDocument } from '../../../src/kith/validate.js';
+import { FreeSlotsStore } from '../../../src/pipeline/free-slots.js';
+import { answerSync, SYNC_TEXTS, type SyncAnswerDeps } from '../../../src/pipeline/sync-answer.js';
+import { startTestRedis, type TestRedis } from '../../helpers/redis.js';
+import { useShared, XSD_DIR } from '../../helpers/shared.js';
+
+/** HentLedigeTimer answered by the gateway itself, from the slots in a real Redis. */
+describe('synchronous answers (HentLedigeTimer → SvarLedigeTimer)', function () {
+  this.timeout(30_000);
+  let server: TestRedis;
+  let redis: Redis;
+  const request = readFileSync(path.join(FIXTURES_DIR, 'appointment/timereservasjon-request.xml'));
+  const now = new Date('2027-01-10T12:00:00Z');
+  const CLINIC = '8142987';
+  const HELSENORGE = '8093244';
+  let open = true;
+  let deps: SyncAnswerDeps;
+
+  before(async () => {
+    server = await startTestRedis();
+    redis = new Redis(server.url);
+    deps = { slots: new FreeSlotsStore(redis, 'test:8142987:free-slots'), open: () => open, maxAgeMs: 3600_000, limit: 2, now: () => now };
+  });
+  after(async () => {
+    redis?.disconnect();
+    await server?.stop();
+  });
+  beforeEach(async () => {
+    open = true;
+    await redis.del('test:8142987:free-slots');
+  });
+
+  const errorOf = (xml: string) => {
+    const doc = parseMessage(xml);
+    assert.equal(doc.document, 'AppRec');
+    return doc;
+  };
+
+  it('offers the earliest slots ahead, at most the limit, in a SvarLedigeTimer valid by the rules and the official schemas', async () => {
+    await deps.slots.replace(
+      [
+        { start: '2027-01-12T10:00:00+01:00', end: '2027-01-12T10:20:00+01:00' },
+        { start: '2027-01-09T09:00:00+01:00', end: '2027-01-09T09:20:00+01:00' },
+        { start: '2027-01-11T09:00:00+01:00', end: '2027-01-11T09:20:00+01:00', practitioner: 'Dr. Fjell', kind: 'Konsultasjon' },
+        { start: '2027-01-13T09:00:00+01:00', end: '2027-01-13T09:20:00+01:00' },
+      ],
+      new Date(now.getTime() - 60_000),
+    );
+    const answer = await answerSync(request, CLINIC, HELSENORGE, deps);
+    assert.equal(answer.action, 'SvarLedigeTimer');
+    assert.equal(answer.outcome, 'answered');
+    assert.equal(answer.subject, 'DIALOG_INNBYGGER_TIMERESERVASJON');
+    const schemas = useShared('validation by the official schemas') ? loadSchemaSet(XSD_DIR) : undefined;
+    const { report } = validateDocument(answer.xml, { allowSyntheticIds: true, ownHerIds: [HELSENORGE], ...(schemas ? { schemas } : {}) });
+    assert.ok(report.ok, JSON.stringify(report.errors));
+    assert.equal(report.action, 'SvarLedigeTimer');
+    assert.match(answer.xml, /2027-01-11T08:00:00Z[\s\S]*2027-01-12T09:00:00Z/);
+    assert.doesNotMatch(answer.xml, /2027-01-09T08|2027-01-13T08/, 'past slots and those over the limit left out');
+    assert.match(answer.xml, /Konsultasjon hos Dr\. Fjell/);
+  });
+
+  it('answers with an AppRec that tells the citizen what to do when there is nothing to offer', async () => {
+    const cases: [string, () => Promise<void>, string][] = [
+      ['no-slots-published', async () => undefined, SYNC_TEXTS.noSlots],
+      [
+        'slots-stale',
+        async () => void (await deps.slots.replace([{ start: '2027-01-12T10:00:00Z', end: '2027-01-12T10:20:00Z' }], new Date(now.getTime() - 7200_000))),
+        SYNC_TEXTS.stale,
+      ],
+      [
+        'gate-closed',
+        async () => {
+          await deps.slots.replace([{ start: '2027-01-12T10:00:00Z', end: '2027-01-12T10:20:00Z' }], now);
+          open = false;
+        },
+        SYNC_TEXTS.closed,
+      ],
+    ];
+    for (const [reason, arrange, text] of cases) {
+      await redis.del('test:8142987:free-slots');
+      open = true;
+      await arrange();
+      const answer = await answerSync(request, CLINIC, HELSENORGE, deps);
+      assert.equal(answer.outcome, 'refused', reason);
+      assert.equal(answer.reason, reason);
+      const appRec = errorOf(answer.xml);
+      assert.equal(appRec.status, '2');
+      assert.match(answer.xml, new RegExp(`OT="${text.slice(0, 30)}`));
+      assert.match(answer.xml, /<Id>5b0f0d3e-1c2a-4b7e-9a51-0c8f1e2d3a05<\/Id>/, 'names the request');
+    }
+  });
+
+  it('refuses what it cannot answer at once: another request, or one it cannot read', async () => {
+    await deps.slots.replace([{ start: '2027-01-12T10:00:00Z', end: '2027-01-12T10:20:00Z' }], now);
+    const booking = readFileSync(path.join(FIXTURES_DIR, 'appointment/reservation-request.xml'));
+    assert.equal((await answerSync(booking, CLINIC, HELSENORGE, deps)).reason, 'unsupported');
+    const unreadable = await answerSync(Buffer.from('<not-kith/>'), CLINIC, HELSENORGE, deps);
+    assert.equal(unreadable.reason, 'unreadable');
+    assert.match(unreadable.xml, /<Id>8093244<\/Id>/, 'still answered to who asked');
+  });
+});
