@@ -181,6 +181,11 @@ export class SupervisedRabbitMq {
     }
   }
 
+  /** Deletes a queue with what it holds (its consumers are cancelled): a queue taken away under the gateway, for tests. */
+  async deleteQueue(name: string): Promise<void> {
+    await this.ctl(['delete_queue', name]);
+  }
+
   /** Stops the broker in order (rabbitmqctl stop), then its epmd; forced after a deadline. */
   async stop(): Promise<void> {
     const s = this.state;

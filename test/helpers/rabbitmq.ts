@@ -7,6 +7,8 @@ export interface TestBroker {
   port: number;
   /** declares each party's four queues, bound to the exchange by name */
   provision(p: Provisioning): Promise<void>;
+  /** deletes a queue under its consumers */
+  deleteQueue(name: string): Promise<void>;
   /** kill -9; start() brings it back on the same port with its data */
   kill(): Promise<void>;
   start(): Promise<void>;
@@ -20,6 +22,7 @@ export async function startTestBroker(): Promise<TestBroker> {
     url: broker.url,
     port: broker.port,
     provision: (p) => broker.provision(p),
+    deleteQueue: (name) => broker.deleteQueue(name),
     kill: () => broker.kill(),
     start: () => broker.start(),
     stop: () => broker.stop(),

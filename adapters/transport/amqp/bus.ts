@@ -60,12 +60,25 @@ function connectionOptions(url: string): ConnectionOptions {
   return tls ? { ...common, transport: 'tls', servername: u.hostname } : common;
 }
 
+interface ReceiverState {
+  /** the current link (a new one after the broker ended the last) */
+  receiver: Receiver;
+  inHand: number;
+  paused: boolean;
+  prefetch: number;
+  closed: boolean;
+}
+
+/** how long a receiver the broker ended waits before it attaches again */
+const RECEIVER_REATTACH_MS = 1_000;
+
 export class AmqpBus implements BusSender {
   readonly addressing: Addressing;
   private connection: Connection | undefined;
   private readonly senders = new Map<string, Sender>();
   private readonly pending = new Map<Delivery, Pending>();
-  private readonly receivers = new Set<{ receiver: Receiver; inHand: number; paused: boolean; prefetch: number }>();
+  private readonly creditWaits = new Map<Sender, Promise<void>>();
+  private readonly receivers = new Set<ReceiverState>();
   private opened: Promise<void> | undefined;
   private closing = false;
   /** the connection is open (false while it reconnects) */
@@ -159,7 +172,15 @@ export class AmqpBus implements BusSender {
     if (!message.to) throw failure('a message without an address');
     const timeoutMs = this.options.sendTimeoutMs ?? 10_000;
     const sender = this.senderFor(message.to);
-    if (!sender.sendable()) await this.credit(sender, message.to, timeoutMs);
+    if (!sender.sendable()) {
+      // one wait per link, however many sends are waiting on it
+      let waiting = this.creditWaits.get(sender);
+      if (!waiting) {
+        waiting = this.credit(sender, message.to, timeoutMs).finally(() => this.creditWaits.delete(sender));
+        this.creditWaits.set(sender, waiting);
+      }
+      await waiting;
+    }
     await new Promise<void>((resolve, reject) => {
       const delivery = sender.send(message as rhea.Message);
       const timer = setTimeout(() => {
@@ -207,55 +228,83 @@ export class AmqpBus implements BusSender {
    */
   receive(queue: string, handler: MessageHandler, prefetch = 16): ReceiverHandle {
     if (!this.connection) throw failure('the service bus is not started');
-    const session = this.connection.create_session();
-    session.begin();
-    const receiver = session.open_receiver({ source: { address: receiveAddress(queue, this.addressing) }, autoaccept: false, credit_window: 0 });
-    const state = { receiver, inHand: 0, paused: false, prefetch };
-    this.receivers.add(state);
-    const credit = () => (receiver as unknown as { credit: number }).credit;
+    const connection = this.connection;
+    const state: ReceiverState = { receiver: undefined as unknown as Receiver, inHand: 0, paused: false, prefetch, closed: false };
+    const credit = () => (state.receiver as unknown as { credit: number }).credit;
+    // Credit is given as messages are settled, never more than `prefetch` in hand. Pausing detaches
+    // the link, and resuming attaches a new one: RabbitMQ 3.10 ends the session on a drain request
+    // and delivers past the credit given, so withholding credit would not stop it.
     const topUp = () => {
-      if (state.paused || receiver.is_closed()) return;
+      const r = state.receiver;
+      if (state.paused || state.closed || r.is_closed()) return;
       const want = state.prefetch - state.inHand - credit();
-      if (want > 0) receiver.add_credit(want);
+      if (want > 0) r.add_credit(want);
     };
-    receiver.on('receiver_open', () => topUp());
-    receiver.on('message', (ctx: EventContext) => {
-      const delivery = ctx.delivery!;
-      state.inHand++;
-      void handler(ctx.message as WireMessage, queue)
-        .catch((err: unknown) => {
-          this.options.logger.warn({ queue, err: (err as Error).message }, 'service bus message not taken; released to come again');
-          return 'release' as const;
-        })
-        .then((settlement) => {
-          if (settlement === 'accept') delivery.accept();
-          else delivery.release(); // 'released': the broker puts it back (RabbitMQ 3.x refuses 'modified')
-        })
-        .catch(() => undefined)
-        .finally(() => {
-          state.inHand = Math.max(0, state.inHand - 1);
-          topUp();
-        });
-    });
-    receiver.on('receiver_error', (ctx: EventContext) => {
-      this.lastError = errorText(ctx.receiver?.error, 'receiver error');
-      this.options.logger.warn({ queue, err: this.lastError }, 'service bus receiver error');
-    });
+    const attach = () => {
+      // a session of its own, as for senders: the broker ending it ends this link only
+      const session = connection.create_session();
+      session.begin();
+      const receiver = session.open_receiver({ source: { address: receiveAddress(queue, this.addressing) }, autoaccept: false, credit_window: 0 });
+      state.receiver = receiver;
+      state.inHand = 0;
+      receiver.on('receiver_open', () => topUp());
+      receiver.on('message', (ctx: EventContext) => {
+        const delivery = ctx.delivery!;
+        state.inHand++;
+        void handler(ctx.message as WireMessage, queue)
+          .catch((err: unknown) => {
+            this.options.logger.warn({ queue, err: (err as Error).message }, 'service bus message not taken; released to come again');
+            return 'release' as const;
+          })
+          .then((settlement) => {
+            if (settlement === 'accept') delivery.accept();
+            else delivery.release(); // 'released': the broker puts it back (RabbitMQ 3.x refuses 'modified')
+          })
+          .catch(() => undefined)
+          .finally(() => {
+            if (state.receiver !== receiver) return;
+            state.inHand = Math.max(0, state.inHand - 1);
+            topUp();
+          });
+      });
+      receiver.on('receiver_error', (ctx: EventContext) => {
+        this.lastError = errorText(ctx.receiver?.error, 'receiver error');
+        this.options.logger.warn({ queue, err: this.lastError }, 'service bus receiver error');
+      });
+      // The broker ended the link or its session (a fault on its side, a queue deleted): what it had
+      // given is back on the queue; attach again after a pause, as long as someone still listens.
+      let ended = false;
+      const onEnded = (ctx: EventContext) => {
+        if (ended || state.closed || state.paused || this.closing || state.receiver !== receiver) return;
+        ended = true;
+        this.lastError = errorText(ctx.receiver?.error ?? ctx.session?.error, 'the broker closed the receiver');
+        this.options.logger.warn({ queue, err: this.lastError }, 'service bus receiver ended by the broker; attaching again');
+        setTimeout(() => {
+          if (!state.closed && !state.paused && !this.closing && state.receiver === receiver) attach();
+        }, RECEIVER_REATTACH_MS).unref();
+      };
+      receiver.on('receiver_close', onEnded);
+      session.on('session_close', onEnded);
+    };
+    attach();
+    this.receivers.add(state);
     return {
       queue,
       pause: () => {
         if (state.paused) return;
         state.paused = true;
-        if (credit() > 0 && !receiver.is_closed()) receiver.drain_credit();
+        // what it had given and is not settled goes back to the queue with the link
+        if (!state.receiver.is_closed()) state.receiver.close();
       },
       resume: () => {
-        if (!state.paused) return;
+        if (!state.paused || state.closed) return;
         state.paused = false;
-        topUp();
+        attach();
       },
       close: async () => {
+        state.closed = true;
         this.receivers.delete(state);
-        if (!receiver.is_closed()) receiver.close();
+        if (!state.receiver.is_closed()) state.receiver.close();
       },
     };
   }

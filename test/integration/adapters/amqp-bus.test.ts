@@ -69,6 +69,68 @@ describe('service bus connection (rhea on a real RabbitMQ)', function () {
     }
   });
 
+  it('a paused receiver takes nothing more (its link detached); the rest wait on the broker until it resumes', async () => {
+    const bus = new AmqpBus({ url: broker.url, addressing, logger: quiet });
+    await bus.start();
+    const taken: string[] = [];
+    let paused = false;
+    const receiver = bus.receive(
+      '8142987_async',
+      async (m) => {
+        if (paused) return 'release';
+        taken.push(String(m.message_id));
+        return 'accept';
+      },
+      4,
+    );
+    try {
+      await bus.send(message('m-before'));
+      await eventually(() => taken.includes('m-before'), 10_000, 'the first message');
+      paused = true;
+      receiver.pause();
+      for (let i = 0; i < 20; i++) await bus.send(message(`m-paused-${i}`));
+      await new Promise((r) => setTimeout(r, 1_000));
+      assert.deepEqual(taken, ['m-before'], 'nothing taken while paused');
+      paused = false;
+      receiver.resume();
+      await eventually(() => taken.length === 21, 15_000, 'all twenty once resumed');
+      assert.equal(new Set(taken).size, 21, 'each once');
+    } finally {
+      await receiver.close();
+      await bus.close();
+    }
+  });
+
+  it('a queue deleted under its receiver and declared again (RabbitMQ 3.10 drops the whole connection for it): the receiver takes what comes after by itself', async () => {
+    const bus = new AmqpBus({ url: broker.url, addressing, logger: quiet });
+    await bus.start();
+    const taken: string[] = [];
+    const receiver = bus.receive('8142987_async', async (m) => {
+      taken.push(String(m.message_id));
+      return 'accept';
+    });
+    try {
+      await bus.send(message('m-first'));
+      await eventually(() => taken.includes('m-first'), 10_000, 'the first message');
+      await broker.deleteQueue('8142987_async');
+      await broker.provision({ exchange: 'DigitalDialog', parties: [8142987] });
+      // a send in between fails retryably while the connection is down; the job's retry is this loop
+      await eventually(
+        () =>
+          bus.send(message('m-after')).then(
+            () => true,
+            (err: { retryable?: boolean }) => (assert.equal(err.retryable, true), false),
+          ),
+        20_000,
+        'a send accepted again',
+      );
+      await eventually(() => taken.includes('m-after'), 15_000, 'a message on the queue declared again');
+    } finally {
+      await receiver.close();
+      await bus.close();
+    }
+  });
+
   it('a send to a queue the broker does not have is a retryable failure', async () => {
     const bus = new AmqpBus({ url: broker.url, addressing, logger: quiet, sendTimeoutMs: 3_000 });
     await bus.start();
