@@ -18,34 +18,13 @@ import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logging.js';
 import { composeDemo } from '../demo/compose-demo.js';
 import { SupervisedRedis } from '../src/infra/supervised-redis.js';
+import { json, percentile, pool, sleep, waitFor } from './load.js';
 import { startSimulatorProcess } from './simulator-process.js';
 
 const N = Number(process.env.BENCH_N ?? 1000);
 const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 5);
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const REQUEST = readFileSync(path.join(ROOT, 'fixtures/office-contact/request.xml'), 'utf8');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-}
-
-async function json<T>(url: string, init?: RequestInit): Promise<T> {
-  const res = await fetch(url, init);
-  if (!res.ok) throw new Error(`${init?.method ?? 'GET'} ${url}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
-
-/** Runs `fn` over `items` with at most `width` in flight. */
-async function pool<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: width }, async () => {
-      while (next < items.length) await fn(items[next++]!);
-    }),
-  );
-}
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'epjgw-bench-'));
 const logger = createLogger('warn');
@@ -81,14 +60,6 @@ const citizenSend = async (msgId: string) =>
   });
 const queuedAt = async (msgId: string) => (await gateway.queues['epj-delivery'].getJob(msgId))?.timestamp;
 const postedAt = async () => new Map((await json<{ msgId: string; at: string }[]>(`${simUrl}/citizen/answers`)).map((a) => [a.msgId, Date.parse(a.at)]));
-
-async function waitFor(check: () => Promise<boolean>, what: string, ms = 120_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
 
 // --- inbound burst: N unread at NHN, then the poller lets go ----------------------------------------
 await pipeline.poller.pause();
