@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
@@ -118,6 +119,48 @@ describe('e2e: the service bus (AMQP 1.0 on RabbitMQ, as Helsenorge.Messaging sp
     const error = await stack.simulator.bus!.waitForError(String(message.message_id), 20_000);
     assert.ok(error, 'an error message on Helsenorge’s error queue');
     assert.equal(error.errorCondition, 'abuse:spoofing-attack');
+  });
+
+  it('each fault of the envelope is answered on the error queue with its condition and a description', async () => {
+    const xml = readFileSync(path.join(FIXTURES_DIR, 'office-contact/request.xml'));
+    const helsenorgeSigned = () =>
+      signContent(xml, readCertificate(sample('helsenorge-signing.cert.pem')), readPrivateKey(sample('helsenorge-signing.key.pem')));
+    const toClinic = (content: Buffer) => encryptContent(content, readCertificate(sample('clinic-encryption.cert.pem')));
+    const tampered = () => {
+      // the signed XML changed after signing: same length, so only the digest tells
+      const signed = Buffer.from(helsenorgeSigned());
+      const at = signed.indexOf('Foresporsel');
+      assert.ok(at > 0);
+      signed.write('Foresporsem', at, 'latin1');
+      return signed;
+    };
+    const openssl = (args: string[], input: Buffer) => execFileSync('openssl', args, { input, stdio: ['pipe', 'pipe', 'pipe'] });
+    const cases: [string, Buffer, string][] = [
+      ['a plain document, neither signed nor encrypted', xml, 'transport:unverified-certificate'],
+      ['a CMS envelope cut short', toClinic(helsenorgeSigned()).subarray(0, 200), 'transport:not-well-formed-xml'],
+      [
+        '3DES content encryption',
+        openssl(
+          ['cms', '-encrypt', '-binary', '-des3', '-inform', 'DER', '-outform', 'DER', sample('clinic-encryption.cert.pem')],
+          Buffer.from(helsenorgeSigned()),
+        ),
+        'transport:unsupported-message',
+      ],
+      ['a signature that does not verify', toClinic(tampered()), 'transport:unverified-certificate'],
+      [
+        'encrypted to another clinic',
+        encryptContent(helsenorgeSigned(), readCertificate(sample('clinic2-encryption.cert.pem'))),
+        'transport:invalid-certificate',
+      ],
+    ];
+    for (const [what, body, condition] of cases) {
+      const message = crafted(body);
+      await raw.send(message);
+      const error = await stack.simulator.bus!.waitForError(String(message.message_id), 20_000);
+      assert.ok(error, `${what}: an error message on Helsenorge’s error queue`);
+      assert.equal(error.errorCondition, condition, `${what}: ${error.errorDescription ?? ''}`);
+      assert.ok(error.errorDescription, `${what}: described`);
+    }
   });
 
   describe('the synchronous process: HentLedigeTimer answered by the gateway from the published slots', () => {
