@@ -225,6 +225,10 @@ export const configSchema = z.object({
   AMQP_EXCHANGE: z.string().min(1).default('DigitalDialog'),
   /** free slots the EPJ published (PUT /v1/free-slots) older than this are not offered: HentLedigeTimer is answered with an error instead */
   FREE_SLOTS_MAX_AGE_S: int(60, 30 * 24 * 3600).default(24 * 3600),
+  /** where the gateway asks the EPJ for its free slots when those published are missing or older than FREE_SLOTS_MAX_AGE_S (signed with EPJ_WEBHOOK_SECRET); unset: it does not ask */
+  FREE_SLOTS_WEBHOOK_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  /** how long the EPJ is given to answer that call (the citizen waits 15 s in all) */
+  FREE_SLOTS_WEBHOOK_TIMEOUT_MS: int(100, 10_000).default(5_000),
   /** the most free slots offered in one SvarLedigeTimer (the earliest ahead) */
   FREE_SLOTS_LIMIT: int(1, 500).default(60),
 
@@ -338,6 +342,8 @@ export function loadConfig(env: ConfigInput = process.env): Config {
 export function checkClinicSettings(config: Config): void {
   if (config.EPJ_DELIVERY === 'webhook' && !(config.EPJ_WEBHOOK_URL && config.EPJ_WEBHOOK_SECRET && config.EPJ_WEBHOOK_SECRET.length >= 16))
     throw new ConfigError('EPJ_WEBHOOK_URL', 'webhook delivery needs EPJ_WEBHOOK_URL and an EPJ_WEBHOOK_SECRET of 16 characters or more');
+  if (config.FREE_SLOTS_WEBHOOK_URL && !(config.EPJ_WEBHOOK_SECRET && config.EPJ_WEBHOOK_SECRET.length >= 16))
+    throw new ConfigError('FREE_SLOTS_WEBHOOK_URL', 'the call for free slots is signed: set EPJ_WEBHOOK_SECRET (16 characters or more)');
   if (config.GATEWAY_MODE === 'production') refuseDemoClinicParts(config);
 }
 

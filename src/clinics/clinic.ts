@@ -58,6 +58,10 @@ export const OVERRIDABLE_SETTINGS = [
   'AR_TIMEOUT_MS',
   'AR_CACHE_TTL_S',
   'AR_STALE_LIMIT_S',
+  'FREE_SLOTS_MAX_AGE_S',
+  'FREE_SLOTS_LIMIT',
+  'FREE_SLOTS_WEBHOOK_URL',
+  'FREE_SLOTS_WEBHOOK_TIMEOUT_MS',
 ] as const satisfies readonly (keyof Config)[];
 
 export type OverridableSetting = (typeof OVERRIDABLE_SETTINGS)[number];

@@ -1,4 +1,5 @@
 import type { Router } from 'express';
+import { FreeSlotsWebhook } from '../../adapters/epj/free-slots-webhook.js';
 import { AmqpTransport } from '../../adapters/transport/amqp/amqp-transport.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { messageProtectionOf, type Config } from '../config.js';
@@ -144,6 +145,9 @@ async function composeOnCore(clinic: ClinicSpec, settings: Config, core: Core, m
     amqp ?? buildTransport({ config: settings, mshUrl: far.mshUrl, tokens: helseId.tokensFor(settings.HELSEID_SCOPE), logger });
   const submission = { config: settings, gate, outbound: core.outbound, schemas: () => core.schemas };
   const freeSlots = new FreeSlotsStore(redis, redisKeys(settings.QUEUE_PREFIX).freeSlots);
+  const slotsWebhook = settings.FREE_SLOTS_WEBHOOK_URL
+    ? new FreeSlotsWebhook(settings.FREE_SLOTS_WEBHOOK_URL, settings.EPJ_WEBHOOK_SECRET ?? '', clinic.herId)
+    : undefined;
   const epj = buildEpjSide({ config: settings, logger, redis, crypto: core.crypto, submission });
 
   const who = { herId: clinic.herId, orgNumber: clinic.orgNumber, name: clinic.name };
@@ -202,6 +206,7 @@ async function composeOnCore(clinic: ClinicSpec, settings: Config, core: Core, m
               maxAgeMs: settings.FREE_SLOTS_MAX_AGE_S * 1000,
               limit: settings.FREE_SLOTS_LIMIT,
               now: () => new Date(),
+              ...(slotsWebhook ? { askEpj: (deadline: Date) => slotsWebhook.ask(deadline), askTimeoutMs: settings.FREE_SLOTS_WEBHOOK_TIMEOUT_MS } : {}),
             }),
           );
           const seconds = (Date.now() - started) / 1000;

@@ -24,6 +24,10 @@ export interface SyncAnswerDeps {
   /** the most slots offered in one answer */
   limit: number;
   now: () => Date;
+  /** asks the EPJ for fresh slots, answered before the deadline (FREE_SLOTS_WEBHOOK_URL) */
+  askEpj?: (deadline: Date) => Promise<FreeSlot[]>;
+  /** how long the EPJ is given to answer `askEpj` */
+  askTimeoutMs?: number;
 }
 
 export interface SyncAnswer {
@@ -94,9 +98,19 @@ export async function answerSync(plain: Buffer | undefined, clinicHerId: string,
   if (!head?.process || !head.msgId || !head.sender || !head.patient) return refuse(SYNC_TEXTS.unreadable, 'unreadable');
   if (head.msgType !== 'DIALOG_INNBYGGER_TIMERESERVASJON' || head.action !== 'HentLedigeTimer') return refuse(SYNC_TEXTS.unsupported, 'unsupported');
   if (!deps.open()) return refuse(SYNC_TEXTS.closed, 'gate-closed');
-  const published = await deps.slots.upcoming(now, deps.limit);
+  let published = await deps.slots.upcoming(now, deps.limit);
+  const stale = published !== undefined && now.getTime() - Date.parse(published.publishedAt) > deps.maxAgeMs;
+  if ((!published || stale) && deps.askEpj) {
+    // the EPJ may answer at once with what it has; the citizen is told if it does not in time
+    try {
+      await deps.slots.replace(await deps.askEpj(new Date(now.getTime() + (deps.askTimeoutMs ?? 5_000))), deps.now());
+      published = await deps.slots.upcoming(now, deps.limit);
+    } catch {
+      /* answered below from what was there */
+    }
+  }
   if (!published) return refuse(SYNC_TEXTS.noSlots, 'no-slots-published');
-  if (now.getTime() - Date.parse(published.publishedAt) > deps.maxAgeMs) return refuse(SYNC_TEXTS.stale, 'slots-stale');
+  if (deps.now().getTime() - Date.parse(published.publishedAt) > deps.maxAgeMs) return refuse(SYNC_TEXTS.stale, 'slots-stale');
   const stamp = utc(now.toISOString());
   const xml = buildClinicAnswer(head, {
     theme: THEME_FREE_SLOTS,

@@ -49,6 +49,10 @@ describe('config', () => {
     assert.equal(errorOf({ REDIS_URL: 'http://localhost' }).setting, 'REDIS_URL');
     assert.equal(errorOf({ GATEWAY_MODE: 'test' }).setting, 'GATEWAY_MODE');
     assert.equal(errorOf({ CERT_WARN_DAYS: '30,soon' }).setting, 'CERT_WARN_DAYS');
+    const unsigned = errorOf({ FREE_SLOTS_WEBHOOK_URL: 'https://epj.example/slots' });
+    assert.equal(unsigned.setting, 'FREE_SLOTS_WEBHOOK_URL');
+    assert.match(unsigned.message, /EPJ_WEBHOOK_SECRET/);
+    assert.equal(errorOf({ FREE_SLOTS_MAX_AGE_S: '5' }).setting, 'FREE_SLOTS_MAX_AGE_S');
   });
 
   it('never echoes a token it refuses', () => {

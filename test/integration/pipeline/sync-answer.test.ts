@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import { FreeSlotsWebhook } from '../../../adapters/epj/free-slots-webhook.js';
 import { FIXTURES_DIR } from '../../../demo/simulator/citizen.js';
 import { parseMessage } from '../../../src/kith/parse.js';
 import { loadSchemaSet } from '../../../src/kith/schema-set.js';
@@ -104,5 +108,48 @@ describe('synchronous answers (HentLedigeTimer → SvarLedigeTimer)', function (
     const unreadable = await answerSync(Buffer.from('<not-kith/>'), CLINIC, HELSENORGE, deps);
     assert.equal(unreadable.reason, 'unreadable');
     assert.match(unreadable.xml, /<Id>8093244<\/Id>/, 'still answered to who asked');
+  });
+
+  it("asks the EPJ's webhook, signed, when nothing fresh is published, and gives up at the deadline", async () => {
+    const secret = 'a-secret-of-sixteen-chars';
+    let delayMs = 0;
+    const seen: { signed: boolean; body: { type?: string; clinicHerId?: string; deadline?: string } }[] = [];
+    const server: Server = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (d: Buffer) => (raw += d.toString()));
+      req.on('end', () => {
+        const expected = `sha256=${createHmac('sha256', secret)
+          .update(`${String(req.headers['x-epj-gateway-timestamp'])}.${raw}`)
+          .digest('hex')}`;
+        seen.push({ signed: req.headers['x-epj-gateway-signature'] === expected, body: JSON.parse(raw) as never });
+        setTimeout(() => {
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify({ slots: [{ start: '2027-01-11T09:00:00+01:00', end: '2027-01-11T09:20:00+01:00' }] }));
+        }, delayMs);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/slots`;
+    const hook = new FreeSlotsWebhook(url, secret, CLINIC);
+    try {
+      const asking = { ...deps, now: () => new Date(), askEpj: (d: Date) => hook.ask(d), askTimeoutMs: 1_000 };
+      const answer = await answerSync(request, CLINIC, HELSENORGE, asking);
+      assert.equal(answer.action, 'SvarLedigeTimer', answer.reason);
+      assert.equal(seen.length, 1);
+      assert.ok(seen[0]!.signed, 'signed with the shared secret');
+      assert.equal(seen[0]!.body.type, 'free-slots-wanted');
+      assert.equal(seen[0]!.body.clinicHerId, CLINIC);
+      assert.equal((await deps.slots.read())?.slots.length, 1, 'published as if PUT');
+
+      await redis.del('test:8142987:free-slots');
+      delayMs = 2_000;
+      const started = Date.now();
+      const late = await answerSync(request, CLINIC, HELSENORGE, asking);
+      assert.equal(late.reason, 'no-slots-published');
+      assert.ok(Date.now() - started < 1_900, 'not waiting past the deadline');
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 });
