@@ -19,8 +19,8 @@ export interface RedisKeys {
   messageHistory(msgId: string): string;
   /** a received document, sealed, kept so an answer can be built from its request */
   messageDocument(msgId: string): string;
-  /** per patient (keyed hash, never the national id): the next number, the numbers given by MsgId, the last delivered */
-  deliveryOrder(patientRef: string): { counter: string; given: string; delivered: string };
+  /** per patient (keyed hash, never the national id): the next number, the numbers given by MsgId and the MsgIds by number, the last delivered */
+  deliveryOrder(patientRef: string): { counter: string; given: string; byNumber: string; delivered: string };
   /** the service gate: reasons by source (hash), levels by service (hash), and its change channel (pub/sub) */
   gateReasons: string;
   gateLevels: string;
@@ -64,6 +64,7 @@ export function redisKeys(prefix: string): RedisKeys {
     deliveryOrder: (patientRef) => ({
       counter: key('epj-order', patientRef, 'next'),
       given: key('epj-order', patientRef, 'given'),
+      byNumber: key('epj-order', patientRef, 'by-number'),
       delivered: key('epj-order', patientRef, 'delivered'),
     }),
     gateReasons: key('gate', 'reasons'),

@@ -17,15 +17,17 @@ import { redisKeys, type RedisKeys } from '../redis-keys.js';
  * Order: when a message is queued for the EPJ it gets the next number in its patient's sequence
  * (the patient is known here only by a keyed hash, never the national id). The worker delivers
  * number n only after n-1; a later message of the same patient waits, while other patients' work
- * goes on. Numbers are given once per MsgId, so a retried inbound job never leaves a gap.
+ * goes on. Numbers are given once per MsgId, so a retried inbound job never leaves a gap. When n is
+ * delivered, n+1 (if it already waits) is promoted at once rather than after its delay.
  */
 
-// KEYS[1] sequence counter of the patient, KEYS[2] hash MsgId -> number. ARGV[1] MsgId.
+// KEYS[1] sequence counter of the patient, KEYS[2] hash MsgId -> number, KEYS[3] hash number -> MsgId. ARGV[1] MsgId.
 const NEXT_SEQUENCE = `
 local given = redis.call('HGET', KEYS[2], ARGV[1])
 if given then return tonumber(given) end
 local n = redis.call('INCR', KEYS[1])
 redis.call('HSET', KEYS[2], ARGV[1], n)
+redis.call('HSET', KEYS[3], n, ARGV[1])
 return n
 `;
 
@@ -45,7 +47,12 @@ export class DeliveryOrder {
 
   async numberFor(patientRef: string, msgId: string): Promise<number> {
     const k = this.keys(patientRef);
-    return Number(await this.redis.eval(NEXT_SEQUENCE, 2, k.counter, k.given, msgId));
+    return Number(await this.redis.eval(NEXT_SEQUENCE, 3, k.counter, k.given, k.byNumber, msgId));
+  }
+
+  /** The MsgId that got `sequence` in the patient's order, if any. */
+  async msgIdOf(patientRef: string, sequence: number): Promise<string | undefined> {
+    return (await this.redis.hget(this.keys(patientRef).byNumber, String(sequence))) ?? undefined;
   }
 
   async delivered(patientRef: string): Promise<number> {
@@ -66,6 +73,8 @@ export interface DeliveryDeps {
   logger: Logger;
   /** how long a message waits for its patient's earlier one before looking again */
   orderWaitMs: number;
+  /** starts the delivery of the message waiting for this one (its delay cut short), if it waits */
+  promote?: (msgId: string) => Promise<void>;
   metrics?: PipelineMetrics;
 }
 
@@ -99,7 +108,12 @@ export function deliveryProcessor(deps: DeliveryDeps) {
       deps.metrics?.countMessage('in', job.data.service, 'delivery-failed');
       throw err;
     }
-    if (patientRef && sequence) await deps.order.markDelivered(patientRef, sequence);
+    if (patientRef && sequence) {
+      await deps.order.markDelivered(patientRef, sequence);
+      // the patient's next message need not wait out its delay: it is its turn now
+      const next = deps.promote ? await deps.order.msgIdOf(patientRef, sequence + 1) : undefined;
+      if (next) await deps.promote!(next).catch(() => undefined);
+    }
     await deps.store.update(msgId, { state: 'delivered', waitingReason: null });
     await deps.store.addHistory(msgId, { event: 'deliver', outcome: 'ok', attempt: job.attemptsMade + 1, reason: `to the EPJ (${deps.port.name})` });
     await deps.audit.record({ actor: 'system', action: 'message.delivered', msgId, service: job.data.service, outcome: deps.port.name });

@@ -94,7 +94,20 @@ export async function startPipeline(deps: PipelineDeps, parts: PipelineParts): P
   addDeliveryWorker(
     workers,
     { connection, prefix, concurrency: 16 },
-    deliveryProcessor({ port: parts.epj, order, store, crypto, audit, logger, orderWaitMs: 200, metrics: metrics }),
+    deliveryProcessor({
+      port: parts.epj,
+      order,
+      store,
+      crypto,
+      audit,
+      logger,
+      orderWaitMs: 200,
+      metrics: metrics,
+      promote: async (msgId) => {
+        const job = await queues['epj-delivery'].getJob(msgId);
+        if (job && (await job.isDelayed())) await job.promote();
+      },
+    }),
   );
 
   const deadlineMs = config.APPREC_DEADLINE_HOURS * 3_600_000;

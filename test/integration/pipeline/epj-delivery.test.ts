@@ -97,6 +97,57 @@ describe('EPJ delivery: once each, in order per patient', () => {
     assert.ok(delivered.indexOf(other) < delivered.indexOf(first), 'patient B did not wait for patient A');
   });
 
+  it("starts a patient's next message as soon as the one before it is delivered, not after its wait", async () => {
+    // a wait of a minute: only the promotion can deliver the second message within the test
+    const q = new Queue<DeliveryJobData>('epj-delivery', { connection: redis, prefix: 'dp' });
+    const o = new DeliveryOrder(redis, 'dp');
+    const workers = new WorkerSupervisor({ logger: captureLogger().logger });
+    addDeliveryWorker(
+      workers,
+      { connection: redis, prefix: 'dp', concurrency: 4 },
+      deliveryProcessor({
+        port,
+        order: o,
+        store: new MessageStore(redis, 'dp'),
+        crypto,
+        audit: new AuditLog(redis, 'dp', 30),
+        logger: captureLogger().logger,
+        orderWaitMs: 60_000,
+        promote: async (msgId) => {
+          const job = await q.getJob(msgId);
+          if (job && (await job.isDelayed())) await job.promote();
+        },
+      }),
+    );
+    const add = async (msgId: string, sequence: number) => {
+      const sealed = crypto.seal(
+        { xml: `<MsgHead><MsgId>${msgId}</MsgId></MsgHead>`, receiverHerId: 8142987, receivedAt: new Date().toISOString() } satisfies SealedDelivery,
+        msgId,
+      );
+      await q.add('deliver', { msgId, service: 'office-contact', sealed, patientRef: ref, sequence }, { jobId: msgId, attempts: 5 });
+    };
+    const ref = crypto.pseudonym('patient-D');
+    const [first, second] = [randomUUID(), randomUUID()];
+    try {
+      // the second message is numbered and queued first: it has to wait for the first
+      assert.equal(await o.numberFor(ref, first), 1);
+      assert.equal(await o.numberFor(ref, second), 2);
+      assert.equal(await o.msgIdOf(ref, 2), second);
+      await add(second, 2);
+      await eventually(async () => (await q.getJob(second))?.isDelayed(), 5_000, 'the second message waiting its turn');
+      await add(first, 1);
+      await eventually(
+        () => delivered.includes(first) && delivered.includes(second),
+        10_000,
+        () => `both delivered; delivered: ${delivered.join(', ')}`,
+      );
+      assert.ok(delivered.indexOf(first) < delivered.indexOf(second), 'in order');
+    } finally {
+      await workers.close(2_000);
+      await q.close();
+    }
+  });
+
   it('writes the XML and its sidecar atomically, once per MsgId', async () => {
     const msgId = await enqueue('patient-C');
     await eventually(
