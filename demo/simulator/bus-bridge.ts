@@ -11,6 +11,7 @@ import {
   type WireMessage,
 } from '../../adapters/transport/amqp/wire.js';
 import { isAppRecErrorCode } from '../../src/domain/codes.js';
+import { actionOfMessage } from '../../src/kith/actions.js';
 import { parseMessage } from '../../src/kith/parse.js';
 import { calendarEvents, propertyValue } from '../../src/kith/xcal-read.js';
 import { attrOf, child, children } from '../../src/kith/xml-tree.js';
@@ -218,7 +219,7 @@ export class BusBridge {
     } else if (doc.document === 'MsgHead') {
       const calendar = doc.documents.find((d) => d.kind === 'xcal')?.el;
       citizen.syncAnswered(requestId, {
-        action: doc.action ?? 'unknown',
+        action: actionOfMessage(doc) ?? 'unknown',
         msgId: doc.msgId ?? null,
         slots: calendar ? calendarEvents(calendar).map((e) => propertyValue(child(e, 'properties'), 'dtstart') ?? '') : [],
         ...base,
@@ -235,7 +236,7 @@ export class BusBridge {
 function msgTypeOf(document: Buffer): { msgType: string | undefined; action: string | undefined } | undefined {
   try {
     const doc = parseMessage(document);
-    return doc.document === 'MsgHead' ? { msgType: doc.msgType, action: doc.action } : undefined;
+    return doc.document === 'MsgHead' ? { msgType: doc.msgType, action: actionOfMessage(doc) } : undefined;
   } catch {
     return undefined;
   }

@@ -106,6 +106,28 @@ export const PROCESSES: readonly ProcessDefinition[] = [
 
 const BY_MSG_TYPE = new Map(PROCESSES.map((p) => [p.msgType, p]));
 
+/** A Helsenorge process that supports the dialog rather than being one of the four services. */
+export type SupportProcessDefinition = Omit<ProcessDefinition, 'service'>;
+
+/**
+ * The communication test (Dialog_Innbygger_Test 1.1, TypeForesp KT in code list 7603): Helsenorge
+ * asks, the clinic answers at once. Synchronous on the service bus, where the gateway answers it itself.
+ */
+export const COMMUNICATION_TEST: SupportProcessDefinition = {
+  msgType: 'DIALOG_INNBYGGER_TEST',
+  msgTypeText: 'Dialog med innbygger - test',
+  process: 'Dialog_Innbygger_Test',
+  processVersion: '1.1',
+  dialogmelding: '1.1',
+  appRecVersion: '1.1',
+  actions: REQUEST_AND_ANSWER,
+};
+
+/** Every dialog process the gateway can build a message of: the four services and the supporting ones. */
+export function dialogProcessForMsgType(msgType: string): SupportProcessDefinition | undefined {
+  return BY_MSG_TYPE.get(msgType) ?? (msgType === COMMUNICATION_TEST.msgType ? COMMUNICATION_TEST : undefined);
+}
+
 export function processForMsgType(msgType: string): ProcessDefinition | undefined {
   return BY_MSG_TYPE.get(msgType);
 }

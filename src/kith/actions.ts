@@ -1,4 +1,4 @@
-import type { ProcessDefinition } from '../domain/services.js';
+import { dialogProcessForMsgType, type ProcessDefinition } from '../domain/services.js';
 import type { MsgHeadMessage } from './model.js';
 import { readCalendarMethod } from './xcal-read.js';
 import { child } from './xml-tree.js';
@@ -9,7 +9,7 @@ import { child } from './xml-tree.js';
  * Dialogmelding with a Foresporsel is the citizen's request; with a Notat it is the clinic's
  * answer; for appointments the xCal METHOD and the ConversationRef tell the rest.
  */
-export function inferAction(process: ProcessDefinition, msg: Omit<MsgHeadMessage, 'action'>): string | undefined {
+export function inferAction(process: Pick<ProcessDefinition, 'msgType'>, msg: Omit<MsgHeadMessage, 'action'>): string | undefined {
   const dialog = msg.documents.find((d) => d.kind === 'dialogmelding')?.el;
   if (!dialog) return undefined;
   const isAnswer = child(dialog, 'Notat') !== undefined;
@@ -29,4 +29,11 @@ export function inferAction(process: ProcessDefinition, msg: Omit<MsgHeadMessage
     default:
       return isAnswer ? 'Svar' : 'Foresporsel';
   }
+}
+
+/** The action of a message of any dialog process, the supporting ones (the communication test) included. */
+export function actionOfMessage(msg: MsgHeadMessage): string | undefined {
+  if (msg.action) return msg.action;
+  const process = msg.msgType ? dialogProcessForMsgType(msg.msgType) : undefined;
+  return process ? inferAction(process, msg) : undefined;
 }

@@ -1,4 +1,4 @@
-import { processForMsgType } from '../domain/services.js';
+import { dialogProcessForMsgType } from '../domain/services.js';
 import { GatewayError } from '../errors.js';
 import { attachmentPart, calendarPart, type AttachmentInput } from './attachments.js';
 import { buildDialogmelding, type ForesporselInput } from './dialogmelding-build.js';
@@ -23,8 +23,8 @@ export interface CitizenRequestInput extends Omit<MsgHeadInput, 'documents'> {
 }
 
 export function buildCitizenRequest(input: CitizenRequestInput): string {
-  const process = processForMsgType(input.msgType);
-  if (!process) throw new GatewayError('KITH_UNSUPPORTED_TYPE', `Message type ${input.msgType} is not one of the four services.`);
+  const process = dialogProcessForMsgType(input.msgType);
+  if (!process) throw new GatewayError('KITH_UNSUPPORTED_TYPE', `Message type ${input.msgType} is not a Helsenorge dialog process.`);
   const documents: DocumentPart[] = [
     {
       refDocType: 'XML',

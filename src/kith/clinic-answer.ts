@@ -41,7 +41,7 @@ const ANSWERS_WITH_RELATION = new Set([
 export const THEME_RENEWAL_DONE: Coded = { v: '14', s: '2.16.578.1.12.4.1.1.7602', dn: 'Resept er fornyet' };
 
 /** The request's Foresporsel, quoted back (text content only). */
-function quotedRequest(request: MsgHeadMessage): ForesporselInput | undefined {
+export function quotedRequest(request: MsgHeadMessage): ForesporselInput | undefined {
   const f = child(request.documents.find((d) => d.kind === 'dialogmelding')?.el, 'Foresporsel');
   const type = codedOf(child(f, 'TypeForesp'));
   if (!f || !type) return undefined;

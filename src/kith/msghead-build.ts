@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { codeListOid, ORGANISATION_ID_TYPES, PERSON_ID_TYPES, REFDOC_TYPES } from '../domain/codes.js';
-import { processForMsgType } from '../domain/services.js';
+import { dialogProcessForMsgType } from '../domain/services.js';
 import { kithDateTime } from './date-time.js';
 import type { Ident, OrganisationInfo, PatientInfo } from './model.js';
 import { MIG_VERSION, NS } from './namespaces.js';
@@ -82,7 +82,7 @@ function document(d: DocumentPart): Node {
 
 /** Builds a MsgHead 1.2 message (UTF-8 XML text) around its documents. */
 export function buildMsgHead(input: MsgHeadInput): string {
-  const process = processForMsgType(input.msgType);
+  const process = dialogProcessForMsgType(input.msgType);
   const root = el(
     'MsgHead',
     { xmlns: NS.msgHead },

@@ -1,6 +1,7 @@
 import { appRecVersionFor } from '../domain/services.js';
 import { buildAppRec } from '../kith/apprec-build.js';
 import { buildClinicAnswer } from '../kith/clinic-answer.js';
+import { buildCommunicationTestAnswer, isCommunicationTestRequest } from '../kith/communication-test.js';
 import { kithDateTime } from '../kith/date-time.js';
 import type { Coded } from '../kith/model.js';
 import { parseMessage } from '../kith/parse.js';
@@ -9,7 +10,8 @@ import type { FreeSlot, FreeSlotsStore } from './free-slots.js';
 
 /**
  * Helsenorge's synchronous requests, answered by the gateway itself within the caller's 15 seconds:
- * HentLedigeTimer from the slots the EPJ published (SvarLedigeTimer, xCal PUBLISH). When no answer
+ * HentLedigeTimer from the slots the EPJ published (SvarLedigeTimer, xCal PUBLISH), and the
+ * communication test (Dialog_Innbygger_Test) with its Svar. When no answer
  * can be given (no slots published, published too long ago, a request that cannot be read, a
  * synchronous request the gateway does not answer) the citizen gets an AppRec that says so in
  * Norwegian, never silence.
@@ -48,6 +50,7 @@ export const SYNC_TEXTS = {
   noSlots: 'Legekontoret har ikke lagt ut ledige timer på nett akkurat nå. Prøv igjen senere, eller ring legekontoret for å bestille time.',
   stale: 'Oversikten over ledige timer hos legekontoret er ikke oppdatert. Prøv igjen senere, eller ring legekontoret for å bestille time.',
   unreadable: 'Forespørselen kunne ikke leses av legekontorets system. Prøv igjen; hvis feilen varer, kontakt Helsenorge.',
+  closedForTest: 'Legekontorets meldingstjener tar ikke imot meldinger akkurat nå. Legekontoret og driftsleverandøren er varslet.',
   closed: 'Legekontorets tjenester på Helsenorge er midlertidig stengt. Prøv igjen senere, eller ring legekontoret for å bestille time.',
   unsupported: 'Legekontoret svarer ikke på denne typen forespørsel med en gang. Send forespørselen på nytt senere, eller ring legekontoret.',
   answered: (n: number) => (n === 0 ? 'Det er ingen ledige timer akkurat nå. Prøv igjen senere, eller ring legekontoret.' : `Ledige timer (${n})`),
@@ -95,6 +98,11 @@ export async function answerSync(plain: Buffer | undefined, clinicHerId: string,
       original: { msgType: head?.msgType ?? 'UKJENT', issueDate: head?.genDate ?? kithDateTime(now), id: head?.msgId || 'ukjent' },
     }),
   });
+  if (head && isCommunicationTestRequest(head)) {
+    if (!head.msgId || !head.sender || !head.receiver || !head.patient) return refuse(SYNC_TEXTS.unreadable, 'unreadable');
+    if (!deps.open()) return refuse(SYNC_TEXTS.closedForTest, 'gate-closed');
+    return { action: 'Svar', subject: head.msgType ?? 'DIALOG_INNBYGGER_TEST', xml: buildCommunicationTestAnswer(head, now), outcome: 'answered' };
+  }
   if (!head?.process || !head.msgId || !head.sender || !head.patient) return refuse(SYNC_TEXTS.unreadable, 'unreadable');
   if (head.msgType !== 'DIALOG_INNBYGGER_TIMERESERVASJON' || head.action !== 'HentLedigeTimer') return refuse(SYNC_TEXTS.unsupported, 'unsupported');
   if (!deps.open()) return refuse(SYNC_TEXTS.closed, 'gate-closed');

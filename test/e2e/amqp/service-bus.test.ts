@@ -11,10 +11,13 @@ import { FIXTURES_DIR } from '../../../demo/simulator/citizen.js';
 import { readCertificate, readPrivateKey } from '../../../src/trust/clinic-keys.js';
 import { encryptContent } from '../../../src/trust/cms-enveloped-data.js';
 import { signContent } from '../../../src/trust/cms-signed-data.js';
+import { buildCitizenRequest } from '../../../src/kith/citizen-request.js';
+import { COMMUNICATION_TEST_TYPE } from '../../../src/kith/communication-test.js';
 import { runCli } from '../../helpers/cli.js';
 import { eventually } from '../../helpers/eventually.js';
 import { startTestBroker, type TestBroker } from '../../helpers/rabbitmq.js';
 import { startTestRedis, type TestRedis } from '../../helpers/redis.js';
+import { CLINIC as SAMPLE_CLINIC, HELSENORGE as SAMPLE_HELSENORGE, PATIENTS } from '../../helpers/sample-messages.js';
 import { startStack, type TestStack } from '../../helpers/stack.js';
 
 /**
@@ -235,6 +238,24 @@ describe('e2e: the service bus (AMQP 1.0 on RabbitMQ, as Helsenorge.Messaging sp
       assert.match(res.body.error.message, /slots\.0\.end: start must be before end/);
       const now = await request(stack.url).get('/v1/free-slots').set(stack.epjAuth).expect(200);
       assert.equal(now.body.slots.length, 1);
+    });
+
+    it('the communication test (Dialog_Innbygger_Test) is answered by the gateway itself with its Svar, within the deadline', async () => {
+      const test = buildCitizenRequest({
+        msgType: 'DIALOG_INNBYGGER_TEST',
+        msgId: randomUUID(),
+        sender: SAMPLE_HELSENORGE,
+        receiver: SAMPLE_CLINIC,
+        patient: PATIENTS.ola,
+        foresporsel: { type: COMMUNICATION_TEST_TYPE, subject: 'Kommunikasjonstest' },
+      });
+      const sent = stack.simulator.citizen.send(test);
+      await eventually(() => stack.simulator.citizen.status(sent.id)?.answer !== undefined, 15_000, 'the Svar on the syncreply queue');
+      const answer = stack.simulator.citizen.status(sent.id)!.answer!;
+      assert.equal(answer.action, 'Svar');
+      assert.ok(answer.ms >= 0 && answer.ms < 15_000, `${answer.ms} ms`);
+      assert.equal(await metric('Svar', 'answered'), 1);
+      assert.equal(stack.simulator.citizen.status(sent.id)!.appRec, null, 'a synchronous answer gets no AppRec');
     });
 
     it('`epj-gateway send --as-citizen --json` prints the synchronous answer with its action', async () => {

@@ -7,11 +7,14 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { FreeSlotsWebhook } from '../../../adapters/epj/free-slots-webhook.js';
 import { FIXTURES_DIR } from '../../../demo/simulator/citizen.js';
+import { buildCitizenRequest } from '../../../src/kith/citizen-request.js';
+import { COMMUNICATION_TEST_TYPE } from '../../../src/kith/communication-test.js';
 import { parseMessage } from '../../../src/kith/parse.js';
 import { loadSchemaSet } from '../../../src/kith/schema-set.js';
 import { validateDocument } from '../../../src/kith/validate.js';
 import { FreeSlotsStore } from '../../../src/pipeline/free-slots.js';
 import { answerSync, SYNC_TEXTS, type SyncAnswerDeps } from '../../../src/pipeline/sync-answer.js';
+import { CLINIC as SAMPLE_CLINIC, HELSENORGE as SAMPLE_HELSENORGE, PATIENTS } from '../../helpers/sample-messages.js';
 import { startTestRedis, type TestRedis } from '../../helpers/redis.js';
 import { useShared, XSD_DIR } from '../../helpers/shared.js';
 
@@ -151,5 +154,39 @@ describe('synchronous answers (HentLedigeTimer → SvarLedigeTimer)', function (
       server.closeAllConnections();
       server.close();
     }
+  });
+
+  it('answers the communication test (Dialog_Innbygger_Test, KT) itself with its Svar, valid by the official schemas', async () => {
+    const test = buildCitizenRequest({
+      msgType: 'DIALOG_INNBYGGER_TEST',
+      msgId: '0c7a61d2-4f1e-4d1a-9f0e-6a3b2c1d0e9f',
+      genDate: now,
+      sender: SAMPLE_HELSENORGE,
+      receiver: SAMPLE_CLINIC,
+      patient: PATIENTS.ola,
+      foresporsel: { type: COMMUNICATION_TEST_TYPE, subject: 'Kommunikasjonstest' },
+    });
+    const answer = await answerSync(Buffer.from(test), CLINIC, HELSENORGE, deps);
+    assert.equal(answer.outcome, 'answered', answer.reason);
+    assert.equal(answer.action, 'Svar');
+    assert.equal(answer.subject, 'DIALOG_INNBYGGER_TEST');
+    const svar = parseMessage(answer.xml);
+    assert.equal(svar.document, 'MsgHead');
+    assert.equal(svar.msgType, 'DIALOG_INNBYGGER_TEST');
+    assert.equal(svar.conversationRef?.refToParent, '0c7a61d2-4f1e-4d1a-9f0e-6a3b2c1d0e9f');
+    assert.match(JSON.stringify(svar.receiver), /8093244/, 'answered to Helsenorge');
+    assert.match(answer.xml, /<TemaKodet V="KT"[^>]*7603/);
+    if (useShared('validation by the official schemas')) {
+      const { report } = validateDocument(answer.xml, { allowSyntheticIds: true, ownHerIds: [HELSENORGE], schemas: loadSchemaSet(XSD_DIR) });
+      // the asynchronous path does not serve the test process yet (T10); everything else must hold
+      assert.deepEqual(
+        report.errors.filter((e) => e.code !== 'T10'),
+        [],
+      );
+    }
+    open = false;
+    const closed = await answerSync(Buffer.from(test), CLINIC, HELSENORGE, deps);
+    assert.equal(closed.reason, 'gate-closed');
+    assert.match(closed.xml, /meldingstjener tar ikke imot/);
   });
 });
