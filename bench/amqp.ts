@@ -34,8 +34,15 @@ const FREE_SLOTS_REQUEST = readFileSync(path.join(ROOT, 'fixtures/appointment/ti
 const dir = mkdtempSync(path.join(os.tmpdir(), 'epjgw-bench-amqp-'));
 const logger = createLogger('warn');
 const broker = new SupervisedRabbitMq({ dir: path.join(dir, 'broker'), logger });
-await broker.start();
 const redis = new SupervisedRedis({ dataDir: path.join(dir, 'redis'), bin: process.env.REDIS_SERVER_BIN ?? 'redis-server', logger });
+// a run that fails leaves no broker (a detached process group) or redis-server behind; a clean run stops them in order first
+process.on('exit', () => {
+  broker.abandon();
+  redis.abandon();
+  rmSync(dir, { recursive: true, force: true });
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+await broker.start();
 await redis.start();
 
 const base = loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'warn' });

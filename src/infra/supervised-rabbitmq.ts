@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -209,6 +209,17 @@ export class SupervisedRabbitMq {
     this.killGroup(child.pid, 'SIGKILL');
     await exited;
     this.child = undefined;
+  }
+
+  /**
+   * kill -9 of the broker and its epmd at once, synchronously: for a process that is exiting on an
+   * error (a benchmark, a test run) and must not leave a detached broker behind.
+   */
+  abandon(): void {
+    const s = this.state;
+    if (this.child?.pid && this.child.exitCode === null) this.killGroup(this.child.pid, 'SIGKILL');
+    this.child = undefined;
+    if (s) spawnSync('epmd', ['-kill'], { env: this.env(s), timeout: 2_000, stdio: 'ignore' });
   }
 
   private killGroup(pid: number, signal: NodeJS.Signals): void {
