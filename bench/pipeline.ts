@@ -5,10 +5,11 @@
  * inbound:  unread at NHN → queued for the EPJ (the delivery job exists)
  * outbound: accepted by POST /v1/messages (202) → posted to NHN (the simulator has it)
  * Throughput is a burst of N each way; latency is measured at a steady 100 messages/s (CMS on).
+ * The outbound burst's POSTs come from a process of their own (epj-client-process.mjs).
  * CPU per message is the CPU time used from the start of a burst until its messages' follow-up work
  * is done too (inbound: delivered to the EPJ; outbound: its AppRec tracked, and Helsenorge's AppRec
  * taken from the inbox), divided by N, so no direction's work is counted in the other's window:
- * this process's (the gateway, with the benchmark's own HTTP client and polling) by
+ * this process's (the gateway, with the benchmark's polling of Redis and the simulator) by
  * process.cpuUsage, and the simulator's from /proc, apart, so the gateway's figure does not depend
  * on how the two share the cores. RSS is the largest seen during the bursts.
  * BENCH_PROTECTION=cms|none runs one of the two (default both); BENCH_PROFILE_DIR=dir writes a CPU
@@ -17,6 +18,7 @@
  *   {"inbound_msgs_per_s": N, "outbound_msgs_per_s": N, "inbound_p99_ms": N, "outbound_p99_ms": N,
  *    "inbound_cpu_ms_per_msg": X, "outbound_cpu_ms_per_msg": X}
  */
+import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -26,6 +28,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logging.js';
 import type { JobType } from 'bullmq';
+import { Redis } from 'ioredis';
 import { composeDemo } from '../demo/compose-demo.js';
 import { SupervisedRedis } from '../src/infra/supervised-redis.js';
 import { json, percentile, pool, sleep, waitFor } from './load.js';
@@ -41,6 +44,9 @@ const logger = createLogger('warn');
 
 interface Burst {
   perS: number;
+  /** Redis commands per message (scripts count as one), and the most frequent of them */
+  redisCalls: number;
+  topCalls: string;
   /** CPU ms per message: this process (the gateway), the simulator */
   cpuMs: number;
   simCpuMs: number;
@@ -54,7 +60,27 @@ interface RunResult {
 }
 
 /** CPU time and wall time of `fn`, and of the simulator meanwhile; a CPU profile of it when asked. */
-async function measured(name: string, simCpuMs: () => number, fn: () => Promise<number>, settled: () => Promise<void>): Promise<Burst> {
+/** The EPJ's POSTs of a burst from a process of its own (epj-client-process.mjs): MsgId → when accepted. */
+async function postFromAnotherProcess(url: string, headers: Record<string, string>, bodies: string[], width: number): Promise<Map<string, number>> {
+  const child = fork(fileURLToPath(new URL('./epj-client-process.mjs', import.meta.url)), { execArgv: [] });
+  const answer = new Promise<{ accepted?: [string, number][]; error?: string }>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as { accepted?: [string, number][]; error?: string }));
+    child.once('exit', (code) => reject(new Error(`the EPJ client process ended (${code}) before it answered`)));
+  });
+  child.send({ url, headers, bodies, width });
+  const { accepted, error } = await answer;
+  if (!accepted) throw new Error(error);
+  return new Map(accepted);
+}
+
+/** Calls per command so far, from INFO commandstats. */
+async function commandCalls(redis: Redis): Promise<Map<string, number>> {
+  const info = await redis.info('commandstats');
+  return new Map([...info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)].map((m) => [m[1]!, Number(m[2])]));
+}
+
+async function measured(name: string, simCpuMs: () => number, redis: Redis, fn: () => Promise<number>, settled: () => Promise<void>): Promise<Burst> {
+  const callsBefore = await commandCalls(redis);
   const session = PROFILE_DIR ? new Session() : undefined;
   if (session) {
     session.connect();
@@ -68,12 +94,23 @@ async function measured(name: string, simCpuMs: () => number, fn: () => Promise<
   await settled();
   const used = process.cpuUsage(cpu);
   const simUsed = simCpuMs() - sim;
+  const calls = [...(await commandCalls(redis))].map(([c, n]): [string, number] => [c, (n - (callsBefore.get(c) ?? 0)) / N]).filter(([, n]) => n > 0);
+  calls.sort((a, b) => b[1] - a[1]);
   if (session) {
     const { profile } = await session.post('Profiler.stop');
     writeFileSync(path.join(PROFILE_DIR!, `${name}.cpuprofile`), JSON.stringify(profile));
     session.disconnect();
   }
-  return { perS: N / seconds, cpuMs: (used.user + used.system) / 1000 / N, simCpuMs: simUsed / N };
+  return {
+    perS: N / seconds,
+    redisCalls: calls.reduce((sum, [, n]) => sum + n, 0),
+    topCalls: calls
+      .slice(0, 8)
+      .map(([c, n]) => `${c} ${n.toFixed(1)}`)
+      .join(', '),
+    cpuMs: (used.user + used.system) / 1000 / N,
+    simCpuMs: simUsed / N,
+  };
 }
 
 async function run(protection: 'cms' | 'none', withLatency: boolean): Promise<RunResult> {
@@ -113,6 +150,7 @@ async function run(protection: 'cms' | 'none', withLatency: boolean): Promise<Ru
   const busy = async (queue: 'inbound' | 'epj-delivery') => (await counts(queue, 'waiting', 'active', 'delayed', 'prioritized')) > 0;
   const postedAt = async () => new Map((await json<{ msgId: string; at: string }[]>(`${simUrl}/citizen/answers`)).map((a) => [a.msgId, Date.parse(a.at)]));
 
+  const redisClient = new Redis(redis.url);
   let rssMax = 0;
   const rssTimer = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage.rss())), 200);
 
@@ -123,6 +161,7 @@ async function run(protection: 'cms' | 'none', withLatency: boolean): Promise<Ru
   const inbound = await measured(
     `inbound-${protection}`,
     simulator.cpuMs,
+    redisClient,
     async () => {
       const inStart = Date.now();
       pipeline.poller.resume();
@@ -140,17 +179,11 @@ async function run(protection: 'cms' | 'none', withLatency: boolean): Promise<Ru
   const outbound = await measured(
     `outbound-${protection}`,
     simulator.cpuMs,
+    redisClient,
     async () => {
       const outStart = Date.now();
-      const accepted = new Map<string, number>();
-      await pool(inboundIds, 32, async (inReplyTo) => {
-        const res = await json<{ msgId: string }>(`${url}/v1/messages`, {
-          method: 'POST',
-          headers: epj,
-          body: JSON.stringify({ service: 'office-contact', inReplyTo, text: 'Attesten er klar.' }),
-        });
-        accepted.set(res.msgId, Date.now());
-      });
+      const bodies = inboundIds.map((inReplyTo) => JSON.stringify({ service: 'office-contact', inReplyTo, text: 'Attesten er klar.' }));
+      const accepted = await postFromAnotherProcess(`${url}/v1/messages`, epj, bodies, 32);
       acceptedPerS = N / ((Date.now() - outStart) / 1000);
       // the simulator's list of answers grows with every one: asked for less often than Redis
       await waitFor(async () => (await postedAt()).size >= N, 'outbound burst', 120_000, 200);
@@ -162,7 +195,8 @@ async function run(protection: 'cms' | 'none', withLatency: boolean): Promise<Ru
   );
   clearInterval(rssTimer);
 
-  const cpuLine = (b: Burst) => `gateway CPU ${b.cpuMs.toFixed(2)} ms/message, simulator CPU ${b.simCpuMs.toFixed(2)} ms/message`;
+  const cpuLine = (b: Burst) =>
+    `gateway CPU ${b.cpuMs.toFixed(2)} ms/message, simulator CPU ${b.simCpuMs.toFixed(2)} ms/message; Redis ${b.redisCalls.toFixed(1)} commands/message (${b.topCalls})`;
   console.log(`[${protection}] inbound burst: ${N} messages at ${inbound.perS.toFixed(0)}/s; ${cpuLine(inbound)}`);
   console.log(
     `[${protection}] outbound burst: ${N} answers accepted at ${acceptedPerS.toFixed(0)}/s, all posted at ${outbound.perS.toFixed(0)}/s; ${cpuLine(outbound)}`,
@@ -229,6 +263,7 @@ async function run(protection: 'cms' | 'none', withLatency: boolean): Promise<Ru
     latency = { inbound: inLatency, outbound: outLatency, ...stages };
   }
 
+  redisClient.disconnect();
   await gateway.shutdown('bench done');
   await simulator.stop();
   await redis.stop();
