@@ -102,6 +102,7 @@ export async function buildCore(config: Config, logger: Logger, infra: Infrastru
     throughput,
     closers: [
       { name: 'service gate', close: () => gate.stop() },
+      { name: 'throughput counts', close: () => throughput.flush() },
       { name: 'queues', close: () => closeQueues(queues) },
     ],
   };

@@ -34,14 +34,17 @@ redis.call('HSET', KEYS[3], n, ARGV[1])
 return n
 `;
 
+type OrderCommands = { deliveryNextSequence(counter: string, given: string, byNumber: string, msgId: string): Promise<number> };
+
 export class DeliveryOrder {
   private readonly redisKeys: RedisKeys;
+  private readonly redis: Redis & OrderCommands;
 
-  constructor(
-    private readonly redis: Redis,
-    prefix: string,
-  ) {
+  constructor(redis: Redis, prefix: string) {
     this.redisKeys = redisKeys(prefix);
+    // EVALSHA instead of the script's text with every message; defining it again on a shared connection is harmless
+    redis.defineCommand('deliveryNextSequence', { numberOfKeys: 3, lua: NEXT_SEQUENCE });
+    this.redis = redis as Redis & OrderCommands;
   }
 
   private keys(patientRef: string) {
@@ -50,7 +53,7 @@ export class DeliveryOrder {
 
   async numberFor(patientRef: string, msgId: string): Promise<number> {
     const k = this.keys(patientRef);
-    return Number(await this.redis.eval(NEXT_SEQUENCE, 3, k.counter, k.given, k.byNumber, msgId));
+    return Number(await this.redis.deliveryNextSequence(k.counter, k.given, k.byNumber, msgId));
   }
 
   /** The MsgId that got `sequence` in the patient's order, if any. */

@@ -81,15 +81,37 @@ function fromHash(hash: Record<string, string>): MessageRecord {
   return out as unknown as MessageRecord;
 }
 
+// KEYS[1] the record. ARGV[1] retention in seconds, ARGV[2..] field, value, … with msgId first.
+// Created: 1. There already: the stored record (HGETALL), so a repeat costs one round trip too.
+const CREATE = `
+if redis.call('HSETNX', KEYS[1], 'msgId', ARGV[3]) == 0 then return redis.call('HGETALL', KEYS[1]) end
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return 1
+`;
+
+type StoreCommands = { messageStoreCreate(key: string, retentionSeconds: number, ...fieldsAndValues: string[]): Promise<1 | string[]> };
+
+/** HGETALL's answer inside a script comes as a flat list: field, value, … */
+function pairsToHash(flat: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!;
+  return out;
+}
+
 export class MessageStore {
   private readonly keys: RedisKeys;
+  private readonly redis: Redis & StoreCommands;
 
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     prefix: string,
     private readonly retentionSeconds = 90 * 24 * 3600,
   ) {
     this.keys = redisKeys(prefix);
+    // defineCommand sends EVALSHA and falls back to EVAL once per connection; defining it again on a shared connection is harmless.
+    redis.defineCommand('messageStoreCreate', { numberOfKeys: 1, lua: CREATE });
+    this.redis = redis as Redis & StoreCommands;
   }
 
   private key(msgId: string): string {
@@ -107,11 +129,11 @@ export class MessageStore {
   async create(record: Omit<MessageRecord, 'createdAt' | 'updatedAt'>): Promise<{ record: MessageRecord; created: boolean }> {
     const now = new Date().toISOString();
     const full: MessageRecord = { ...record, createdAt: now, updatedAt: now };
-    const key = this.key(record.msgId);
-    // HSETNX on msgId makes creation atomic across gateway processes.
-    const created = (await this.redis.hsetnx(key, 'msgId', record.msgId)) === 1;
-    if (!created) return { record: (await this.get(record.msgId))!, created: false };
-    await this.redis.multi().hset(key, toHash(full)).expire(key, this.retentionSeconds).exec();
+    // HSETNX on msgId makes creation atomic across gateway processes; the record and its expiry
+    // are set in the same script, so no crash leaves a record without them (and one round trip, not two).
+    const { msgId, ...rest } = toHash(full);
+    const answer = await this.redis.messageStoreCreate(this.key(record.msgId), this.retentionSeconds, 'msgId', msgId!, ...Object.entries(rest).flat());
+    if (answer !== 1) return { record: fromHash(pairsToHash(answer)), created: false };
     return { record: full, created: true };
   }
 

@@ -20,7 +20,7 @@ import { addOutboundWorkers, outboundProcessor } from './outbound.js';
 import { bindGateToWorkers } from './gate-binding.js';
 import type { EpjDeliveryPort } from '../ports/epj-delivery.js';
 import type { MessageTransport } from '../ports/transport.js';
-import type { Queue } from 'bullmq';
+import { Job, type Queue } from 'bullmq';
 
 /**
  * Everything the pipeline needs of NHN's side, whichever transport provides it: the transport port.
@@ -104,10 +104,9 @@ export async function startPipeline(deps: PipelineDeps, parts: PipelineParts): P
       // a safety net only: the message before promotes it when delivered (epj-delivery.ts)
       orderWaitMs: 5_000,
       metrics: metrics,
-      promote: async (msgId) => {
-        const job = await queues['epj-delivery'].getJob(msgId);
-        if (job && (await job.isDelayed())) await job.promote();
-      },
+      // BullMQ's promote script alone: it refuses a job that is not delayed (the caller lets that
+      // pass), so the job and its sealed document need not be read first to ask
+      promote: (msgId) => new Job(queues['epj-delivery'], 'deliver', {}, {}, msgId).promote(),
     }),
   );
 
