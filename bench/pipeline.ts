@@ -49,6 +49,8 @@ interface Burst {
   topCalls: string;
   /** CPU ms per message: this process (the gateway), the simulator */
   cpuMs: number;
+  /** of which system time (the kernel: sockets, fsync; also the thread pool's) */
+  sysCpuMs: number;
   simCpuMs: number;
 }
 
@@ -109,6 +111,7 @@ async function measured(name: string, simCpuMs: () => number, redis: Redis, fn: 
       .map(([c, n]) => `${c} ${n.toFixed(1)}`)
       .join(', '),
     cpuMs: (used.user + used.system) / 1000 / N,
+    sysCpuMs: used.system / 1000 / N,
     simCpuMs: simUsed / N,
   };
 }
@@ -196,7 +199,7 @@ async function run(protection: 'cms' | 'none', withLatency: boolean): Promise<Ru
   clearInterval(rssTimer);
 
   const cpuLine = (b: Burst) =>
-    `gateway CPU ${b.cpuMs.toFixed(2)} ms/message, simulator CPU ${b.simCpuMs.toFixed(2)} ms/message; Redis ${b.redisCalls.toFixed(1)} commands/message (${b.topCalls})`;
+    `gateway CPU ${b.cpuMs.toFixed(2)} ms/message (system ${b.sysCpuMs.toFixed(2)}), simulator CPU ${b.simCpuMs.toFixed(2)} ms/message; Redis ${b.redisCalls.toFixed(1)} commands/message (${b.topCalls})`;
   console.log(`[${protection}] inbound burst: ${N} messages at ${inbound.perS.toFixed(0)}/s; ${cpuLine(inbound)}`);
   console.log(
     `[${protection}] outbound burst: ${N} answers accepted at ${acceptedPerS.toFixed(0)}/s, all posted at ${outbound.perS.toFixed(0)}/s; ${cpuLine(outbound)}`,
