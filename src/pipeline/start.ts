@@ -102,7 +102,7 @@ export async function startPipeline(deps: PipelineDeps, parts: PipelineParts): P
       audit,
       logger,
       // a safety net only: the message before promotes it when delivered (epj-delivery.ts)
-      orderWaitMs: 5_000,
+      orderWaitMs: 30_000,
       metrics: metrics,
       // BullMQ's promote script alone: it refuses a job that is not delayed (the caller lets that
       // pass), so the job and its sealed document need not be read first to ask
