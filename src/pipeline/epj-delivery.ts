@@ -65,8 +65,17 @@ export class DeliveryOrder {
     return Number((await this.redis.get(this.keys(patientRef).delivered)) ?? 0);
   }
 
-  async markDelivered(patientRef: string, sequence: number): Promise<void> {
-    await this.redis.set(this.keys(patientRef).delivered, sequence);
+  /** Marks `sequence` delivered and names the MsgId numbered after it, if any: one round trip. */
+  async markDeliveredAndNext(patientRef: string, sequence: number): Promise<string | undefined> {
+    const k = this.keys(patientRef);
+    const answers = await this.redis
+      .multi()
+      .set(k.delivered, sequence)
+      .hget(k.byNumber, String(sequence + 1))
+      .exec();
+    if (!answers) throw new Error('the delivery order could not be recorded (transaction aborted)');
+    for (const [err] of answers) if (err) throw err;
+    return (answers[1]![1] as string | null) ?? undefined;
   }
 }
 
@@ -116,17 +125,20 @@ export function deliveryProcessor(deps: DeliveryDeps) {
       });
     } catch (err) {
       const reason = `EPJ ${deps.port.name} delivery failed: ${err instanceof Error ? err.message : String(err)}`;
-      await deps.store.update(msgId, { waitingReason: reason });
-      await deps.store.addHistory(msgId, { event: 'deliver', outcome: 'retry', attempt: job.attemptsMade + 1, reason });
+      await deps.store.update(msgId, { waitingReason: reason }, { event: 'deliver', outcome: 'retry', attempt: job.attemptsMade + 1, reason });
       deps.metrics?.countMessage('in', job.data.service, 'delivery-failed');
       throw err;
     }
     if (patientRef && sequence) {
-      await deps.order.markDelivered(patientRef, sequence);
-      await promoteNext(deps, patientRef, sequence);
+      const next = await deps.order.markDeliveredAndNext(patientRef, sequence);
+      // the patient's next message need not wait out its delay: it is its turn now
+      if (next && deps.promote) await deps.promote(next).catch(() => undefined);
     }
-    await deps.store.update(msgId, { state: 'delivered', waitingReason: null });
-    await deps.store.addHistory(msgId, { event: 'deliver', outcome: 'ok', attempt: job.attemptsMade + 1, reason: `to the EPJ (${deps.port.name})` });
+    await deps.store.update(
+      msgId,
+      { state: 'delivered', waitingReason: null },
+      { event: 'deliver', outcome: 'ok', attempt: job.attemptsMade + 1, reason: `to the EPJ (${deps.port.name})` },
+    );
     await deps.audit.record({ actor: 'system', action: 'message.delivered', msgId, service: job.data.service, outcome: deps.port.name });
     deps.metrics?.countMessage('in', job.data.service, 'delivered');
     deps.metrics?.observeProcessing('epj-delivery', job.data.service, job.timestamp);

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { AppRecStatus } from '../domain/codes.js';
 import type { EpjAppRecOutcome, EpjAppRecStatus } from '../ports/epj-delivery.js';
 import type { SealedPayload } from './job-crypto.js';
@@ -43,6 +43,9 @@ export interface HistoryEntry {
   reason?: string;
   nextAttemptAt?: string;
 }
+
+/** A history entry as a step records it: `at` is now unless given. */
+export type NewHistoryEntry = Omit<HistoryEntry, 'at'> & { at?: string };
 
 export interface MessageRecord {
   msgId: string;
@@ -142,8 +145,11 @@ export class MessageStore {
     return hash.msgId ? fromHash(hash) : undefined;
   }
 
-  /** Fields set to null are removed (e.g. a waiting reason once the message moves on). */
-  async update(msgId: string, patch: { [K in keyof MessageRecord]?: MessageRecord[K] | null }): Promise<void> {
+  /**
+   * Fields set to null are removed (e.g. a waiting reason once the message moves on). `history`:
+   * the step that made the change, recorded in the same transaction (one round trip, not two).
+   */
+  async update(msgId: string, patch: { [K in keyof MessageRecord]?: MessageRecord[K] | null }, history?: NewHistoryEntry): Promise<void> {
     const key = this.key(msgId);
     const set: Partial<MessageRecord> = { updatedAt: new Date().toISOString() };
     const remove: string[] = [];
@@ -153,6 +159,7 @@ export class MessageStore {
     }
     const tx = this.redis.multi().hset(key, toHash(set));
     if (remove.length) tx.hdel(key, ...remove);
+    if (history) this.appendHistory(tx, msgId, history);
     await tx.exec();
   }
 
@@ -166,10 +173,16 @@ export class MessageStore {
     return raw ? (JSON.parse(raw) as SealedPayload) : undefined;
   }
 
-  async addHistory(msgId: string, entry: Omit<HistoryEntry, 'at'> & { at?: string }): Promise<void> {
+  async addHistory(msgId: string, entry: NewHistoryEntry): Promise<void> {
+    const tx = this.redis.multi();
+    this.appendHistory(tx, msgId, entry);
+    await tx.exec();
+  }
+
+  private appendHistory(tx: ChainableCommander, msgId: string, entry: NewHistoryEntry): void {
     const key = this.historyKey(msgId);
     const full: HistoryEntry = { at: new Date().toISOString(), ...entry };
-    await this.redis.multi().rpush(key, JSON.stringify(full)).ltrim(key, -200, -1).expire(key, this.retentionSeconds).exec();
+    tx.rpush(key, JSON.stringify(full)).ltrim(key, -200, -1).expire(key, this.retentionSeconds);
   }
 
   async history(msgId: string): Promise<HistoryEntry[]> {
