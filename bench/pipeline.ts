@@ -44,8 +44,10 @@ const logger = createLogger('warn');
 
 interface Burst {
   perS: number;
-  /** Redis commands per message (scripts count as one), and the most frequent of them */
+  /** Redis commands per message as the server counts them (scripts' own calls included), and the most frequent of them */
   redisCalls: number;
+  /** commands per message the gateway sent (a script is one) */
+  clientCommands: number;
   topCalls: string;
   /** CPU ms per message: this process (the gateway), the simulator */
   cpuMs: number;
@@ -62,6 +64,14 @@ interface RunResult {
 }
 
 /** CPU time and wall time of `fn`, and of the simulator meanwhile; a CPU profile of it when asked. */
+/** Commands this process's Redis clients have sent so far (the gateway's and BullMQ's; MULTI and EXEC count, scripts' own calls not). */
+let commandsSent = 0;
+const { sendCommand } = Redis.prototype as { sendCommand: (this: Redis, ...args: Parameters<Redis['sendCommand']>) => unknown };
+Redis.prototype.sendCommand = function (this: Redis, ...args: Parameters<Redis['sendCommand']>) {
+  commandsSent++;
+  return sendCommand.apply(this, args);
+};
+
 /** The EPJ's POSTs of a burst from a process of its own (epj-client-process.mjs): MsgId → when accepted. */
 async function postFromAnotherProcess(url: string, headers: Record<string, string>, bodies: string[], width: number): Promise<Map<string, number>> {
   const child = fork(fileURLToPath(new URL('./epj-client-process.mjs', import.meta.url)), { execArgv: [] });
@@ -83,6 +93,7 @@ async function commandCalls(redis: Redis): Promise<Map<string, number>> {
 
 async function measured(name: string, simCpuMs: () => number, redis: Redis, fn: () => Promise<number>, settled: () => Promise<void>): Promise<Burst> {
   const callsBefore = await commandCalls(redis);
+  const sentBefore = commandsSent;
   const session = PROFILE_DIR ? new Session() : undefined;
   if (session) {
     session.connect();
@@ -106,6 +117,7 @@ async function measured(name: string, simCpuMs: () => number, redis: Redis, fn: 
   return {
     perS: N / seconds,
     redisCalls: calls.reduce((sum, [, n]) => sum + n, 0),
+    clientCommands: (commandsSent - sentBefore) / N,
     topCalls: calls
       .slice(0, 8)
       .map(([c, n]) => `${c} ${n.toFixed(1)}`)
@@ -199,7 +211,7 @@ async function run(protection: 'cms' | 'none', withLatency: boolean): Promise<Ru
   clearInterval(rssTimer);
 
   const cpuLine = (b: Burst) =>
-    `gateway CPU ${b.cpuMs.toFixed(2)} ms/message (system ${b.sysCpuMs.toFixed(2)}), simulator CPU ${b.simCpuMs.toFixed(2)} ms/message; Redis ${b.redisCalls.toFixed(1)} commands/message (${b.topCalls})`;
+    `gateway CPU ${b.cpuMs.toFixed(2)} ms/message (system ${b.sysCpuMs.toFixed(2)}), simulator CPU ${b.simCpuMs.toFixed(2)} ms/message; Redis: ${b.clientCommands.toFixed(1)} commands sent, ${b.redisCalls.toFixed(1)} run/message (${b.topCalls})`;
   console.log(`[${protection}] inbound burst: ${N} messages at ${inbound.perS.toFixed(0)}/s; ${cpuLine(inbound)}`);
   console.log(
     `[${protection}] outbound burst: ${N} answers accepted at ${acceptedPerS.toFixed(0)}/s, all posted at ${outbound.perS.toFixed(0)}/s; ${cpuLine(outbound)}`,
