@@ -166,6 +166,7 @@ async function run(protection: 'cms' | 'none', withLatency: boolean): Promise<Ru
   const postedAt = async () => new Map((await json<{ msgId: string; at: string }[]>(`${simUrl}/citizen/answers`)).map((a) => [a.msgId, Date.parse(a.at)]));
 
   const redisClient = new Redis(redis.url);
+  const rssAtRest = process.memoryUsage.rss();
   let rssMax = 0;
   const rssTimer = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage.rss())), 200);
 
@@ -216,7 +217,9 @@ async function run(protection: 'cms' | 'none', withLatency: boolean): Promise<Ru
   console.log(
     `[${protection}] outbound burst: ${N} answers accepted at ${acceptedPerS.toFixed(0)}/s, all posted at ${outbound.perS.toFixed(0)}/s; ${cpuLine(outbound)}`,
   );
-  console.log(`[${protection}] largest RSS during the bursts: ${(rssMax / 1024 / 1024).toFixed(0)} MB`);
+  console.log(
+    `[${protection}] largest RSS during the bursts: ${(rssMax / 1024 / 1024).toFixed(0)} MB (${(rssAtRest / 1024 / 1024).toFixed(0)} MB before them)`,
+  );
 
   let latency: RunResult['latency'];
   if (withLatency) {
