@@ -11,7 +11,7 @@
  * taken from the inbox), divided by N, so no direction's work is counted in the other's window:
  * this process's (the gateway, with the benchmark's polling of Redis and the simulator) by
  * process.cpuUsage, and the simulator's from /proc, apart, so the gateway's figure does not depend
- * on how the two share the cores. RSS is the largest seen during the bursts.
+ * on how the two share the cores; redis-server's too. RSS is the largest seen during the bursts.
  * BENCH_PROTECTION=cms|none runs one of the two (default both); BENCH_PROFILE_DIR=dir writes a CPU
  * profile of each burst (this process) there, BENCH_SIM_PROFILE_DIR=dir one of each simulator.
  * Ends with one JSON line (CMS on):
@@ -32,7 +32,7 @@ import { Redis } from 'ioredis';
 import { composeDemo } from '../demo/compose-demo.js';
 import { SupervisedRedis } from '../src/infra/supervised-redis.js';
 import { json, percentile, pool, sleep, waitFor } from './load.js';
-import { startSimulatorProcess } from './simulator-process.js';
+import { processCpuMs, startSimulatorProcess } from './simulator-process.js';
 
 const N = Number(process.env.BENCH_N ?? 1000);
 const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 5);
@@ -54,6 +54,7 @@ interface Burst {
   /** of which system time (the kernel: sockets, fsync; also the thread pool's) */
   sysCpuMs: number;
   simCpuMs: number;
+  redisCpuMs: number;
 }
 
 interface RunResult {
@@ -91,7 +92,14 @@ async function commandCalls(redis: Redis): Promise<Map<string, number>> {
   return new Map([...info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)].map((m) => [m[1]!, Number(m[2])]));
 }
 
-async function measured(name: string, simCpuMs: () => number, redis: Redis, fn: () => Promise<number>, settled: () => Promise<void>): Promise<Burst> {
+async function measured(
+  name: string,
+  simCpuMs: () => number,
+  redisCpuMs: () => number,
+  redis: Redis,
+  fn: () => Promise<number>,
+  settled: () => Promise<void>,
+): Promise<Burst> {
   const callsBefore = await commandCalls(redis);
   const sentBefore = commandsSent;
   const session = PROFILE_DIR ? new Session() : undefined;
@@ -103,10 +111,12 @@ async function measured(name: string, simCpuMs: () => number, redis: Redis, fn: 
   }
   const cpu = process.cpuUsage();
   const sim = simCpuMs();
+  const redisServer = redisCpuMs();
   const seconds = await fn();
   await settled();
   const used = process.cpuUsage(cpu);
   const simUsed = simCpuMs() - sim;
+  const redisUsed = redisCpuMs() - redisServer;
   const calls = [...(await commandCalls(redis))].map(([c, n]): [string, number] => [c, (n - (callsBefore.get(c) ?? 0)) / N]).filter(([, n]) => n > 0);
   calls.sort((a, b) => b[1] - a[1]);
   if (session) {
@@ -125,6 +135,7 @@ async function measured(name: string, simCpuMs: () => number, redis: Redis, fn: 
     cpuMs: (used.user + used.system) / 1000 / N,
     sysCpuMs: used.system / 1000 / N,
     simCpuMs: simUsed / N,
+    redisCpuMs: redisUsed / N,
   };
 }
 
@@ -177,6 +188,7 @@ async function run(protection: 'cms' | 'none', withLatency: boolean): Promise<Ru
   const inbound = await measured(
     `inbound-${protection}`,
     simulator.cpuMs,
+    () => processCpuMs(redis.pid),
     redisClient,
     async () => {
       const inStart = Date.now();
@@ -195,6 +207,7 @@ async function run(protection: 'cms' | 'none', withLatency: boolean): Promise<Ru
   const outbound = await measured(
     `outbound-${protection}`,
     simulator.cpuMs,
+    () => processCpuMs(redis.pid),
     redisClient,
     async () => {
       const outStart = Date.now();
@@ -212,7 +225,7 @@ async function run(protection: 'cms' | 'none', withLatency: boolean): Promise<Ru
   clearInterval(rssTimer);
 
   const cpuLine = (b: Burst) =>
-    `gateway CPU ${b.cpuMs.toFixed(2)} ms/message (system ${b.sysCpuMs.toFixed(2)}), simulator CPU ${b.simCpuMs.toFixed(2)} ms/message; Redis: ${b.clientCommands.toFixed(1)} commands sent, ${b.redisCalls.toFixed(1)} run/message (${b.topCalls})`;
+    `gateway CPU ${b.cpuMs.toFixed(2)} ms/message (system ${b.sysCpuMs.toFixed(2)}), simulator CPU ${b.simCpuMs.toFixed(2)} ms/message, redis-server CPU ${b.redisCpuMs.toFixed(2)} ms/message; Redis: ${b.clientCommands.toFixed(1)} commands sent, ${b.redisCalls.toFixed(1)} run/message (${b.topCalls})`;
   console.log(`[${protection}] inbound burst: ${N} messages at ${inbound.perS.toFixed(0)}/s; ${cpuLine(inbound)}`);
   console.log(
     `[${protection}] outbound burst: ${N} answers accepted at ${acceptedPerS.toFixed(0)}/s, all posted at ${outbound.perS.toFixed(0)}/s; ${cpuLine(outbound)}`,
