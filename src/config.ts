@@ -223,6 +223,8 @@ export const configSchema = z.object({
   AMQP_ADDRESS_FORM: z.enum(['v1', 'v2']).default('v1'),
   /** the exchange v1 addresses publish to (routing key: the queue name) */
   AMQP_EXCHANGE: z.string().min(1).default('DigitalDialog'),
+  /** failures of one received message before it is moved to the receiving HER-id's `_dl` queue */
+  AMQP_MAX_TRIES: int(1, 1000).default(10),
   /** free slots the EPJ published (PUT /v1/free-slots) older than this are not offered: HentLedigeTimer is answered with an error instead */
   FREE_SLOTS_MAX_AGE_S: int(60, 30 * 24 * 3600).default(24 * 3600),
   /** where the gateway asks the EPJ for its free slots when those published are missing or older than FREE_SLOTS_MAX_AGE_S (signed with EPJ_WEBHOOK_SECRET); unset: it does not ask */
