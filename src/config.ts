@@ -225,6 +225,12 @@ export const configSchema = z.object({
   AMQP_EXCHANGE: z.string().min(1).default('DigitalDialog'),
   /** failures of one received message before it is moved to the receiving HER-id's `_dl` queue */
   AMQP_MAX_TRIES: int(1, 1000).default(10),
+  /** NHN's CPPA register, REST API v2 (agreements and profiles); the service bus takes each receiver's queue and the cpaId from it. Unset in production: queues `<HER-id>_async`, no cpaId; in demo mode the AR stand-in's /cppa/v2 */
+  CPPA_URL: optionalString.pipe(z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).optional()),
+  /** scope asked of HelseID for the CPPA register (DPoP-bound) */
+  CPPA_HELSEID_SCOPE: z.string().min(1).default('nhn:cppa/access-with-dpop'),
+  /** seconds an agreement or profile (or the lack of one) is used from Redis before the register is asked again */
+  CPPA_CACHE_TTL_S: int(1, 86_400).default(300),
   /** free slots the EPJ published (PUT /v1/free-slots) older than this are not offered: HentLedigeTimer is answered with an error instead */
   FREE_SLOTS_MAX_AGE_S: int(60, 30 * 24 * 3600).default(24 * 3600),
   /** where the gateway asks the EPJ for its free slots when those published are missing or older than FREE_SLOTS_MAX_AGE_S (signed with EPJ_WEBHOOK_SECRET); unset: it does not ask */

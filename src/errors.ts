@@ -290,6 +290,11 @@ export const ERRORS = {
     status: 502,
     message: "NHN's address register answered the lookup with a fault (GenericFault or ValidationFault); its error code and text are kept with this error.",
   },
+  CPPA_UNREACHABLE: {
+    status: 503,
+    message:
+      "NHN's CPPA register (agreements and profiles, CPPA_URL) could not be reached or answered with an error; the send is tried again, and a received message's cpaId is not held against it meanwhile. Check CPPA_URL, the HelseID client's scope nhn:cppa/access-with-dpop and the network.",
+  },
   AR_RESPONSE_INVALID: {
     status: 502,
     message:

@@ -18,6 +18,7 @@ import { inboundJudge } from '../pipeline/inbound-judge.js';
 import type { PollScheduler } from '../pipeline/poll-scheduler.js';
 import { startPipeline, type RunningPipeline } from '../pipeline/start.js';
 import type { CachedAddressRegister } from '../registry/cached-register.js';
+import { CollaborationLookup, CppaClient, STAND_IN_CPPA_PATH } from '../registry/collaboration.js';
 import { createAddressRegister, ownEntryAuditor } from '../registry/register-from-config.js';
 import { addressRegisterReadiness } from '../registry/register-status.js';
 import { checkClinicCertificates, type CertificateCheck } from '../trust/clinic-certificates.js';
@@ -138,8 +139,34 @@ async function composeOnCore(clinic: ClinicSpec, settings: Config, core: Core, m
   infra.arMetrics.add(clinic.herId, register);
   const trust = buildProtection(settings, clinicTrust, register);
 
+  // the service bus routes by the CPA: NHN's CPPA register (HelseID, DPoP), or the demo's stand-in
+  const cppaUrl = settings.CPPA_URL ?? (demo && far.registerAddress ? `${far.registerAddress.restUrl.replace(/\/+$/, '')}${STAND_IN_CPPA_PATH}` : undefined);
+  const collaboration =
+    bus && cppaUrl
+      ? new CollaborationLookup(
+          new CppaClient({
+            baseUrl: cppaUrl,
+            timeoutMs: settings.AR_TIMEOUT_MS,
+            ...(settings.CPPA_URL
+              ? (() => {
+                  const t = helseId.tokensFor(settings.CPPA_HELSEID_SCOPE);
+                  return { accessToken: t.accessToken, dpop: t.dpop };
+                })()
+              : { accessToken: () => Promise.resolve('stand-in') }),
+          }),
+          redis,
+          { herId: clinic.herId, prefix: settings.QUEUE_PREFIX, ttlS: settings.CPPA_CACHE_TTL_S, logger },
+        )
+      : undefined;
   const amqp = bus
-    ? new AmqpTransport({ herId: Number(clinic.herId), redis, prefix: settings.QUEUE_PREFIX, bus: bus.bus, protection: trust.protection })
+    ? new AmqpTransport({
+        herId: Number(clinic.herId),
+        redis,
+        prefix: settings.QUEUE_PREFIX,
+        bus: bus.bus,
+        protection: trust.protection,
+        ...(collaboration ? { routeOf: (herId, msgType, action) => collaboration.route(String(herId), msgType, action) } : {}),
+      })
     : undefined;
   const transport: MessageTransport =
     amqp ?? buildTransport({ config: settings, mshUrl: far.mshUrl, tokens: helseId.tokensFor(settings.HELSEID_SCOPE), logger });
@@ -196,6 +223,7 @@ async function composeOnCore(clinic: ClinicSpec, settings: Config, core: Core, m
       sink: new InboundQueueSink(core.queues.inbound as Queue<InboundJobData>, systemClock),
       mayTake: () => pipeline.poller.active,
       keep: (id, message) => amqp.keep(id, message),
+      ...(collaboration ? { checkCpa: (message) => collaboration.checkInbound(String(message.fromHerId), String(message.toHerId), message.cpaId) } : {}),
       answerSync: async (message) => {
         const started = Date.now();
         try {

@@ -39,6 +39,8 @@ export interface OutboundJobData {
   msgId: string;
   service: GatedService;
   sealed: SealedPayload;
+  /** the CPA action, when known (the service bus routes by it) */
+  action?: string;
   /** set by the processor before a retry */
   retryDelayMs?: number;
 }
@@ -89,6 +91,7 @@ export async function submitOutbound(deps: OutboundDeps, doc: OutboundDocument):
   const data: OutboundJobData = {
     msgId: doc.msgId,
     service: doc.service,
+    ...(doc.action ? { action: doc.action } : {}),
     sealed: deps.crypto.seal({ xml: doc.xml, receiverHerId: doc.receiverHerId } satisfies SealedOutbound, doc.msgId),
   };
   if (result.created) {
@@ -132,7 +135,13 @@ export function outboundProcessor(
       const document = await deps.protection.protect(Buffer.from(doc.xml, 'utf8'), doc.receiverHerId);
       // the message function (MsgInfo/Type), which the service bus carries as the subject
       const subject = /<(?:\w+:)?MsgInfo\b[\s\S]*?<(?:\w+:)?Type\b[^>]*\bV="([^"]+)"/.exec(doc.xml)?.[1];
-      const { nhnMessageId } = await deps.send({ msgId, document, receiverHerId: doc.receiverHerId, ...(subject ? { subject } : {}) });
+      const { nhnMessageId } = await deps.send({
+        msgId,
+        document,
+        receiverHerId: doc.receiverHerId,
+        ...(subject ? { subject } : {}),
+        ...(job.data.action ? { action: job.data.action } : {}),
+      });
       await deps.store.update(msgId, { state: 'sent', waitingReason: null, nextAttemptAt: null });
       await deps.store.addHistory(msgId, { event: 'send', outcome: 'ok', attempt, reason: `NHN message ${nhnMessageId}` });
       await deps.afterSend(msgId, nhnMessageId);

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from '../../../src/logging.js';
 import type { InboundClinic, InboundSource, InboundStatus } from '../../../src/ports/inbound-source.js';
 import type { AmqpBus, ReceiverHandle, Settlement } from './bus.js';
-import { deadLetter, errorMessage, queueName, readIncoming, type Incoming, type WireMessage } from './wire.js';
+import { deadLetter, errorMessage, queueName, readIncoming, type Incoming, type Refused, type WireMessage } from './wire.js';
 
 /**
  * The service bus as the pipeline's inbound source: the bus pushes each clinic's messages on its
@@ -27,6 +27,11 @@ export interface AmqpInboundClinic extends InboundClinic {
    * waiting. Without it the clinic has no sync receivers.
    */
   answerSync?(message: Incoming): Promise<void>;
+  /**
+   * checks the message's cpaId against the agreement between the clinic and its sender: why it is
+   * wrong, or undefined. A register that cannot answer (it throws) holds nothing against the message.
+   */
+  checkCpa?(message: Incoming): Promise<string | undefined>;
 }
 
 interface Served {
@@ -174,7 +179,19 @@ export class AmqpInboundSource implements InboundSource<AmqpInboundClinic> {
    */
   private async checked(s: Served, message: WireMessage, ours: number[]): Promise<Incoming | undefined> {
     const read = readIncoming(message, ours);
-    if ('ok' in read) return read.ok;
+    if ('ok' in read) {
+      let wrongCpa: string | undefined;
+      try {
+        wrongCpa = await s.clinic.checkCpa?.(read.ok);
+      } catch (err) {
+        this.logger.warn({ clinic: s.clinic.herId, err: (err as Error).message }, 'the cpaId of a received message could not be checked: taken as it is');
+      }
+      if (!wrongCpa) return read.ok;
+      const refused: Refused = { condition: 'transport:invalid-field-value', description: wrongCpa, data: ['cpaId'] };
+      await this.bus.send(errorMessage(read.ok, refused, this.bus.addressing, (b) => this.bus.dataSection(b), randomUUID));
+      this.logger.warn({ clinic: s.clinic.herId, condition: refused.condition }, 'service bus message with a wrong cpaId refused on the sender’s error queue');
+      return undefined;
+    }
     const from = Number(message.application_properties?.fromHerId);
     if (!Number.isInteger(from) || from <= 0) {
       // no sender to tell (Helsenorge.Messaging drops these too, with a warning)
