@@ -132,6 +132,25 @@ interface SignedParts {
   signerInfo: Tlv;
 }
 
+/**
+ * The certificates messages carry are few (each sender's signing certificate) and parsing one costs
+ * about 0.3 ms: the parsed ones are kept, by their DER bytes, the oldest forgotten first. An
+ * X509Certificate is immutable; nothing about trust is cached here, only the parsing.
+ */
+const parsed = new Map<string, X509Certificate>();
+const PARSED_MAX = 512;
+
+function certificateOf(raw: Uint8Array): X509Certificate {
+  const key = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64');
+  let cert = parsed.get(key);
+  if (!cert) {
+    cert = new X509Certificate(raw);
+    if (parsed.size >= PARSED_MAX) parsed.delete(parsed.keys().next().value!);
+    parsed.set(key, cert);
+  }
+  return cert;
+}
+
 function readSignedData(der: Uint8Array): SignedParts {
   const info = children(expectTag(readOne(der), TAG.SEQUENCE, 'ContentInfo'));
   if (info[0]?.tag !== TAG.OID || oidOf(info[0]) !== OID.signedData) throw new GatewayError('CMS_UNSIGNED', 'the content is not SignedData');
@@ -145,7 +164,7 @@ function readSignedData(der: Uint8Array): SignedParts {
   let at = 3;
   const certificates: X509Certificate[] = [];
   if (sd[at]?.tag === 0xa0) {
-    for (const c of children(sd[at]!)) if (c.tag === TAG.SEQUENCE) certificates.push(new X509Certificate(c.raw));
+    for (const c of children(sd[at]!)) if (c.tag === TAG.SEQUENCE) certificates.push(certificateOf(c.raw));
     at++;
   }
   if (sd[at]?.tag === 0xa1) at++; // CRLs
