@@ -42,6 +42,7 @@ const config = loadConfig({
   HELSEID_TOKEN_URL: `${simUrl}/connect/token`,
   REVOCATION_HTTP_PROXY: simUrl,
   AR_STAND_IN_PORT: '0',
+  SMTP_STAND_IN_PORT: '0',
   POLL_INTERVAL_MS: '10',
   APPREC_DEADLINE_HOURS: '1',
   ...(process.env.BENCH_EPJ_DELIVERY ? { EPJ_DELIVERY: process.env.BENCH_EPJ_DELIVERY } : {}),

@@ -188,6 +188,25 @@ export const configSchema = z.object({
   // --- service gate, notifications, audit ----------------------------------------------------------------
   /** where gate events go besides the log and the dashboard: `name=url,…` (the office, the IT provider) */
   NOTIFY_WEBHOOKS: list.pipe(z.array(z.string().regex(/^[\w.-]+=https?:\/\/\S+$/, 'name=http(s)://… pairs'))).prefault(''),
+  /** signs the notification webhooks (HMAC-SHA256 over `<timestamp>.<body>`, like the EPJ webhook); unset: unsigned */
+  NOTIFY_WEBHOOK_SECRET: optionalString.pipe(z.string().min(16, 'a secret of 16 characters or more').optional()),
+  /** tries of one notification to one recipient before it is dead-lettered (exponential backoff from 5 s) */
+  NOTIFY_ATTEMPTS: int(1, 100).default(12),
+  /** the language of the texts people read: nb (Norwegian bokmål) or en */
+  NOTIFY_LANGUAGE: z.enum(['nb', 'en']).default('nb'),
+  /** the SMTP server notifications are mailed through; unset: no e-mail (in demo mode: the SMTP stand-in) */
+  SMTP_HOST: optionalString,
+  SMTP_PORT: int(1, 65_535).default(587),
+  /** tls: TLS from the start (465); starttls: the upgrade is required (587); none: plain (a local relay only) */
+  SMTP_SECURITY: z.enum(['tls', 'starttls', 'none']).default('starttls'),
+  SMTP_USER: optionalString,
+  SMTP_PASSWORD: optionalString,
+  SMTP_FROM: z
+    .string()
+    .regex(/^[^\s@<>]+@[^\s@<>]+$|^[^<>]*<[^\s@<>]+@[^\s@<>]+>$/, 'an e-mail address, or Name <address>')
+    .default('epj-gateway@localhost'),
+  /** port of the demo's SMTP stand-in (when SMTP_HOST is unset in demo mode) */
+  SMTP_STAND_IN_PORT: int(0, 65_535).default(8025),
   /** how often, in seconds, the certificate and address-register watchers run */
   GATE_CHECK_INTERVAL_S: int(5, 86_400).default(300),
   /** days the audit log is kept */
@@ -352,6 +371,9 @@ export function checkClinicSettings(config: Config): void {
     throw new ConfigError('EPJ_WEBHOOK_URL', 'webhook delivery needs EPJ_WEBHOOK_URL and an EPJ_WEBHOOK_SECRET of 16 characters or more');
   if (config.FREE_SLOTS_WEBHOOK_URL && !(config.EPJ_WEBHOOK_SECRET && config.EPJ_WEBHOOK_SECRET.length >= 16))
     throw new ConfigError('FREE_SLOTS_WEBHOOK_URL', 'the call for free slots is signed: set EPJ_WEBHOOK_SECRET (16 characters or more)');
+  if (config.SMTP_USER !== undefined && config.SMTP_PASSWORD === undefined) throw new ConfigError('SMTP_PASSWORD', 'SMTP_USER is set: give its password too');
+  if (config.SMTP_HOST && config.SMTP_SECURITY === 'none' && config.SMTP_USER !== undefined)
+    throw new ConfigError('SMTP_SECURITY', 'a password is never sent over plain SMTP: use starttls or tls');
   if (config.GATEWAY_MODE === 'production') refuseDemoClinicParts(config);
 }
 

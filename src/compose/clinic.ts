@@ -17,6 +17,7 @@ import { answerSync } from '../pipeline/sync-answer.js';
 import { inboundJudge } from '../pipeline/inbound-judge.js';
 import type { PollScheduler } from '../pipeline/poll-scheduler.js';
 import { startPipeline, type RunningPipeline } from '../pipeline/start.js';
+import type { ClinicContacts } from '../clinics/clinic.js';
 import type { CachedAddressRegister } from '../registry/cached-register.js';
 import { CollaborationLookup, CppaClient, STAND_IN_CPPA_PATH } from '../registry/collaboration.js';
 import { createAddressRegister, ownEntryAuditor } from '../registry/register-from-config.js';
@@ -46,6 +47,8 @@ export interface ClinicSpec {
   orgNumber: string;
   name: string;
   settings: Config;
+  /** who is told of its gate by e-mail (office, IT operations provider, EPJ vendor) */
+  contacts?: ClinicContacts;
 }
 
 /** Where NHN's side answers for a clinic. */
@@ -108,7 +111,7 @@ export interface ClinicContext {
 export async function composeClinic(clinic: ClinicSpec, metrics: Metrics, context: ClinicContext): Promise<ClinicParts> {
   const settings = clinicSettings(clinic, context.deploymentPrefix);
   const logger = context.logger.child({ clinic: clinic.herId });
-  const core = await buildCore(settings, logger, context.infra, metrics);
+  const core = await buildCore(settings, logger, context.infra, metrics, clinic.contacts ?? {});
   try {
     return await composeOnCore(clinic, settings, core, metrics, { ...context, logger });
   } catch (err) {

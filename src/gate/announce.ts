@@ -64,6 +64,9 @@ export function announceGateChanges(deps: {
   });
 }
 
+/** NHN's customer centre, to whom the IT operations provider forwards the notice. */
+export const NHN_CUSTOMER_CENTRE = 'kundesenter@nhn.no';
+
 /**
  * NHN's terms require the clinic to tell NHN without delay when it closes one of its services. The
  * gateway writes the notice (a text to send to NHN's customer centre) under DATA_DIR/notices and
@@ -77,16 +80,16 @@ export async function noticeToNhn(
 ): Promise<void> {
   const at = new Date().toISOString();
   const text = [
-    `To: Norsk helsenett, kundesenter`,
-    `Notice of closed service`,
+    `Til: Norsk helsenett, kundesenter (${NHN_CUSTOMER_CENTRE})`,
+    `Melding om stengt tjeneste / Notice of closed service`,
     ``,
-    `Clinic: ${deps.config.CLINIC_NAME}, organisation number ${deps.config.CLINIC_ORG_NUMBER}, HER-id ${deps.config.CLINIC_HER_ID}`,
-    `Service closed: ${service}`,
-    `Closed at: ${at}`,
-    `Reason: ${reason}`,
-    `Closed by: ${operator}`,
+    `Virksomhet: ${deps.config.CLINIC_NAME}, organisasjonsnummer ${deps.config.CLINIC_ORG_NUMBER}, HER-id ${deps.config.CLINIC_HER_ID}`,
+    `Tjeneste stengt / Service closed: ${service}`,
+    `Stengt fra / Closed at: ${at}`,
+    `Årsak / Reason: ${reason}`,
+    `Stengt av / Closed by: ${operator}`,
     ``,
-    `Messages for this service wait at NHN and in the clinic's queue until the service opens again.`,
+    `Meldinger for tjenesten venter hos Norsk helsenett og i kontorets kø til tjenesten åpnes igjen.`,
   ].join('\n');
   const dir = path.resolve(deps.config.DATA_DIR, 'notices');
   mkdirSync(dir, { recursive: true });

@@ -15,11 +15,15 @@ export interface OpsGateDeps {
   recheck: () => Promise<void>;
   /** the clinic's notice to NHN when a service is closed by hand (their terms require it) */
   noticeToNhn: (service: string, reason: string, operator: string) => Promise<void>;
+  /** queues a dead-lettered notification to one recipient again */
+  resend?: (notificationId: string, recipient: string) => Promise<boolean>;
 }
+
+const resendBody = z.object({ recipient: z.string().min(3).max(500) });
 
 const closeBody = z.object({ reason: z.string().trim().min(3).max(500) });
 
-/** GET /ops/gate, POST /ops/gate/recheck, POST /ops/gate/{service}/close|open. */
+/** GET /ops/gate, POST /ops/gate/recheck, POST /ops/gate/{service}/close|open, POST /ops/notifications/resend. */
 export function opsGateRouter(deps: OpsGateDeps): Router {
   const router = Router();
   const view = async () => ({
@@ -36,6 +40,15 @@ export function opsGateRouter(deps: OpsGateDeps): Router {
     await deps.recheck();
     await deps.audit.record({ actor: operatorOf(req), action: 'gate.recheck' });
     res.json(await view());
+  });
+
+  // a dead-lettered notification, sent again to one recipient: {"id":"<event id>","recipient":"<address or webhook URL>"}
+  router.post('/notifications/resend', async (req, res) => {
+    const body = resendBody.extend({ id: z.string().min(1).max(300) }).safeParse(req.body ?? {});
+    if (!body.success || !deps.resend) throw new GatewayError('NOT_FOUND');
+    if (!(await deps.resend(body.data.id, body.data.recipient))) throw new GatewayError('NOT_FOUND');
+    await deps.audit.record({ actor: operatorOf(req), action: 'notification.resend', details: { id: body.data.id } });
+    res.json({ resent: true, notifications: await deps.notifier.recent(20) });
   });
 
   router.post('/gate/:service/:action', async (req, res) => {

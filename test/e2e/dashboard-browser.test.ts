@@ -263,6 +263,7 @@ async function startTwoClinics(redisUrl: string) {
     SHUTDOWN_DEADLINE_MS: '2000',
     SIMULATOR_PORT: '0',
     AR_STAND_IN_PORT: '0',
+    SMTP_STAND_IN_PORT: '0',
     POLL_INTERVAL_MS: '100',
     CLINICS_FILE,
   });

@@ -60,7 +60,7 @@ describe('operations API: the service gate and the audit log', () => {
     assert.deepEqual(kinds().sort(), ['gate-closed', 'gate-warning', 'nhn-notice']);
     const notices = readdirSync(path.join(gateway.config.DATA_DIR, 'notices'));
     assert.equal(notices.length, 1);
-    assert.match(readFileSync(path.join(gateway.config.DATA_DIR, 'notices', notices[0]!), 'utf8'), /Service closed: e-consultation/);
+    assert.match(readFileSync(path.join(gateway.config.DATA_DIR, 'notices', notices[0]!), 'utf8'), /Tjeneste stengt \/ Service closed: e-consultation/);
 
     const audit = await request(url).get('/ops/audit').set(OPS).expect(200);
     const entries = audit.text
