@@ -90,7 +90,11 @@ export const ERRORS = {
     status: 503,
     message: 'The service is closed at this clinic for now; the reasons are listed. Queued messages wait and flow again when it opens.',
   },
-  GATE_REASON_REQUIRED: { status: 400, message: 'Closing a service by hand needs a reason (JSON body {"reason": "…"}).' },
+  GATE_REASON_REQUIRED: {
+    status: 400,
+    message:
+      'Closing a service by hand needs a reason (JSON body {"reason": "…"}, optionally "autoAnswer": "<the Norwegian answer citizens get meanwhile>" and "expectedOpen": "YYYY-MM-DD").',
+  },
 
   // --- kith: XML, MsgHead, Dialogmelding, AppRec ---------------------------------------------------
   KITH_TOO_LARGE: {

@@ -6,7 +6,7 @@ import type { Logger } from '../logging.js';
 import type { Metrics } from '../metrics.js';
 import { GATED_SERVICES, type GateLevel } from './gate-state.js';
 import type { Notifier } from './notifier.js';
-import type { GateTransition, ServiceGate } from './service-gate.js';
+import type { GateReasonAdded, GateTransition, ServiceGate } from './service-gate.js';
 
 const LEVEL_VALUE: Record<GateLevel, number> = { open: 0, warning: 1, closed: 2 };
 
@@ -35,7 +35,7 @@ export function announceGateChanges(deps: {
     return levels;
   });
 
-  gate.on('transition', (t: GateTransition) => {
+  const announce = (t: GateTransition, told: boolean) => {
     const reasons = t.reasons.filter((r) => t.to === 'open' || r.severity === t.to);
     const words = reasons.map((r) => `${r.code}: ${r.message}`).join('; ');
     const kind = t.to === 'closed' ? 'gate-closed' : t.to === 'open' ? 'gate-opened' : 'gate-warning';
@@ -51,17 +51,56 @@ export function announceGateChanges(deps: {
         outcome: t.to,
         details: { from: t.from, reasons: reasons.map((r) => r.code).join(',') },
       }),
-      notifier.notify({
-        id: `gate:${t.scope}:${t.to}:${t.at}`,
-        kind,
-        title,
-        text: t.to === 'open' ? 'Queued messages flow again.' : `${words}. Queued messages wait; nothing is lost.`,
-        clinic: clinicOf(config),
-        details: { scope: t.scope, from: t.from, to: t.to, reasons: reasons.map((r) => r.code) },
-        at: t.at,
-      }),
+      !told
+        ? Promise.resolve(false)
+        : notifier.notify({
+            id: `gate:${t.scope}:${t.to}:${t.at}`,
+            kind,
+            title,
+            text: t.to === 'open' ? 'Queued messages flow again.' : `${words}. Queued messages wait; nothing is lost.`,
+            clinic: clinicOf(config),
+            details: { scope: t.scope, from: t.from, to: t.to, reasons: reasons.map((r) => r.code) },
+            at: t.at,
+          }),
     ]).catch((err: unknown) => logger.error({ err: String(err) }, 'gate announcement failed'));
+  };
+
+  // The transitions of one change come together (one settle): each is audited, but people are told
+  // once — the clinic-wide fault at the gateway's level, not again for each service it closes; a
+  // service's own closing, not again as the gateway's warning that follows from it.
+  const pending: GateTransition[] = [];
+  const flush = () => {
+    const group = pending.splice(0);
+    const gateway = group.find((t) => t.scope === 'gateway');
+    for (const t of group) announce(t, worthTelling(t, gateway));
+  };
+  gate.on('transition', (t: GateTransition) => {
+    pending.push(t);
+    if (pending.length === 1) queueMicrotask(flush);
   });
+
+  // a new reason where the gate already was warned or closed: its own fix, told to those who must act
+  gate.on('reason-added', (e: GateReasonAdded) => {
+    void notifier
+      .notify({
+        id: `gate-reason:${e.scope}:${e.reason.source}:${e.reason.code}:${e.at}`,
+        kind: e.state === 'closed' ? 'gate-closed' : 'gate-warning',
+        title: `${e.scope} is still ${e.state === 'closed' ? 'CLOSED' : 'in warning'} at ${config.CLINIC_NAME}: a new reason`,
+        text: `${e.reason.code}: ${e.reason.message}`,
+        clinic: clinicOf(config),
+        details: { scope: e.scope, from: e.state, to: e.state, reasons: [e.reason.code], added: e.reason.code },
+        at: e.at,
+      })
+      .catch((err: unknown) => logger.error({ err: String(err) }, 'gate announcement failed'));
+  });
+}
+
+/** Whether people are told of a transition, given the gateway's transition in the same change. */
+export function worthTelling(t: GateTransition, gateway: GateTransition | undefined): boolean {
+  const clinicWide = (x: GateTransition) => x.reasons.some((r) => r.scope === 'all' && r.severity === x.to);
+  if (t.scope === 'gateway') return t.to === 'open' ? t.from === 'closed' : clinicWide(t);
+  if (!gateway || gateway.to !== t.to) return true;
+  return t.to === 'open' ? gateway.from !== 'closed' : !t.reasons.filter((r) => r.severity === t.to).every((r) => r.scope === 'all');
 }
 
 /** NHN's customer centre, to whom the IT operations provider forwards the notice. */

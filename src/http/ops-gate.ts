@@ -21,7 +21,13 @@ export interface OpsGateDeps {
 
 const resendBody = z.object({ recipient: z.string().min(3).max(500) });
 
-const closeBody = z.object({ reason: z.string().trim().min(3).max(500) });
+const closeBody = z.object({
+  reason: z.string().trim().min(3).max(500),
+  /** what citizens are answered while it is closed (Norwegian); a default text when absent */
+  autoAnswer: z.string().trim().min(3).max(1000).optional(),
+  /** when the office expects to open again */
+  expectedOpen: z.iso.date().optional(),
+});
 
 /** GET /ops/gate, POST /ops/gate/recheck, POST /ops/gate/{service}/close|open, POST /ops/notifications/resend. */
 export function opsGateRouter(deps: OpsGateDeps): Router {
@@ -58,8 +64,16 @@ export function opsGateRouter(deps: OpsGateDeps): Router {
     if (action === 'close') {
       const body = closeBody.safeParse(req.body ?? {});
       if (!body.success) throw new GatewayError('GATE_REASON_REQUIRED');
-      await deps.gate.closeByOperator(service, body.data.reason, operator);
-      await deps.audit.record({ actor: operator, action: 'gate.close', service, details: { reason: body.data.reason } });
+      await deps.gate.closeByOperator(service, body.data.reason, operator, {
+        ...(body.data.autoAnswer ? { autoAnswer: body.data.autoAnswer } : {}),
+        ...(body.data.expectedOpen ? { expectedOpen: body.data.expectedOpen } : {}),
+      });
+      await deps.audit.record({
+        actor: operator,
+        action: 'gate.close',
+        service,
+        details: { reason: body.data.reason, ...(body.data.expectedOpen ? { expectedOpen: body.data.expectedOpen } : {}) },
+      });
       await deps.noticeToNhn(service, body.data.reason, operator);
     } else {
       await deps.gate.openByOperator(service);

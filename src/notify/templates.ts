@@ -15,7 +15,6 @@ export interface Rendered {
 }
 
 const SERVICE_NB: Record<string, string> = {
-  gateway: 'alle tjenestene',
   appointment: 'timebestilling',
   'prescription-renewal': 'reseptfornyelse',
   'e-consultation': 'e-konsultasjon',
@@ -79,6 +78,8 @@ function norwegian(n: Notification): Rendered {
   const scope = SERVICE_NB[str(d.scope)] ?? str(d.scope, 'tjenesten');
   const reasons = Array.isArray(d.reasons) ? (d.reasons as string[]) : [];
   const fixes = reasons.map((r) => `• ${reasonNb(r)}`).join('\n');
+  // the whole clinic, or one service by name
+  const what = d.scope === 'gateway' ? 'Alle tjenestene' : `Tjenesten ${scope}`;
   const footer = 'Meldinger som venter, går ikke tapt: de ligger i køen og sendes når tjenesten er åpen igjen.';
   switch (n.kind) {
     case 'certificate-expiry-warning': {
@@ -89,21 +90,34 @@ function norwegian(n: Notification): Rendered {
         'Bestill et nytt virksomhetssertifikat fra Buypass eller Commfides og installer det før denne datoen. Ellers stenger Norsk helsenett og meldingstjeneren kontorets tjenester på Helsenorge.',
       ]);
     }
-    case 'gate-closed':
-      return done(`Tjenesten ${scope} er stengt for ${n.clinic.name}`, [
-        `Tjenesten ${scope} er stengt for ${clinic}. Innbyggerne kan ikke sende nye henvendelser for den før den er åpnet igjen.`,
-        `Hva må gjøres:\n${fixes || '• Se driftsoversikten.'}`,
+    case 'gate-closed': {
+      if (d.added)
+        return done(`Ny feil: ${what.toLowerCase()} er fortsatt stengt for ${n.clinic.name}`, [
+          `${what} for ${clinic} er fortsatt stengt, og en ny feil er funnet som også må rettes.`,
+          `Hva må gjøres:\n${fixes}`,
+          footer,
+        ]);
+      const byOffice = reasons.length > 0 && reasons.every((r) => r === 'operator-closed');
+      return done(`${what} er stengt for ${n.clinic.name}`, [
+        byOffice
+          ? `${what} er stengt av kontoret for ${clinic}. Innbyggere som skriver, får kontorets autosvar med en gang, og henvendelsene leveres til journalsystemet merket at de kom mens tjenesten var stengt.`
+          : `${what} er stengt for ${clinic}. Innbyggerne kan ikke sende nye henvendelser for den før den er åpnet igjen.`,
+        ...(byOffice ? [] : [`Hva må gjøres:\n${fixes || '• Se driftsoversikten.'}`]),
         footer,
       ]);
+    }
     case 'gate-warning':
-      return done(`Varsel: tjenesten ${scope} for ${n.clinic.name} må rettes`, [
-        `Tjenesten ${scope} for ${clinic} er åpen, men noe må rettes før den stenges.`,
+      if (d.added)
+        return done(`Ny feil: ${what.toLowerCase()} for ${n.clinic.name} må rettes`, [
+          `${what} for ${clinic} har fått varsel om en ny feil som må rettes før den stenges.`,
+          `Hva må gjøres:\n${fixes}`,
+        ]);
+      return done(`Varsel: ${what.toLowerCase()} for ${n.clinic.name} må rettes`, [
+        `${what} for ${clinic} er åpen, men noe må rettes før den stenges.`,
         `Hva må gjøres:\n${fixes || '• Se driftsoversikten.'}`,
       ]);
     case 'gate-opened':
-      return done(`Tjenesten ${scope} er åpen igjen for ${n.clinic.name}`, [
-        `Tjenesten ${scope} for ${clinic} er åpen igjen. Meldinger som ventet, sendes nå.`,
-      ]);
+      return done(`${what} er åpen igjen for ${n.clinic.name}`, [`${what} for ${clinic} er åpen igjen. Meldinger som ventet, sendes nå.`]);
     case 'nhn-notice':
       return done(`Melding til Norsk helsenett: tjeneste stengt for ${n.clinic.name}`, [
         'Denne meldingen skal videresendes til Norsk helsenetts kundesenter (via driftsleverandøren eller EPJ-leverandøren, ikke direkte fra kontoret).',

@@ -79,7 +79,7 @@ describe('notifications: durable delivery by e-mail, in Norwegian', function () 
     assert.equal((recent[0]!.deliveries as DeliveryState[]).length, 2);
   });
 
-  it('a closed service tells every role what to do, and its reopening too', async () => {
+  it('a closed service tells every role what to do, a new reason while closed too, and its reopening', async () => {
     const closed = event('gate-closed', { scope: 'e-consultation', from: 'open', to: 'closed', reasons: ['ar-contact-person-missing'] });
     await notifier.notify(closed);
     await eventually(() => mailTo(contacts.epjVendor).length === 1, 15_000, 'the EPJ vendor told');
@@ -87,9 +87,22 @@ describe('notifications: durable delivery by e-mail, in Norwegian', function () 
     assert.equal(mail.subject, 'Tjenesten e-konsultasjon er stengt for Fjordvik legekontor AS');
     assert.match(mail.text, /Kontaktperson mangler i Adresseregisteret\. Legg inn en kontaktperson/);
     assert.match(mail.text, /går ikke tapt/);
+    // a new reason while it is closed: told with its own fix
+    await notifier.notify(
+      event('gate-closed', {
+        scope: 'e-consultation',
+        from: 'closed',
+        to: 'closed',
+        reasons: ['ar-service-not-registered'],
+        added: 'ar-service-not-registered',
+      }),
+    );
+    await eventually(() => mailTo(contacts.epjVendor).length === 2, 15_000, 'the new reason');
+    assert.equal(mailTo(contacts.epjVendor)[1]!.subject, 'Ny feil: tjenesten e-konsultasjon er fortsatt stengt for Fjordvik legekontor AS');
+    assert.match(mailTo(contacts.epjVendor)[1]!.text, /Registrer tjenesten/);
     await notifier.notify(event('gate-opened', { scope: 'e-consultation', from: 'closed', to: 'open', reasons: [] }));
-    await eventually(() => mailTo(contacts.epjVendor).length === 2, 15_000, 'the reopening');
-    assert.equal(mailTo(contacts.epjVendor)[1]!.subject, 'Tjenesten e-konsultasjon er åpen igjen for Fjordvik legekontor AS');
+    await eventually(() => mailTo(contacts.epjVendor).length === 3, 15_000, 'the reopening');
+    assert.equal(mailTo(contacts.epjVendor)[2]!.subject, 'Tjenesten e-konsultasjon er åpen igjen for Fjordvik legekontor AS');
   });
 
   it('with the SMTP server down for a while, the mail is delivered once it is back, once', async () => {

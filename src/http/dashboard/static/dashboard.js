@@ -17,17 +17,37 @@ function gateRow(service) {
     required: true,
     placeholder: 'why (goes to NHN and the audit log)',
   });
+  // what citizens are answered while the office keeps it closed (Norwegian; a default text when empty)
+  const autoAnswer = el('input', {
+    type: 'text',
+    name: 'autoAnswer',
+    id: `auto-answer-${service}`,
+    maxlength: 1000,
+    placeholder: 'auto-answer to citizens (optional)',
+  });
+  const expectedOpen = el('input', { type: 'date', name: 'expectedOpen', id: `expected-open-${service}` });
   const close = el('button', { type: 'submit', class: 'danger' }, 'Close');
   const form = el(
     'form',
     { class: 'inline', 'aria-label': `Close ${service}` },
     el('label', { for: `reason-${service}`, class: 'visually-hidden' }, `Reason for closing ${service}`),
     reason,
+    el('label', { for: `auto-answer-${service}`, class: 'visually-hidden' }, `Auto-answer to citizens while ${service} is closed`),
+    autoAnswer,
+    el('label', { for: `expected-open-${service}`, class: 'visually-hidden' }, `Expected to open again`),
+    expectedOpen,
     close,
   );
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    act(close, () => post(`/ops/gate/${service}/close`, { reason: reason.value }), `${service} closed.`, refresh).then(() => (reason.value = ''));
+    const body = { reason: reason.value };
+    if (autoAnswer.value.trim()) body.autoAnswer = autoAnswer.value.trim();
+    if (expectedOpen.value) body.expectedOpen = expectedOpen.value;
+    act(close, () => post(`/ops/gate/${service}/close`, body), `${service} closed.`, refresh).then(() => {
+      reason.value = '';
+      autoAnswer.value = '';
+      expectedOpen.value = '';
+    });
   });
   const open = el('button', { type: 'button', onclick: () => act(open, () => post(`/ops/gate/${service}/open`), `${service} opened.`, refresh) }, 'Open');
   const cells = { state: el('td'), since: el('td'), reasons: el('td'), action: el('td') };
