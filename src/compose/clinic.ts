@@ -196,7 +196,13 @@ async function composeOnCore(clinic: ClinicSpec, settings: Config, core: Core, m
           metrics,
         });
       },
-      () => checkRegister({ audit: auditOwnEntry, gate, metrics }).then(() => undefined),
+      () =>
+        checkRegister({
+          audit: auditOwnEntry,
+          gate,
+          metrics,
+          grace: { contactPersonH: settings.AR_GRACE_CONTACT_PERSON_H, serviceH: settings.AR_GRACE_SERVICE_H },
+        }).then(() => undefined),
       () => helseId.checkAuth(),
     ],
     settings.GATE_CHECK_INTERVAL_S,

@@ -110,9 +110,12 @@ describe('notifications: durable delivery by e-mail, in Norwegian', function () 
     const n = event('gate-warning', { scope: 'gateway', from: 'open', to: 'warning', reasons: ['ar-unreachable'] });
     const before = mailTo(contacts.office).length;
     await notifier.notify(n);
-    await eventually(async () => (await statesOf(n.id)).some((s) => s.state === 'retrying'), 10_000, 'a failed try recorded');
-    assert.match((await statesOf(n.id))[0]!.reason ?? '', /SMTP/);
-    await smtp.start();
+    try {
+      await eventually(async () => (await statesOf(n.id)).some((s) => s.state === 'retrying'), 10_000, 'a failed try recorded');
+      assert.match((await statesOf(n.id)).find((s) => s.state === 'retrying')!.reason ?? '', /SMTP/);
+    } finally {
+      await smtp.start();
+    }
     await eventually(() => mailTo(contacts.office).length === before + 1, 20_000, 'delivered after the server came back');
     await new Promise((r) => setTimeout(r, 800));
     assert.equal(mailTo(contacts.office).length, before + 1, 'once');
