@@ -192,6 +192,8 @@ export const configSchema = z.object({
   NOTIFY_WEBHOOK_SECRET: optionalString.pipe(z.string().min(16, 'a secret of 16 characters or more').optional()),
   /** tries of one notification to one recipient before it is dead-lettered (exponential backoff from 5 s) */
   NOTIFY_ATTEMPTS: int(1, 100).default(12),
+  /** hours between reminders while a service stays warned or closed; 0: no reminders */
+  NOTIFY_REMINDER_HOURS: int(0, 24 * 30).default(24),
   /** hours a missing contact person in the address register warns before the services close */
   AR_GRACE_CONTACT_PERSON_H: int(0, 24 * 90).default(24 * 14),
   /** hours a service missing from the address register warns before that service closes */

@@ -5,6 +5,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { messageProtectionOf, type Config } from '../config.js';
 import { checkCertificates } from '../gate/certificate-watcher.js';
 import { startGateWatchers, type GateWatchers } from '../gate/gate-watchers.js';
+import { remindOfFaults } from '../gate/announce.js';
 import { checkRegister } from '../gate/register-watcher.js';
 import type { ServiceGate } from '../gate/service-gate.js';
 import type { Closable, Poller } from '../lifecycle.js';
@@ -204,6 +205,7 @@ async function composeOnCore(clinic: ClinicSpec, settings: Config, core: Core, m
           grace: { contactPersonH: settings.AR_GRACE_CONTACT_PERSON_H, serviceH: settings.AR_GRACE_SERVICE_H },
         }).then(() => undefined),
       () => helseId.checkAuth(),
+      () => remindOfFaults({ gate, notifier: core.notifier, config: settings, everyH: settings.NOTIFY_REMINDER_HOURS }).then(() => undefined),
     ],
     settings.GATE_CHECK_INTERVAL_S,
     logger,

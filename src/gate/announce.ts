@@ -4,7 +4,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logging.js';
 import type { Metrics } from '../metrics.js';
-import { GATED_SERVICES, type GateLevel } from './gate-state.js';
+import { GATED_SERVICES, type GateLevel, type GatedService, type ServiceGateState } from './gate-state.js';
 import type { Notifier } from './notifier.js';
 import type { GateReasonAdded, GateTransition, ServiceGate } from './service-gate.js';
 
@@ -101,6 +101,49 @@ export function worthTelling(t: GateTransition, gateway: GateTransition | undefi
   if (t.scope === 'gateway') return t.to === 'open' ? t.from === 'closed' : clinicWide(t);
   if (!gateway || gateway.to !== t.to) return true;
   return t.to === 'open' ? gateway.from !== 'closed' : !t.reasons.filter((r) => r.severity === t.to).every((r) => r.scope === 'all');
+}
+
+/**
+ * Reminders while a fault lasts: every `everyH` hours a warned or closed scope stays so, those who
+ * must act are told again (the same levels as the first notice: a clinic-wide fault at the gateway's,
+ * a service's own at the service's). Each reminder's id names its scope, state, since and number, so
+ * it is sent once however many processes run this.
+ */
+export async function remindOfFaults(deps: {
+  gate: Pick<ServiceGate, 'current'>;
+  notifier: Pick<Notifier, 'notify'>;
+  config: Clinic;
+  everyH: number;
+  now?: Date;
+}): Promise<number> {
+  if (deps.everyH <= 0) return 0;
+  const now = (deps.now ?? new Date()).getTime();
+  const snap = deps.gate.current();
+  let sent = 0;
+  const scopes: [GatedService | 'gateway', ServiceGateState][] = [
+    ['gateway', snap.gateway],
+    ...GATED_SERVICES.map((s) => [s, snap.services[s]] as [GatedService, ServiceGateState]),
+  ];
+  for (const [scope, view] of scopes) {
+    if (view.state === 'open' || !view.since) continue;
+    const reasons = view.reasons.filter((r) => r.severity === view.state);
+    const clinicWide = reasons.some((r) => r.scope === 'all');
+    // the gateway is reminded of clinic-wide faults only; a service of its own faults only
+    if (scope === 'gateway' ? !clinicWide : reasons.every((r) => r.scope === 'all')) continue;
+    const n = Math.floor((now - Date.parse(view.since)) / (deps.everyH * 3600_000));
+    if (n < 1) continue;
+    const told = await deps.notifier.notify({
+      id: `reminder:${scope}:${view.state}:${view.since}:${n}`,
+      kind: view.state === 'closed' ? 'gate-closed' : 'gate-warning',
+      title: `Reminder: ${scope} is still ${view.state === 'closed' ? 'CLOSED' : 'in warning'} at ${deps.config.CLINIC_NAME}`,
+      text: reasons.map((r) => `${r.code}: ${r.message}`).join('; '),
+      clinic: clinicOf(deps.config),
+      details: { scope, from: view.state, to: view.state, reasons: reasons.map((r) => r.code), reminder: n, since: view.since },
+      at: new Date(now).toISOString(),
+    });
+    if (told) sent++;
+  }
+  return sent;
 }
 
 /** NHN's customer centre, to whom the IT operations provider forwards the notice. */

@@ -90,10 +90,10 @@ export class NotificationDelivery implements Deliverer {
     return Object.values(all).map((v) => JSON.parse(v) as DeliveryState);
   }
 
-  /** Queues a dead delivery again (an operator's resend); false when there is none for that recipient. */
+  /** Queues a dead delivery again (an operator's resend; the recipient by address, or a webhook by name); false when there is none. */
   async resend(n: Notification, address: string): Promise<boolean> {
     const job = (await this.options.queue.getFailed(0, 1000)).find(
-      (j: Job<NotificationJob>) => j.data.notification.id === n.id && j.data.recipient.address === address,
+      (j: Job<NotificationJob>) => j.data.notification.id === n.id && (j.data.recipient.address === address || j.data.recipient.name === address),
     ) as Job<NotificationJob> | undefined;
     if (!job) return false;
     await job.retry('failed');

@@ -91,6 +91,12 @@ function norwegian(n: Notification): Rendered {
       ]);
     }
     case 'gate-closed': {
+      if (d.reminder)
+        return done(`Påminnelse: ${what.toLowerCase()} er fortsatt stengt for ${n.clinic.name}`, [
+          `${what} for ${clinic} har vært stengt siden ${str(d.since)}.`,
+          `Hva må gjøres:\n${fixes || '• Se driftsoversikten.'}`,
+          footer,
+        ]);
       if (d.added)
         return done(`Ny feil: ${what.toLowerCase()} er fortsatt stengt for ${n.clinic.name}`, [
           `${what} for ${clinic} er fortsatt stengt, og en ny feil er funnet som også må rettes.`,
@@ -107,6 +113,11 @@ function norwegian(n: Notification): Rendered {
       ]);
     }
     case 'gate-warning':
+      if (d.reminder)
+        return done(`Påminnelse: ${what.toLowerCase()} for ${n.clinic.name} må fortsatt rettes`, [
+          `${what} for ${clinic} har hatt varsel siden ${str(d.since)} og stenges om feilen ikke rettes.`,
+          `Hva må gjøres:\n${fixes || '• Se driftsoversikten.'}`,
+        ]);
       if (d.added)
         return done(`Ny feil: ${what.toLowerCase()} for ${n.clinic.name} må rettes`, [
           `${what} for ${clinic} har fått varsel om en ny feil som må rettes før den stenges.`,
