@@ -7,6 +7,7 @@
  * outbound: N answers accepted by POST /v1/messages (202) → received by Helsenorge off the bus
  * sync:     HentLedigeTimer at a steady BENCH_SYNC_RATE/s (default 50) for BENCH_RATE_SECONDS (5):
  *           put on the clinic's `_sync` queue → SvarLedigeTimer received on `_syncreply`
+ * Each burst prints the CPU time per message of this process (the gateway) and of the simulator.
  * Ends with one JSON line:
  *   {"inbound_msgs_per_s": N, "outbound_msgs_per_s": N, "sync_p99_ms": N}
  */
@@ -49,7 +50,12 @@ const base = loadConfig({ DATA_DIR: dir, LOG_LEVEL: 'warn' });
 await broker.provision({ exchange: base.AMQP_EXCHANGE, parties: [DEMO_HELSENORGE_HER_ID, Number(base.CLINIC_HER_ID)] });
 
 const bus = { TRANSPORT: 'amqp', AMQP_URL: broker.url };
-const { url: simUrl, stop: stopSimulator } = await startSimulatorProcess({ DATA_DIR: dir, ...bus });
+const { url: simUrl, stop: stopSimulator, cpuMs: simCpuMs } = await startSimulatorProcess({ DATA_DIR: dir, ...bus });
+/** CPU per message since `since` (this process: the gateway, with the EPJ client's POSTs outbound) and the simulator's */
+const cpuLine = (since: NodeJS.CpuUsage, simSince: number) => {
+  const used = process.cpuUsage(since);
+  return `gateway CPU ${((used.user + used.system) / 1000 / N).toFixed(2)} ms/message, simulator CPU ${((simCpuMs() - simSince) / N).toFixed(2)} ms/message`;
+};
 const config = loadConfig({
   DATA_DIR: dir,
   REDIS_URL: redis.url,
@@ -79,6 +85,8 @@ const inboundIds = Array.from({ length: N }, () => randomUUID());
 await pool(inboundIds, 16, async (id) => void (await citizenSend(withMsgId(REQUEST, id))));
 await sleep(500);
 const inStart = Date.now();
+const inCpu = process.cpuUsage();
+const inSimCpu = simCpuMs();
 pipeline.poller.resume();
 await waitFor(
   async () => (await gateway.queues['epj-delivery'].getJobCountByTypes('waiting', 'active', 'completed', 'delayed', 'prioritized')) >= N,
@@ -86,10 +94,16 @@ await waitFor(
 );
 const inSeconds = (Date.now() - inStart) / 1000;
 const inboundPerS = N / inSeconds;
-console.log(`inbound burst: ${N} messages off the bus and queued for the EPJ in ${inSeconds.toFixed(2)} s = ${inboundPerS.toFixed(0)}/s`);
+// the CPU window runs on until the messages are delivered to the EPJ, as in bench:pipeline
+await waitFor(async () => (await gateway.queues['epj-delivery'].getJobCountByTypes('completed')) >= N, 'inbound delivered', 120_000, 100);
+console.log(
+  `inbound burst: ${N} messages off the bus and queued for the EPJ in ${inSeconds.toFixed(2)} s = ${inboundPerS.toFixed(0)}/s; ${cpuLine(inCpu, inSimCpu)}`,
+);
 
 // --- outbound burst: N answers accepted, then received by Helsenorge ----------------------------------------
 const outStart = Date.now();
+const outCpu = process.cpuUsage();
+const outSimCpu = simCpuMs();
 const sentIds: string[] = [];
 await pool(inboundIds, 32, async (inReplyTo) => {
   const res = await json<{ msgId: string }>(`${url}/v1/messages`, {
@@ -107,7 +121,7 @@ await waitFor(async () => {
 const outSeconds = (Date.now() - outStart) / 1000;
 const outboundPerS = N / outSeconds;
 console.log(
-  `outbound burst: ${N} answers accepted at ${acceptedPerS.toFixed(0)}/s, all at Helsenorge in ${outSeconds.toFixed(2)} s = ${outboundPerS.toFixed(0)}/s`,
+  `outbound burst: ${N} answers accepted at ${acceptedPerS.toFixed(0)}/s, all at Helsenorge in ${outSeconds.toFixed(2)} s = ${outboundPerS.toFixed(0)}/s; ${cpuLine(outCpu, outSimCpu)}`,
 );
 
 // --- synchronous: HentLedigeTimer at a steady rate, answered from published slots ----------------------------

@@ -23,10 +23,10 @@ export async function pool<T>(items: T[], width: number, fn: (item: T) => Promis
   );
 }
 
-export async function waitFor(check: () => Promise<boolean>, what: string, ms = 120_000): Promise<void> {
+export async function waitFor(check: () => Promise<boolean>, what: string, ms = 120_000, everyMs = 20): Promise<void> {
   const until = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
+    await sleep(everyMs);
   }
 }

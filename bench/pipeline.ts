@@ -1,21 +1,34 @@
 /**
- * Pipeline throughput and latency through the NHN simulator (a separate process, over HTTP with
- * HelseID and DPoP, CMS on as in the demo) and a real Redis:
+ * Pipeline throughput, latency and cost per message through the NHN simulator (a separate process,
+ * over HTTP with HelseID and DPoP) and a real Redis, with CMS on as in the demo and then off:
  *   npm run bench:pipeline          (BENCH_N messages per direction, default 1000)
  * inbound:  unread at NHN → queued for the EPJ (the delivery job exists)
  * outbound: accepted by POST /v1/messages (202) → posted to NHN (the simulator has it)
- * Throughput is a burst of N each way; latency is measured at a steady 100 messages/s.
- * Ends with one JSON line:
- *   {"inbound_msgs_per_s": N, "outbound_msgs_per_s": N, "inbound_p99_ms": N, "outbound_p99_ms": N}
+ * Throughput is a burst of N each way; latency is measured at a steady 100 messages/s (CMS on).
+ * The outbound burst's POSTs come from a process of their own (epj-client-process.mjs).
+ * CPU per message is the CPU time used from the start of a burst until its messages' follow-up work
+ * is done too (inbound: delivered to the EPJ; outbound: its AppRec tracked, and Helsenorge's AppRec
+ * taken from the inbox), divided by N, so no direction's work is counted in the other's window:
+ * this process's (the gateway, with the benchmark's polling of Redis and the simulator) by
+ * process.cpuUsage, and the simulator's from /proc, apart, so the gateway's figure does not depend
+ * on how the two share the cores. RSS is the largest seen during the bursts.
+ * BENCH_PROTECTION=cms|none runs one of the two (default both); BENCH_PROFILE_DIR=dir writes a CPU
+ * profile of each burst (this process) there, BENCH_SIM_PROFILE_DIR=dir one of each simulator.
+ * Ends with one JSON line (CMS on):
+ *   {"inbound_msgs_per_s": N, "outbound_msgs_per_s": N, "inbound_p99_ms": N, "outbound_p99_ms": N,
+ *    "inbound_cpu_ms_per_msg": X, "outbound_cpu_ms_per_msg": X}
  */
+import { fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logging.js';
+import type { JobType } from 'bullmq';
+import { Redis } from 'ioredis';
 import { composeDemo } from '../demo/compose-demo.js';
 import { SupervisedRedis } from '../src/infra/supervised-redis.js';
 import { json, percentile, pool, sleep, waitFor } from './load.js';
@@ -23,144 +36,255 @@ import { startSimulatorProcess } from './simulator-process.js';
 
 const N = Number(process.env.BENCH_N ?? 1000);
 const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 5);
+const PROTECTIONS = (process.env.BENCH_PROTECTION ? [process.env.BENCH_PROTECTION] : ['cms', 'none']) as ('cms' | 'none')[];
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const REQUEST = readFileSync(path.join(ROOT, 'fixtures/office-contact/request.xml'), 'utf8');
-
-const dir = mkdtempSync(path.join(os.tmpdir(), 'epjgw-bench-'));
 const logger = createLogger('warn');
-const redis = new SupervisedRedis({ dataDir: path.join(dir, 'redis'), bin: process.env.REDIS_SERVER_BIN ?? 'redis-server', logger });
-await redis.start();
 
-const { url: simUrl, stop: stopSimulator } = await startSimulatorProcess({ DATA_DIR: dir });
-
-const config = loadConfig({
-  DATA_DIR: dir,
-  REDIS_URL: redis.url,
-  PORT: '0',
-  LOG_LEVEL: 'warn',
-  MSH_BASE_URL: simUrl,
-  HELSEID_TOKEN_URL: `${simUrl}/connect/token`,
-  REVOCATION_HTTP_PROXY: simUrl,
-  AR_STAND_IN_PORT: '0',
-  SMTP_STAND_IN_PORT: '0',
-  POLL_INTERVAL_MS: '10',
-  APPREC_DEADLINE_HOURS: '1',
-  ...(process.env.BENCH_EPJ_DELIVERY ? { EPJ_DELIVERY: process.env.BENCH_EPJ_DELIVERY } : {}),
-  ...(process.env.MESSAGE_PROTECTION ? { MESSAGE_PROTECTION: process.env.MESSAGE_PROTECTION } : {}),
-});
-// the demo's composition against the simulator process: the register stand-in runs in this process
-const { gateway } = await composeDemo(config, logger);
-const { url, pipeline } = gateway;
-const epj = { authorization: `Bearer ${config.EPJ_TOKENS[0]!.token}`, 'content-type': 'application/json' };
-
-const citizenSend = async (msgId: string) =>
-  await json<{ id: string; sentAt: string }>(`${simUrl}/citizen/messages`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ xml: REQUEST.replace(/<MsgId>[^<]+<\/MsgId>/, `<MsgId>${msgId}</MsgId>`) }),
-  });
-const queuedAt = async (msgId: string) => (await gateway.queues['epj-delivery'].getJob(msgId))?.timestamp;
-const postedAt = async () => new Map((await json<{ msgId: string; at: string }[]>(`${simUrl}/citizen/answers`)).map((a) => [a.msgId, Date.parse(a.at)]));
-
-// --- inbound burst: N unread at NHN, then the poller lets go ----------------------------------------
-await pipeline.poller.pause();
-const inboundIds = Array.from({ length: N }, () => randomUUID());
-await pool(inboundIds, 16, async (id) => void (await citizenSend(id)));
-const inStart = Date.now();
-pipeline.poller.resume();
-await waitFor(
-  async () => (await gateway.queues['epj-delivery'].getJobCountByTypes('waiting', 'active', 'completed', 'delayed', 'prioritized')) >= N,
-  'inbound burst',
-);
-const inboundPerS = N / ((Date.now() - inStart) / 1000);
-console.log(`inbound burst: ${N} messages in ${((Date.now() - inStart) / 1000).toFixed(2)} s = ${inboundPerS.toFixed(0)}/s`);
-
-// --- outbound burst: N answers accepted, then posted ------------------------------------------------
-const outStart = Date.now();
-const accepted = new Map<string, number>();
-await pool(inboundIds, 32, async (inReplyTo) => {
-  const res = await json<{ msgId: string }>(`${url}/v1/messages`, {
-    method: 'POST',
-    headers: epj,
-    body: JSON.stringify({ service: 'office-contact', inReplyTo, text: 'Attesten er klar.' }),
-  });
-  accepted.set(res.msgId, Date.now());
-});
-const acceptedPerS = N / ((Date.now() - outStart) / 1000);
-await waitFor(async () => (await postedAt()).size >= N, 'outbound burst');
-const posted = await postedAt();
-const lastPosted = Math.max(...[...accepted.keys()].map((id) => posted.get(id) ?? 0));
-const outboundPerS = N / ((lastPosted - outStart) / 1000);
-console.log(
-  `outbound burst: ${N} answers accepted at ${acceptedPerS.toFixed(0)}/s, all posted in ${((lastPosted - outStart) / 1000).toFixed(2)} s = ${outboundPerS.toFixed(0)}/s`,
-);
-
-// --- latency at a steady 100 messages/s each way -----------------------------------------------------
-const steady = 100 * RATE_SECONDS;
-const inLatency: number[] = [];
-const outLatency: number[] = [];
-const rateIds = Array.from({ length: steady }, () => randomUUID());
-const sentAt = new Map<string, number>();
-const steadyNhnIds: string[] = [];
-const t0 = Date.now();
-await Promise.all(
-  rateIds.map(async (id, i) => {
-    await sleep(t0 + i * 10 - Date.now());
-    sentAt.set(id, Date.now());
-    steadyNhnIds.push((await citizenSend(id)).id);
-  }),
-);
-await waitFor(async () => (await Promise.all(rateIds.map(queuedAt))).every(Boolean), 'steady inbound');
-const stages = { wait: [] as number[], work: [] as number[] };
-for (const id of rateIds) inLatency.push((await queuedAt(id))! - sentAt.get(id)!);
-for (const nhnId of steadyNhnIds) {
-  // where the time goes: until a worker took the poller's job, and the job's own work
-  const job = await gateway.queues.inbound.getJob(nhnId);
-  if (job?.processedOn && job.finishedOn) {
-    stages.wait.push(job.processedOn - job.timestamp);
-    stages.work.push(job.finishedOn - job.processedOn);
-  }
+interface Burst {
+  perS: number;
+  /** Redis commands per message (scripts count as one), and the most frequent of them */
+  redisCalls: number;
+  topCalls: string;
+  /** CPU ms per message: this process (the gateway), the simulator */
+  cpuMs: number;
+  simCpuMs: number;
 }
 
-const acceptedSteady = new Map<string, number>();
-const t1 = Date.now();
-await Promise.all(
-  rateIds.map(async (inReplyTo, i) => {
-    await sleep(t1 + i * 10 - Date.now());
-    const res = await json<{ msgId: string }>(`${url}/v1/messages`, {
+interface RunResult {
+  inbound: Burst;
+  outbound: Burst;
+  rssMaxMb: number;
+  latency?: { inbound: number[]; outbound: number[]; wait: number[]; work: number[] };
+}
+
+/** CPU time and wall time of `fn`, and of the simulator meanwhile; a CPU profile of it when asked. */
+/** The EPJ's POSTs of a burst from a process of its own (epj-client-process.mjs): MsgId → when accepted. */
+async function postFromAnotherProcess(url: string, headers: Record<string, string>, bodies: string[], width: number): Promise<Map<string, number>> {
+  const child = fork(fileURLToPath(new URL('./epj-client-process.mjs', import.meta.url)), { execArgv: [] });
+  const answer = new Promise<{ accepted?: [string, number][]; error?: string }>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as { accepted?: [string, number][]; error?: string }));
+    child.once('exit', (code) => reject(new Error(`the EPJ client process ended (${code}) before it answered`)));
+  });
+  child.send({ url, headers, bodies, width });
+  const { accepted, error } = await answer;
+  if (!accepted) throw new Error(error);
+  return new Map(accepted);
+}
+
+/** Calls per command so far, from INFO commandstats. */
+async function commandCalls(redis: Redis): Promise<Map<string, number>> {
+  const info = await redis.info('commandstats');
+  return new Map([...info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)].map((m) => [m[1]!, Number(m[2])]));
+}
+
+async function measured(name: string, simCpuMs: () => number, redis: Redis, fn: () => Promise<number>, settled: () => Promise<void>): Promise<Burst> {
+  const callsBefore = await commandCalls(redis);
+  const session = PROFILE_DIR ? new Session() : undefined;
+  if (session) {
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 200 });
+    await session.post('Profiler.start');
+  }
+  const cpu = process.cpuUsage();
+  const sim = simCpuMs();
+  const seconds = await fn();
+  await settled();
+  const used = process.cpuUsage(cpu);
+  const simUsed = simCpuMs() - sim;
+  const calls = [...(await commandCalls(redis))].map(([c, n]): [string, number] => [c, (n - (callsBefore.get(c) ?? 0)) / N]).filter(([, n]) => n > 0);
+  calls.sort((a, b) => b[1] - a[1]);
+  if (session) {
+    const { profile } = await session.post('Profiler.stop');
+    writeFileSync(path.join(PROFILE_DIR!, `${name}.cpuprofile`), JSON.stringify(profile));
+    session.disconnect();
+  }
+  return {
+    perS: N / seconds,
+    redisCalls: calls.reduce((sum, [, n]) => sum + n, 0),
+    topCalls: calls
+      .slice(0, 8)
+      .map(([c, n]) => `${c} ${n.toFixed(1)}`)
+      .join(', '),
+    cpuMs: (used.user + used.system) / 1000 / N,
+    simCpuMs: simUsed / N,
+  };
+}
+
+async function run(protection: 'cms' | 'none', withLatency: boolean): Promise<RunResult> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'epjgw-bench-'));
+  const redis = new SupervisedRedis({ dataDir: path.join(dir, 'redis'), bin: process.env.REDIS_SERVER_BIN ?? 'redis-server', logger });
+  await redis.start();
+  const simulator = await startSimulatorProcess({ DATA_DIR: dir, MESSAGE_PROTECTION: protection });
+  const simUrl = simulator.url;
+
+  const config = loadConfig({
+    DATA_DIR: dir,
+    REDIS_URL: redis.url,
+    PORT: '0',
+    LOG_LEVEL: 'warn',
+    MSH_BASE_URL: simUrl,
+    HELSEID_TOKEN_URL: `${simUrl}/connect/token`,
+    REVOCATION_HTTP_PROXY: simUrl,
+    AR_STAND_IN_PORT: '0',
+    SMTP_STAND_IN_PORT: '0',
+    POLL_INTERVAL_MS: '10',
+    APPREC_DEADLINE_HOURS: '1',
+    MESSAGE_PROTECTION: protection,
+    ...(process.env.BENCH_EPJ_DELIVERY ? { EPJ_DELIVERY: process.env.BENCH_EPJ_DELIVERY } : {}),
+  });
+  // the demo's composition against the simulator process: the register stand-in runs in this process
+  const { gateway } = await composeDemo(config, logger);
+  const { url, pipeline } = gateway;
+  const epj = { authorization: `Bearer ${config.EPJ_TOKENS[0]!.token}`, 'content-type': 'application/json' };
+
+  const citizenSend = async (msgId: string) =>
+    await json<{ id: string; sentAt: string }>(`${simUrl}/citizen/messages`, {
       method: 'POST',
-      headers: epj,
-      body: JSON.stringify({ service: 'office-contact', inReplyTo, text: 'Velkommen til time.' }),
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ xml: REQUEST.replace(/<MsgId>[^<]+<\/MsgId>/, `<MsgId>${msgId}</MsgId>`) }),
     });
-    acceptedSteady.set(res.msgId, Date.now());
-  }),
-);
-await waitFor(async () => {
-  const p = await postedAt();
-  return [...acceptedSteady.keys()].every((id) => p.has(id));
-}, 'steady outbound');
-const postedSteady = await postedAt();
-for (const [id, at] of acceptedSteady) outLatency.push(postedSteady.get(id)! - at);
+  const queuedAt = async (msgId: string) => (await gateway.queues['epj-delivery'].getJob(msgId))?.timestamp;
+  const counts = async (queue: 'inbound' | 'epj-delivery' | 'apprec-tracking', ...types: JobType[]) => await gateway.queues[queue].getJobCountByTypes(...types);
+  const busy = async (queue: 'inbound' | 'epj-delivery') => (await counts(queue, 'waiting', 'active', 'delayed', 'prioritized')) > 0;
+  const postedAt = async () => new Map((await json<{ msgId: string; at: string }[]>(`${simUrl}/citizen/answers`)).map((a) => [a.msgId, Date.parse(a.at)]));
 
-const line = (what: string, v: number[]) =>
-  console.log(
-    `${what}: p50 ${percentile(v, 50).toFixed(0)} ms, p99 ${percentile(v, 99).toFixed(0)} ms, max ${Math.max(...v).toFixed(0)} ms (${v.length} messages at 100/s)`,
+  const redisClient = new Redis(redis.url);
+  let rssMax = 0;
+  const rssTimer = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage.rss())), 200);
+
+  // --- inbound burst: N unread at NHN, then the poller lets go ----------------------------------------
+  await pipeline.poller.pause();
+  const inboundIds = Array.from({ length: N }, () => randomUUID());
+  await pool(inboundIds, 16, async (id) => void (await citizenSend(id)));
+  const inbound = await measured(
+    `inbound-${protection}`,
+    simulator.cpuMs,
+    redisClient,
+    async () => {
+      const inStart = Date.now();
+      pipeline.poller.resume();
+      await waitFor(
+        async () => (await gateway.queues['epj-delivery'].getJobCountByTypes('waiting', 'active', 'completed', 'delayed', 'prioritized')) >= N,
+        'inbound burst',
+      );
+      return (Date.now() - inStart) / 1000;
+    },
+    async () => await waitFor(async () => (await counts('epj-delivery', 'completed')) >= N && !(await busy('epj-delivery')), 'inbound delivered', 120_000, 100),
   );
-line('inbound latency (unread at NHN → queued for the EPJ)', inLatency);
-line('outbound latency (accepted → posted to NHN)', outLatency);
-line('  inbound job: queued by the poller → taken by a worker', stages.wait);
-line('  inbound job: taken → done (fetch, open, judge, queue for the EPJ, AppRec, mark read)', stages.work);
 
-await gateway.shutdown('bench done');
-await stopSimulator();
-await redis.stop();
-rmSync(dir, { recursive: true, force: true });
+  // --- outbound burst: N answers accepted, then posted ------------------------------------------------
+  let acceptedPerS = 0;
+  const outbound = await measured(
+    `outbound-${protection}`,
+    simulator.cpuMs,
+    redisClient,
+    async () => {
+      const outStart = Date.now();
+      const bodies = inboundIds.map((inReplyTo) => JSON.stringify({ service: 'office-contact', inReplyTo, text: 'Attesten er klar.' }));
+      const accepted = await postFromAnotherProcess(`${url}/v1/messages`, epj, bodies, 32);
+      acceptedPerS = N / ((Date.now() - outStart) / 1000);
+      // the simulator's list of answers grows with every one: asked for less often than Redis
+      await waitFor(async () => (await postedAt()).size >= N, 'outbound burst', 120_000, 200);
+      const posted = await postedAt();
+      const lastPosted = Math.max(...[...accepted.keys()].map((id) => posted.get(id) ?? 0));
+      return (lastPosted - outStart) / 1000;
+    },
+    async () => await waitFor(async () => (await counts('apprec-tracking', 'completed')) >= N && !(await busy('inbound')), 'outbound tracked', 120_000, 100),
+  );
+  clearInterval(rssTimer);
+
+  const cpuLine = (b: Burst) =>
+    `gateway CPU ${b.cpuMs.toFixed(2)} ms/message, simulator CPU ${b.simCpuMs.toFixed(2)} ms/message; Redis ${b.redisCalls.toFixed(1)} commands/message (${b.topCalls})`;
+  console.log(`[${protection}] inbound burst: ${N} messages at ${inbound.perS.toFixed(0)}/s; ${cpuLine(inbound)}`);
+  console.log(
+    `[${protection}] outbound burst: ${N} answers accepted at ${acceptedPerS.toFixed(0)}/s, all posted at ${outbound.perS.toFixed(0)}/s; ${cpuLine(outbound)}`,
+  );
+  console.log(`[${protection}] largest RSS during the bursts: ${(rssMax / 1024 / 1024).toFixed(0)} MB`);
+
+  let latency: RunResult['latency'];
+  if (withLatency) {
+    // --- latency at a steady 100 messages/s each way -----------------------------------------------------
+    const steady = 100 * RATE_SECONDS;
+    const inLatency: number[] = [];
+    const outLatency: number[] = [];
+    const rateIds = Array.from({ length: steady }, () => randomUUID());
+    const sentAt = new Map<string, number>();
+    const steadyNhnIds: string[] = [];
+    const t0 = Date.now();
+    await Promise.all(
+      rateIds.map(async (id, i) => {
+        await sleep(t0 + i * 10 - Date.now());
+        sentAt.set(id, Date.now());
+        steadyNhnIds.push((await citizenSend(id)).id);
+      }),
+    );
+    await waitFor(async () => (await Promise.all(rateIds.map(queuedAt))).every(Boolean), 'steady inbound');
+    const stages = { wait: [] as number[], work: [] as number[] };
+    for (const id of rateIds) inLatency.push((await queuedAt(id))! - sentAt.get(id)!);
+    for (const nhnId of steadyNhnIds) {
+      // where the time goes: until a worker took the poller's job, and the job's own work
+      const job = await gateway.queues.inbound.getJob(nhnId);
+      if (job?.processedOn && job.finishedOn) {
+        stages.wait.push(job.processedOn - job.timestamp);
+        stages.work.push(job.finishedOn - job.processedOn);
+      }
+    }
+
+    const acceptedSteady = new Map<string, number>();
+    const t1 = Date.now();
+    await Promise.all(
+      rateIds.map(async (inReplyTo, i) => {
+        await sleep(t1 + i * 10 - Date.now());
+        const res = await json<{ msgId: string }>(`${url}/v1/messages`, {
+          method: 'POST',
+          headers: epj,
+          body: JSON.stringify({ service: 'office-contact', inReplyTo, text: 'Velkommen til time.' }),
+        });
+        acceptedSteady.set(res.msgId, Date.now());
+      }),
+    );
+    await waitFor(async () => {
+      const p = await postedAt();
+      return [...acceptedSteady.keys()].every((id) => p.has(id));
+    }, 'steady outbound');
+    const postedSteady = await postedAt();
+    for (const [id, at] of acceptedSteady) outLatency.push(postedSteady.get(id)! - at);
+
+    const line = (what: string, v: number[]) =>
+      console.log(
+        `[${protection}] ${what}: p50 ${percentile(v, 50).toFixed(0)} ms, p99 ${percentile(v, 99).toFixed(0)} ms, max ${Math.max(...v).toFixed(0)} ms (${v.length} messages at 100/s)`,
+      );
+    line('inbound latency (unread at NHN → queued for the EPJ)', inLatency);
+    line('outbound latency (accepted → posted to NHN)', outLatency);
+    line('  inbound job: queued by the poller → taken by a worker', stages.wait);
+    line('  inbound job: taken → done (fetch, open, judge, queue for the EPJ, AppRec, mark read)', stages.work);
+    latency = { inbound: inLatency, outbound: outLatency, ...stages };
+  }
+
+  redisClient.disconnect();
+  await gateway.shutdown('bench done');
+  await simulator.stop();
+  await redis.stop();
+  rmSync(dir, { recursive: true, force: true });
+  return { inbound, outbound, rssMaxMb: rssMax / 1024 / 1024, ...(latency ? { latency } : {}) };
+}
+
+const results = new Map<string, RunResult>();
+for (const protection of PROTECTIONS) results.set(protection, await run(protection, protection === PROTECTIONS[0]));
+
+const main = results.get(PROTECTIONS[0]!)!;
+const round2 = (n: number) => Math.round(n * 100) / 100;
 console.log(
   JSON.stringify({
-    inbound_msgs_per_s: Math.round(inboundPerS),
-    outbound_msgs_per_s: Math.round(outboundPerS),
-    inbound_p99_ms: Math.round(percentile(inLatency, 99)),
-    outbound_p99_ms: Math.round(percentile(outLatency, 99)),
+    inbound_msgs_per_s: Math.round(main.inbound.perS),
+    outbound_msgs_per_s: Math.round(main.outbound.perS),
+    inbound_p99_ms: Math.round(percentile(main.latency!.inbound, 99)),
+    outbound_p99_ms: Math.round(percentile(main.latency!.outbound, 99)),
+    inbound_cpu_ms_per_msg: round2(main.inbound.cpuMs),
+    outbound_cpu_ms_per_msg: round2(main.outbound.cpuMs),
   }),
 );
 process.exit(0);

@@ -1,16 +1,39 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../src/infra/supervised-redis.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
+/** Clock ticks per second of /proc's CPU times (100 on Linux unless the kernel says otherwise). */
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc; NaN where there is no /proc. */
+export function processCpuMs(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // the fields after the command name, which is in parentheses and may hold spaces
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+
 /**
  * The NHN simulator in a process of its own, as the benchmarks run it, so its work is not counted
- * against the gateway's cores; ready once it answers. BENCH_SIM_PROFILE_DIR=dir writes a CPU profile
- * of it there.
+ * against the gateway's cores; ready once it answers. `cpuMs()` is the CPU time it has used so far,
+ * so a benchmark can give the simulator's cost apart from the gateway's. BENCH_SIM_PROFILE_DIR=dir
+ * writes a CPU profile of it there.
  */
-export async function startSimulatorProcess(env: Record<string, string>): Promise<{ url: string; stop: () => Promise<void> }> {
+export async function startSimulatorProcess(env: Record<string, string>): Promise<{ url: string; cpuMs: () => number; stop: () => Promise<void> }> {
   const port = await freePort();
   const profile = process.env.BENCH_SIM_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SIM_PROFILE_DIR}`] : [];
   const sim = spawn(process.execPath, [...profile, path.join(ROOT, 'bin/epj-gateway.mjs'), 'simulator', '--port', String(port)], {
@@ -31,6 +54,7 @@ export async function startSimulatorProcess(env: Record<string, string>): Promis
   }
   return {
     url,
+    cpuMs: () => processCpuMs(sim.pid),
     stop: async () => {
       if (sim.exitCode !== null) return;
       sim.kill('SIGTERM');

@@ -45,6 +45,8 @@ function appRecStatusOf(nhn: unknown): AppRecStatusValue | null {
   return typeof nhn === 'string' && Object.hasOwn(APPREC_STATUS_OF, nhn) ? APPREC_STATUS_OF[nhn as NhnAppRecStatus] : null;
 }
 const RETRY_CAP_MS = 2_000;
+/** messages per unread list: NHN's most (its default is 10) */
+const UNREAD_PAGE = 100;
 
 interface Call {
   operation: string;
@@ -68,14 +70,38 @@ export class MshClient implements MessageTransport {
       maxBodyLength: MAX_HTTP_BODY_BYTES,
       validateStatus: () => true,
       transitional: { clarifyTimeoutError: true },
+      // A redirect could not be followed anyway (the DPoP proof names the URL asked): answered as it
+      // comes, and Node's http is used directly instead of through follow-redirects.
+      maxRedirects: 0,
     });
   }
 
+  /**
+   * One page of unread messages (NHN gives 10 unless asked, at most 100), with their metadata, so
+   * the inbound job need not ask for each message's metadata again.
+   */
   async listUnread(receiverHerId: number): Promise<UnreadMessage[]> {
-    const data = await this.call({ operation: 'list-unread', method: 'GET', path: `/Messages?receiverHerIds=${receiverHerId}`, expect: [200] });
+    const data = await this.call({
+      operation: 'list-unread',
+      method: 'GET',
+      path: `/Messages?receiverHerIds=${receiverHerId}&includeMetadata=true&messagesToFetch=${UNREAD_PAGE}`,
+      expect: [200],
+    });
     if (!Array.isArray(data) || !data.every((m: { id?: unknown } | null) => typeof m?.id === 'string'))
       throw invalidAnswer('list-unread', 'a list of messages with ids');
-    return (data as { id: string; receiverHerId?: number | null }[]).map((m) => ({ id: m.id, receiverHerId: m.receiverHerId ?? null }));
+    return (data as (MessageMetadata & { id: string })[]).map((m) => ({
+      id: m.id,
+      receiverHerId: m.receiverHerId ?? null,
+      ...(typeof m.isAppRec === 'boolean'
+        ? {
+            metadata: {
+              isAppRec: m.isAppRec,
+              ...(typeof m.senderHerId === 'number' ? { senderHerId: m.senderHerId } : {}),
+              ...(typeof m.businessDocumentId === 'string' ? { businessDocumentId: m.businessDocumentId } : {}),
+            },
+          }
+        : {}),
+    }));
   }
 
   async getMessage(id: string): Promise<MessageMetadata> {

@@ -53,8 +53,9 @@ export function mshRouter(mailbox: Mailbox, citizen: CitizenSide): Router {
       return nhnError(res, 403, 'Authenticated client is not authorized to access messages with given HerIds');
     const withMetadata = queryValues(req, 'includeMetadata')[0]?.toLowerCase() === 'true';
     const limit = Number(queryValues(req, 'messagesToFetch')[0] ?? Infinity);
-    const list = herIds.flatMap((h) => mailbox.unreadFor(h).map((m) => messageView(m, h, withMetadata)));
-    res.json(list.slice(0, Number.isFinite(limit) && limit > 0 ? limit : undefined));
+    const unread = herIds.flatMap((h) => mailbox.unreadFor(h).map((m) => [m, h] as const));
+    // the page first, then the views: a long mailbox is not written out in full on every poll
+    res.json(unread.slice(0, Number.isFinite(limit) && limit > 0 ? limit : undefined).map(([m, h]) => messageView(m, h, withMetadata)));
   });
 
   router.get('/Messages/:id', (req, res) => {

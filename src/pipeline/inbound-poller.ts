@@ -11,7 +11,7 @@ import type { InboundJobData } from './inbound.js';
  */
 
 export interface UnreadLister {
-  listUnread(receiverHerId: number): Promise<{ id: string; receiverHerId?: number | null }[]>;
+  listUnread(receiverHerId: number): Promise<{ id: string; receiverHerId?: number | null; metadata?: InboundJobData['metadata'] }[]>;
 }
 
 export interface InboundPollerOptions {
@@ -108,7 +108,7 @@ export class InboundPoller implements Poller {
           fresh.map((m) =>
             this.options.inbound.add(
               'receive',
-              { nhnMessageId: m.id, receiverHerId: m.receiverHerId ?? herId },
+              { nhnMessageId: m.id, receiverHerId: m.receiverHerId ?? herId, ...(m.metadata ? { metadata: m.metadata } : {}) },
               { jobId: m.id, attempts: 50, backoff: { type: 'exponential', delay: 2_000 } },
             ),
           ),

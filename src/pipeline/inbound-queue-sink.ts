@@ -31,7 +31,7 @@ export class InboundQueueSink implements InboundSink {
       fresh.map((m) =>
         this.inbound.add(
           'receive',
-          { nhnMessageId: m.id, receiverHerId: Number(m.receiverHerId) },
+          { nhnMessageId: m.id, receiverHerId: Number(m.receiverHerId), ...(m.metadata ? { metadata: m.metadata } : {}) },
           { jobId: m.id, attempts: 50, backoff: { type: 'exponential', delay: 2_000 } },
         ),
       ),

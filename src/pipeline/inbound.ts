@@ -52,6 +52,8 @@ export type JudgeFn = (document: Buffer) => InboundVerdict | Promise<InboundVerd
 export interface InboundJobData {
   nhnMessageId: string;
   receiverHerId: number;
+  /** the message's metadata as the unread list gave it (ids only); without it the job asks NHN */
+  metadata?: Pick<MessageMetadata, 'isAppRec' | 'senderHerId' | 'businessDocumentId'>;
   /** set once the AppRec is sent, so a retry never sends a second one */
   appRecSent?: boolean;
 }
@@ -90,8 +92,9 @@ export function inboundProcessor(deps: InboundDeps) {
   return async (job: Job<InboundJobData>, token?: string): Promise<string> => {
     const { nhnMessageId, receiverHerId } = job.data;
     // Metadata and document together: one round trip's wait instead of two (an AppRec's small
-    // document is fetched for nothing, which costs less than waiting twice for every request).
-    const [meta, fetched] = await Promise.all([deps.transport.getMessage(nhnMessageId), deps.transport.getBusinessDocument(nhnMessageId)]);
+    // document is fetched for nothing, which costs less than waiting twice for every request). The
+    // metadata comes with the job when the unread list carried it: one call to NHN less a message.
+    const [meta, fetched] = await Promise.all([job.data.metadata ?? deps.transport.getMessage(nhnMessageId), deps.transport.getBusinessDocument(nhnMessageId)]);
     if (meta.isAppRec) {
       // An AppRec to one of our messages: tracking reads its outcome; it is never answered. A
       // transport that carries AppRecs as documents (the service bus) is given it to track by.

@@ -31,7 +31,13 @@ export class PollingInboundSource implements InboundSource<PolledInboundClinic> 
         const waiting = [];
         for (const receiver of clinic.receiverHerIds) {
           const unread = await clinic.mailbox.listUnread(Number(receiver));
-          waiting.push(...unread.map((m) => ({ id: m.id, receiverHerId: m.receiverHerId ? String(m.receiverHerId) : receiver })));
+          waiting.push(
+            ...unread.map((m) => ({
+              id: m.id,
+              receiverHerId: m.receiverHerId ? String(m.receiverHerId) : receiver,
+              ...(m.metadata ? { metadata: m.metadata } : {}),
+            })),
+          );
         }
         // Offered even when empty: the sink forgets what NHN no longer lists.
         return clinic.sink.offer(waiting);

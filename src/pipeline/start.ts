@@ -122,7 +122,8 @@ export async function startPipeline(deps: PipelineDeps, parts: PipelineParts): P
       crypto,
       audit,
       logger,
-      orderWaitMs: 200,
+      // a safety net only: the message before promotes it when delivered (epj-delivery.ts)
+      orderWaitMs: 5_000,
       metrics: metrics,
       promote: async (msgId) => {
         const job = await queues['epj-delivery'].getJob(msgId);

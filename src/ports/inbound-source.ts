@@ -13,6 +13,8 @@
 export interface WaitingMessage {
   id: string;
   receiverHerId: string;
+  /** the message's metadata, when the source has it at hand: the inbound job then need not ask for it */
+  metadata?: { isAppRec: boolean; senderHerId?: number; businessDocumentId?: string };
 }
 
 /** The pipeline's side for one clinic: queues what a source found. */

@@ -18,6 +18,16 @@ export type AppRecStatusValue = 'OK' | 'Avvist' | 'OK, feil i delmelding';
 export interface UnreadMessage {
   id: string;
   receiverHerId?: number | null;
+  /** what the inbound job would otherwise ask for message by message, when the list carries it */
+  metadata?: InboundMetadata;
+}
+
+/** The metadata the inbound side routes a message by. */
+export interface InboundMetadata {
+  isAppRec: boolean;
+  senderHerId?: number;
+  /** the MsgId in the business document */
+  businessDocumentId?: string;
 }
 
 /** A message's metadata at NHN. */

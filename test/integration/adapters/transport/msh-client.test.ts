@@ -24,7 +24,10 @@ describe('MSH v2 client against the simulator over HTTP', () => {
     const sent = sim.citizen.send(bytes);
 
     const unread = await msh.listUnread(CLINIC_HER);
-    assert.deepEqual(unread, [{ id: sent.id, receiverHerId: CLINIC_HER }]);
+    // the list carries the metadata the inbound job routes by, so it need not ask for each message's
+    assert.deepEqual(unread, [
+      { id: sent.id, receiverHerId: CLINIC_HER, metadata: { isAppRec: false, senderHerId: HELSENORGE_HER, businessDocumentId: sent.businessDocumentId } },
+    ]);
     const meta = await msh.getMessage(sent.id);
     assert.equal(meta.senderHerId, HELSENORGE_HER);
     assert.equal(meta.isAppRec, false);
@@ -40,6 +43,13 @@ describe('MSH v2 client against the simulator over HTTP', () => {
     assert.equal(appRec?.statusCode, '2');
     assert.deepEqual(appRec?.errors, [{ code: 'E31', details: 'national id check digits' }]);
     assert.match(appRec.xml, /<OriginalMsgId>[\s\S]*<Id>5b0f0d3e/);
+  });
+
+  it("lists unread a page of NHN's largest size at a time (NHN gives 10 unless asked)", async () => {
+    const msh = mshClientFor(sim);
+    const bytes = fixture('office-contact/ok-iso-8859-1.xml');
+    for (let i = 0; i < 101; i++) sim.citizen.send(bytes);
+    assert.equal((await msh.listUnread(CLINIC_HER)).length, 100);
   });
 
   it('sends: posts the document as base64, then reads status and AppRec info', async () => {
