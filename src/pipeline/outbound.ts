@@ -112,7 +112,6 @@ export async function submitOutbound(deps: OutboundDeps, doc: OutboundDocument):
 /** How long a job of a closed service waits before it looks at the gate again. */
 const GATE_RECHECK_MS = 2_000;
 
-
 /** The processor of the outbound workers. */
 export function outboundProcessor(
   deps: OutboundDeps & {
