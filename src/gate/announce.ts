@@ -128,8 +128,10 @@ export async function remindOfFaults(deps: {
     if (view.state === 'open' || !view.since) continue;
     const reasons = view.reasons.filter((r) => r.severity === view.state);
     const clinicWide = reasons.some((r) => r.scope === 'all');
-    // the gateway is reminded of clinic-wide faults only; a service of its own faults only
+    // the gateway is reminded of clinic-wide faults only; a service of its own faults only; the office's
+    // own closing (a holiday) is no fault to be reminded of
     if (scope === 'gateway' ? !clinicWide : reasons.every((r) => r.scope === 'all')) continue;
+    if (reasons.every((r) => r.code === 'operator-closed')) continue;
     const n = Math.floor((now - Date.parse(view.since)) / (deps.everyH * 3600_000));
     if (n < 1) continue;
     const told = await deps.notifier.notify({

@@ -35,5 +35,10 @@ describe('reminders while a fault lasts', () => {
     await gate.report('address-register', []);
     await gate.refresh();
     assert.equal(await remindOfFaults({ gate, notifier, config, everyH: 24, now: at(100) }), 0);
+
+    // the office's own closing (a holiday) is no fault to be reminded of
+    await gate.closeByOperator('office-contact', 'Ferie', 'kontoret');
+    assert.equal(await remindOfFaults({ gate, notifier, config, everyH: 24, now: new Date(Date.now() + 72 * 3600_000) }), 0);
+    await gate.openByOperator('office-contact');
   });
 });
