@@ -31,7 +31,8 @@ export function agreementId(a: string, b: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-const pairKey = (a: string, b: string) => [a, b].sort().join('/');
+/** An agreement's parties in either order, as the withdrawn set keys them. */
+export const pairKey = (a: string, b: string) => [a, b].sort().join('/');
 
 function partyInfo(entry: StandInEntry, citizen: boolean, baseDir: string): string {
   const her = entry.herId;
@@ -136,8 +137,4 @@ export function cppaAnswer(
     return notFound(`agreement ${m[1]}`);
   }
   return notFound(path);
-}
-
-export function withdrawKey(a: string, b: string): string {
-  return pairKey(a, b);
 }

@@ -6,7 +6,7 @@ import { AR_OPERATIONS, UNKNOWN_HER_ID_FAULT, soapActionOf, type ArOperation } f
 import { certificateAnswer, genericFault, partyAnswer, plainFault } from './soap-answers.js';
 import { certificateOf, checkEntry, loadRegisterFile, mergePatch, PROJECT_DIR, type StandInEntry } from './register-entries.js';
 import { STAND_IN_CPPA_PATH } from '../../src/registry/collaboration.js';
-import { cppaAnswer, withdrawKey, type CppaStandIn } from './cppa-answers.js';
+import { cppaAnswer, pairKey, type CppaStandIn } from './cppa-answers.js';
 import { restAnswer } from './rest-answers.js';
 
 /**
@@ -130,7 +130,7 @@ export async function startArStandIn(options: StandInOptions = {}): Promise<ArSt
     if (req.method === 'GET' && pathname === '/stand-in/entries') return json(res, 200, { down, entries: [...entries.values()] });
     const agreement = /^\/stand-in\/agreements\/(\d{1,9})\/(\d{1,9})$/.exec(pathname);
     if (agreement && (req.method === 'DELETE' || req.method === 'PUT')) {
-      const key = withdrawKey(agreement[1]!, agreement[2]!);
+      const key = pairKey(agreement[1]!, agreement[2]!);
       if (req.method === 'DELETE') cppa.withdrawn.add(key);
       else cppa.withdrawn.delete(key);
       return json(res, 200, { agreement: key, withdrawn: cppa.withdrawn.has(key) });

@@ -127,8 +127,9 @@ export class Notifier {
     return Promise.all(items.map(async (n) => ({ ...n, deliveries: await this.options!.delivery.states(n.id) })));
   }
 
-  /** One recorded notification by its event id (for a resend). */
+  /** One recorded notification by its event id (for a resend): the list alone, not each one's deliveries. */
   async find(id: string): Promise<Notification | undefined> {
-    return (await this.recent(200)).find((n) => n.id === id);
+    const items = await this.redis.lrange(this.keys.notifications, 0, 199);
+    return items.map((i) => JSON.parse(i) as Notification).find((n) => n.id === id);
   }
 }

@@ -35,6 +35,8 @@ export const NOTIFICATIONS_QUEUE = 'notifications';
 
 const hash = (s: string) => createHash('sha256').update(s).digest('hex').slice(0, 24);
 const recipientKey = (r: Recipient) => `${r.channel}:${r.address}`;
+/** How a recipient is shown: its address, or a webhook's name. */
+const shownAs = (r: Recipient) => (r.name === r.role ? r.address : r.name);
 
 export interface DeliveryOptions {
   queue: Queue;
@@ -62,7 +64,7 @@ export class NotificationDelivery implements Deliverer {
     for (const recipient of recipients) {
       const key = recipientKey(recipient);
       const state: DeliveryState = {
-        recipient: recipient.name === recipient.role ? recipient.address : recipient.name,
+        recipient: shownAs(recipient),
         role: recipient.role,
         channel: recipient.channel,
         state: 'queued',
@@ -104,7 +106,7 @@ export class NotificationDelivery implements Deliverer {
   private async record(job: NotificationJob, change: Pick<DeliveryState, 'state' | 'attempts'> & { reason?: string }): Promise<void> {
     const { recipient, notification } = job;
     const state: DeliveryState = {
-      recipient: recipient.name === recipient.role ? recipient.address : recipient.name,
+      recipient: shownAs(recipient),
       role: recipient.role,
       channel: recipient.channel,
       ...change,
