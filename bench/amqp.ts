@@ -66,6 +66,7 @@ const config = loadConfig({
   HELSEID_TOKEN_URL: `${simUrl}/connect/token`,
   REVOCATION_HTTP_PROXY: simUrl,
   AR_STAND_IN_PORT: '0',
+  SMTP_STAND_IN_PORT: '0',
   APPREC_DEADLINE_HOURS: '1',
 });
 const { gateway } = await composeDemo(config, logger);

@@ -155,6 +155,7 @@ async function run(protection: 'cms' | 'none', withLatency: boolean): Promise<Ru
     HELSEID_TOKEN_URL: `${simUrl}/connect/token`,
     REVOCATION_HTTP_PROXY: simUrl,
     AR_STAND_IN_PORT: '0',
+    SMTP_STAND_IN_PORT: '0',
     POLL_INTERVAL_MS: '10',
     APPREC_DEADLINE_HOURS: '1',
     MESSAGE_PROTECTION: protection,

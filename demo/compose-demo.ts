@@ -15,6 +15,7 @@ import { ensureNearExpiryCertificate } from './near-expiry-certificate.js';
 import { startDemoSimulator } from './start-simulator.js';
 import { redacted } from '../adapters/transport/amqp/bus.js';
 import { demoBus } from './demo-bus.js';
+import { startSmtpStandIn, type SmtpStandIn } from './smtp-stand-in.js';
 
 /**
  * The demo: the production composition with NHN's side standing in beside it. Without MSH_BASE_URL
@@ -28,6 +29,8 @@ export interface ComposedDemo {
   gateway: ComposedGateway;
   simulator: Simulator | undefined;
   standIn: ArStandIn | undefined;
+  /** the demo's SMTP server, when SMTP_HOST is unset */
+  smtp?: SmtpStandIn;
   /** the service bus (TRANSPORT=amqp): its address, password hidden */
   busUrl?: string;
 }
@@ -92,9 +95,21 @@ export async function composeDemo(
       throw err;
     },
   );
+  // notifications by e-mail: to SMTP_HOST, else to the demo's own SMTP server, which keeps what it gets
+  const smtp = config.SMTP_HOST
+    ? undefined
+    : await namingThePort('SMTP_STAND_IN_PORT', config.SMTP_STAND_IN_PORT, '127.0.0.1', () => startSmtpStandIn({ port: config.SMTP_STAND_IN_PORT })).catch(
+        async (err: unknown) => {
+          await standIn?.close();
+          await simulator?.close();
+          throw err;
+        },
+      );
+  const mailSettings = smtp ? { SMTP_HOST: '127.0.0.1', SMTP_PORT: smtp.port, SMTP_SECURITY: 'none' as const } : {};
   const finalClosers: Closable[] = [
     ...(simulator ? [{ name: 'NHN simulator', close: () => simulator.close() }] : []),
     ...(standIn ? [{ name: 'address register stand-in', close: () => standIn.close() }] : []),
+    ...(smtp ? [{ name: 'SMTP stand-in', close: () => smtp.close() }] : []),
     ...(bus ? [{ name: 'service bus broker', close: () => bus.stop() }] : []),
   ];
   // the simulator also serves the sample CA's CRL, as the revocation checker's proxy
@@ -106,10 +121,10 @@ export async function composeDemo(
   };
 
   const gateway = await composeGateway(settings, logger, {
-    clinics: clinics.map((c) => ({ ...c, settings: { ...c.settings, REVOCATION_HTTP_PROXY: settings.REVOCATION_HTTP_PROXY } })),
+    clinics: clinics.map((c) => ({ ...c, settings: { ...c.settings, REVOCATION_HTTP_PROXY: settings.REVOCATION_HTTP_PROXY, ...mailSettings } })),
     far,
     finalClosers,
-    opsRoutes: ({ gate, audit, keys, recheck }) => {
+    opsRoutes: ({ herId, gate, audit, keys, recheck }) => {
       const original = keys.settingsNow();
       return [
         opsDemoRouter({
@@ -118,21 +133,24 @@ export async function composeDemo(
           expireCertificate: async () => keys.reload(SAMPLE_EXPIRED),
           restoreCertificate: async () => keys.reload(original),
           recheck,
+          herId,
+          ...(smtp ? { mail: () => smtp.received() } : {}),
         }),
       ];
     },
   });
-  return { gateway, simulator, standIn, ...(bus ? { busUrl: redacted(bus.url) } : {}) };
+  return { gateway, simulator, standIn, ...(smtp ? { smtp } : {}), ...(bus ? { busUrl: redacted(bus.url) } : {}) };
 }
 
 /** The demo as the `serve` command starts it: the composition and the banner lines of its stand-ins. */
 export const demoCompose = async (config: Config, logger: Logger) => {
-  const { gateway, simulator, standIn, busUrl } = await composeDemo(config, logger, demoClinics(config));
+  const { gateway, simulator, standIn, smtp, busUrl } = await composeDemo(config, logger, demoClinics(config));
   return {
     gateway,
     banner: [
       ...(simulator ? [`  NHN simulator:                  ${simulator.url}  (epj-gateway send fixtures/office-contact/request.xml --as-citizen)`] : []),
       ...(standIn ? [`  Address register stand-in:      ${standIn.url}`] : []),
+      ...(smtp ? [`  SMTP stand-in (notifications):  127.0.0.1:${smtp.port}  (GET /ops/demo/mail)`] : []),
       ...(busUrl ? [`  Service bus (AMQP 1.0):          ${busUrl}  (queues <HER-id>_async, _sync, _syncreply, _error)`] : []),
       ...gateway.clinics
         .slice(1)

@@ -188,6 +188,31 @@ export const configSchema = z.object({
   // --- service gate, notifications, audit ----------------------------------------------------------------
   /** where gate events go besides the log and the dashboard: `name=url,…` (the office, the IT provider) */
   NOTIFY_WEBHOOKS: list.pipe(z.array(z.string().regex(/^[\w.-]+=https?:\/\/\S+$/, 'name=http(s)://… pairs'))).prefault(''),
+  /** signs the notification webhooks (HMAC-SHA256 over `<timestamp>.<body>`, like the EPJ webhook); unset: unsigned */
+  NOTIFY_WEBHOOK_SECRET: optionalString.pipe(z.string().min(16, 'a secret of 16 characters or more').optional()),
+  /** tries of one notification to one recipient before it is dead-lettered (exponential backoff from 5 s) */
+  NOTIFY_ATTEMPTS: int(1, 100).default(12),
+  /** hours between reminders while a service stays warned or closed; 0: no reminders */
+  NOTIFY_REMINDER_HOURS: int(0, 24 * 30).default(24),
+  /** hours a missing contact person in the address register warns before the services close */
+  AR_GRACE_CONTACT_PERSON_H: int(0, 24 * 90).default(24 * 14),
+  /** hours a service missing from the address register warns before that service closes */
+  AR_GRACE_SERVICE_H: int(0, 24 * 90).default(24 * 7),
+  /** the language of the texts people read: nb (Norwegian bokmål) or en */
+  NOTIFY_LANGUAGE: z.enum(['nb', 'en']).default('nb'),
+  /** the SMTP server notifications are mailed through; unset: no e-mail (in demo mode: the SMTP stand-in) */
+  SMTP_HOST: optionalString,
+  SMTP_PORT: int(1, 65_535).default(587),
+  /** tls: TLS from the start (465); starttls: the upgrade is required (587); none: plain (a local relay only) */
+  SMTP_SECURITY: z.enum(['tls', 'starttls', 'none']).default('starttls'),
+  SMTP_USER: optionalString,
+  SMTP_PASSWORD: optionalString,
+  SMTP_FROM: z
+    .string()
+    .regex(/^[^\s@<>]+@[^\s@<>]+$|^[^<>]*<[^\s@<>]+@[^\s@<>]+>$/, 'an e-mail address, or Name <address>')
+    .default('epj-gateway@localhost'),
+  /** port of the demo's SMTP stand-in (when SMTP_HOST is unset in demo mode) */
+  SMTP_STAND_IN_PORT: int(0, 65_535).default(8025),
   /** how often, in seconds, the certificate and address-register watchers run */
   GATE_CHECK_INTERVAL_S: int(5, 86_400).default(300),
   /** days the audit log is kept */
@@ -223,6 +248,14 @@ export const configSchema = z.object({
   AMQP_ADDRESS_FORM: z.enum(['v1', 'v2']).default('v1'),
   /** the exchange v1 addresses publish to (routing key: the queue name) */
   AMQP_EXCHANGE: z.string().min(1).default('DigitalDialog'),
+  /** failures of one received message before it is moved to the receiving HER-id's `_dl` queue */
+  AMQP_MAX_TRIES: int(1, 1000).default(10),
+  /** NHN's CPPA register, REST API v2 (agreements and profiles); the service bus takes each receiver's queue and the cpaId from it. Unset in production: queues `<HER-id>_async`, no cpaId; in demo mode the AR stand-in's /cppa/v2 */
+  CPPA_URL: optionalString.pipe(z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).optional()),
+  /** scope asked of HelseID for the CPPA register (DPoP-bound) */
+  CPPA_HELSEID_SCOPE: z.string().min(1).default('nhn:cppa/access-with-dpop'),
+  /** seconds an agreement or profile (or the lack of one) is used from Redis before the register is asked again */
+  CPPA_CACHE_TTL_S: int(1, 86_400).default(300),
   /** free slots the EPJ published (PUT /v1/free-slots) older than this are not offered: HentLedigeTimer is answered with an error instead */
   FREE_SLOTS_MAX_AGE_S: int(60, 30 * 24 * 3600).default(24 * 3600),
   /** where the gateway asks the EPJ for its free slots when those published are missing or older than FREE_SLOTS_MAX_AGE_S (signed with EPJ_WEBHOOK_SECRET); unset: it does not ask */
@@ -344,6 +377,9 @@ export function checkClinicSettings(config: Config): void {
     throw new ConfigError('EPJ_WEBHOOK_URL', 'webhook delivery needs EPJ_WEBHOOK_URL and an EPJ_WEBHOOK_SECRET of 16 characters or more');
   if (config.FREE_SLOTS_WEBHOOK_URL && !(config.EPJ_WEBHOOK_SECRET && config.EPJ_WEBHOOK_SECRET.length >= 16))
     throw new ConfigError('FREE_SLOTS_WEBHOOK_URL', 'the call for free slots is signed: set EPJ_WEBHOOK_SECRET (16 characters or more)');
+  if (config.SMTP_USER !== undefined && config.SMTP_PASSWORD === undefined) throw new ConfigError('SMTP_PASSWORD', 'SMTP_USER is set: give its password too');
+  if (config.SMTP_HOST && config.SMTP_SECURITY === 'none' && config.SMTP_USER !== undefined)
+    throw new ConfigError('SMTP_SECURITY', 'a password is never sent over plain SMTP: use starttls or tls');
   if (config.GATEWAY_MODE === 'production') refuseDemoClinicParts(config);
 }
 

@@ -90,7 +90,11 @@ export const ERRORS = {
     status: 503,
     message: 'The service is closed at this clinic for now; the reasons are listed. Queued messages wait and flow again when it opens.',
   },
-  GATE_REASON_REQUIRED: { status: 400, message: 'Closing a service by hand needs a reason (JSON body {"reason": "…"}).' },
+  GATE_REASON_REQUIRED: {
+    status: 400,
+    message:
+      'Closing a service by hand needs a reason (JSON body {"reason": "…"}, optionally "autoAnswer": "<the Norwegian answer citizens get meanwhile>" and "expectedOpen": "YYYY-MM-DD").',
+  },
 
   // --- kith: XML, MsgHead, Dialogmelding, AppRec ---------------------------------------------------
   KITH_TOO_LARGE: {
@@ -289,6 +293,11 @@ export const ERRORS = {
   AR_FAULT: {
     status: 502,
     message: "NHN's address register answered the lookup with a fault (GenericFault or ValidationFault); its error code and text are kept with this error.",
+  },
+  CPPA_UNREACHABLE: {
+    status: 503,
+    message:
+      "NHN's CPPA register (agreements and profiles, CPPA_URL) could not be reached or answered with an error; the send is tried again, and a received message's cpaId is not held against it meanwhile. Check CPPA_URL, the HelseID client's scope nhn:cppa/access-with-dpop and the network.",
   },
   AR_RESPONSE_INVALID: {
     status: 502,

@@ -5,13 +5,17 @@ import { NS, kid, readSoapXml, textAt } from '../../src/registry/soap-xml.js';
 import { AR_OPERATIONS, UNKNOWN_HER_ID_FAULT, soapActionOf, type ArOperation } from '../../src/registry/soap-messages.js';
 import { certificateAnswer, genericFault, partyAnswer, plainFault } from './soap-answers.js';
 import { certificateOf, checkEntry, loadRegisterFile, mergePatch, PROJECT_DIR, type StandInEntry } from './register-entries.js';
+import { STAND_IN_CPPA_PATH } from '../../src/registry/collaboration.js';
+import { cppaAnswer, pairKey, type CppaStandIn } from './cppa-answers.js';
 import { restAnswer } from './rest-answers.js';
 
 /**
  * A local address register: a real HTTP server answering the WSDL's SOAP operations (and the REST
  * communication-party API) from a JSON file, for the demo, the tests and integration testers.
  * `/stand-in/…` changes it at run time: entries by HER-id (PUT replaces, PATCH merges, DELETE
- * removes) and `down`/`up`, which make it drop every register call as an unreachable AR would.
+ * removes), agreements (`DELETE /stand-in/agreements/{a}/{b}` withdraws one, PUT restores it) and
+ * `down`/`up`, which make it drop every register call as an unreachable AR would. It also serves
+ * NHN's CPPA REST API v2 under /cppa/v2 (cppa-answers.ts).
  */
 
 export interface StandInOptions {
@@ -23,7 +27,12 @@ export interface StandInOptions {
   baseDir?: string;
   /** basic-auth credentials the SOAP calls must carry; unset: any or none */
   credentials?: { username: string; password: string };
+  /** the parties that take the citizen's role in the CPPA answers (default: Helsenorge's 8093244) */
+  helsenorgeHerIds?: readonly string[];
 }
+
+/** Where the stand-in serves NHN's CPPA REST API v2 (CPPA_URL for the gateway: `<baseUrl>/cppa/v2`). */
+export const CPPA_PATH = STAND_IN_CPPA_PATH;
 
 export interface ArStandIn {
   /** the SOAP endpoint (AR_URL for AR_API=soap) */
@@ -75,6 +84,7 @@ export async function startArStandIn(options: StandInOptions = {}): Promise<ArSt
   const entries = loadRegisterFile(options.file);
   const baseDir = options.baseDir ?? PROJECT_DIR;
   let down = false;
+  const cppa: CppaStandIn = { helsenorgeHerIds: new Set(options.helsenorgeHerIds ?? ['8093244']), withdrawn: new Set() };
 
   const authorised = (req: IncomingMessage): boolean => {
     if (!options.credentials) return true;
@@ -118,6 +128,13 @@ export async function startArStandIn(options: StandInOptions = {}): Promise<ArSt
       return json(res, 200, { down });
     }
     if (req.method === 'GET' && pathname === '/stand-in/entries') return json(res, 200, { down, entries: [...entries.values()] });
+    const agreement = /^\/stand-in\/agreements\/(\d{1,9})\/(\d{1,9})$/.exec(pathname);
+    if (agreement && (req.method === 'DELETE' || req.method === 'PUT')) {
+      const key = pairKey(agreement[1]!, agreement[2]!);
+      if (req.method === 'DELETE') cppa.withdrawn.add(key);
+      else cppa.withdrawn.delete(key);
+      return json(res, 200, { agreement: key, withdrawn: cppa.withdrawn.has(key) });
+    }
     const m = /^\/stand-in\/entries\/(\d{1,9})$/.exec(pathname);
     if (!m) return json(res, 404, { error: 'no such stand-in resource' });
     const herId = m[1]!;
@@ -148,6 +165,16 @@ export async function startArStandIn(options: StandInOptions = {}): Promise<ArSt
       }
       if (req.method === 'POST') return soap(req, res);
       if (req.method === 'GET' && pathname.startsWith('/api/v1/')) return restAnswer(req, res, pathname, (id) => entries.get(id), baseDir);
+      if (req.method === 'GET' && pathname.startsWith(`${CPPA_PATH}/`))
+        return cppaAnswer(
+          req,
+          res,
+          pathname.slice(CPPA_PATH.length),
+          (id) => entries.get(id),
+          () => entries.values(),
+          cppa,
+          baseDir,
+        );
       return json(res, 404, { error: `POST SOAP to ${SOAP_PATH}, or GET /api/v1/…` });
     };
     handle().catch((err: unknown) => {

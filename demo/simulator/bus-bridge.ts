@@ -16,6 +16,7 @@ import { parseMessage } from '../../src/kith/parse.js';
 import { calendarEvents, propertyValue } from '../../src/kith/xcal-read.js';
 import { attrOf, child, children } from '../../src/kith/xml-tree.js';
 import { isCms } from '../../src/trust/cms-protection.js';
+import { agreementId } from '../ar-stand-in/cppa-answers.js';
 import type { CitizenSide } from './citizen.js';
 import type { CitizenCms } from './citizen-cms.js';
 import type { ClinicDirectory } from './clinics.js';
@@ -61,6 +62,7 @@ export class BusBridge {
   private broken: 'plain' | undefined;
   /** when each synchronous request went on the bus, for the answer's time */
   private readonly syncSentAt = new Map<string, number>();
+  private readonly cpaIds: { subject: string; fromHerId: number; cpaId: string | null }[] = [];
 
   constructor(private readonly options: BusBridgeOptions) {
     this.events.setMaxListeners(0);
@@ -103,6 +105,11 @@ export class BusBridge {
 
   errorFor(messageId: string): BridgedError | undefined {
     return this.errorList.find((e) => e.originalMessageId === messageId);
+  }
+
+  /** The cpaId of each message a clinic put on Helsenorge's queue, latest last (at most 200). */
+  seenCpaIds(): readonly { subject: string; fromHerId: number; cpaId: string | null }[] {
+    return this.cpaIds;
   }
 
   waitForError(messageId: string, timeoutMs: number): Promise<BridgedError | undefined> {
@@ -150,6 +157,8 @@ export class BusBridge {
             queue: queueName(receiverHerId, kind),
             kind,
             ...(sync ? { replyTo: queueName(helsenorgeHerId, 'syncreply') } : {}),
+            // the agreement the register stand-in serves between Helsenorge and the clinic's HER-id
+            cpaId: agreementId(String(helsenorgeHerId), String(receiverHerId)),
             body,
           },
           bus.addressing,
@@ -165,6 +174,8 @@ export class BusBridge {
     const read = readIncoming(wire, [helsenorgeHerId]);
     if ('refused' in read) return 'accept';
     const m = read.ok;
+    this.cpaIds.push({ subject: m.subject, fromHerId: m.fromHerId, cpaId: m.cpaId ?? null });
+    if (this.cpaIds.length > 200) this.cpaIds.shift();
     if (m.subject === APPREC_SUBJECT) {
       const original = m.correlationId ? mailbox.get(m.correlationId) : undefined;
       const receiver = original?.receivers.get(m.fromHerId);

@@ -16,5 +16,5 @@ export async function buildBus(config: Config, logger: Logger, url: string | und
   if (!at) throw new ConfigError('AMQP_URL', 'set the service bus URL (amqp:// or amqps://) for TRANSPORT=amqp');
   const bus = new AmqpBus({ url: at, addressing: { form: config.AMQP_ADDRESS_FORM, exchange: config.AMQP_EXCHANGE }, logger });
   await bus.start();
-  return { bus, inbound: new AmqpInboundSource(bus, logger) };
+  return { bus, inbound: new AmqpInboundSource(bus, logger, { maxTries: config.AMQP_MAX_TRIES }) };
 }

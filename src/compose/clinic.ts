@@ -5,6 +5,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { messageProtectionOf, type Config } from '../config.js';
 import { checkCertificates } from '../gate/certificate-watcher.js';
 import { startGateWatchers, type GateWatchers } from '../gate/gate-watchers.js';
+import { remindOfFaults } from '../gate/announce.js';
 import { checkRegister } from '../gate/register-watcher.js';
 import type { ServiceGate } from '../gate/service-gate.js';
 import type { Closable, Poller } from '../lifecycle.js';
@@ -17,7 +18,9 @@ import { answerSync } from '../pipeline/sync-answer.js';
 import { inboundJudge } from '../pipeline/inbound-judge.js';
 import type { PollScheduler } from '../pipeline/poll-scheduler.js';
 import { startPipeline, type RunningPipeline } from '../pipeline/start.js';
+import type { ClinicContacts } from '../clinics/clinic.js';
 import type { CachedAddressRegister } from '../registry/cached-register.js';
+import { CollaborationLookup, CppaClient, STAND_IN_CPPA_PATH } from '../registry/collaboration.js';
 import { createAddressRegister, ownEntryAuditor } from '../registry/register-from-config.js';
 import { addressRegisterReadiness } from '../registry/register-status.js';
 import { checkClinicCertificates, type CertificateCheck } from '../trust/clinic-certificates.js';
@@ -45,6 +48,8 @@ export interface ClinicSpec {
   orgNumber: string;
   name: string;
   settings: Config;
+  /** who is told of its gate by e-mail (office, IT operations provider, EPJ vendor) */
+  contacts?: ClinicContacts;
 }
 
 /** Where NHN's side answers for a clinic. */
@@ -107,7 +112,7 @@ export interface ClinicContext {
 export async function composeClinic(clinic: ClinicSpec, metrics: Metrics, context: ClinicContext): Promise<ClinicParts> {
   const settings = clinicSettings(clinic, context.deploymentPrefix);
   const logger = context.logger.child({ clinic: clinic.herId });
-  const core = await buildCore(settings, logger, context.infra, metrics);
+  const core = await buildCore(settings, logger, context.infra, metrics, clinic.contacts ?? {});
   try {
     return await composeOnCore(clinic, settings, core, metrics, { ...context, logger });
   } catch (err) {
@@ -138,8 +143,34 @@ async function composeOnCore(clinic: ClinicSpec, settings: Config, core: Core, m
   infra.arMetrics.add(clinic.herId, register);
   const trust = buildProtection(settings, clinicTrust, register);
 
+  // the service bus routes by the CPA: NHN's CPPA register (HelseID, DPoP), or the demo's stand-in
+  const cppaUrl = settings.CPPA_URL ?? (demo && far.registerAddress ? `${far.registerAddress.restUrl.replace(/\/+$/, '')}${STAND_IN_CPPA_PATH}` : undefined);
+  const collaboration =
+    bus && cppaUrl
+      ? new CollaborationLookup(
+          new CppaClient({
+            baseUrl: cppaUrl,
+            timeoutMs: settings.AR_TIMEOUT_MS,
+            ...(settings.CPPA_URL
+              ? (() => {
+                  const t = helseId.tokensFor(settings.CPPA_HELSEID_SCOPE);
+                  return { accessToken: t.accessToken, dpop: t.dpop };
+                })()
+              : { accessToken: () => Promise.resolve('stand-in') }),
+          }),
+          redis,
+          { herId: clinic.herId, prefix: settings.QUEUE_PREFIX, ttlS: settings.CPPA_CACHE_TTL_S, logger },
+        )
+      : undefined;
   const amqp = bus
-    ? new AmqpTransport({ herId: Number(clinic.herId), redis, prefix: settings.QUEUE_PREFIX, bus: bus.bus, protection: trust.protection })
+    ? new AmqpTransport({
+        herId: Number(clinic.herId),
+        redis,
+        prefix: settings.QUEUE_PREFIX,
+        bus: bus.bus,
+        protection: trust.protection,
+        ...(collaboration ? { routeOf: (herId, msgType, action) => collaboration.route(String(herId), msgType, action) } : {}),
+      })
     : undefined;
   const transport: MessageTransport =
     amqp ?? buildTransport({ config: settings, mshUrl: far.mshUrl, tokens: helseId.tokensFor(settings.HELSEID_SCOPE), logger });
@@ -166,8 +197,15 @@ async function composeOnCore(clinic: ClinicSpec, settings: Config, core: Core, m
           metrics,
         });
       },
-      () => checkRegister({ audit: auditOwnEntry, gate, metrics }).then(() => undefined),
+      () =>
+        checkRegister({
+          audit: auditOwnEntry,
+          gate,
+          metrics,
+          grace: { contactPersonH: settings.AR_GRACE_CONTACT_PERSON_H, serviceH: settings.AR_GRACE_SERVICE_H },
+        }).then(() => undefined),
       () => helseId.checkAuth(),
+      () => remindOfFaults({ gate, notifier: core.notifier, config: settings, everyH: settings.NOTIFY_REMINDER_HOURS }).then(() => undefined),
     ],
     settings.GATE_CHECK_INTERVAL_S,
     logger,
@@ -196,6 +234,7 @@ async function composeOnCore(clinic: ClinicSpec, settings: Config, core: Core, m
       sink: new InboundQueueSink(core.queues.inbound as Queue<InboundJobData>, systemClock),
       mayTake: () => pipeline.poller.active,
       keep: (id, message) => amqp.keep(id, message),
+      ...(collaboration ? { checkCpa: (message) => collaboration.checkInbound(String(message.fromHerId), String(message.toHerId), message.cpaId) } : {}),
       answerSync: async (message) => {
         const started = Date.now();
         try {

@@ -4,6 +4,9 @@ import type { Config } from '../config.js';
 import { announceGateChanges } from '../gate/announce.js';
 import { GATED_SERVICES, type GatedService } from '../gate/gate-state.js';
 import { Notifier, parseTargets } from '../gate/notifier.js';
+import type { ClinicContacts } from '../clinics/clinic.js';
+import { MailChannel, WebhookChannel } from '../notify/channels.js';
+import { NotificationDelivery } from '../notify/delivery.js';
 import { ServiceGate } from '../gate/service-gate.js';
 import { ThroughputRecorder } from '../http/dashboard/throughput.js';
 import { loadSchemaSet, type SchemaSet } from '../kith/schema-set.js';
@@ -33,6 +36,8 @@ export interface Core {
   metrics: Metrics;
   gate: ServiceGate;
   notifier: Notifier;
+  /** resends a dead-lettered notification */
+  delivery: NotificationDelivery;
   audit: AuditLog;
   store: MessageStore;
   crypto: JobCrypto;
@@ -48,7 +53,7 @@ export interface Core {
 /** how long a clinic's worker with nothing to do keeps its Redis connection before it sleeps */
 const WORKER_IDLE_MS = 15_000;
 
-export async function buildCore(config: Config, logger: Logger, infra: Infrastructure, metrics: Metrics): Promise<Core> {
+export async function buildCore(config: Config, logger: Logger, infra: Infrastructure, metrics: Metrics, contacts: ClinicContacts = {}): Promise<Core> {
   const { redis } = infra;
   const prefix = config.QUEUE_PREFIX;
   const queues = createQueues(redis, prefix);
@@ -63,7 +68,31 @@ export async function buildCore(config: Config, logger: Logger, infra: Infrastru
   // a job added in this process starts its worker at once; one added elsewhere, at the supervisor's next check
   for (const name of QUEUE_NAMES) queues[name].on('waiting', () => workers.wake(name));
   const audit = new AuditLog(redis, prefix, config.AUDIT_RETENTION_DAYS);
-  const notifier = new Notifier(redis, prefix, parseTargets(config.NOTIFY_WEBHOOKS), logger);
+  // notifications: a job per event and recipient, by e-mail (SMTP_HOST) and the webhooks, retried until delivered
+  const mail = config.SMTP_HOST
+    ? new MailChannel({
+        host: config.SMTP_HOST,
+        port: config.SMTP_PORT,
+        security: config.SMTP_SECURITY,
+        ...(config.SMTP_USER !== undefined ? { user: config.SMTP_USER, password: config.SMTP_PASSWORD ?? '' } : {}),
+        from: config.SMTP_FROM,
+      })
+    : undefined;
+  const delivery = new NotificationDelivery({
+    queue: queues.notifications,
+    prefix,
+    redis,
+    ...(mail ? { mail } : {}),
+    webhook: new WebhookChannel(config.NOTIFY_WEBHOOK_SECRET),
+    logger,
+    attempts: config.NOTIFY_ATTEMPTS,
+  });
+  workers.add('notifications', () => delivery.worker(infra.workerConnection, prefix));
+  const notifier = new Notifier(redis, prefix, parseTargets(config.NOTIFY_WEBHOOKS), logger, undefined, {
+    delivery,
+    contacts,
+    language: config.NOTIFY_LANGUAGE,
+  });
   const gate = new ServiceGate(redis, prefix, logger);
   await gate.start();
   announceGateChanges({ gate, notifier, audit, metrics, config, logger });
@@ -93,6 +122,7 @@ export async function buildCore(config: Config, logger: Logger, infra: Infrastru
     metrics,
     gate,
     notifier,
+    delivery,
     audit,
     store,
     crypto,
@@ -104,6 +134,7 @@ export async function buildCore(config: Config, logger: Logger, infra: Infrastru
       { name: 'service gate', close: () => gate.stop() },
       { name: 'throughput counts', close: () => throughput.flush() },
       { name: 'queues', close: () => closeQueues(queues) },
+      ...(mail ? [{ name: 'mail', close: () => Promise.resolve(mail.close()) }] : []),
     ],
   };
 }

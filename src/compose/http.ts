@@ -55,6 +55,10 @@ export function clinicRouters(settings: Config, core: Core, add: ClinicHttpAddit
       audit,
       recheck: add.recheck,
       noticeToNhn: (service, reason, operator) => noticeToNhn({ config: settings, notifier }, service, reason, operator),
+      resend: async (id, recipient) => {
+        const n = await notifier.find(id);
+        return n ? core.delivery.resend(n, recipient) : false;
+      },
     }),
     opsAuditRouter(audit),
     opsStatusRouter({ gate, notifier, queues, redis: core.redis, throughput, sections: add.sections ?? {}, clinic }),

@@ -30,6 +30,9 @@ export interface GateReason {
   since: string;
   /** who reported it, for operator actions */
   by?: string;
+  /** closed by the office: what citizens are answered meanwhile (Norwegian), and when it expects to open (YYYY-MM-DD) */
+  autoAnswer?: string;
+  expectedOpen?: string;
 }
 
 export interface ServiceGateState {

@@ -4,10 +4,11 @@ import type { Logger } from '../logging.js';
 import { redisKeys, type RedisKeys } from '../redis-keys.js';
 
 /**
- * Tells the office and its IT operations provider about gate events: certificate expiry warnings,
- * closings and reopenings. Each event has an id and is sent once, however many gateway processes
- * see it and however often they restart: the first to claim the id in Redis sends it. A log line is
- * always written, whatever the targets say.
+ * Tells the office, its IT operations provider and its EPJ vendor about gate events: certificate
+ * expiry warnings, closings and reopenings, the notice for NHN. Each event has an id and is sent
+ * once, however many gateway processes see it and however often they restart: the first to claim
+ * the id in Redis queues it, a job per recipient (src/notify/delivery.ts), retried until delivered
+ * or dead-lettered. A log line is always written, whatever the recipients say.
  */
 
 export interface NotificationTarget {
@@ -24,6 +25,42 @@ export interface Notification {
   clinic: { herId: string; orgNumber: string; name: string };
   details?: Record<string, unknown>;
   at: string;
+}
+
+/** Who must act on a notification, and how it reaches them. */
+export type Role = 'office' | 'itProvider' | 'epjVendor' | 'webhook';
+
+export interface Recipient {
+  role: Role;
+  channel: 'mail' | 'webhook';
+  /** an e-mail address, or the webhook's URL */
+  address: string;
+  /** the webhook's name; for mail, the role */
+  name: string;
+  language: 'nb' | 'en';
+}
+
+/** Which roles each event kind goes to (the ones that must act); webhooks get every kind. */
+export const ROLES_BY_KIND: Record<Notification['kind'], readonly Role[]> = {
+  'certificate-expiry-warning': ['office', 'itProvider'],
+  'gate-warning': ['office', 'itProvider'],
+  'gate-closed': ['office', 'itProvider', 'epjVendor'],
+  'gate-opened': ['office', 'itProvider', 'epjVendor'],
+  // the IT operations provider forwards it to NHN's customer centre, as NHN's terms ask
+  'nhn-notice': ['itProvider'],
+};
+
+/** The durable delivery (src/notify/delivery.ts): a job per event and recipient, retried until delivered or dead. */
+export interface Deliverer {
+  enqueue(n: Notification, recipients: readonly Recipient[]): Promise<void>;
+  states(id: string): Promise<unknown[]>;
+}
+
+export interface NotifierOptions {
+  delivery: Deliverer;
+  /** the clinic's e-mail recipients by role */
+  contacts: Partial<Record<Exclude<Role, 'webhook'>, string>>;
+  language: 'nb' | 'en';
 }
 
 /** `name=url,name=url` */
@@ -43,6 +80,7 @@ export class Notifier {
     private readonly targets: NotificationTarget[],
     private readonly logger: Logger,
     private readonly retentionSeconds = 400 * 24 * 3600,
+    private readonly options?: NotifierOptions,
   ) {
     this.keys = redisKeys(prefix);
   }
@@ -53,8 +91,20 @@ export class Notifier {
     if (claimed !== 'OK') return false;
     this.logger.warn({ notification: n.id, kind: n.kind, title: n.title }, 'notification');
     await this.redis.multi().lpush(this.keys.notifications, JSON.stringify(n)).ltrim(this.keys.notifications, 0, 199).exec();
-    await Promise.all(this.targets.map((t) => this.deliver(t, n)));
+    if (this.options) await this.options.delivery.enqueue(n, this.recipientsOf(n));
+    else await Promise.all(this.targets.map((t) => this.deliver(t, n)));
     return true;
+  }
+
+  /** The roles that must act on this kind of event, by e-mail, and every webhook. */
+  recipientsOf(n: Notification): Recipient[] {
+    const { contacts, language } = this.options!;
+    const mail = ROLES_BY_KIND[n.kind].flatMap((role): Recipient[] => {
+      const address = contacts[role as Exclude<Role, 'webhook'>];
+      return address ? [{ role, channel: 'mail', address, name: role, language }] : [];
+    });
+    const hooks = this.targets.map((t): Recipient => ({ role: 'webhook', channel: 'webhook', address: t.url, name: t.name, language }));
+    return [...mail, ...hooks];
   }
 
   private async deliver(target: NotificationTarget, n: Notification): Promise<void> {
@@ -70,9 +120,16 @@ export class Notifier {
     }
   }
 
-  /** The latest notifications of every process, newest first. */
-  async recent(limit = 50): Promise<Notification[]> {
-    const items = await this.redis.lrange(this.keys.notifications, 0, limit - 1);
-    return items.map((i) => JSON.parse(i) as Notification);
+  /** The latest notifications of every process, newest first, each with its delivery per recipient. */
+  async recent(limit = 50): Promise<(Notification & { deliveries?: unknown[] })[]> {
+    const items = (await this.redis.lrange(this.keys.notifications, 0, limit - 1)).map((i) => JSON.parse(i) as Notification);
+    if (!this.options) return items;
+    return Promise.all(items.map(async (n) => ({ ...n, deliveries: await this.options!.delivery.states(n.id) })));
+  }
+
+  /** One recorded notification by its event id (for a resend): the list alone, not each one's deliveries. */
+  async find(id: string): Promise<Notification | undefined> {
+    const items = await this.redis.lrange(this.keys.notifications, 0, 199);
+    return items.map((i) => JSON.parse(i) as Notification).find((n) => n.id === id);
   }
 }

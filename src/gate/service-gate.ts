@@ -47,6 +47,14 @@ end
 return changed
 `;
 
+/** A reason added where the gate was already in warning or closed (no transition to announce it). */
+export interface GateReasonAdded {
+  scope: GatedService | 'gateway';
+  state: Exclude<GateLevel, 'open'>;
+  reason: GateReason;
+  at: string;
+}
+
 export class ServiceGate extends EventEmitter {
   private readonly reasonsKey: string;
   private readonly levelsKey: string;
@@ -118,14 +126,36 @@ export class ServiceGate extends EventEmitter {
       next.set(key, old ? { ...full, since: old.since } : full);
     }
     const stale = Object.keys(existing).filter((k) => k.startsWith(`${source}:`) && !next.has(k));
+    // a reason new to the gate is written by one process only (HSETNX): that one announces it
+    const added: GateReason[] = [];
+    for (const [key, reason] of next) {
+      if (existing[key]) continue;
+      if ((await this.redis.hsetnx(this.reasonsKey, key, JSON.stringify(reason))) === 1) added.push(reason);
+      else next.delete(key);
+    }
     const tx = this.redis.multi();
     if (stale.length) tx.hdel(this.reasonsKey, ...stale);
     if (next.size) tx.hset(this.reasonsKey, Object.fromEntries([...next].map(([k, v]) => [k, JSON.stringify(v)])));
     await tx.exec();
-    return this.settle();
+    const { snapshot, changed } = await this.settleAndTell();
+    // a new reason where the gate already was warned or closed is announced too: it has its own fix
+    for (const reason of added) {
+      const scope: GatedService | 'gateway' = reason.scope === 'all' ? 'gateway' : reason.scope;
+      const view = scope === 'gateway' ? snapshot.gateway : snapshot.services[scope];
+      if (changed.has(scope) || view.state === 'open') continue;
+      const event: GateReasonAdded = { scope, state: view.state, reason, at: reason.since };
+      this.logger.warn({ gate: scope, state: view.state, reason: reason.code }, 'service gate: a new reason');
+      this.emit('reason-added', event);
+    }
+    return snapshot;
   }
 
-  async closeByOperator(service: GatedService, message: string, by: string): Promise<GateSnapshot> {
+  async closeByOperator(
+    service: GatedService,
+    message: string,
+    by: string,
+    office: { autoAnswer?: string; expectedOpen?: string } = {},
+  ): Promise<GateSnapshot> {
     const reason: GateReason = {
       source: 'operator',
       code: 'operator-closed',
@@ -134,9 +164,24 @@ export class ServiceGate extends EventEmitter {
       message,
       since: new Date().toISOString(),
       by,
+      ...(office.autoAnswer ? { autoAnswer: office.autoAnswer } : {}),
+      ...(office.expectedOpen ? { expectedOpen: office.expectedOpen } : {}),
     };
     await this.redis.hset(this.reasonsKey, reasonKey(reason), JSON.stringify(reason));
     return this.settle();
+  }
+
+  /**
+   * When the office itself closed the service and nothing else keeps it closed (the certificate and
+   * the register entry are fine, so answers can be signed): the closure, with what citizens are told.
+   */
+  closedByOffice(service: GatedService): { reason: GateReason; autoAnswer?: string; expectedOpen?: string } | undefined {
+    const view = this.current().services[service];
+    if (view.state !== 'closed') return undefined;
+    const closing = view.reasons.filter((r) => r.severity === 'closed');
+    if (!closing.every((r) => r.source === 'operator' && r.code === 'operator-closed')) return undefined;
+    const reason = closing[0]!;
+    return { reason, ...(reason.autoAnswer ? { autoAnswer: reason.autoAnswer } : {}), ...(reason.expectedOpen ? { expectedOpen: reason.expectedOpen } : {}) };
   }
 
   async openByOperator(service: GatedService): Promise<GateSnapshot> {
@@ -144,8 +189,12 @@ export class ServiceGate extends EventEmitter {
     return this.settle();
   }
 
-  /** Records the new levels; announces the transitions this process was first to see; tells the others. */
   private async settle(): Promise<GateSnapshot> {
+    return (await this.settleAndTell()).snapshot;
+  }
+
+  /** Records the new levels; announces the transitions this process was first to see; tells the others. */
+  private async settleAndTell(): Promise<{ snapshot: GateSnapshot; changed: Set<string> }> {
     const snapshot = await this.refresh();
     const now = new Date().toISOString();
     const pairs: string[] = [now];
@@ -160,7 +209,7 @@ export class ServiceGate extends EventEmitter {
       this.emit('transition', transition);
     }
     if (changed.length) await this.redis.publish(this.channel, now);
-    return snapshot;
+    return { snapshot, changed: new Set(changed.filter((_, i) => i % 2 === 0)) };
   }
 
   /** When each level last changed, as recorded in Redis. */

@@ -32,7 +32,7 @@ export interface Provisioning {
   parties: readonly number[];
 }
 
-const KINDS = ['async', 'sync', 'syncreply', 'error'] as const;
+const KINDS = ['async', 'sync', 'syncreply', 'error', 'dl'] as const;
 
 interface State {
   node: string;
@@ -158,7 +158,7 @@ export class SupervisedRabbitMq {
   }
 
   /**
-   * Declares each party's queues (`<HER-id>_async`, `_sync`, `_syncreply`, `_error`), durable, and the
+   * Declares each party's queues (`<HER-id>_async`, `_sync`, `_syncreply`, `_error`, `_dl`), durable, and the
    * exchange v1 addresses publish to, each queue bound to it by its own name; waits until they exist.
    */
   async provision(p: Provisioning): Promise<void> {

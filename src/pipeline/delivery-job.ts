@@ -25,4 +25,14 @@ export interface SealedDelivery {
   receiverHerId: number;
   receivedAt: string;
   representation?: Record<string, unknown>;
+  /** it came while the office had closed its service; the citizen was answered at once */
+  arrivedWhileClosed?: ArrivedWhileClosed;
+}
+
+export interface ArrivedWhileClosed {
+  /** the office's reason for closing */
+  reason: string;
+  expectedOpen?: string;
+  /** the MsgId of the auto-answer sent to the citizen, when one could be */
+  autoAnswerMsgId?: string;
 }

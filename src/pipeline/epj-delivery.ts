@@ -122,6 +122,7 @@ export function deliveryProcessor(deps: DeliveryDeps) {
         receiverHerId: doc.receiverHerId,
         receivedAt: doc.receivedAt,
         ...(doc.representation ? { representation: doc.representation } : {}),
+        ...(doc.arrivedWhileClosed ? { arrivedWhileClosed: doc.arrivedWhileClosed } : {}),
       });
     } catch (err) {
       const reason = `EPJ ${deps.port.name} delivery failed: ${err instanceof Error ? err.message : String(err)}`;

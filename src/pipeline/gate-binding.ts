@@ -16,7 +16,8 @@ export function bindGateToWorkers(gate: ServiceGate, workers: WorkerSupervisor, 
     for (const service of GATED_SERVICES) {
       const name = outboundQueueName(service);
       if (!workers.has(name)) continue;
-      const closed = snapshot.services[service].state === 'closed';
+      // closed by the office alone, the worker runs on: it sends the auto-answers to citizens meanwhile
+      const closed = snapshot.services[service].state === 'closed' && !gate.closedByOffice(service);
       if (closed && !paused.has(name)) {
         paused.add(name);
         await workers.pause(name);

@@ -8,7 +8,7 @@ import type { AppRecStatus } from '../domain/codes.js';
 import type { PipelineMetrics } from '../metrics.js';
 import type { MessageProtection, Refusal } from '../ports/message-protection.js';
 import type { AppRecToSend, MessageMetadata, MessageTransport } from '../ports/transport.js';
-import type { DeliveryJobData, SealedDelivery } from './delivery-job.js';
+import type { ArrivedWhileClosed, DeliveryJobData, SealedDelivery } from './delivery-job.js';
 import type { JobCrypto } from './job-crypto.js';
 import type { MessageStore } from './message-store.js';
 import type { WorkerSupervisor } from './worker-supervisor.js';
@@ -65,7 +65,18 @@ export interface InboundDeps {
   order: DeliveryOrder;
   store: MessageStore;
   crypto: JobCrypto;
-  gate: Pick<ServiceGate, 'isOpen' | 'current'>;
+  gate: Pick<ServiceGate, 'isOpen' | 'current'> & Partial<Pick<ServiceGate, 'closedByOffice'>>;
+  /**
+   * answers a request at once while the office has closed its service (and nothing else has):
+   * returns the answer's MsgId, or undefined when the request's answer needs more than text
+   */
+  autoAnswer?: (
+    request: Buffer,
+    service: GatedService,
+    office: { autoAnswer?: string; expectedOpen?: string },
+    senderHerId: number | undefined,
+    at: Date,
+  ) => Promise<string | undefined>;
   audit: AuditLog;
   logger: Logger;
   /** how long a message of a closed service waits before the gate is asked again */
@@ -117,7 +128,10 @@ export function inboundProcessor(deps: InboundDeps) {
     const verdict = 'refused' in opened ? refusedVerdict(opened.refused) : await deps.judge(document);
     const msgId = verdict.msgId ?? `nhn:${nhnMessageId}`;
 
-    if (verdict.service && !deps.gate.isOpen(verdict.service)) {
+    // closed by the office itself: the request is taken, delivered marked, and answered at once
+    const office =
+      verdict.service && verdict.accepted && deps.autoAnswer && !deps.gate.isOpen(verdict.service) ? deps.gate.closedByOffice?.(verdict.service) : undefined;
+    if (verdict.service && !deps.gate.isOpen(verdict.service) && !office) {
       const reasons = deps.gate
         .current()
         .services[verdict.service].reasons.map((r) => r.code)
@@ -136,6 +150,9 @@ export function inboundProcessor(deps: InboundDeps) {
           receivedAt,
           ...(verdict.senderHerId ? { senderHerId: verdict.senderHerId } : {}),
           ...(verdict.representation ? { representation: verdict.representation } : {}),
+          ...(office
+            ? { arrivedWhileClosed: await answerWhileClosed(deps, document, verdict.service, office, verdict.senderHerId, new Date(job.timestamp)) }
+            : {}),
         } satisfies SealedDelivery,
         verdict.msgId,
       );
@@ -196,4 +213,21 @@ export function addInboundWorker(
     'inbound',
     () => new Worker('inbound', processor, { connection: options.connection, prefix: options.prefix, concurrency: options.concurrency, ...RECOVERY }),
   );
+}
+
+/** The auto-answer to a request that came while the office had closed its service, and the mark its EPJ delivery carries. */
+async function answerWhileClosed(
+  deps: InboundDeps,
+  request: Buffer,
+  service: GatedService,
+  office: { reason: { message: string }; autoAnswer?: string; expectedOpen?: string },
+  senderHerId: number | undefined,
+  at: Date,
+): Promise<ArrivedWhileClosed> {
+  const answered = await deps.autoAnswer!(request, service, office, senderHerId, at);
+  return {
+    reason: office.reason.message,
+    ...(office.expectedOpen ? { expectedOpen: office.expectedOpen } : {}),
+    ...(answered ? { autoAnswerMsgId: answered } : {}),
+  };
 }

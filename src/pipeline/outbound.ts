@@ -32,6 +32,8 @@ export interface OutboundDocument {
   receiverHerId: number;
   /** who handed it in, for the audit log: `epj:<client>` or `folder` */
   origin: string;
+  /** the auto-answer to a request that came while the office had closed the service: sent while it stays closed by the office */
+  whileClosed?: boolean;
 }
 
 /** What a job holds in Redis: ids in clear, the document sealed. */
@@ -39,6 +41,10 @@ export interface OutboundJobData {
   msgId: string;
   service: GatedService;
   sealed: SealedPayload;
+  /** the CPA action, when known (the service bus routes by it) */
+  action?: string;
+  /** an auto-answer, sent while the office keeps the service closed */
+  whileClosed?: boolean;
   /** set by the processor before a retry */
   retryDelayMs?: number;
 }
@@ -89,6 +95,8 @@ export async function submitOutbound(deps: OutboundDeps, doc: OutboundDocument):
   const data: OutboundJobData = {
     msgId: doc.msgId,
     service: doc.service,
+    ...(doc.action ? { action: doc.action } : {}),
+    ...(doc.whileClosed ? { whileClosed: true } : {}),
     sealed: deps.crypto.seal({ xml: doc.xml, receiverHerId: doc.receiverHerId } satisfies SealedOutbound, doc.msgId),
   };
   if (result.created) {
@@ -112,13 +120,15 @@ export function outboundProcessor(
     send: SendFn;
     afterSend: (msgId: string, nhnMessageId: string) => Promise<void>;
     /** the service gate: a job of a closed service waits, even one a paused worker took in a race */
-    gate?: Pick<ServiceGate, 'isOpen' | 'current'>;
+    gate?: Pick<ServiceGate, 'isOpen' | 'current'> & Partial<Pick<ServiceGate, 'closedByOffice'>>;
   },
 ) {
   return async (job: Job<OutboundJobData>, token?: string): Promise<string> => {
     const { msgId } = job.data;
     const attempt = job.attemptsMade + 1;
-    if (deps.gate && !deps.gate.isOpen(job.data.service)) {
+    // a service the office closed keeps its worker running for the auto-answers; the rest wait, looked at again every few seconds
+    const byOffice = deps.gate && !deps.gate.isOpen(job.data.service) ? deps.gate.closedByOffice?.(job.data.service) : undefined;
+    if (deps.gate && !deps.gate.isOpen(job.data.service) && !(job.data.whileClosed && byOffice)) {
       const reasons = deps.gate
         .current()
         .services[job.data.service].reasons.map((r) => r.code)
@@ -132,7 +142,13 @@ export function outboundProcessor(
       const document = await deps.protection.protect(Buffer.from(doc.xml, 'utf8'), doc.receiverHerId);
       // the message function (MsgInfo/Type), which the service bus carries as the subject
       const subject = /<(?:\w+:)?MsgInfo\b[\s\S]*?<(?:\w+:)?Type\b[^>]*\bV="([^"]+)"/.exec(doc.xml)?.[1];
-      const { nhnMessageId } = await deps.send({ msgId, document, receiverHerId: doc.receiverHerId, ...(subject ? { subject } : {}) });
+      const { nhnMessageId } = await deps.send({
+        msgId,
+        document,
+        receiverHerId: doc.receiverHerId,
+        ...(subject ? { subject } : {}),
+        ...(job.data.action ? { action: job.data.action } : {}),
+      });
       await deps.store.update(
         msgId,
         { state: 'sent', waitingReason: null, nextAttemptAt: null },

@@ -6,7 +6,14 @@ import { GATED_SERVICES } from '../gate/gate-state.js';
  * The gateway's queues, one direction each (see docs/ARCHITECTURE.md for the flow). Outbound work
  * has a queue per service, so the service gate can pause one service and leave the others running.
  */
-export const QUEUE_NAMES = ['inbound', 'epj-delivery', ...GATED_SERVICES.map((s) => `outbound-${s}` as const), 'apprec-tracking', 'dead-letter'] as const;
+export const QUEUE_NAMES = [
+  'inbound',
+  'epj-delivery',
+  ...GATED_SERVICES.map((s) => `outbound-${s}` as const),
+  'apprec-tracking',
+  'dead-letter',
+  'notifications',
+] as const;
 export type QueueName = (typeof QUEUE_NAMES)[number];
 
 /** Finished jobs are kept for a while for operators, then trimmed so Redis does not grow without end. */

@@ -16,7 +16,9 @@ import { addTrackingWorker, trackingProcessor } from './apprec-tracking.js';
 import { DeliveryOrder, addDeliveryWorker, deliveryProcessor } from './epj-delivery.js';
 import { addInboundWorker, inboundProcessor, type InboundJobData, type JudgeFn } from './inbound.js';
 import { InboundPoller } from './inbound-poller.js';
-import { addOutboundWorkers, outboundProcessor } from './outbound.js';
+import { addOutboundWorkers, outboundProcessor, submitOutbound } from './outbound.js';
+import { autoAnswerText, buildAutoAnswer } from './closed-answer.js';
+import { GatewayError } from '../errors.js';
 import { bindGateToWorkers } from './gate-binding.js';
 import type { EpjDeliveryPort } from '../ports/epj-delivery.js';
 import type { MessageTransport } from '../ports/transport.js';
@@ -88,6 +90,25 @@ export async function startPipeline(deps: PipelineDeps, parts: PipelineParts): P
       gateRecheckMs: 30_000,
       metrics: metrics,
       protection: parts.protection,
+      autoAnswer: async (request, service, office, senderHerId, at) => {
+        const built = senderHerId ? buildAutoAnswer(request, autoAnswerText(office), at) : undefined;
+        if (!built || !senderHerId) return undefined;
+        try {
+          await submitOutbound(deps.outbound, {
+            msgId: built.msgId,
+            service,
+            action: built.action,
+            xml: built.xml,
+            receiverHerId: senderHerId,
+            origin: 'auto-answer',
+            whileClosed: true,
+          });
+        } catch (err) {
+          // the same request again (NHN delivered it twice): it was answered the first time
+          if (!(err instanceof GatewayError && err.code === 'MSGID_CONFLICT')) throw err;
+        }
+        return built.msgId;
+      },
     }),
   );
 

@@ -62,6 +62,8 @@ export interface OutgoingDocument {
   receiverHerId: number;
   /** the message function (MsgHead's MsgType), which the service bus carries as the subject */
   subject?: string;
+  /** the CPA action (e.g. Svar, SvarLedigeTimer): the service bus takes the receiver's queue for it from the CPA */
+  action?: string;
 }
 
 /** Transport state of a sent message, per receiver. */

@@ -132,6 +132,25 @@ interface SignedParts {
   signerInfo: Tlv;
 }
 
+/**
+ * The certificates messages carry are few (each sender's signing certificate) and parsing one costs
+ * about 0.3 ms: the parsed ones are kept, by their DER bytes, the oldest forgotten first. An
+ * X509Certificate is immutable; nothing about trust is cached here, only the parsing.
+ */
+const parsed = new Map<string, X509Certificate>();
+const PARSED_MAX = 512;
+
+function certificateOf(raw: Uint8Array): X509Certificate {
+  const key = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64');
+  let cert = parsed.get(key);
+  if (!cert) {
+    cert = new X509Certificate(raw);
+    if (parsed.size >= PARSED_MAX) parsed.delete(parsed.keys().next().value!);
+    parsed.set(key, cert);
+  }
+  return cert;
+}
+
 /** `known`: a certificate the message usually bundles; its bytes are taken as that certificate instead of being parsed again. */
 function readSignedData(der: Uint8Array, known: X509Certificate): SignedParts {
   const info = children(expectTag(readOne(der), TAG.SEQUENCE, 'ContentInfo'));
@@ -150,7 +169,7 @@ function readSignedData(der: Uint8Array, known: X509Certificate): SignedParts {
     for (const c of children(sd[at]!)) {
       if (c.tag !== TAG.SEQUENCE) continue;
       // the sender's own certificate, as the register gave it: parsing it again cost ~0.2 ms a message
-      certificates.push(Buffer.from(c.raw.buffer, c.raw.byteOffset, c.raw.byteLength).equals(knownRaw) ? known : new X509Certificate(c.raw));
+      certificates.push(Buffer.from(c.raw.buffer, c.raw.byteOffset, c.raw.byteLength).equals(knownRaw) ? known : certificateOf(c.raw));
     }
     at++;
   }

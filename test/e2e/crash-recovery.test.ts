@@ -39,6 +39,7 @@ describe('e2e: SIGKILL in the middle of inbound processing, then restart', funct
       HELSEID_TOKEN_URL: simulator.tokenUrl,
       REVOCATION_HTTP_PROXY: simulator.url,
       AR_STAND_IN_PORT: '0',
+      SMTP_STAND_IN_PORT: '0',
       POLL_INTERVAL_MS: '50',
       LOG_LEVEL: 'warn',
     };

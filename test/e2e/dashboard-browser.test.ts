@@ -202,9 +202,18 @@ describe('dashboard in a real browser (headless Chromium)', function () {
 
     const reason = 'The GP is away until Monday';
     await page.fill('#reason-e-consultation', reason);
+    await page.fill('#auto-answer-e-consultation', 'Legen er borte til mandag. Ved akutt sykdom ring legevakten på 116 117.');
+    await page.fill('#expected-open-e-consultation', '2099-01-05');
     await row('e-consultation').getByRole('button', { name: 'Close' }).click();
     await page.waitForSelector('#gate tr[data-service="e-consultation"][data-state="closed"]');
     assert.match(await row('e-consultation').innerText(), new RegExp(reason));
+    // the close form's auto-answer and date reach the gate
+    const closing = (await request(url).get('/ops/gate').set(stack.opsAuth).expect(200)).body.services['e-consultation'].reasons[0] as {
+      autoAnswer?: string;
+      expectedOpen?: string;
+    };
+    assert.equal(closing.expectedOpen, '2099-01-05');
+    assert.match(closing.autoAnswer ?? '', /Legen er borte til mandag/);
     assert.match(await page.locator('#gateway-state').innerText(), /WARNING/i);
 
     const waiting = page.locator(`#waiting tr[data-msgid="${msgId}"]`);
@@ -263,6 +272,7 @@ async function startTwoClinics(redisUrl: string) {
     SHUTDOWN_DEADLINE_MS: '2000',
     SIMULATOR_PORT: '0',
     AR_STAND_IN_PORT: '0',
+    SMTP_STAND_IN_PORT: '0',
     POLL_INTERVAL_MS: '100',
     CLINICS_FILE,
   });

@@ -103,16 +103,16 @@ describe('e2e: the service gate closes cleanly and opens again after the fix', f
     assert.equal((await answer('Nytt svar etter åpning.')).status, 202);
   });
 
-  it('the register entry loses its contact person: closed with that reason; restored: open', async () => {
+  it('the register entry loses its contact person: a warning for its grace period, with that reason; restored: open', async () => {
     const entry = stack.standIn.entry('8142987')!;
     const people = entry.people;
     stack.standIn.update('8142987', { people: [] });
-    const closed = await recheckUntil('closed'); // once the cached entry is past AR_CACHE_TTL_S
-    assert.ok(
-      closed.body.gateway.reasons.some((r: { code: string }) => r.code === 'ar-contact-person-missing'),
-      JSON.stringify(closed.body.gateway.reasons),
-    );
-    assert.equal((await answer('Svar mens AR er feil.')).status, 503);
+    const warned = await recheckUntil('warning'); // once the cached entry is past AR_CACHE_TTL_S
+    const reason = (warned.body.gateway.reasons as { code: string; message: string }[]).find((r) => r.code === 'ar-contact-person-missing');
+    assert.ok(reason, JSON.stringify(warned.body.gateway.reasons));
+    assert.match(reason.message, /closes at .* \(a grace of 336 hours\)/);
+    // messages still flow while the office puts it right
+    assert.equal((await answer('Svar mens AR er feil.')).status, 202);
 
     stack.standIn.update('8142987', { people });
     await recheckUntil('open');

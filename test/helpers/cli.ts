@@ -8,7 +8,7 @@ export const PROJECT_DIR = fileURLToPath(new URL('../..', import.meta.url));
  * Every listener a spawned command may open gets a free port unless the test names one: the defaults (8080, 8091,
  * 8092) belong to a demo that may be running on the same machine, and the tests promise never to touch it.
  */
-export const FREE_PORTS: Readonly<Record<string, string>> = { PORT: '0', SIMULATOR_PORT: '0', AR_STAND_IN_PORT: '0' };
+export const FREE_PORTS: Readonly<Record<string, string>> = { PORT: '0', SIMULATOR_PORT: '0', AR_STAND_IN_PORT: '0', SMTP_STAND_IN_PORT: '0' };
 
 const childEnv = (env: Record<string, string>) => ({ ...process.env, ...FREE_PORTS, ...env });
 

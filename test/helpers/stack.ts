@@ -44,6 +44,7 @@ export async function startStack(redisUrl: string, env: ConfigInput = {}, option
     SHUTDOWN_DEADLINE_MS: '2000',
     SIMULATOR_PORT: '0',
     AR_STAND_IN_PORT: '0',
+    SMTP_STAND_IN_PORT: '0',
     POLL_INTERVAL_MS: '100',
     RETRY_BASE_MS: '100',
     RETRY_CAP_MS: '1000',

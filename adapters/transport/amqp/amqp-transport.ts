@@ -79,8 +79,12 @@ export interface AmqpTransportOptions {
   bus: BusSender;
   /** the clinic's protection, for the AppRecs this transport writes */
   protection: MessageProtection;
-  /** the queue a party receives on (from the register; `<herId>_async` when it publishes none) */
-  asyncQueueOf?: (herId: number) => Promise<string>;
+  /**
+   * The CPA's route for a message function and action to a party (src/registry/collaboration.ts):
+   * its queue and the agreement's id. Undefined (no CPPA register, or neither agreement nor profile
+   * names it): the party's `<HER-id>_async` queue and no cpaId.
+   */
+  routeOf?: (herId: number, msgType: string, action: string | undefined) => Promise<{ queue: string; cpaId?: string } | undefined>;
 }
 
 export class AmqpTransport implements MessageTransport {
@@ -90,8 +94,8 @@ export class AmqpTransport implements MessageTransport {
     return redisKeys(this.options.prefix).amqp(kind, id);
   }
 
-  private async queueOf(herId: number): Promise<string> {
-    return (await this.options.asyncQueueOf?.(herId)) ?? queueName(herId, 'async');
+  private async routeOf(herId: number, msgType: string, action: string | undefined): Promise<{ queue: string; cpaId?: string }> {
+    return (await this.options.routeOf?.(herId, msgType, action)) ?? { queue: queueName(herId, 'async') };
   }
 
   /** Keeps a received message under `id` until it is read; the receiver queues its job after this. */
@@ -141,16 +145,19 @@ export class AmqpTransport implements MessageTransport {
 
   async send(doc: OutgoingDocument): Promise<{ nhnMessageId: string }> {
     const messageId = randomUUID();
+    const subject = doc.subject ?? 'DIALOG_INNBYGGER';
+    const route = await this.routeOf(doc.receiverHerId, subject, doc.action);
     await this.options.redis.set(this.key('sent', messageId), doc.msgId, 'EX', TRACK_S);
     await this.options.bus.send(
       toWire(
         {
           messageId,
-          subject: doc.subject ?? 'DIALOG_INNBYGGER',
+          subject,
           fromHerId: this.options.herId,
           toHerId: doc.receiverHerId,
-          queue: await this.queueOf(doc.receiverHerId),
+          queue: route.queue,
           kind: 'async',
+          ...(route.cpaId ? { cpaId: route.cpaId } : {}),
           body: doc.document,
         },
         this.options.bus.addressing,
@@ -187,7 +194,8 @@ export class AmqpTransport implements MessageTransport {
           subject: APPREC_SUBJECT,
           fromHerId: senderHerId,
           toHerId: k.fromHerId,
-          queue: await this.queueOf(k.fromHerId),
+          // the receipt goes on the channel the CPA names for APPREC in the original's process
+          queue: (await this.routeOf(k.fromHerId, head?.msgType ?? k.subject, APPREC_SUBJECT)).queue,
           kind: 'async',
           ...(k.cpaId ? { cpaId: k.cpaId } : {}),
           body,

@@ -63,6 +63,8 @@ function connectionOptions(url: string): ConnectionOptions {
 interface ReceiverState {
   /** the current link (a new one after the broker ended the last) */
   receiver: Receiver;
+  /** the link's own session: ended with the link, so the broker puts back what it had given */
+  end: () => void;
   inHand: number;
   paused: boolean;
   prefetch: number;
@@ -229,7 +231,7 @@ export class AmqpBus implements BusSender {
   receive(queue: string, handler: MessageHandler, prefetch = 16): ReceiverHandle {
     if (!this.connection) throw failure('the service bus is not started');
     const connection = this.connection;
-    const state: ReceiverState = { receiver: undefined as unknown as Receiver, inHand: 0, paused: false, prefetch, closed: false };
+    const state: ReceiverState = { receiver: undefined as unknown as Receiver, end: () => undefined, inHand: 0, paused: false, prefetch, closed: false };
     const credit = () => (state.receiver as unknown as { credit: number }).credit;
     // Credit is given as messages are settled, never more than `prefetch` in hand. Pausing detaches
     // the link, and resuming attaches a new one: RabbitMQ 3.10 ends the session on a drain request
@@ -246,6 +248,12 @@ export class AmqpBus implements BusSender {
       session.begin();
       const receiver = session.open_receiver({ source: { address: receiveAddress(queue, this.addressing) }, autoaccept: false, credit_window: 0 });
       state.receiver = receiver;
+      // RabbitMQ 3.10 keeps a detached link's unsettled messages (those it sent past the credit among
+      // them) until the session ends: ending it puts them back on the queue at once
+      state.end = () => {
+        if (!receiver.is_closed()) receiver.close();
+        if (!session.is_closed()) session.close();
+      };
       state.inHand = 0;
       receiver.on('receiver_open', () => topUp());
       receiver.on('message', (ctx: EventContext) => {
@@ -293,8 +301,8 @@ export class AmqpBus implements BusSender {
       pause: () => {
         if (state.paused) return;
         state.paused = true;
-        // what it had given and is not settled goes back to the queue with the link
-        if (!state.receiver.is_closed()) state.receiver.close();
+        // what it had given and is not settled goes back to the queue with the link and its session
+        state.end();
       },
       resume: () => {
         if (!state.paused || state.closed) return;
@@ -304,7 +312,7 @@ export class AmqpBus implements BusSender {
       close: async () => {
         state.closed = true;
         this.receivers.delete(state);
-        if (!state.receiver.is_closed()) state.receiver.close();
+        state.end();
       },
     };
   }

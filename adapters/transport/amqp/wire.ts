@@ -5,7 +5,7 @@
  * Pure functions over rhea's message shape; the connection lives in bus.ts.
  */
 
-export type QueueKind = 'async' | 'sync' | 'syncreply' | 'error';
+export type QueueKind = 'async' | 'sync' | 'syncreply' | 'error' | 'dl';
 
 /** RabbitMQ's AMQP 1.0 addresses: v1 (`/exchange/…` to send, `/amq/queue/…` to receive, what Helsenorge.Messaging 7 sends) or v2 (`/queues/…`). */
 export type AddressForm = 'v1' | 'v2';
@@ -19,10 +19,32 @@ export const TTL_MS: Record<QueueKind, number> = {
   sync: 15_000,
   syncreply: 15_000,
   error: 4 * 24 * 3600_000,
+  dl: 14 * 24 * 3600_000,
 };
 
 /** The subject of an application receipt (the message function Helsenorge.Messaging gives AppRecs). */
 export const APPREC_SUBJECT = 'APPREC';
+
+/**
+ * A received message that kept failing, moved to the receiver's own `<HER-id>_dl` queue: the message
+ * as it came (body, properties and application properties), with why it was given up, for an operator
+ * to look at or put back. Helsenorge.Messaging's dead letters carry the same two fields.
+ */
+export function deadLetter(m: WireMessage, receiverHerId: number, reason: string, description: string, a: Addressing, tries: number): WireMessage {
+  const { to: _to, ttl: _ttl, ...kept } = m;
+  return {
+    ...kept,
+    to: sendAddress(queueName(receiverHerId, 'dl'), a),
+    ttl: TTL_MS.dl,
+    durable: true,
+    application_properties: {
+      ...m.application_properties,
+      deadLetterReason: reason,
+      deadLetterErrorDescription: description.slice(0, 1000),
+      deliveryTries: tries,
+    },
+  };
+}
 
 export function queueName(herId: number | string, kind: QueueKind): string {
   return `${herId}_${kind}`;
@@ -41,7 +63,7 @@ export function queueNameFromRegister(address: string): string {
 
 /** The HER-id and kind of one of the gateway's own queue names, or undefined for any other name. */
 export function parseQueueName(name: string): { herId: number; kind: QueueKind } | undefined {
-  const m = /^(\d{1,12})_(async|sync|syncreply|error)$/.exec(name);
+  const m = /^(\d{1,12})_(async|sync|syncreply|error|dl)$/.exec(name);
   return m ? { herId: Number(m[1]), kind: m[2] as QueueKind } : undefined;
 }
 

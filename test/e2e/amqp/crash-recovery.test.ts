@@ -52,6 +52,7 @@ describe('e2e: the service bus through crashes (gateway kill -9, broker kill -9)
       HELSEID_TOKEN_URL: simulator.tokenUrl,
       REVOCATION_HTTP_PROXY: simulator.url,
       AR_STAND_IN_PORT: '0',
+      SMTP_STAND_IN_PORT: '0',
       LOG_LEVEL: 'warn',
     };
   });

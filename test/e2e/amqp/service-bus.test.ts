@@ -6,6 +6,7 @@ import path from 'node:path';
 import request from 'supertest';
 import { AmqpBus } from '../../../adapters/transport/amqp/bus.js';
 import { CMS_CONTENT_TYPE, queueName, toWire, type WireMessage } from '../../../adapters/transport/amqp/wire.js';
+import { agreementId } from '../../../demo/ar-stand-in/cppa-answers.js';
 import { DEMO_HELSENORGE_HER_ID } from '../../../demo/demo-bus.js';
 import { FIXTURES_DIR } from '../../../demo/simulator/citizen.js';
 import { readCertificate, readPrivateKey } from '../../../src/trust/clinic-keys.js';
@@ -98,6 +99,14 @@ describe('e2e: the service bus (AMQP 1.0 on RabbitMQ, as Helsenorge.Messaging sp
     assert.ok(answer, 'the answer reached the citizen');
     assert.ok(answer.valid, JSON.stringify(answer.errors));
     await eventually(async () => (await stateOf(res.body.msgId)).state === 'apprec-ok', 30_000, 'AppRec OK tracked from the bus');
+    // the answer and the clinic's AppRecs carry the agreement (CPA) the register stand-in serves
+    const agreed = agreementId(String(CLINIC), String(HELSENORGE));
+    const seen = stack.simulator.bus!.seenCpaIds().filter((c) => c.fromHerId === CLINIC);
+    assert.ok(
+      seen.some((c) => c.subject === 'DIALOG_INNBYGGER_EKONTAKT'),
+      JSON.stringify(seen),
+    );
+    assert.ok(seen.length > 0 && seen.every((c) => c.cpaId === agreed), JSON.stringify(seen));
   });
 
   it('a message missing the fields every message carries is answered on the sender’s error queue and never reaches the EPJ', async () => {
@@ -109,6 +118,17 @@ describe('e2e: the service bus (AMQP 1.0 on RabbitMQ, as Helsenorge.Messaging sp
     assert.match(error.errorConditionData ?? '', /subject;applicationTimeStamp;/);
     assert.equal(error.fromHerId, CLINIC);
     assert.equal(error.toHerId, HELSENORGE);
+  });
+
+  it('a message whose cpaId is not the agreement between the parties is refused on the error queue (the simulator’s messages, with the right one, are taken above)', async () => {
+    const wrong = crafted(Buffer.from('x'));
+    wrong.application_properties = { ...wrong.application_properties, cpaId: agreementId(String(HELSENORGE), '8143100') };
+    await raw.send(wrong);
+    const error = await stack.simulator.bus!.waitForError(String(wrong.message_id), 15_000);
+    assert.ok(error, 'an error message on Helsenorge’s error queue');
+    assert.equal(error.errorCondition, 'transport:invalid-field-value');
+    assert.match(error.errorDescription ?? '', /is not the agreement between 8093244 and 8142987/);
+    assert.match(error.errorConditionData ?? '', /^cpaId;?$/);
   });
 
   it('a message signed by another party than its sender is refused as spoofing on the error queue', async () => {
@@ -184,7 +204,8 @@ describe('e2e: the service bus (AMQP 1.0 on RabbitMQ, as Helsenorge.Messaging sp
       assert.equal(answer.appRec?.errors[0]?.code, 'X99');
       assert.match(answer.appRec?.errors[0]?.details ?? '', /ikke lagt ut ledige timer.*ring legekontoret/);
       assert.ok(answer.ms >= 0 && answer.ms < 15_000, `${answer.ms} ms`);
-      assert.equal(await metric('APPREC', 'refused'), 1);
+      // timed once the broker took the answer, which the citizen may see a moment before
+      await eventually(async () => (await metric('APPREC', 'refused')) === 1, 5_000, 'the APPREC answer timed');
     });
 
     it('the EPJ publishes its slots (JSON, then iCalendar, replace-all); each one is offered as SvarLedigeTimer well within 15 s', async () => {
@@ -207,7 +228,8 @@ describe('e2e: the service bus (AMQP 1.0 on RabbitMQ, as Helsenorge.Messaging sp
       // earliest first, the past slot left out
       assert.deepEqual(answer.slots, ['2099-01-11T08:00:00Z', '2099-01-12T09:00:00Z']);
       assert.ok(answer.ms < 15_000, `${answer.ms} ms`);
-      assert.equal(await metric('SvarLedigeTimer', 'answered'), 1);
+      // timed once the broker took the answer, which the citizen may see a moment before
+      await eventually(async () => (await metric('SvarLedigeTimer', 'answered')) === 1, 5_000, 'the SvarLedigeTimer answer timed');
       // a synchronous answer gets no AppRec from Helsenorge, and the request never went to the EPJ's queue
       assert.equal(stack.simulator.citizen.status(sent.id)!.appRec, null);
 
@@ -254,7 +276,8 @@ describe('e2e: the service bus (AMQP 1.0 on RabbitMQ, as Helsenorge.Messaging sp
       const answer = stack.simulator.citizen.status(sent.id)!.answer!;
       assert.equal(answer.action, 'Svar');
       assert.ok(answer.ms >= 0 && answer.ms < 15_000, `${answer.ms} ms`);
-      assert.equal(await metric('Svar', 'answered'), 1);
+      // timed once the broker took the answer, which the citizen may see a moment before
+      await eventually(async () => (await metric('Svar', 'answered')) === 1, 5_000, 'the Svar answer timed');
       assert.equal(stack.simulator.citizen.status(sent.id)!.appRec, null, 'a synchronous answer gets no AppRec');
     });
 

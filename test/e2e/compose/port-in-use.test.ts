@@ -19,7 +19,7 @@ describe('epj-gateway serve: a port another process holds', () => {
   });
   after(() => redis.stop());
 
-  for (const setting of ['PORT', 'SIMULATOR_PORT', 'AR_STAND_IN_PORT']) {
+  for (const setting of ['PORT', 'SIMULATOR_PORT', 'AR_STAND_IN_PORT', 'SMTP_STAND_IN_PORT']) {
     it(`${setting} taken: one line naming ${setting} and what to do, exit 2`, async () => {
       const held = await holdPort();
       try {

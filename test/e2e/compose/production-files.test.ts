@@ -12,7 +12,7 @@ function runFrom(dir: string, args: string[], env: Record<string, string>): Prom
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(dir, 'bin/epj-gateway.mjs'), ...args], {
       cwd: dir,
-      env: { ...process.env, PORT: '0', SIMULATOR_PORT: '0', AR_STAND_IN_PORT: '0', ...env },
+      env: { ...process.env, PORT: '0', SIMULATOR_PORT: '0', AR_STAND_IN_PORT: '0', SMTP_STAND_IN_PORT: '0', ...env },
     });
     let out = '';
     child.stdout.on('data', (d) => (out += d));

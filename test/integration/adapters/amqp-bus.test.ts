@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { AmqpBus } from '../../../adapters/transport/amqp/bus.js';
-import { readIncoming, toWire, type Incoming } from '../../../adapters/transport/amqp/wire.js';
+import { AmqpInboundSource } from '../../../adapters/transport/amqp/amqp-inbound.js';
+import { bodyOf, readIncoming, toWire, type Incoming, type WireMessage } from '../../../adapters/transport/amqp/wire.js';
 import { eventually } from '../../helpers/eventually.js';
 import { startTestBroker, type TestBroker } from '../../helpers/rabbitmq.js';
 
@@ -174,6 +175,60 @@ describe('service bus connection (rhea on a real RabbitMQ)', function () {
         'a send after the restart',
       );
     } finally {
+      await bus.close();
+    }
+  });
+
+  it('a message whose handling keeps failing is released to come again, then moved to the receiver’s _dl queue with the reason after the set tries', async () => {
+    const bus = new AmqpBus({ url: broker.url, addressing, logger: quiet });
+    await bus.start();
+    const source = new AmqpInboundSource(bus, quiet, { maxTries: 3, gateCheckMs: 60_000 });
+    // what earlier tests left on the queue is taken too: count this test's messages only
+    const tries = new Map<string, number>();
+    const kept = (id: string) => tries.get(id) ?? 0;
+    let failing = true;
+    source.add({
+      herId: '8142987',
+      receiverHerIds: ['8142987'],
+      sink: { offer: () => Promise.resolve({ taken: 1 }) },
+      mayTake: () => true,
+      keep: (_id, m) => {
+        tries.set(m.messageId, kept(m.messageId) + 1);
+        return failing ? Promise.reject(new Error('Redis is unreachable')) : Promise.resolve();
+      },
+    });
+    source.start();
+    const dead: WireMessage[] = [];
+    const dl = bus.receive('8142987_dl', async (m) => {
+      dead.push(m);
+      return 'accept';
+    });
+    try {
+      await bus.send(message('m-poison'));
+      const poison = () => dead.filter((d) => d.message_id === 'm-poison');
+      await eventually(() => poison().length === 1, 15_000, 'the message on 8142987_dl');
+      assert.equal(kept('m-poison'), 3, 'tried three times');
+      const m = poison()[0]!;
+      assert.equal(m.message_id, 'm-poison');
+      assert.equal(m.subject, 'DIALOG_INNBYGGER_EKONTAKT');
+      assert.equal(m.application_properties?.fromHerId, '8093244');
+      assert.equal(m.application_properties?.cpaId, 'cpa-7');
+      assert.equal(m.application_properties?.deadLetterReason, 'MaxDeliveryCountExceeded');
+      assert.equal(m.application_properties?.deadLetterErrorDescription, 'Redis is unreachable');
+      assert.equal(m.application_properties?.deliveryTries, 3);
+      assert.equal(bodyOf(m.body)?.toString(), 'cms bytes', 'the body as it came');
+      assert.match(source.status('8142987')?.lastError ?? '', /moved to 8142987_dl after 3 tries/);
+      // it does not come again; the next message, which can be taken, is taken at once
+      failing = false;
+      await bus.send(message('m-good'));
+      await eventually(() => kept('m-good') === 1, 10_000, 'the next message taken');
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(kept('m-poison'), 3);
+      assert.equal(kept('m-good'), 1);
+      assert.equal(poison().length, 1);
+    } finally {
+      await dl.close();
+      await source.pause();
       await bus.close();
     }
   });

@@ -53,4 +53,32 @@ describe('address-register watcher', () => {
     assert.equal(snap.services['office-contact'].state, 'open');
     assert.equal(snap.gateway.state, 'warning');
   });
+
+  it('a data fault the office can put right warns for its grace period, closes after it, counted from when first seen', async () => {
+    const gate = new ServiceGate(ctx.redis, 'rw3', captureLogger().logger);
+    let now = new Date('2027-01-10T12:00:00Z');
+    let faults: RegisterAudit['faults'] = [{ code: 'ar-contact-person-missing', severity: 'closed', message: 'Register a contact person.' }];
+    const run = () => checkRegister({ audit: async () => ({ source: 'live', faults }), gate, grace: { contactPersonH: 48, serviceH: 24 }, now: () => now });
+
+    await run();
+    let snap = await gate.refresh();
+    assert.equal(snap.gateway.state, 'warning');
+    assert.match(snap.gateway.reasons[0]!.message, /closes at .* unless this is put right \(a grace of 48 hours\)/);
+
+    now = new Date(Date.parse(snap.gateway.reasons[0]!.since) + 47 * 3600_000);
+    await run();
+    assert.equal((await gate.refresh()).gateway.state, 'warning', 'still within the grace');
+    now = new Date(Date.parse(snap.gateway.reasons[0]!.since) + 48 * 3600_000);
+    await run();
+    snap = await gate.refresh();
+    assert.equal(snap.gateway.state, 'closed', 'closed when the grace is over');
+
+    // a wrong certificate in the register is no data fault: it closes at once
+    faults = [{ code: 'ar-signing-certificate-mismatch', severity: 'closed', message: 'Another certificate.' }];
+    await run();
+    assert.equal((await gate.refresh()).gateway.state, 'closed');
+    faults = [];
+    await run();
+    assert.equal((await gate.refresh()).gateway.state, 'open');
+  });
 });

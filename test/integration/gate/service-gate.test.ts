@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { Redis } from 'ioredis';
 import { computeSnapshot, type GateReason } from '../../../src/gate/gate-state.js';
-import { ServiceGate, type GateTransition } from '../../../src/gate/service-gate.js';
+import { ServiceGate, type GateReasonAdded, type GateTransition } from '../../../src/gate/service-gate.js';
 import { connectRedis, workerConnectionOptions } from '../../../src/infra/redis.js';
 import { eventually } from '../../helpers/eventually.js';
 import { captureLogger } from '../../helpers/logger.js';
@@ -86,5 +86,31 @@ describe('service gate in Redis, across processes', () => {
     assert.equal(transitions.filter((t) => t.scope === 'gateway' && t.to === 'closed').length, 1);
     await a.report('certificate', []);
     await eventually(() => b.current().gateway.state === 'open', 5_000, 'the cleared fault seen by the other process');
+  });
+
+  it('a new reason where the gate is already closed is announced once, by one process, with no transition', async () => {
+    transitions.length = 0;
+    const added: GateReasonAdded[] = [];
+    const listen = (e: GateReasonAdded) => added.push(e);
+    a.on('reason-added', listen);
+    b.on('reason-added', listen);
+    try {
+      const expired = { code: 'expired', severity: 'closed' as const, scope: 'all' as const, message: 'expired' };
+      await a.report('certificate', [expired]);
+      assert.equal(added.length, 0, 'the first reason is the transition itself');
+      const missing = { code: 'ar-contact-person-missing', severity: 'closed' as const, scope: 'e-consultation' as const, message: 'no contact' };
+      await Promise.all([a.report('address-register', [missing]), b.report('address-register', [missing])]);
+      assert.equal(added.length, 1, 'announced once');
+      assert.equal(added[0]!.scope, 'e-consultation');
+      assert.equal(added[0]!.state, 'closed');
+      assert.equal(added[0]!.reason.code, 'ar-contact-person-missing');
+      await a.report('address-register', [missing]);
+      assert.equal(added.length, 1, 'a reason already known is not news');
+    } finally {
+      a.off('reason-added', listen);
+      b.off('reason-added', listen);
+      await a.report('certificate', []);
+      await a.report('address-register', []);
+    }
   });
 });

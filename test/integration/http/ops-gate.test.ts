@@ -53,14 +53,16 @@ describe('operations API: the service gate and the audit log', () => {
     assert.equal((await request(url).get('/readyz')).body.checks.gate.services['e-consultation'], 'closed');
 
     await eventually(
-      () => hook.received.length >= 3,
+      () => hook.received.length >= 2,
       5_000,
-      () => `three webhooks; got ${kinds().join(', ')}`,
+      () => `two webhooks; got ${kinds().join(', ')}`,
     );
-    assert.deepEqual(kinds().sort(), ['gate-closed', 'gate-warning', 'nhn-notice']);
+    // the gateway's warning that follows from the closing is audited, not sent again
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(kinds().sort(), ['gate-closed', 'nhn-notice']);
     const notices = readdirSync(path.join(gateway.config.DATA_DIR, 'notices'));
     assert.equal(notices.length, 1);
-    assert.match(readFileSync(path.join(gateway.config.DATA_DIR, 'notices', notices[0]!), 'utf8'), /Service closed: e-consultation/);
+    assert.match(readFileSync(path.join(gateway.config.DATA_DIR, 'notices', notices[0]!), 'utf8'), /Tjeneste stengt \/ Service closed: e-consultation/);
 
     const audit = await request(url).get('/ops/audit').set(OPS).expect(200);
     const entries = audit.text
@@ -77,11 +79,12 @@ describe('operations API: the service gate and the audit log', () => {
     const res = await request(url).post('/ops/gate/e-consultation/open').set(OPS).expect(200);
     assert.equal(res.body.services['e-consultation'].state, 'open');
     await eventually(
-      () => hook.received.length >= 2,
+      () => hook.received.length >= 1,
       5_000,
-      () => `two webhooks; got ${kinds().join(', ')}`,
+      () => `a webhook; got ${kinds().join(', ')}`,
     );
-    assert.deepEqual(kinds().sort(), ['gate-opened', 'gate-opened']);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(kinds(), ['gate-opened']);
     const metrics = await request(url).get('/metrics');
     assert.match(metrics.text, /epj_gateway_gate_state\{clinic="\d+",service="e-consultation"\} 0/);
   });

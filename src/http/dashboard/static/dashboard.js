@@ -17,17 +17,37 @@ function gateRow(service) {
     required: true,
     placeholder: 'why (goes to NHN and the audit log)',
   });
+  // what citizens are answered while the office keeps it closed (Norwegian; a default text when empty)
+  const autoAnswer = el('input', {
+    type: 'text',
+    name: 'autoAnswer',
+    id: `auto-answer-${service}`,
+    maxlength: 1000,
+    placeholder: 'auto-answer to citizens (optional)',
+  });
+  const expectedOpen = el('input', { type: 'date', name: 'expectedOpen', id: `expected-open-${service}` });
   const close = el('button', { type: 'submit', class: 'danger' }, 'Close');
   const form = el(
     'form',
     { class: 'inline', 'aria-label': `Close ${service}` },
     el('label', { for: `reason-${service}`, class: 'visually-hidden' }, `Reason for closing ${service}`),
     reason,
+    el('label', { for: `auto-answer-${service}`, class: 'visually-hidden' }, `Auto-answer to citizens while ${service} is closed`),
+    autoAnswer,
+    el('label', { for: `expected-open-${service}`, class: 'visually-hidden' }, `Expected to open again`),
+    expectedOpen,
     close,
   );
   form.addEventListener('submit', (e) => {
     e.preventDefault();
-    act(close, () => post(`/ops/gate/${service}/close`, { reason: reason.value }), `${service} closed.`, refresh).then(() => (reason.value = ''));
+    const body = { reason: reason.value };
+    if (autoAnswer.value.trim()) body.autoAnswer = autoAnswer.value.trim();
+    if (expectedOpen.value) body.expectedOpen = expectedOpen.value;
+    act(close, () => post(`/ops/gate/${service}/close`, body), `${service} closed.`, refresh).then(() => {
+      reason.value = '';
+      autoAnswer.value = '';
+      expectedOpen.value = '';
+    });
   });
   const open = el('button', { type: 'button', onclick: () => act(open, () => post(`/ops/gate/${service}/open`), `${service} opened.`, refresh) }, 'Open');
   const cells = { state: el('td'), since: el('td'), reasons: el('td'), action: el('td') };
@@ -244,12 +264,57 @@ function renderRedis(r) {
   });
 }
 
+// Each notification with its delivery per recipient; a dead one can be sent again.
+function deliveryItem(n, d) {
+  const item = el(
+    'li',
+    { 'data-delivery': d.state },
+    `${d.role} ${d.recipient} (${d.channel}): `,
+    badge(d.state === 'delivered' ? 'open' : d.state === 'dead' ? 'closed' : 'warning'),
+    ` ${d.state}`,
+    d.attempts ? `, ${d.attempts} ${d.attempts === 1 ? 'try' : 'tries'}` : '',
+    d.reason ? ` — ${d.reason}` : '',
+  );
+  if (d.state === 'dead') {
+    const resend = el('button', { type: 'button' }, 'Resend');
+    resend.addEventListener('click', () =>
+      act(resend, () => post('/ops/notifications/resend', { id: n.id, recipient: d.recipient }), `Sent again to ${d.recipient}.`, refresh),
+    );
+    item.append(' ', resend);
+  }
+  return item;
+}
+
 function renderNotifications(section) {
   const list = section.value || [];
   $('notifications').replaceChildren(
     ...(list.length
-      ? list.map((n) => el('li', {}, when(n.at), ' ', el('strong', {}, n.title), n.text ? ` — ${n.text}` : ''))
+      ? list.map((n) =>
+          el(
+            'li',
+            { 'data-kind': n.kind },
+            when(n.at),
+            ' ',
+            el('strong', {}, n.title),
+            n.text ? ` — ${n.text}` : '',
+            ...(n.deliveries && n.deliveries.length ? [el('ul', { class: 'plain deliveries' }, ...n.deliveries.map((d) => deliveryItem(n, d)))] : []),
+          ),
+        )
       : [el('li', { class: 'muted' }, 'none')]),
+  );
+}
+
+// Demo mode only: what the office and the IT operations provider were mailed (GET /ops/demo/mail).
+function renderMail(mail) {
+  $('mail-section').hidden = !mail;
+  if (!mail) return;
+  $('mail').replaceChildren(
+    ...(mail.length
+      ? mail
+          .slice()
+          .reverse()
+          .map((m) => el('li', {}, when(m.receivedAt), ' ', el('strong', {}, m.subject), ` → ${m.to.join(', ')}`, el('pre', { class: 'mail-text' }, m.text)))
+      : [el('li', { class: 'muted' }, 'none yet')]),
   );
 }
 
@@ -273,6 +338,7 @@ async function refresh() {
     renderSection($('certificates'), status.certificates);
     renderSection($('address-register'), status.addressRegister);
     renderNotifications(status.notifications);
+    renderMail(await api('/ops/demo/mail').catch(() => null));
     $('updated').textContent = `Updated ${new Date().toLocaleTimeString('en-GB')}; refreshes every ${REFRESH_MS / 1000} s.`;
     document.body.dataset.loaded = 'true';
   } catch (err) {

@@ -25,7 +25,8 @@ describe('service bus wire (Helsenorge.Messaging)', () => {
     assert.equal(queueNameFromRegister('91468_sync'), '91468_sync');
     assert.throws(() => queueNameFromRegister('sb.test.nhn.no/DigitalDialog/'), /no queue name/);
     assert.deepEqual(parseQueueName('8142987_syncreply'), { herId: 8142987, kind: 'syncreply' });
-    assert.equal(parseQueueName('8142987_dl'), undefined);
+    assert.deepEqual(parseQueueName('8142987_dl'), { herId: 8142987, kind: 'dl' });
+    assert.equal(parseQueueName('8142987_deadletter'), undefined);
   });
 
   it('writes RabbitMQ v1 and v2 addresses', () => {
