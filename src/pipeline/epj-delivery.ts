@@ -153,6 +153,28 @@ async function promoteNext(deps: DeliveryDeps, patientRef: string, sequence: num
   if (next) await deps.promote!(next).catch(() => undefined);
 }
 
+/**
+ * At start: a message set aside for its turn whose turn came while no gateway ran (the one before
+ * was delivered and the process died before promoting it) is taken up now, not after its delay.
+ * Returns how many were promoted.
+ */
+export async function promoteDueDeliveries(
+  delayed: () => Promise<Job<DeliveryJobData>[]>,
+  order: DeliveryOrder,
+  promote: (msgId: string) => Promise<void>,
+): Promise<number> {
+  let promoted = 0;
+  for (const job of await delayed()) {
+    const { msgId, patientRef, sequence } = job.data;
+    if (!patientRef || !sequence) continue;
+    if ((await order.delivered(patientRef)) >= sequence - 1) {
+      await promote(msgId).catch(() => undefined);
+      promoted++;
+    }
+  }
+  return promoted;
+}
+
 export function addDeliveryWorker(
   supervisor: WorkerSupervisor,
   options: { connection: Redis; prefix: string; concurrency: number },
