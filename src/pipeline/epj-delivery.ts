@@ -158,14 +158,10 @@ async function promoteNext(deps: DeliveryDeps, patientRef: string, sequence: num
  * was delivered and the process died before promoting it) is taken up now, not after its delay.
  * Returns how many were promoted.
  */
-export async function promoteDueDeliveries(
-  delayed: () => Promise<Job<DeliveryJobData>[]>,
-  order: DeliveryOrder,
-  promote: (msgId: string) => Promise<void>,
-): Promise<number> {
+export async function promoteDueDeliveries(delayed: () => Promise<Job[]>, order: DeliveryOrder, promote: (msgId: string) => Promise<void>): Promise<number> {
   let promoted = 0;
   for (const job of await delayed()) {
-    const { msgId, patientRef, sequence } = job.data;
+    const { msgId, patientRef, sequence } = job.data as DeliveryJobData;
     if (!patientRef || !sequence) continue;
     if ((await order.delivered(patientRef)) >= sequence - 1) {
       await promote(msgId).catch(() => undefined);

@@ -161,7 +161,7 @@ describe('EPJ delivery: once each, in order per patient', () => {
         [second, 2],
         [third, 3],
       ] as const) {
-        await q.add('deliver', { msgId: id, service: 'office-contact', sealed: 'x', patientRef: ref, sequence }, { jobId: id, delay: 60_000 });
+        await q.add('deliver', { msgId: id, service: 'office-contact', sealed: crypto.seal({}, id), patientRef: ref, sequence }, { jobId: id, delay: 60_000 });
       }
       const promote = (msgId: string) => new Job(q, 'deliver', {}, {}, msgId).promote();
       assert.equal(await promoteDueDeliveries(() => q.getDelayed(), o, promote), 1);
