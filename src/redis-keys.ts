@@ -51,6 +51,9 @@ export interface RedisKeys {
    * HER-id goes right after the deployment's prefix like every clinic key.
    */
   pollLease(herId: string): string;
+  /** the clinic's own address-register entry as the register watcher last saw it (JSON), and HelseID's last answer to its client */
+  registerEntrySeen: string;
+  helseIdSeen: string;
 }
 
 export function redisKeys(prefix: string): RedisKeys {
@@ -82,5 +85,7 @@ export function redisKeys(prefix: string): RedisKeys {
     pullInboxStream: key('epj-inbox'),
     pullInboxItems: key('epj-inbox', 'items'),
     pollLease: (herId) => key(herId, 'poll-lease'),
+    registerEntrySeen: key('notify', 'register-entry'),
+    helseIdSeen: key('notify', 'helseid'),
   };
 }

@@ -203,6 +203,7 @@ async function composeOnCore(clinic: ClinicSpec, settings: Config, core: Core, m
           gate,
           metrics,
           grace: { contactPersonH: settings.AR_GRACE_CONTACT_PERSON_H, serviceH: settings.AR_GRACE_SERVICE_H },
+          changes: { redis: core.redis, key: redisKeys(settings.QUEUE_PREFIX).registerEntrySeen, notifier: core.notifier, clinic: who },
         }).then(() => undefined),
       () => helseId.checkAuth(),
       () => remindOfFaults({ gate, notifier: core.notifier, config: settings, everyH: settings.NOTIFY_REMINDER_HOURS }).then(() => undefined),

@@ -19,13 +19,16 @@ export interface NotificationTarget {
 export interface Notification {
   /** stable id of the event: the same event always has the same id */
   id: string;
-  kind: 'certificate-expiry-warning' | 'gate-closed' | 'gate-opened' | 'gate-warning' | 'nhn-notice';
+  kind: 'certificate-expiry-warning' | 'gate-closed' | 'gate-opened' | 'gate-warning' | 'nhn-notice' | NotificationKindAdded;
   title: string;
   text: string;
   clinic: { herId: string; orgNumber: string; name: string };
   details?: Record<string, unknown>;
   at: string;
 }
+
+/** Kinds added later, each told on its own: the register entry changed. */
+export type NotificationKindAdded = 'register-changed';
 
 /** Who must act on a notification, and how it reaches them. */
 export type Role = 'office' | 'itProvider' | 'epjVendor' | 'webhook';
@@ -48,6 +51,8 @@ export const ROLES_BY_KIND: Record<Notification['kind'], readonly Role[]> = {
   'gate-opened': ['office', 'itProvider', 'epjVendor'],
   // the IT operations provider forwards it to NHN's customer centre, as NHN's terms ask
   'nhn-notice': ['itProvider'],
+  // the office keeps its entry right; the IT operations provider tells NHN (with the notice for NHN)
+  'register-changed': ['office', 'itProvider'],
 };
 
 /** The durable delivery (src/notify/delivery.ts): a job per event and recipient, retried until delivered or dead. */

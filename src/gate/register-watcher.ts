@@ -1,6 +1,7 @@
 import type { Metrics } from '../metrics.js';
 import type { RegisterAudit } from '../registry/own-entry-audit.js';
 import type { ServiceGate } from './service-gate.js';
+import { announceRegisterChange } from './register-changes.js';
 import { isGatedService, type GatedService } from './gate-state.js';
 
 /**
@@ -31,8 +32,13 @@ export async function checkRegister(deps: {
   metrics?: Pick<Metrics, 'setRegisterFaults'>;
   grace?: RegisterGrace;
   now?: () => Date;
+  /** tells a change of the entry against the one last seen (src/gate/register-changes.ts) */
+  changes?: Omit<Parameters<typeof announceRegisterChange>[0], 'now'>;
 }): Promise<RegisterAudit> {
   const result = await deps.audit();
+  // only an entry read from the register now: a cached one is no news
+  if (deps.changes && result.entry && result.source === 'live')
+    await announceRegisterChange({ ...deps.changes, ...(deps.now ? { now: deps.now } : {}) }, result.entry);
   // a fault in its grace period warns; it closes when the period is over (counted from when first seen)
   const seen =
     deps.grace && deps.gate.reasons

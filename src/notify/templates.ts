@@ -1,4 +1,5 @@
 import type { Notification } from '../gate/notifier.js';
+import type { RegisterChange } from '../gate/register-changes.js';
 
 /**
  * Every text a person reads in a notification, in one place: Norwegian bokmål by default, English
@@ -59,6 +60,35 @@ function reasonNb(code: string): string {
   return `Feil med kode ${code}: se driftsoversikten.`;
 }
 
+/** The fields of the clinic's address-register entry, as told when one changes. */
+export const REGISTER_FIELDS_NB: Record<RegisterChange['field'], string> = {
+  herId: 'HER-id',
+  orgNumber: 'Organisasjonsnummer',
+  name: 'Navn',
+  contactPerson: 'Kontaktperson',
+  signingCertificate: 'Virksomhetssertifikat (signering)',
+  encryptionCertificate: 'Virksomhetssertifikat (kryptering)',
+  services: 'Tjenester',
+};
+
+const changeLines = (changes: RegisterChange[], labels: Record<RegisterChange['field'], string>) =>
+  changes.map((c) => `• ${labels[c.field]}: ${c.before} → ${c.after}`).join('\n');
+
+/** The notice for NHN's customer centre of a change of the clinic's address-register entry (Norwegian: NHN reads it). */
+export function nhnNoticeOfRegisterChange(clinic: Notification['clinic'], at: string, changes: RegisterChange[]): string {
+  return [
+    `Til: Norsk helsenett, kundesenter (kundesenter@nhn.no)`,
+    `Melding om endret oppføring i Adresseregisteret`,
+    ``,
+    `Virksomhet: ${clinic.name}, organisasjonsnummer ${clinic.orgNumber}, HER-id ${clinic.herId}`,
+    `Endret (sett av meldingstjeneren): ${at}`,
+    `Endringer:`,
+    changeLines(changes, REGISTER_FIELDS_NB),
+    ``,
+    `Kontoret har oppdatert oppføringen og melder fra om endringen, slik vilkårene for digital dialog med fastlegen krever.`,
+  ].join('\n');
+}
+
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
 function html(subject: string, paragraphs: string[]): string {
@@ -71,6 +101,8 @@ function done(subject: string, paragraphs: string[]): Rendered {
 
 /** A detail as text: strings and numbers only (details carry codes, roles and dates, nothing else). */
 const str = (v: unknown, otherwise = ''): string => (typeof v === 'string' || typeof v === 'number' ? String(v) : otherwise);
+
+const changes = (d: Record<string, unknown>): RegisterChange[] => (Array.isArray(d.changes) ? (d.changes as RegisterChange[]) : []);
 
 function norwegian(n: Notification): Rendered {
   const d = n.details ?? {};
@@ -129,7 +161,17 @@ function norwegian(n: Notification): Rendered {
       ]);
     case 'gate-opened':
       return done(`${what} er åpen igjen for ${n.clinic.name}`, [`${what} for ${clinic} er åpen igjen. Meldinger som ventet, sendes nå.`]);
+    case 'register-changed':
+      return done(`Oppføringen i Adresseregisteret er endret for ${n.clinic.name}`, [
+        `Oppføringen til ${clinic} i Adresseregisteret er endret:\n${changeLines(changes(d), REGISTER_FIELDS_NB)}`,
+        'Er endringen riktig, trenger kontoret ikke gjøre mer: driftsleverandøren har fått en melding til Norsk helsenetts kundesenter og sender den videre. Er den ikke riktig, rett oppføringen via driftsleverandøren eller EPJ-leverandøren.',
+      ]);
     case 'nhn-notice':
+      if (d.about === 'register-changed')
+        return done(`Melding til Norsk helsenett: oppføringen i Adresseregisteret er endret for ${n.clinic.name}`, [
+          'Denne meldingen skal videresendes til Norsk helsenetts kundesenter (via driftsleverandøren eller EPJ-leverandøren, ikke direkte fra kontoret).',
+          n.text,
+        ]);
       return done(`Melding til Norsk helsenett: tjeneste stengt for ${n.clinic.name}`, [
         'Denne meldingen skal videresendes til Norsk helsenetts kundesenter (via driftsleverandøren eller EPJ-leverandøren, ikke direkte fra kontoret).',
         n.text,

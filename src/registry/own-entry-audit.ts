@@ -28,6 +28,25 @@ export interface RegisterAudit {
   source: 'live' | 'stale-cache' | 'unavailable';
   /** when the cached entry was fetched (stale-cache) */
   fetchedAt?: string;
+  /** the entry as the audit read it (an organisation's, read in full), for telling its changes */
+  entry?: RegisterEntry;
+}
+
+/**
+ * The clinic's entry as the register gives it, each field as one comparable text: what is told
+ * when it changes (the register watcher keeps the last one seen). Register data only, no patient data.
+ */
+export interface RegisterEntry {
+  herId: string;
+  orgNumber: string;
+  name: string;
+  /** the active contact people, by name and HER-id */
+  contactPerson: string;
+  /** the published certificates, by serial number and expiry */
+  signingCertificate: string;
+  encryptionCertificate: string;
+  /** the active services, by code */
+  services: string;
 }
 
 export interface OwnEntryFault extends RegisterFault {
@@ -142,8 +161,8 @@ export async function auditOwnEntry(deps: OwnEntryAuditDeps): Promise<OwnEntryAu
     const org = await ask(() => deps.register.organization(herId));
     auditOrganisation(org, orgNumber, x509(deps.held.signing) ?? x509(deps.held.encryption), closed);
     auditServices(org, closed);
-    await auditCertificates(deps, ask, faults, now);
-    return result('live');
+    const published = await auditCertificates(deps, ask, faults, now);
+    return { ...result('live'), entry: entryOf(org, published) };
   } catch (err) {
     if (err instanceof Unavailable) return result('unavailable');
     throw err;
@@ -200,13 +219,16 @@ async function auditCertificates(
   ask: <T>(lookup: () => Promise<RegisterAnswer<T>>) => Promise<T>,
   faults: OwnEntryFault[],
   now: Date,
-): Promise<void> {
+): Promise<Record<CertificateUse, string>> {
   const herId = deps.clinic.herId;
   const warnDays = deps.warnDays ?? 30;
+  const seen: Record<CertificateUse, string> = { encryption: 'none', signing: 'none' };
   for (const use of ['encryption', 'signing'] as const) {
     const published: RegisterCertificate | null = await ask(() =>
       use === 'encryption' ? deps.register.encryptionCertificate(herId) : deps.register.signingCertificate(herId),
     );
+    const shown = published ? x509(published.pem) : undefined;
+    if (published) seen[use] = shown ? `serial ${shown.serialNumber}, valid to ${new Date(shown.validTo).toISOString().slice(0, 10)}` : 'unreadable';
     const words = USE_WORDS[use];
     const fault = (kind: string, severity: 'closed' | 'warning', message: string) => faults.push({ code: `ar-${use}-certificate-${kind}`, severity, message });
     if (!published) {
@@ -248,4 +270,18 @@ async function auditCertificates(
         `The ${words} certificate published in the address register expires ${new Date(validTo).toISOString().slice(0, 10)} (in ${Math.ceil(daysLeft)} days). Order its successor now and upload it to the address register before then.`,
       );
   }
+  return seen;
+}
+
+function entryOf(org: Organization, published: Record<CertificateUse, string>): RegisterEntry {
+  const listed = (items: string[]) => items.sort().join(', ') || 'none';
+  return {
+    herId: String(org.herId),
+    orgNumber: org.organizationNumber ?? 'none',
+    name: org.name,
+    contactPerson: listed(org.people.filter((p) => p.active).map((p) => `${p.name} (HER-id ${p.herId})`)),
+    signingCertificate: published.signing,
+    encryptionCertificate: published.encryption,
+    services: listed(org.services.filter((s) => s.active).map((s) => s.code?.value ?? s.name)),
+  };
 }

@@ -1,28 +1,18 @@
 import assert from 'node:assert/strict';
-import { Queue, type Worker } from 'bullmq';
-import { Redis } from 'ioredis';
-import { startSmtpStandIn, type SmtpStandIn } from '../../../demo/smtp-stand-in.js';
-import { Notifier, type Notification } from '../../../src/gate/notifier.js';
-import { MailChannel, WebhookChannel } from '../../../src/notify/channels.js';
-import { NOTIFICATIONS_QUEUE, NotificationDelivery, type DeliveryState } from '../../../src/notify/delivery.js';
+import type { SmtpStandIn } from '../../../demo/smtp-stand-in.js';
+import type { Notifier, Notification } from '../../../src/gate/notifier.js';
+import type { DeliveryState, NotificationDelivery } from '../../../src/notify/delivery.js';
 import { eventually } from '../../helpers/eventually.js';
-import { startTestRedis, type TestRedis } from '../../helpers/redis.js';
+import { RIG_CLINIC as clinic, RIG_CONTACTS as contacts, startNotifyRig, type NotifyRig } from '../../helpers/notify-rig.js';
 
 /** Notifications as jobs, through a real SMTP server (smtp-server) and a real Redis. */
 describe('notifications: durable delivery by e-mail, in Norwegian', function () {
   this.timeout(60_000);
-  let redis: TestRedis;
-  let client: Redis;
-  let workerConnection: Redis;
+  let rig: NotifyRig;
   let smtp: SmtpStandIn;
-  let queue: Queue;
-  let worker: Worker;
   let delivery: NotificationDelivery;
   let notifier: Notifier;
   const prefix = 'test:8142987';
-  const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined } as never;
-  const clinic = { herId: '8142987', orgNumber: '921543212', name: 'Fjordvik legekontor AS' };
-  const contacts = { office: 'kontor@fjordvik.example', itProvider: 'drift@fjellnett-it.example', epjVendor: 'support@journal.example' };
   let seq = 0;
   const event = (kind: Notification['kind'], details: Record<string, unknown>): Notification => ({
     id: `test:${kind}:${++seq}`,
@@ -33,36 +23,15 @@ describe('notifications: durable delivery by e-mail, in Norwegian', function () 
     details,
     at: '2027-01-10T12:00:00.000Z',
   });
-  const mailTo = (address: string) => smtp.received().filter((m) => m.to.includes(address));
+  const mailTo = (address: string) => rig.mailTo(address);
   const statesOf = (id: string) => delivery.states(id);
 
   before(async () => {
-    redis = await startTestRedis();
-    client = new Redis(redis.url);
-    workerConnection = new Redis(redis.url, { maxRetriesPerRequest: null });
-    smtp = await startSmtpStandIn();
-    queue = new Queue(NOTIFICATIONS_QUEUE, { connection: client, prefix });
-    delivery = new NotificationDelivery({
-      queue,
-      prefix,
-      redis: client,
-      mail: new MailChannel({ host: '127.0.0.1', port: smtp.port, security: 'none', from: 'epj-gateway@fjellnett-it.example', timeoutMs: 2_000 }),
-      webhook: new WebhookChannel(undefined),
-      logger: quiet,
-      attempts: 8,
-      backoffMs: 300,
-    });
-    worker = delivery.worker(workerConnection, prefix);
-    notifier = new Notifier(client, prefix, [], quiet, undefined, { delivery, contacts, language: 'nb' });
+    rig = await startNotifyRig(prefix);
+    smtp = rig.smtp;
+    ({ delivery, notifier } = await rig.process());
   });
-  after(async () => {
-    await worker?.close();
-    await queue?.close();
-    await smtp?.close();
-    client?.disconnect();
-    workerConnection?.disconnect();
-    await redis?.stop();
-  });
+  after(() => rig?.stop());
 
   it('a certificate expiry warning reaches the office and the IT operations provider once, in Norwegian, with the fix', async () => {
     const n = event('certificate-expiry-warning', { role: 'signing', serial: '0A1B', notAfter: '2027-01-24T12:00:00.000Z', threshold: 14 });

@@ -54,6 +54,18 @@ describe('registry: the own-entry audit, every fault by changing the stand-in at
     assert.equal(result.herId, CLINIC.herId);
   });
 
+  it('gives the entry it read, each field as text the register watcher compares (a change of contact person shows)', async () => {
+    const before = (await audit()).entry!;
+    assert.equal(before.herId, CLINIC.herId);
+    assert.equal(before.orgNumber, CLINIC.orgNumber);
+    assert.match(before.signingCertificate, /^serial [0-9A-F]+, valid to \d{4}-\d{2}-\d{2}$/);
+    assert.match(before.services, /DIALOG_INNBYGGER_EKONSULTASJON/);
+    standIn.update(CLINIC.herId, { people: [{ herId: '8142989', name: 'Ingrid Kontorsen', active: true }] });
+    const after = (await audit()).entry!;
+    assert.equal(after.contactPerson, 'Ingrid Kontorsen (HER-id 8142989)');
+    assert.deepEqual({ ...after, contactPerson: before.contactPerson }, before, 'nothing else changed');
+  });
+
   it('HER-id unknown', async () => {
     standIn.remove(CLINIC.herId);
     assert.deepEqual(codes(await audit()), ['closed:ar-her-id-unknown']);
