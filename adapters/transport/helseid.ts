@@ -5,6 +5,7 @@ import type { DpopKey } from './dpop.js';
 import { CertificateRefusedError, TransportError, isNetworkFault, networkReason } from './errors.js';
 import { SOURCE_SYSTEM } from './headers.js';
 import { base64url, signJws } from './jws.js';
+import type { ClientRefusal } from '../../src/gate/helseid-answers.js';
 
 /**
  * HelseID access tokens for NHN's message service: the client-credentials grant, the client
@@ -30,7 +31,21 @@ export interface HelseIdOptions extends ClinicCredentials {
   /** the clock the token's lifetime is counted on; default Date.now */
   clock?: { now(): number };
   onCertificateRefused?: (reason: string) => void;
+  /** HelseID refused the client itself (invalid_client, unauthorized_client, invalid_grant, …): told to the people who set it right */
+  onClientRefused?: (refusal: ClientRefusal) => void;
+  /** a token was issued (the client is accepted) */
+  onTokenIssued?: () => void;
 }
+
+/** The OAuth errors of the token endpoint that say the client (its registration, key or grants) is refused, not the request's form. */
+export const CLIENT_REFUSALS: ReadonlySet<string> = new Set([
+  'invalid_client',
+  'unauthorized_client',
+  'invalid_grant',
+  'invalid_scope',
+  'unsupported_grant_type',
+  'access_denied',
+]);
 
 export interface AccessToken {
   value: string;
@@ -113,6 +128,7 @@ export class HelseIdClient implements AccessTokenSource {
         if (String(data.token_type).toLowerCase() !== 'dpop')
           throw new TransportError('HELSEID_TOKEN_REFUSED', `HelseID issued a ${String(data.token_type)} token, not a DPoP-bound one`, false);
         this.tokensFetched++;
+        this.options.onTokenIssued?.();
         const expiresIn = typeof data.expires_in === 'number' ? data.expires_in : 300;
         return { value: data.access_token, expiresAt: this.now() + expiresIn * 1000 };
       }
@@ -150,6 +166,8 @@ export class HelseIdClient implements AccessTokenSource {
     const said = [error, description].filter(Boolean).join(': ');
     const reason = `HelseID answered ${status}${said ? ` (${said})` : ''}`;
     const details = { httpStatus: status, operation: 'token', ...(error ? { oauthError: error } : {}) };
+    if (error && CLIENT_REFUSALS.has(error) && status < 500)
+      this.options.onClientRefused?.({ oauthError: error, httpStatus: status, ...(description ? { description } : {}) });
     if (error === 'invalid_client') {
       const refused = new CertificateRefusedError(`HelseID refused the clinic's certificate: ${description ?? 'invalid_client'}`, details);
       this.options.onCertificateRefused?.(refused.reason);

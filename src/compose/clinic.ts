@@ -7,6 +7,7 @@ import { checkCertificates } from '../gate/certificate-watcher.js';
 import { startGateWatchers, type GateWatchers } from '../gate/gate-watchers.js';
 import { remindOfFaults } from '../gate/announce.js';
 import { checkRegister } from '../gate/register-watcher.js';
+import { tellHelseIdAnswers } from '../gate/helseid-answers.js';
 import type { ServiceGate } from '../gate/service-gate.js';
 import type { Closable, Poller } from '../lifecycle.js';
 import type { Logger } from '../logging.js';
@@ -133,7 +134,14 @@ async function composeOnCore(clinic: ClinicSpec, settings: Config, core: Core, m
   const clinicTrust = buildTrust(settings, { redis, logger });
   const certificatesNow = () => ({ ...settings, ...clinicTrust.keys.settingsNow() });
 
-  const helseId = buildHelseId({ config: settings, tokenUrl: far.tokenUrl, certificatesNow, gate, logger });
+  const answers = tellHelseIdAnswers({
+    redis,
+    key: redisKeys(settings.QUEUE_PREFIX).helseIdSeen,
+    notifier: core.notifier,
+    clinic: { herId: clinic.herId, orgNumber: clinic.orgNumber, name: clinic.name },
+    logger,
+  });
+  const helseId = buildHelseId({ config: settings, tokenUrl: far.tokenUrl, certificatesNow, gate, logger, answers });
   // NHN's REST register takes the clinic's HelseID token (DPoP-bound); the demo's stand-in needs none
   const arTokens = settings.AR_URL && settings.AR_API === 'rest' ? helseId.tokensFor(settings.AR_HELSEID_SCOPE) : undefined;
   const register = createAddressRegister(settings, redis, logger, {

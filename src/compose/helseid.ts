@@ -1,6 +1,7 @@
 import { DpopKey } from '../../adapters/transport/dpop.js';
 import { HelseIdClient, loadClinicCredentials } from '../../adapters/transport/helseid.js';
 import type { Config } from '../config.js';
+import type { HelseIdAnswers } from '../gate/helseid-answers.js';
 import type { ServiceGate } from '../gate/service-gate.js';
 import type { Logger } from '../logging.js';
 
@@ -34,9 +35,11 @@ export interface HelseIdDeps {
   certificatesNow: () => Pick<Config, 'CLINIC_SIGNING_CERT' | 'CLINIC_SIGNING_KEY'>;
   gate: Pick<ServiceGate, 'report'>;
   logger: Logger;
+  /** tells the IT operations provider when HelseID starts or stops refusing the client (src/gate/helseid-answers.ts) */
+  answers?: HelseIdAnswers;
 }
 
-export function buildHelseId({ config, tokenUrl, certificatesNow, gate, logger }: HelseIdDeps): HelseId {
+export function buildHelseId({ config, tokenUrl, certificatesNow, gate, logger, answers }: HelseIdDeps): HelseId {
   let refused: string | undefined;
   const report = (reason: string | undefined) => {
     refused = reason;
@@ -59,6 +62,7 @@ export function buildHelseId({ config, tokenUrl, certificatesNow, gate, logger }
       dpop,
       timeoutMs: config.MSH_TIMEOUT_MS,
       onCertificateRefused: report,
+      ...(answers ? { onClientRefused: (r) => answers.refused(r), onTokenIssued: () => answers.accepted() } : {}),
     });
 
   // Each scope keeps its client until a recheck builds it anew from the files as they are then.

@@ -27,8 +27,8 @@ export interface Notification {
   at: string;
 }
 
-/** Kinds added later, each told on its own: the register entry changed. */
-export type NotificationKindAdded = 'register-changed';
+/** Kinds added later, each told on its own: the register entry changed; HelseID refusing the client, and accepting it again. */
+export type NotificationKindAdded = 'register-changed' | 'helseid-refused' | 'helseid-accepted';
 
 /** Who must act on a notification, and how it reaches them. */
 export type Role = 'office' | 'itProvider' | 'epjVendor' | 'webhook';
@@ -53,6 +53,9 @@ export const ROLES_BY_KIND: Record<Notification['kind'], readonly Role[]> = {
   'nhn-notice': ['itProvider'],
   // the office keeps its entry right; the IT operations provider tells NHN (with the notice for NHN)
   'register-changed': ['office', 'itProvider'],
+  // the HelseID client (its registration, certificate, grants) is the IT operations provider's to set right
+  'helseid-refused': ['itProvider'],
+  'helseid-accepted': ['itProvider'],
 };
 
 /** The durable delivery (src/notify/delivery.ts): a job per event and recipient, retried until delivered or dead. */

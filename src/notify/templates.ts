@@ -53,6 +53,17 @@ export const REASONS_NB: Record<string, string> = {
   'operator-closed': 'Kontoret har selv stengt tjenesten.',
 };
 
+/** What to do when HelseID refuses the client, by its OAuth error. */
+const HELSEID_FIX_NB: Record<string, string> = {
+  invalid_client:
+    'Kontroller i HelseID selvbetjening at virksomhetssertifikatet (signering) som meldingstjeneren bruker, er registrert på klienten (HELSEID_CLIENT_ID), og at det ikke er utløpt eller trukket tilbake.',
+  unauthorized_client: 'Klienten har ikke lov til å hente token slik: kontroller klientens innstillinger og tilganger i HelseID selvbetjening.',
+  invalid_grant: 'HelseID godtar ikke tildelingen: kontroller klientens innstillinger i HelseID selvbetjening og at klokken på serveren går riktig.',
+  invalid_scope:
+    'Klienten har ikke tilgang til det den ber om (HELSEID_SCOPE): gi klienten tilgang til Norsk helsenetts meldingstjener og Adresseregisteret i HelseID selvbetjening.',
+  other: 'Kontroller klientens registrering og tilganger i HelseID selvbetjening.',
+};
+
 function reasonNb(code: string): string {
   if (REASONS_NB[code]) return REASONS_NB[code];
   if (code.startsWith('ar-') && code.includes('-certificate-'))
@@ -165,6 +176,15 @@ function norwegian(n: Notification): Rendered {
       return done(`Oppføringen i Adresseregisteret er endret for ${n.clinic.name}`, [
         `Oppføringen til ${clinic} i Adresseregisteret er endret:\n${changeLines(changes(d), REGISTER_FIELDS_NB)}`,
         'Er endringen riktig, trenger kontoret ikke gjøre mer: driftsleverandøren har fått en melding til Norsk helsenetts kundesenter og sender den videre. Er den ikke riktig, rett oppføringen via driftsleverandøren eller EPJ-leverandøren.',
+      ]);
+    case 'helseid-refused':
+      return done(`HelseID avviser klienten til ${n.clinic.name}`, [
+        `HelseID avviser meldingstjenerens klient for ${clinic}: feilkode ${str(d.oauthError)}${d.description ? ` («${str(d.description)}»)` : ''}. Uten token fra HelseID hentes og sendes ingen meldinger hos Norsk helsenett; meldingene venter i køen.`,
+        `Hva må gjøres:\n• ${HELSEID_FIX_NB[str(d.oauthError)] ?? HELSEID_FIX_NB.other}`,
+      ]);
+    case 'helseid-accepted':
+      return done(`HelseID godtar klienten til ${n.clinic.name} igjen`, [
+        `HelseID utsteder igjen token til meldingstjenerens klient for ${clinic} (avvist før med feilkode ${str(d.refusedFor)}). Meldinger som ventet, sendes og hentes nå.`,
       ]);
     case 'nhn-notice':
       if (d.about === 'register-changed')
