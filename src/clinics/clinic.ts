@@ -35,7 +35,11 @@ export interface ClinicContacts {
   office?: string;
   itProvider?: string;
   epjVendor?: string;
+  /** the language of each role's mails where it is not NOTIFY_LANGUAGE */
+  languages?: Partial<Record<ContactRole, 'nb' | 'en'>>;
 }
+
+export type ContactRole = 'office' | 'itProvider' | 'epjVendor';
 
 /**
  * The settings a clinic may set for itself. Everything else is the deployment's: the process,

@@ -27,6 +27,8 @@ import { OVERRIDABLE_SETTINGS, type OverridableSetting } from './clinic.js';
  *         office: kontor@example.no         # e-mail addresses
  *         itProvider: drift@example.no
  *         epjVendor: support@example.no
+ *         # or with the language its mails are written in (nb, the default NOTIFY_LANGUAGE, or en):
+ *         # itProvider: { address: drift@example.no, language: en }
  *       overrides: { POLL_INTERVAL_MS: 10000 }   # only OVERRIDABLE_SETTINGS (src/clinics/clinic.ts)
  *
  * File paths are relative to the file's directory. Unknown fields are refused, so a misspelt one
@@ -90,6 +92,12 @@ const epj = z
       ctx.addIssue({ code: 'custom', path: ['webhookSecret'], message: 'webhook delivery needs a secret of 16 characters or more' });
   });
 
+/** A person told by e-mail: an address, or `{ address, language }` for mails in another language than NOTIFY_LANGUAGE. */
+const contact = z.union(
+  [email, z.strictObject({ address: email, language: z.enum(['nb', 'en'], expecting('nb or en')).optional() }, expecting('{ address, language }'))],
+  expecting('an e-mail address, or { address, language: nb | en }'),
+);
+
 const notify = z.strictObject(
   {
     webhooks: z
@@ -101,9 +109,9 @@ const notify = z.strictObject(
         expecting('a list of { name, url }'),
       )
       .optional(),
-    office: email.optional(),
-    itProvider: email.optional(),
-    epjVendor: email.optional(),
+    office: contact.optional(),
+    itProvider: contact.optional(),
+    epjVendor: contact.optional(),
   },
   expecting('{ webhooks, office, itProvider, epjVendor }'),
 );

@@ -4,7 +4,7 @@ import yaml from 'js-yaml';
 import type { z } from 'zod';
 import { checkClinicSettings, ConfigError, type Config } from '../config.js';
 import type { CredentialSource } from '../trust/credential-source.js';
-import { clinicFromSettings, OVERRIDABLE_SETTINGS, type Clinic } from './clinic.js';
+import { clinicFromSettings, OVERRIDABLE_SETTINGS, type Clinic, type ClinicContacts } from './clinic.js';
 import { clinicsFileSchema, type ClinicEntry } from './clinics-file-schema.js';
 import { findFleetConflict } from './fleet-conflicts.js';
 
@@ -111,7 +111,7 @@ export function clinicOfEntry(entry: ClinicEntry, config: Config, baseDir: strin
     // the deployment's webhooks (the IT provider's own channel) hear every clinic; the clinic's add to them
     NOTIFY_WEBHOOKS: [...config.NOTIFY_WEBHOOKS, ...(entry.notify?.webhooks ?? []).map((w) => `${w.name}=${w.url}`)],
   };
-  const { office, itProvider, epjVendor } = entry.notify ?? {};
+  const contacts = contactsOf(entry.notify);
   return {
     herId: entry.herId,
     subHerIds: entry.subHerIds,
@@ -120,9 +120,22 @@ export function clinicOfEntry(entry: ClinicEntry, config: Config, baseDir: strin
     settings,
     credentials: { signing, encryption, ...(previous ? { previousEncryption: previous } : {}) },
     ...(entry.helseId?.key ? { helseIdKeyFile: at(entry.helseId.key) } : {}),
-    contacts: { ...(office ? { office } : {}), ...(itProvider ? { itProvider } : {}), ...(epjVendor ? { epjVendor } : {}) },
+    contacts,
     overridden: OVERRIDABLE_SETTINGS.filter((key) => key in overrides),
   };
+}
+
+/** The people of the notify section: each role's address, and its language where one is given. */
+function contactsOf(notify: ClinicEntry['notify']): ClinicContacts {
+  const contacts: ClinicContacts = {};
+  const languages: NonNullable<ClinicContacts['languages']> = {};
+  for (const role of ['office', 'itProvider', 'epjVendor'] as const) {
+    const c = notify?.[role];
+    if (c === undefined) continue;
+    contacts[role] = typeof c === 'string' ? c : c.address;
+    if (typeof c !== 'string' && c.language) languages[role] = c.language;
+  }
+  return Object.keys(languages).length ? { ...contacts, languages } : contacts;
 }
 
 function clinicLabel(herId: unknown, index: number): string {

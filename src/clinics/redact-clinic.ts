@@ -68,6 +68,7 @@ export function redactClinic(clinic: Clinic): RedactedClinic {
       ...(clinic.contacts.office ? { office: clinic.contacts.office } : {}),
       ...(clinic.contacts.itProvider ? { itProvider: clinic.contacts.itProvider } : {}),
       ...(clinic.contacts.epjVendor ? { epjVendor: clinic.contacts.epjVendor } : {}),
+      ...(clinic.contacts.languages ? { languages: clinic.contacts.languages } : {}),
     },
     // the allow-list holds no secret, so an overridden value may be shown as it is
     overrides: Object.fromEntries(clinic.overridden.map((key) => [key, s[key]])),

@@ -66,8 +66,9 @@ export interface Deliverer {
 
 export interface NotifierOptions {
   delivery: Deliverer;
-  /** the clinic's e-mail recipients by role */
-  contacts: Partial<Record<Exclude<Role, 'webhook'>, string>>;
+  /** the clinic's e-mail recipients by role, and the language of each where it is not `language` */
+  contacts: Partial<Record<Exclude<Role, 'webhook'>, string>> & { languages?: Partial<Record<Exclude<Role, 'webhook'>, 'nb' | 'en'>> };
+  /** the deployment's language (NOTIFY_LANGUAGE): webhooks', and every contact's without its own */
   language: 'nb' | 'en';
 }
 
@@ -109,7 +110,7 @@ export class Notifier {
     const { contacts, language } = this.options!;
     const mail = ROLES_BY_KIND[n.kind].flatMap((role): Recipient[] => {
       const address = contacts[role as Exclude<Role, 'webhook'>];
-      return address ? [{ role, channel: 'mail', address, name: role, language }] : [];
+      return address ? [{ role, channel: 'mail', address, name: role, language: contacts.languages?.[role as Exclude<Role, 'webhook'>] ?? language }] : [];
     });
     const hooks = this.targets.map((t): Recipient => ({ role: 'webhook', channel: 'webhook', address: t.url, name: t.name, language }));
     return [...mail, ...hooks];

@@ -123,6 +123,8 @@ function norwegian(n: Notification): Rendered {
   const fixes = reasons.map((r) => `• ${reasonNb(r)}`).join('\n');
   // the whole clinic, or one service by name
   const what = d.scope === 'gateway' ? 'Alle tjenestene' : `Tjenesten ${scope}`;
+  // bokmål agreement: "alle tjenestene er åpne … før de stenges", "tjenesten er åpen … før den stenges"
+  const [open, it] = d.scope === 'gateway' ? ['åpne', 'de'] : ['åpen', 'den'];
   const footer = 'Meldinger som venter, går ikke tapt: de ligger i køen og sendes når tjenesten er åpen igjen.';
   switch (n.kind) {
     case 'certificate-expiry-warning': {
@@ -150,7 +152,7 @@ function norwegian(n: Notification): Rendered {
       return done(`${what} er stengt for ${n.clinic.name}`, [
         byOffice
           ? `${what} er stengt av kontoret for ${clinic}. Innbyggere som skriver, får kontorets autosvar med en gang, og henvendelsene leveres til journalsystemet merket at de kom mens tjenesten var stengt.`
-          : `${what} er stengt for ${clinic}. Innbyggerne kan ikke sende nye henvendelser for den før den er åpnet igjen.`,
+          : `${what} er stengt for ${clinic}. Innbyggerne kan ikke sende nye henvendelser for ${it} før ${it} er åpnet igjen.`,
         ...(byOffice ? [] : [`Hva må gjøres:\n${fixes || '• Se driftsoversikten.'}`]),
         footer,
       ]);
@@ -163,15 +165,15 @@ function norwegian(n: Notification): Rendered {
         ]);
       if (d.added)
         return done(`Ny feil: ${what.toLowerCase()} for ${n.clinic.name} må rettes`, [
-          `${what} for ${clinic} har fått varsel om en ny feil som må rettes før den stenges.`,
+          `${what} for ${clinic} har fått varsel om en ny feil som må rettes før ${it} stenges.`,
           `Hva må gjøres:\n${fixes}`,
         ]);
       return done(`Varsel: ${what.toLowerCase()} for ${n.clinic.name} må rettes`, [
-        `${what} for ${clinic} er åpen, men noe må rettes før den stenges.`,
+        `${what} for ${clinic} er ${open}, men noe må rettes før ${it} stenges.`,
         `Hva må gjøres:\n${fixes || '• Se driftsoversikten.'}`,
       ]);
     case 'gate-opened':
-      return done(`${what} er åpen igjen for ${n.clinic.name}`, [`${what} for ${clinic} er åpen igjen. Meldinger som ventet, sendes nå.`]);
+      return done(`${what} er ${open} igjen for ${n.clinic.name}`, [`${what} for ${clinic} er ${open} igjen. Meldinger som ventet, sendes nå.`]);
     case 'register-changed':
       return done(`Oppføringen i Adresseregisteret er endret for ${n.clinic.name}`, [
         `Oppføringen til ${clinic} i Adresseregisteret er endret:\n${changeLines(changes(d), REGISTER_FIELDS_NB)}`,
@@ -199,8 +201,152 @@ function norwegian(n: Notification): Rendered {
   }
 }
 
+const SERVICE_EN: Record<string, string> = {
+  appointment: 'appointments',
+  'prescription-renewal': 'prescription renewal',
+  'e-consultation': 'e-consultation',
+  'office-contact': 'contact with the office',
+};
+
+/** What each reason code means for the office, and the fix, in English. */
+export const REASONS_EN: Record<string, string> = {
+  'expires-in-days': 'The enterprise certificate expires soon. Order a new one from Buypass or Commfides and install it before it expires.',
+  missing: 'The enterprise certificate is missing. Install the certificate and its key where the settings point.',
+  expired: 'The enterprise certificate has expired. Order a new one from Buypass or Commfides and install it.',
+  'not-yet-valid': 'The enterprise certificate is not valid yet. Check the clock, or install the certificate valid now.',
+  'wrong-usage': 'The certificate has the wrong key usage. Install the certificate made for signing or for encryption.',
+  'untrusted-chain': 'The certificate is not issued by an accepted issuer. Install the certificate from Buypass or Commfides with its chain.',
+  revoked: 'The enterprise certificate has been revoked. Order a new one at once.',
+  'revocation-unknown': "The certificate's revocation status has not been checked for long. Check access to the issuer's CRL/OCSP.",
+  'org-number-mismatch': "The certificate belongs to another organisation number than the office's. Install the office's own certificate.",
+  'helseid-refused': 'HelseID refuses the client. Check that the enterprise certificate is registered on the HelseID client.',
+  'ar-unreachable':
+    'The address register does not answer. The services are kept open on the last known entry for up to the stale-cache limit (AR_STALE_LIMIT_S, 24 hours by default); if it lasts, they close.',
+  'ar-stale': "The clinic's address-register entry could not be checked within the stale-cache limit. Check the connection to the address register.",
+  'ar-her-id-unknown': 'The HER-id is not in the address register. Check the HER-id, or ask Norsk helsenett to register the office.',
+  'ar-access-refused': 'The address register refuses access. Check the user name and password (or the HelseID client) against the access Norsk helsenett gave.',
+  'ar-her-id-inactive': "The clinic's address-register entry is inactive. Ask Norsk helsenett to activate it.",
+  'ar-her-id-invalid': "The clinic's address-register entry is not valid as a communication party. Update the entry.",
+  'ar-her-id-not-organization': "The HER-id is not an organisation in the address register. Use the organisation's HER-id.",
+  'ar-org-number-missing': 'The organisation number is missing in the address register. Update the entry.',
+  'ar-org-number-invalid': 'The organisation number in the address register is invalid. Update the entry.',
+  'ar-org-number-mismatch': "The organisation number in the address register differs from the office's. Update the entry or the setting.",
+  'ar-org-number-certificate-mismatch': 'The certificate in the address register belongs to another organisation number. Update the certificate in the entry.',
+  'ar-contact-person-missing': 'The contact person is missing in the address register. Register a contact person for the office.',
+  'ar-service-not-registered': 'The service is not registered for the office in the address register. Register the service.',
+  'operator-closed': 'The office closed the service itself.',
+};
+
+function reasonEn(code: string): string {
+  if (REASONS_EN[code]) return REASONS_EN[code];
+  if (code.startsWith('ar-') && code.includes('-certificate-'))
+    return 'The certificate the address register publishes for the office is not the one the office uses. Update the certificate in the address register.';
+  return `Fault with code ${code}: see the operations overview.`;
+}
+
+const REGISTER_FIELDS_EN: Record<RegisterChange['field'], string> = {
+  herId: 'HER-id',
+  orgNumber: 'Organisation number',
+  name: 'Name',
+  contactPerson: 'Contact person',
+  signingCertificate: 'Enterprise certificate (signing)',
+  encryptionCertificate: 'Enterprise certificate (encryption)',
+  services: 'Services',
+};
+
+const HELSEID_FIX_EN: Record<string, string> = {
+  invalid_client:
+    'Check in HelseID self-service that the enterprise certificate (signing) the gateway uses is registered on the client (HELSEID_CLIENT_ID), and that it has not expired or been revoked.',
+  unauthorized_client: "The client may not fetch tokens this way: check the client's settings and grants in HelseID self-service.",
+  invalid_grant: "HelseID does not accept the grant: check the client's settings in HelseID self-service and that the server's clock is right.",
+  invalid_scope:
+    "The client has no access to what it asks for (HELSEID_SCOPE): give it access to Norsk helsenett's message service and the address register in HelseID self-service.",
+  other: "Check the client's registration and grants in HelseID self-service.",
+};
+
+const FORWARD_EN =
+  "Forward this notice to Norsk helsenett's customer centre (through the IT operations provider or the EPJ vendor, not directly from the office). The notice itself is in Norwegian, for NHN:";
+
 function english(n: Notification): Rendered {
-  return done(n.title, [n.text, `Clinic: ${n.clinic.name}, HER-id ${n.clinic.herId}, organisation number ${n.clinic.orgNumber}.`]);
+  const d = n.details ?? {};
+  const clinic = `${n.clinic.name} (HER-id ${n.clinic.herId})`;
+  const scope = SERVICE_EN[str(d.scope)] ?? str(d.scope, 'the service');
+  const reasons = Array.isArray(d.reasons) ? (d.reasons as string[]) : [];
+  const fixes = reasons.map((r) => `• ${reasonEn(r)}`).join('\n') || '• See the operations overview.';
+  const what = d.scope === 'gateway' ? 'All services' : `The service ${scope}`;
+  const whatLower = d.scope === 'gateway' ? 'all services' : `the service ${scope}`;
+  const [are, have, it] = d.scope === 'gateway' ? ['are', 'have', 'they close'] : ['is', 'has', 'it closes'];
+  const footer = 'Waiting messages are not lost: they stay in the queue and are sent when the service is open again.';
+  switch (n.kind) {
+    case 'certificate-expiry-warning': {
+      const role = str(d.role);
+      const days = Math.max(0, Math.ceil((Date.parse(str(d.notAfter)) - Date.parse(n.at)) / 86_400_000));
+      return done(`The enterprise certificate (${role}) of ${n.clinic.name} expires in ${days} days`, [
+        `The enterprise certificate (${role}) of ${clinic} expires in ${days} days (${str(d.notAfter)}, serial number ${str(d.serial)}).`,
+        "Order a new enterprise certificate from Buypass or Commfides and install it before that date. Otherwise Norsk helsenett and the gateway close the office's services on Helsenorge.",
+      ]);
+    }
+    case 'gate-closed': {
+      if (d.reminder)
+        return done(`Reminder: ${whatLower} still closed at ${n.clinic.name}`, [
+          `${what} of ${clinic} ${have} been closed since ${str(d.since)}.`,
+          `What to do:\n${fixes}`,
+          footer,
+        ]);
+      if (d.added)
+        return done(`New fault: ${whatLower} still closed at ${n.clinic.name}`, [
+          `${what} of ${clinic} ${are} still closed, and a new fault has been found that must be put right too.`,
+          `What to do:\n${fixes}`,
+          footer,
+        ]);
+      const byOffice = reasons.length > 0 && reasons.every((r) => r === 'operator-closed');
+      return done(`${what} closed at ${n.clinic.name}`, [
+        byOffice
+          ? `${what} of ${clinic} ${are} closed by the office. Citizens who write get the office's auto-answer at once, and their requests reach the EPJ marked as arrived while closed.`
+          : `${what} of ${clinic} ${are} closed. Citizens cannot send new requests until the office's services are open again.`,
+        ...(byOffice ? [] : [`What to do:\n${fixes}`]),
+        footer,
+      ]);
+    }
+    case 'gate-warning':
+      if (d.reminder)
+        return done(`Reminder: ${whatLower} at ${n.clinic.name} must still be put right`, [
+          `${what} of ${clinic} ${have} been in warning since ${str(d.since)}; ${it} unless the fault is put right.`,
+          `What to do:\n${fixes}`,
+        ]);
+      if (d.added)
+        return done(`New fault: ${whatLower} at ${n.clinic.name} must be put right`, [
+          `${what} of ${clinic} got a warning of a new fault that must be put right before ${it}.`,
+          `What to do:\n${fixes}`,
+        ]);
+      return done(`Warning: ${whatLower} at ${n.clinic.name} must be put right`, [
+        `${what} of ${clinic} ${are} open, but something must be put right before ${it}.`,
+        `What to do:\n${fixes}`,
+      ]);
+    case 'gate-opened':
+      return done(`${what} open again at ${n.clinic.name}`, [`${what} of ${clinic} ${are} open again. Waiting messages are sent now.`]);
+    case 'register-changed':
+      return done(`The address-register entry of ${n.clinic.name} changed`, [
+        `The entry of ${clinic} in the address register changed:\n${changeLines(changes(d), REGISTER_FIELDS_EN)}`,
+        "If the change is right, the office need do nothing more: the IT operations provider got a notice for Norsk helsenett's customer centre and forwards it. If it is wrong, have the entry corrected through the IT operations provider or the EPJ vendor.",
+      ]);
+    case 'helseid-refused':
+      return done(`HelseID refuses the client of ${n.clinic.name}`, [
+        `HelseID refuses the gateway's client for ${clinic}: error ${str(d.oauthError)}${d.description ? ` ("${str(d.description)}")` : ''}. Without a HelseID token nothing is fetched from or sent to Norsk helsenett; messages wait in the queue.`,
+        `What to do:\n• ${HELSEID_FIX_EN[str(d.oauthError)] ?? HELSEID_FIX_EN.other}`,
+      ]);
+    case 'helseid-accepted':
+      return done(`HelseID accepts the client of ${n.clinic.name} again`, [
+        `HelseID issues tokens to the gateway's client for ${clinic} again (refused before with error ${str(d.refusedFor)}). Waiting messages are sent and fetched now.`,
+      ]);
+    case 'nhn-notice':
+      return done(
+        d.about === 'register-changed'
+          ? `Notice for Norsk helsenett: the address-register entry of ${n.clinic.name} changed`
+          : `Notice for Norsk helsenett: a service closed at ${n.clinic.name}`,
+        [FORWARD_EN, n.text],
+      );
+  }
 }
 
 export function render(n: Notification, language: Language = 'nb'): Rendered {

@@ -1,7 +1,7 @@
 import { Queue, type Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { startSmtpStandIn, type SmtpStandIn } from '../../demo/smtp-stand-in.js';
-import { Notifier } from '../../src/gate/notifier.js';
+import { Notifier, type NotifierOptions } from '../../src/gate/notifier.js';
 import { MailChannel, WebhookChannel } from '../../src/notify/channels.js';
 import { NOTIFICATIONS_QUEUE, NotificationDelivery, type DeliveryOptions } from '../../src/notify/delivery.js';
 import { startTestRedis, type TestRedis } from './redis.js';
@@ -21,7 +21,7 @@ export interface NotifyRig {
 }
 
 /** A real Redis, a real SMTP server (the demo's stand-in) and, per `process()`, a notifier delivering through them. */
-export async function startNotifyRig(prefix: string, contacts: Record<string, string> = RIG_CONTACTS): Promise<NotifyRig> {
+export async function startNotifyRig(prefix: string, contacts: NotifierOptions['contacts'] = RIG_CONTACTS): Promise<NotifyRig> {
   const redis = await startTestRedis();
   const client = new Redis(redis.url);
   const smtp = await startSmtpStandIn();

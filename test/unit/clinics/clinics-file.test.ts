@@ -166,6 +166,23 @@ describe('clinics: the clinics file', () => {
       assert.deepEqual(a!.contacts, { office: 'kontor@klinikk.example' });
       assert.deepEqual(b!.settings.NOTIFY_WEBHOOKS, ['provider=https://provider.example.test/hook']);
     });
+
+    it('a contact may have the language of its mails (nb, the default, or en)', () => {
+      const raw = changed((f) => {
+        f.clinics[0]!.notify = {
+          office: 'kontor@klinikk.example',
+          itProvider: { address: 'ops@provider.example', language: 'en' },
+          epjVendor: { address: 'support@epj.example' },
+        };
+      });
+      const [a] = parse(raw);
+      assert.deepEqual(a!.contacts, {
+        office: 'kontor@klinikk.example',
+        itProvider: 'ops@provider.example',
+        epjVendor: 'support@epj.example',
+        languages: { itProvider: 'en' },
+      });
+    });
   });
 
   describe('one line naming the clinic and the field', () => {
@@ -223,6 +240,11 @@ describe('clinics: the clinics file', () => {
         'clinic 8143100 (clinics[0]) epj.webhookUrl: an http:// or https:// URL',
       ],
       ['a bad e-mail', (f) => (f.clinics[0]!.notify = { office: 'kontor' }), 'clinic 8143100 (clinics[0]) notify.office: an e-mail address'],
+      [
+        'a contact in a language there are no texts in',
+        (f) => (f.clinics[0]!.notify = { office: { address: 'kontor@klinikk.example', language: 'de' } }),
+        'clinic 8143100 (clinics[0]) notify.office: an e-mail address, or { address, language: nb | en }',
+      ],
       [
         'a notify webhook name with a space',
         (f) => (f.clinics[0]!.notify = { webhooks: [{ name: 'the office', url: 'https://x.example.test' }] }),
