@@ -1,3 +1,4 @@
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
@@ -213,6 +214,8 @@ export const configSchema = z.object({
     .default('epj-gateway@localhost'),
   /** port of the demo's SMTP stand-in (when SMTP_HOST is unset in demo mode) */
   SMTP_STAND_IN_PORT: int(0, 65_535).default(8025),
+  /** PEM file of the CA(s) the SMTP server's certificate is checked against (an internal relay's private CA); unset: the system's CAs */
+  SMTP_CA_FILE: optionalString,
   /** how often, in seconds, the certificate and address-register watchers run */
   GATE_CHECK_INTERVAL_S: int(5, 86_400).default(300),
   /** days the audit log is kept */
@@ -367,8 +370,42 @@ export function loadConfig(env: ConfigInput = process.env): Config {
   } else {
     checkClinicSettings(config);
   }
+  checkSmtpSettings(config);
   if (config.GATEWAY_MODE === 'production') refuseDemoParts(config);
   return config;
+}
+
+/** The checks of the SMTP settings the schema cannot make alone, at start, so a mail is not first found undeliverable when a clinic closes. */
+export function checkSmtpSettings(config: Config): void {
+  if (!config.SMTP_HOST) {
+    if (config.SMTP_CA_FILE) throw new ConfigError('SMTP_CA_FILE', 'is set, but SMTP_HOST is not: there is no SMTP server to check');
+    return;
+  }
+  if (!/^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$|^\[?[0-9A-Fa-f:.]+\]?$/.test(config.SMTP_HOST))
+    throw new ConfigError('SMTP_HOST', `a host name or IP address, without scheme or port (got ${JSON.stringify(config.SMTP_HOST)}; the port is SMTP_PORT)`);
+  if (config.SMTP_SECURITY === 'starttls' && config.SMTP_PORT === 465)
+    throw new ConfigError('SMTP_SECURITY', 'port 465 speaks TLS from the first byte: set SMTP_SECURITY=tls (or SMTP_PORT=587 for STARTTLS)');
+  if (config.SMTP_SECURITY === 'tls' && (config.SMTP_PORT === 587 || config.SMTP_PORT === 25))
+    throw new ConfigError('SMTP_SECURITY', `port ${config.SMTP_PORT} starts in plain text and upgrades: set SMTP_SECURITY=starttls (or SMTP_PORT=465 for TLS)`);
+  if (config.SMTP_CA_FILE) {
+    if (config.SMTP_SECURITY === 'none') throw new ConfigError('SMTP_CA_FILE', 'is set, but SMTP_SECURITY=none uses no TLS: set starttls or tls');
+    let pem: string;
+    try {
+      pem = readFileSync(config.SMTP_CA_FILE, 'utf8');
+    } catch (err) {
+      throw new ConfigError('SMTP_CA_FILE', `cannot read ${config.SMTP_CA_FILE} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+    }
+    const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+    if (blocks.length === 0) throw new ConfigError('SMTP_CA_FILE', `${config.SMTP_CA_FILE} holds no PEM certificate`);
+    for (const block of blocks)
+      try {
+        new X509Certificate(block);
+      } catch {
+        throw new ConfigError('SMTP_CA_FILE', `${config.SMTP_CA_FILE} holds a certificate that cannot be read`);
+      }
+  }
+  if (config.GATEWAY_MODE === 'production' && /@localhost>?$/.test(config.SMTP_FROM))
+    throw new ConfigError('SMTP_FROM', "production mode mails from an address of the deployment's own domain, not @localhost");
 }
 
 /** The checks of one clinic's own settings that the schema cannot make alone; run for every clinic of the clinics file too. */

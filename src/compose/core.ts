@@ -5,7 +5,7 @@ import { announceGateChanges } from '../gate/announce.js';
 import { GATED_SERVICES, type GatedService } from '../gate/gate-state.js';
 import { Notifier, parseTargets } from '../gate/notifier.js';
 import type { ClinicContacts } from '../clinics/clinic.js';
-import { MailChannel, WebhookChannel } from '../notify/channels.js';
+import { MailChannel, WebhookChannel, mailSettingsOf } from '../notify/channels.js';
 import { NotificationDelivery } from '../notify/delivery.js';
 import { ServiceGate } from '../gate/service-gate.js';
 import { ThroughputRecorder } from '../http/dashboard/throughput.js';
@@ -69,15 +69,8 @@ export async function buildCore(config: Config, logger: Logger, infra: Infrastru
   for (const name of QUEUE_NAMES) queues[name].on('waiting', () => workers.wake(name));
   const audit = new AuditLog(redis, prefix, config.AUDIT_RETENTION_DAYS);
   // notifications: a job per event and recipient, by e-mail (SMTP_HOST) and the webhooks, retried until delivered
-  const mail = config.SMTP_HOST
-    ? new MailChannel({
-        host: config.SMTP_HOST,
-        port: config.SMTP_PORT,
-        security: config.SMTP_SECURITY,
-        ...(config.SMTP_USER !== undefined ? { user: config.SMTP_USER, password: config.SMTP_PASSWORD ?? '' } : {}),
-        from: config.SMTP_FROM,
-      })
-    : undefined;
+  const mailSettings = mailSettingsOf(config);
+  const mail = mailSettings ? new MailChannel(mailSettings) : undefined;
   const delivery = new NotificationDelivery({
     queue: queues.notifications,
     prefix,

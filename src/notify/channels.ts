@@ -1,6 +1,8 @@
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import axios from 'axios';
 import nodemailer, { type Transporter } from 'nodemailer';
+import type { Config } from '../config.js';
 import type { Rendered } from './templates.js';
 
 /**
@@ -19,6 +21,23 @@ export interface MailSettings {
   password?: string;
   from: string;
   timeoutMs?: number;
+  /** PEM of the CA(s) the server's certificate is checked against (SMTP_CA_FILE); unset: the system's */
+  ca?: string;
+}
+
+/** The mail settings of the deployment (checked at start by checkSmtpSettings); undefined without SMTP_HOST. */
+export function mailSettingsOf(
+  config: Pick<Config, 'SMTP_HOST' | 'SMTP_PORT' | 'SMTP_SECURITY' | 'SMTP_USER' | 'SMTP_PASSWORD' | 'SMTP_FROM' | 'SMTP_CA_FILE'>,
+): MailSettings | undefined {
+  if (!config.SMTP_HOST) return undefined;
+  return {
+    host: config.SMTP_HOST,
+    port: config.SMTP_PORT,
+    security: config.SMTP_SECURITY,
+    ...(config.SMTP_USER !== undefined ? { user: config.SMTP_USER, password: config.SMTP_PASSWORD ?? '' } : {}),
+    from: config.SMTP_FROM,
+    ...(config.SMTP_CA_FILE ? { ca: readFileSync(config.SMTP_CA_FILE, 'utf8') } : {}),
+  };
 }
 
 export class DeliveryFailure extends Error {
@@ -42,6 +61,7 @@ export class MailChannel {
       requireTLS: settings.security === 'starttls',
       ignoreTLS: settings.security === 'none',
       ...(settings.user ? { auth: { user: settings.user, pass: settings.password ?? '' } } : {}),
+      ...(settings.ca ? { tls: { ca: settings.ca } } : {}),
       connectionTimeout: timeout,
       greetingTimeout: timeout,
       socketTimeout: timeout,

@@ -76,6 +76,15 @@ describe('epj-gateway serve (a real process)', () => {
     assert.equal(res.stderr.trim(), 'epj-gateway: Setting PORT: a whole number from 0 to 65535 (got "eighty")');
   });
 
+  it('stops at start on SMTP settings that cannot work, before any mail is due', async () => {
+    const res = await runCli(['serve'], { SMTP_HOST: 'smtp.fjellnett-it.example', SMTP_PORT: '465' });
+    assert.equal(res.code, 2);
+    assert.equal(
+      res.stderr.trim(),
+      'epj-gateway: Setting SMTP_SECURITY: port 465 speaks TLS from the first byte: set SMTP_SECURITY=tls (or SMTP_PORT=587 for STARTTLS)',
+    );
+  });
+
   it('says how to fix it when there is no Redis at all, even while a demo holds the default ports', async () => {
     const release = await holdDefaultPorts();
     const res = await runCli(['serve'], { DATA_DIR: dataDir, REDIS_URL: '', REDIS_SERVER_BIN: 'no-such-redis-server' }).finally(release);

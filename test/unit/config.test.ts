@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -91,5 +91,51 @@ describe('config', () => {
     writeFileSync(file, '[1,2]');
     assert.equal(errorOf({ CONFIG_FILE: file }).setting, 'CONFIG_FILE');
     assert.equal(errorOf({ CONFIG_FILE: path.join(dir, 'missing.json') }).setting, 'CONFIG_FILE');
+  });
+});
+
+describe('config: the SMTP settings, checked at start', () => {
+  const smtp = { SMTP_HOST: 'smtp.fjellnett-it.example', SMTP_FROM: 'EPJ-gateway <gw@fjellnett-it.example>' };
+  const caDir = tempDir('smtp-ca-setting');
+  const notPem = path.join(caDir, 'not.pem');
+  writeFileSync(notPem, 'no certificate here\n');
+  const brokenPem = path.join(caDir, 'broken.pem');
+  writeFileSync(brokenPem, '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
+  const goodPem = path.join(caDir, 'ca.pem');
+  writeFileSync(goodPem, readFileSync(new URL('../../certs-sample/ca.cert.pem', import.meta.url), 'utf8'));
+
+  const cases: [string, Record<string, string>, string, RegExp][] = [
+    ['a URL for a host', { SMTP_HOST: 'smtp://smtp.example' }, 'SMTP_HOST', /without scheme or port/],
+    ['a port in the host', { SMTP_HOST: 'smtp.example:587' }, 'SMTP_HOST', /the port is SMTP_PORT/],
+    ['STARTTLS on 465', { SMTP_PORT: '465' }, 'SMTP_SECURITY', /set SMTP_SECURITY=tls/],
+    ['TLS on 587', { SMTP_SECURITY: 'tls' }, 'SMTP_SECURITY', /set SMTP_SECURITY=starttls/],
+    ['a CA file that is not there', { SMTP_CA_FILE: path.join(caDir, 'missing.pem') }, 'SMTP_CA_FILE', /cannot read .* \(ENOENT\)/],
+    ['a CA file without a certificate', { SMTP_CA_FILE: notPem }, 'SMTP_CA_FILE', /holds no PEM certificate/],
+    ['a CA file with a broken certificate', { SMTP_CA_FILE: brokenPem }, 'SMTP_CA_FILE', /cannot be read/],
+    ['a CA file for plain SMTP', { SMTP_CA_FILE: goodPem, SMTP_SECURITY: 'none', SMTP_PORT: '25' }, 'SMTP_CA_FILE', /uses no TLS/],
+    ['a user without a password', { SMTP_USER: 'gateway' }, 'SMTP_PASSWORD', /give its password too/],
+    [
+      'a password over plain SMTP',
+      { SMTP_USER: 'gateway', SMTP_PASSWORD: 's3cret-pass', SMTP_SECURITY: 'none', SMTP_PORT: '25' },
+      'SMTP_SECURITY',
+      /never sent over plain SMTP/,
+    ],
+  ];
+  for (const [name, env, setting, reason] of cases)
+    it(`refuses ${name}, naming the setting`, () => {
+      const err = errorOf({ ...smtp, ...env });
+      assert.equal(err.setting, setting);
+      assert.match(err.message, reason);
+      assert.doesNotMatch(err.message, /s3cret-pass/, 'a password is never echoed');
+    });
+
+  it('a CA file without an SMTP server is a mistake too', () => {
+    assert.equal(errorOf({ SMTP_CA_FILE: goodPem }).setting, 'SMTP_CA_FILE');
+  });
+
+  it('takes a private CA, the usual port of each security, and an IP address', () => {
+    assert.equal(loadConfig({ ...smtp, SMTP_CA_FILE: goodPem }).SMTP_CA_FILE, goodPem);
+    assert.equal(loadConfig({ ...smtp, SMTP_SECURITY: 'tls', SMTP_PORT: '465' }).SMTP_PORT, 465);
+    assert.equal(loadConfig({ ...smtp, SMTP_HOST: '10.0.0.25', SMTP_SECURITY: 'none', SMTP_PORT: '25' }).SMTP_HOST, '10.0.0.25');
   });
 });
