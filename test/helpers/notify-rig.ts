@@ -1,7 +1,7 @@
 import { Queue, type Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { startSmtpStandIn, type SmtpStandIn } from '../../demo/smtp-stand-in.js';
-import { Notifier, type NotifierOptions } from '../../src/gate/notifier.js';
+import { Notifier, type NotificationTarget, type NotifierOptions } from '../../src/gate/notifier.js';
 import { MailChannel, WebhookChannel } from '../../src/notify/channels.js';
 import { NOTIFICATIONS_QUEUE, NotificationDelivery, type DeliveryOptions } from '../../src/notify/delivery.js';
 import { startTestRedis, type TestRedis } from './redis.js';
@@ -15,7 +15,7 @@ export interface NotifyRig {
   client: Redis;
   smtp: SmtpStandIn;
   /** one gateway process's delivery: its own queue and worker on the shared Redis */
-  process(options?: Partial<DeliveryOptions>): Promise<{ delivery: NotificationDelivery; notifier: Notifier }>;
+  process(options?: Partial<DeliveryOptions>, webhooks?: NotificationTarget[]): Promise<{ delivery: NotificationDelivery; notifier: Notifier }>;
   mailTo(address: string): ReturnType<SmtpStandIn['received']>;
   stop(): Promise<void>;
 }
@@ -31,7 +31,7 @@ export async function startNotifyRig(prefix: string, contacts: NotifierOptions['
     redis,
     client,
     smtp,
-    async process(options = {}) {
+    async process(options = {}, webhooks = []) {
       const workerConnection = new Redis(redis.url, { maxRetriesPerRequest: null });
       const queue = new Queue(NOTIFICATIONS_QUEUE, { connection: client, prefix });
       const delivery = new NotificationDelivery({
@@ -51,7 +51,7 @@ export async function startNotifyRig(prefix: string, contacts: NotifierOptions['
         () => queue.close(),
         () => workerConnection.disconnect(),
       );
-      return { delivery, notifier: new Notifier(client, prefix, [], quiet, undefined, { delivery, contacts, language: 'nb' }) };
+      return { delivery, notifier: new Notifier(client, prefix, webhooks, quiet, undefined, { delivery, contacts, language: 'nb' }) };
     },
     mailTo: (address) => smtp.received().filter((m) => m.to.includes(address)),
     async stop() {
