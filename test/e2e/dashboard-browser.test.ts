@@ -368,3 +368,66 @@ describe('dashboard fleet page with two clinics (headless Chromium)', function (
     assert.deepEqual(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-herid'))), [NORDLYS, FJORDVIK]);
   });
 });
+
+describe("dashboard: a clinic's notifications, their delivery per recipient and Resend (headless Chromium)", function () {
+  this.timeout(90_000);
+  let server: TestRedis;
+  let stack: TestStack;
+  let url: string;
+  let context: BrowserContext;
+  let page: Page;
+  // the demo's first clinic and its people (demo/clinics.yaml)
+  const FJORDVIK = '8142987';
+  const OFFICE = 'kontor@fjordvik-legekontor.example';
+  const IT_PROVIDER = 'drift@fjellnett-it.example';
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) skipOrFail(this, `${CHROMIUM} not found; apt-get install -y chromium, or run scripts/install-system-deps.sh --browser`);
+    server = await startTestRedis();
+    stack = await startStack(server.url, {}, { fleet: true });
+    url = stack.url.replace('//localhost', '//127.0.0.1');
+    ({ context, page } = await launchBrowser());
+  });
+  after(async () => {
+    await context?.close();
+    await stack?.stop();
+    await server?.stop();
+  });
+
+  it("lists a closing's delivery to each recipient, the one the SMTP server refused as dead with the reason, and Resend delivers it", async () => {
+    const smtp = stack.smtp!;
+    smtp.refuse(IT_PROVIDER);
+    await logIn(page, url);
+    await fleetRow(page, FJORDVIK).getByRole('link').click();
+    await page.waitForSelector('body[data-page="clinic"][data-loaded="true"]');
+    await page.fill('#reason-office-contact', 'Ferie til mandag');
+    await page.locator('#gate tr[data-service="office-contact"]').getByRole('button', { name: 'Close' }).click();
+    await page.waitForSelector('#gate tr[data-service="office-contact"][data-state="closed"]');
+
+    // the page refreshes on its own; the closing's deliveries appear with their states
+    const closing = page.locator('#notifications > li[data-kind="gate-closed"]').first();
+    const deadOne = closing.locator('li[data-delivery="dead"]');
+    await deadOne.waitFor({ timeout: 30_000 });
+    assert.match(await deadOne.innerText(), new RegExp(`itProvider ${IT_PROVIDER.replace(/\./g, '\\.')} \\(mail\\)[\\s\\S]*dead, 1 try — SMTP 550`));
+    await closing.locator('li[data-delivery="delivered"]', { hasText: OFFICE }).waitFor({ timeout: 30_000 });
+    assert.equal(await closing.locator('li[data-delivery="delivered"] button').count(), 0, 'only a dead delivery can be resent');
+    // the notice for NHN went to the IT provider too, and is dead the same way
+    await page.locator('#notifications > li[data-kind="nhn-notice"] li[data-delivery="dead"]').waitFor({ timeout: 30_000 });
+    await screenshot(page, 'dashboard-notifications.png', { docs: false });
+
+    smtp.allow(IT_PROVIDER);
+    await deadOne.getByRole('button', { name: 'Resend' }).click();
+    await closing.locator('li[data-delivery="delivered"]', { hasText: IT_PROVIDER }).waitFor({ timeout: 30_000 });
+    assert.equal(await closing.locator('li[data-delivery="dead"]').count(), 0);
+    await eventually(
+      () => smtp.received().some((m) => m.to.includes(IT_PROVIDER) && /Tjenesten kontakt med legekontoret er stengt/.test(m.subject)),
+      15_000,
+      'the closing mailed to the IT provider after Resend',
+    );
+    const audit = await stack.composed.clinics.find((c) => c.clinic.herId === FJORDVIK)!.audit.read();
+    assert.ok(
+      audit.some((e) => e.action === 'notification.resend' && /^kari\.drift@/.test(e.actor)),
+      'the resend is audited with the operator',
+    );
+  });
+});

@@ -5,6 +5,7 @@ import { loadClinics } from '../../src/clinics/clinics-file.js';
 import { DEMO_CLINICS_FILE, composeDemo, demoClinics } from '../../demo/compose-demo.js';
 import type { ComposedGateway } from '../../src/compose/gateway.js';
 import type { ArStandIn } from '../../demo/ar-stand-in/stand-in-server.js';
+import type { SmtpStandIn } from '../../demo/smtp-stand-in.js';
 import { captureLogger } from './logger.js';
 import { tempDir } from './tmp.js';
 
@@ -20,6 +21,8 @@ export interface TestStack {
   url: string;
   simulator: Simulator;
   standIn: ArStandIn;
+  /** the demo's SMTP server (SMTP_HOST unset): what the gateway mailed; recipients can be refused */
+  smtp: SmtpStandIn | undefined;
   inboxDir: string | undefined;
   outboxDir: string;
   dataDir: string;
@@ -52,7 +55,7 @@ export async function startStack(redisUrl: string, env: ConfigInput = {}, option
   });
   const { logger, text } = captureLogger('info');
   const clinics = options.fleet ? demoClinics({ ...config, CLINICS_FILE: DEMO_CLINICS_FILE }, {}) : undefined;
-  const { gateway: composed, simulator, standIn } = await composeDemo(config, logger, clinics ?? loadClinics(config), options.simulatorClinics);
+  const { gateway: composed, simulator, standIn, smtp } = await composeDemo(config, logger, clinics ?? loadClinics(config), options.simulatorClinics);
   const { url } = composed;
   if (!simulator || !standIn) throw new Error('the test stack needs the demo simulator and AR stand-in (GATEWAY_MODE=demo, no MSH_BASE_URL/AR_URL)');
   return {
@@ -60,6 +63,7 @@ export async function startStack(redisUrl: string, env: ConfigInput = {}, option
     url,
     simulator,
     standIn,
+    smtp,
     inboxDir: composed.epj.inboxDir,
     outboxDir: composed.epj.outboxDir,
     dataDir,
