@@ -1,7 +1,7 @@
 import { Queue, type Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { startSmtpStandIn, type SmtpStandIn } from '../../demo/smtp-stand-in.js';
-import { Notifier, type NotificationTarget, type NotifierOptions } from '../../src/gate/notifier.js';
+import { Notifier, type Notification, type NotificationTarget, type NotifierOptions } from '../../src/gate/notifier.js';
 import { MailChannel, WebhookChannel } from '../../src/notify/channels.js';
 import { NOTIFICATIONS_QUEUE, NotificationDelivery, type DeliveryOptions } from '../../src/notify/delivery.js';
 import { startTestRedis, type TestRedis } from './redis.js';
@@ -9,6 +9,19 @@ import { startTestRedis, type TestRedis } from './redis.js';
 /** The demo's clinic and its people, as the notification tests use them. */
 export const RIG_CLINIC = { herId: '8142987', orgNumber: '921543212', name: 'Fjordvik legekontor AS' };
 export const RIG_CONTACTS = { office: 'kontor@fjordvik.example', itProvider: 'drift@fjellnett-it.example', epjVendor: 'support@journal.example' };
+
+/** A closing of e-consultation at the rig's clinic for a register fault, as the gate announces it. */
+export function closedNotification(id: string, at = '2027-01-10T12:00:00.000Z'): Notification {
+  return {
+    id,
+    kind: 'gate-closed',
+    title: 'e-consultation is CLOSED at Fjordvik legekontor AS',
+    text: 'ar-service-not-registered: Register the service.',
+    clinic: RIG_CLINIC,
+    details: { scope: 'e-consultation', from: 'open', to: 'closed', reasons: ['ar-service-not-registered'] },
+    at,
+  };
+}
 
 export interface NotifyRig {
   redis: TestRedis;

@@ -5,7 +5,7 @@ import { ServiceGate } from '../../../src/gate/service-gate.js';
 import type { CertificateCheck } from '../../../src/trust/clinic-certificates.js';
 import { eventually } from '../../helpers/eventually.js';
 import { captureLogger } from '../../helpers/logger.js';
-import { RIG_CLINIC as clinic, RIG_CONTACTS as contacts, startNotifyRig, type NotifyRig } from '../../helpers/notify-rig.js';
+import { RIG_CLINIC as clinic, RIG_CONTACTS as contacts, closedNotification, startNotifyRig, type NotifyRig } from '../../helpers/notify-rig.js';
 
 /**
  * Two gateway processes of one clinic on one Redis, each with its own notifier, delivery queue
@@ -25,15 +25,7 @@ describe('notifications: two processes on one Redis deliver an event once per re
 
   it('both notify the same event at once: one of them queues it, each recipient gets it once; a restarted process sends nothing again', async () => {
     const [a, b] = [await rig.process(), await rig.process()];
-    const n: Notification = {
-      id: 'gate:e-consultation:closed:2027-01-10T12:00:00.000Z',
-      kind: 'gate-closed',
-      title: 'e-consultation is CLOSED at Fjordvik legekontor AS',
-      text: 'ar-service-not-registered: Register the service.',
-      clinic,
-      details: { scope: 'e-consultation', from: 'open', to: 'closed', reasons: ['ar-service-not-registered'] },
-      at: '2027-01-10T12:00:00.000Z',
-    };
+    const n = closedNotification('gate:e-consultation:closed:2027-01-10T12:00:00.000Z');
     const sent = await Promise.all([a.notifier.notify(n), b.notifier.notify(n)]);
     assert.deepEqual(sent.sort(), [false, true], 'one process claimed the event');
     await eventually(() => everyone.every((to) => rig.mailTo(to).length === 1), 15_000, 'each recipient told');

@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Notification } from '../../../src/gate/notifier.js';
 import { DeliveryFailure, WebhookChannel } from '../../../src/notify/channels.js';
 import { eventually } from '../../helpers/eventually.js';
-import { RIG_CLINIC as clinic, startNotifyRig, type NotifyRig } from '../../helpers/notify-rig.js';
+import { closedNotification, startNotifyRig, type NotifyRig } from '../../helpers/notify-rig.js';
 
 const SECRET = 'notify-secret-0123456789';
 
@@ -39,16 +38,6 @@ async function signedReceiver(status: () => number = () => 204) {
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/epj-gateway`;
   return { url, accepted, refused, close: () => new Promise<void>((r) => server.close(() => r())) };
 }
-
-const closed = (id: string): Notification => ({
-  id,
-  kind: 'gate-closed',
-  title: 'e-consultation is CLOSED at Fjordvik legekontor AS',
-  text: 'ar-service-not-registered: Register the service.',
-  clinic,
-  details: { scope: 'e-consultation', from: 'open', to: 'closed', reasons: ['ar-service-not-registered'] },
-  at: '2027-01-10T12:00:00.000Z',
-});
 
 describe('the webhook channel, against a real receiver that checks the HMAC signature', function () {
   this.timeout(60_000);
@@ -106,7 +95,7 @@ describe('the webhook channel, against a real receiver that checks the HMAC sign
       const hook = await signedReceiver(() => status);
       try {
         const { delivery, notifier } = await rig.process({ webhook: new WebhookChannel(SECRET), backoffMs: 200 }, [{ name: 'fjellnett-it', url: hook.url }]);
-        const n = closed('test:hook:closed');
+        const n = closedNotification('test:hook:closed');
         await notifier.notify(n);
         await eventually(async () => (await delivery.states(n.id)).some((s) => s.state === 'retrying'), 10_000, 'a failed try recorded');
         assert.match((await delivery.states(n.id))[0]!.reason ?? '', /HTTP 503/);
@@ -121,7 +110,7 @@ describe('the webhook channel, against a real receiver that checks the HMAC sign
         assert.equal((await delivery.states(n.id))[0]!.recipient, 'fjellnett-it', 'shown by its name');
 
         status = 410;
-        const gone = closed('test:hook:gone');
+        const gone = closedNotification('test:hook:gone');
         await notifier.notify(gone);
         await eventually(async () => (await delivery.states(gone.id)).some((s) => s.state === 'dead'), 10_000, 'dead-lettered');
         const dead = (await delivery.states(gone.id))[0]!;
