@@ -2,6 +2,7 @@ import { Router, type Express, type NextFunction, type Request, type Response } 
 import type { Config } from '../config.js';
 import { GatewayError } from '../errors.js';
 import { noticeToNhn } from '../gate/announce.js';
+import { openAndNoticeNhn } from '../gate/nhn-reopen-notice.js';
 import { createApp } from '../http/app.js';
 import type { ClientToken } from '../http/auth.js';
 import { dashboardRouter } from '../http/dashboard/dashboard-router.js';
@@ -55,6 +56,7 @@ export function clinicRouters(settings: Config, core: Core, add: ClinicHttpAddit
       audit,
       recheck: add.recheck,
       noticeToNhn: (service, reason, operator) => noticeToNhn({ config: settings, notifier }, service, reason, operator),
+      openByOffice: (service, operator) => openAndNoticeNhn({ config: settings, notifier, gate }, service, operator),
       resend: async (id, recipient) => {
         const n = await notifier.find(id);
         return n ? core.delivery.resend(n, recipient) : false;

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { AuditLog } from '../audit/audit-log.js';
 import { GatewayError } from '../errors.js';
-import { isGatedService } from '../gate/gate-state.js';
+import { isGatedService, type GatedService } from '../gate/gate-state.js';
 import type { Notifier } from '../gate/notifier.js';
 import type { ServiceGate } from '../gate/service-gate.js';
 import { operatorOf } from './operator.js';
@@ -15,6 +15,8 @@ export interface OpsGateDeps {
   recheck: () => Promise<void>;
   /** the clinic's notice to NHN when a service is closed by hand (their terms require it) */
   noticeToNhn: (service: string, reason: string, operator: string) => Promise<void>;
+  /** opens a service; when the office had closed it, with the notice to NHN of its opening (src/gate/nhn-reopen-notice.ts) */
+  openByOffice?: (service: GatedService, operator: string) => Promise<boolean>;
   /** queues a dead-lettered notification to one recipient again */
   resend?: (notificationId: string, recipient: string) => Promise<boolean>;
 }
@@ -76,7 +78,8 @@ export function opsGateRouter(deps: OpsGateDeps): Router {
       });
       await deps.noticeToNhn(service, body.data.reason, operator);
     } else {
-      await deps.gate.openByOperator(service);
+      if (deps.openByOffice) await deps.openByOffice(service, operator);
+      else await deps.gate.openByOperator(service);
       await deps.audit.record({ actor: operator, action: 'gate.open', service });
     }
     res.json(await view());

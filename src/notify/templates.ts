@@ -188,16 +188,14 @@ function norwegian(n: Notification): Rendered {
       return done(`HelseID godtar klienten til ${n.clinic.name} igjen`, [
         `HelseID utsteder igjen token til meldingstjenerens klient for ${clinic} (avvist før med feilkode ${str(d.refusedFor)}). Meldinger som ventet, sendes og hentes nå.`,
       ]);
-    case 'nhn-notice':
-      if (d.about === 'register-changed')
-        return done(`Melding til Norsk helsenett: oppføringen i Adresseregisteret er endret for ${n.clinic.name}`, [
-          'Denne meldingen skal videresendes til Norsk helsenetts kundesenter (via driftsleverandøren eller EPJ-leverandøren, ikke direkte fra kontoret).',
-          n.text,
-        ]);
-      return done(`Melding til Norsk helsenett: tjeneste stengt for ${n.clinic.name}`, [
+    case 'nhn-notice': {
+      const about =
+        d.about === 'opened' ? 'tjeneste åpnet igjen' : d.about === 'register-changed' ? 'oppføringen i Adresseregisteret er endret' : 'tjeneste stengt';
+      return done(`Melding til Norsk helsenett: ${about} for ${n.clinic.name}`, [
         'Denne meldingen skal videresendes til Norsk helsenetts kundesenter (via driftsleverandøren eller EPJ-leverandøren, ikke direkte fra kontoret).',
         n.text,
       ]);
+    }
   }
 }
 
@@ -343,7 +341,9 @@ function english(n: Notification): Rendered {
       return done(
         d.about === 'register-changed'
           ? `Notice for Norsk helsenett: the address-register entry of ${n.clinic.name} changed`
-          : `Notice for Norsk helsenett: a service closed at ${n.clinic.name}`,
+          : d.about === 'opened'
+            ? `Notice for Norsk helsenett: a service open again at ${n.clinic.name}`
+            : `Notice for Norsk helsenett: a service closed at ${n.clinic.name}`,
         [FORWARD_EN, n.text],
       );
   }

@@ -74,17 +74,19 @@ describe('operations API: the service gate and the audit log', () => {
     assert.equal(close.service, 'e-consultation');
   });
 
-  it('opens it again and says so once', async () => {
+  it('opens it again and says so once, with the notice for NHN of the office opening what it closed', async () => {
     hook.received.length = 0;
     const res = await request(url).post('/ops/gate/e-consultation/open').set(OPS).expect(200);
     assert.equal(res.body.services['e-consultation'].state, 'open');
     await eventually(
-      () => hook.received.length >= 1,
+      () => hook.received.length >= 2,
       5_000,
       () => `a webhook; got ${kinds().join(', ')}`,
     );
     await new Promise((r) => setTimeout(r, 300));
-    assert.deepEqual(kinds(), ['gate-opened']);
+    assert.deepEqual(kinds().sort(), ['gate-opened', 'nhn-notice']);
+    const notice = hook.received.find((n) => (n as { kind: string }).kind === 'nhn-notice') as { details: { about: string; service: string } };
+    assert.deepEqual([notice.details.about, notice.details.service], ['opened', 'e-consultation']);
     const metrics = await request(url).get('/metrics');
     assert.match(metrics.text, /epj_gateway_gate_state\{clinic="\d+",service="e-consultation"\} 0/);
   });
