@@ -36,9 +36,6 @@ export async function checkRegister(deps: {
   changes?: Omit<Parameters<typeof announceRegisterChange>[0], 'now'>;
 }): Promise<RegisterAudit> {
   const result = await deps.audit();
-  // only an entry read from the register now: a cached one is no news
-  if (deps.changes && result.entry && result.source === 'live')
-    await announceRegisterChange({ ...deps.changes, ...(deps.now ? { now: deps.now } : {}) }, result.entry);
   // a fault in its grace period warns; it closes when the period is over (counted from when first seen)
   const seen =
     deps.grace && deps.gate.reasons
@@ -78,5 +75,9 @@ export async function checkRegister(deps: {
   }
   deps.metrics?.setRegisterFaults(reasons);
   await deps.gate.report('address-register', reasons);
+  // after the gate has its reasons (a failure to tell cannot hold them up); only an entry read from
+  // the register now: a cached one is no news
+  if (deps.changes && result.entry && result.source === 'live')
+    await announceRegisterChange({ ...deps.changes, ...(deps.now ? { now: deps.now } : {}) }, result.entry);
   return result;
 }
