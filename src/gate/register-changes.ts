@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { nhnNoticeOfRegisterChange } from '../notify/templates.js';
-import type { RegisterEntry } from '../registry/own-entry-audit.js';
+import type { RegisterChange, RegisterEntry } from '../registry/own-entry-audit.js';
 import { NHN_CUSTOMER_CENTRE } from './announce.js';
 import type { Notifier } from './notifier.js';
 
@@ -13,12 +13,6 @@ import type { Notifier } from './notifier.js';
  * Redis and swapped atomically, so one process tells each change, and a restart tells nothing anew;
  * the first entry seen is only recorded.
  */
-
-export interface RegisterChange {
-  field: keyof RegisterEntry;
-  before: string;
-  after: string;
-}
 
 const FIELDS: (keyof RegisterEntry)[] = ['herId', 'orgNumber', 'name', 'contactPerson', 'signingCertificate', 'encryptionCertificate', 'services'];
 

@@ -1,5 +1,5 @@
 import type { Notification } from '../gate/notifier.js';
-import type { RegisterChange } from '../gate/register-changes.js';
+import type { RegisterChange } from '../registry/own-entry-audit.js';
 
 /**
  * Every text a person reads in a notification, in one place: Norwegian bokmål by default, English

@@ -36,6 +36,13 @@ export interface RegisterAudit {
  * The clinic's entry as the register gives it, each field as one comparable text: what is told
  * when it changes (the register watcher keeps the last one seen). Register data only, no patient data.
  */
+/** One field of the register entry that changed since it was last seen, as text. */
+export interface RegisterChange {
+  field: keyof RegisterEntry;
+  before: string;
+  after: string;
+}
+
 export interface RegisterEntry {
   herId: string;
   orgNumber: string;
