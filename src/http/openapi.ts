@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { ERRORS } from '../errors.js';
 import { clinicAnswerSchema } from '../pipeline/clinic-answer-json.js';
+import { officeMessageSchema } from '../pipeline/office-message-json.js';
 
 /**
  * The EPJ API as an OpenAPI 3.1 document, served at /openapi.json. The request body schema is
@@ -59,6 +60,7 @@ const error = (description: string) => ({ description, content: { 'application/j
 
 export function openApiDocument(version: string): Record<string, unknown> {
   const { $schema: _drop, ...answerSchema } = z.toJSONSchema(clinicAnswerSchema, { io: 'input' }) as Record<string, unknown>;
+  const { $schema: _drop2, ...officeSchema } = z.toJSONSchema(officeMessageSchema, { io: 'input' }) as Record<string, unknown>;
   return {
     openapi: '3.1.0',
     info: {
@@ -71,13 +73,13 @@ export function openApiDocument(version: string): Record<string, unknown> {
     paths: {
       '/v1/messages': {
         post: {
-          summary: 'Send an answer to a citizen request',
+          summary: 'Send an answer to a citizen request, or a message the office starts',
           description:
-            "JSON (one shape per service; inReplyTo names the citizen's MsgId) is built into KITH by the gateway; KITH XML (application/xml) is sent as it is. 202 once the message is in Redis. The same MsgId with the same content answers the first result again.",
+            "JSON (one shape per service; inReplyTo names the citizen's MsgId) is built into KITH by the gateway; KITH XML (application/xml) is sent as it is. A JSON body whose action is BekreftTime, EndreTime, AvslutteTime or Henvendelse is a message the office starts (OfficeMessage: Dialog_Innbygger_Timer, to Helsenorge; inReplyTo optional). 202 once the message is in Redis. The same MsgId with the same content answers the first result again.",
           requestBody: {
             required: true,
             content: {
-              'application/json': { schema: { $ref: '#/components/schemas/ClinicAnswer' } },
+              'application/json': { schema: { oneOf: [{ $ref: '#/components/schemas/ClinicAnswer' }, { $ref: '#/components/schemas/OfficeMessage' }] } },
               'application/xml': { schema: { type: 'string', description: 'A complete MsgHead 1.2 document from this clinic' } },
             },
           },
@@ -102,7 +104,9 @@ export function openApiDocument(version: string): Record<string, unknown> {
             '400': error('Field-level errors in details.errors; nothing was queued'),
             '401': error('No or wrong token'),
             '404': error('inReplyTo names no request this gateway has received'),
-            '409': error('The MsgId was used for other content'),
+            '409': error(
+              'The MsgId was used for other content (MSGID_CONFLICT), or onlyIfDigitalUser and the citizen is not a digital user (CITIZEN_NOT_DIGITAL_USER)',
+            ),
             '413': error('Over the size limit'),
             '503': error('The service is closed by the service gate (reasons in details, Retry-After), or Redis is down'),
           },
@@ -244,7 +248,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
-      schemas: { ClinicAnswer: answerSchema, Error: errorBody },
+      schemas: { ClinicAnswer: answerSchema, OfficeMessage: officeSchema, Error: errorBody },
     },
   };
 }

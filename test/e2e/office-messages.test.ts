@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import request from 'supertest';
+import { buildOfficeMessage, OFFICE_ACTIONS } from '../../src/kith/office-message.js';
+import { XSD_DIR, useShared } from '../helpers/shared.js';
+import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { eventually } from '../helpers/eventually.js';
+import { startStack, type TestStack } from '../helpers/stack.js';
+import { CLINIC, HELSENORGE, PATIENTS } from '../helpers/sample-messages.js';
+
+/**
+ * The office writes first (Dialog_Innbygger_Timer): each action through POST /v1/messages in JSON
+ * and as KITH XML in the outbox folder reaches the simulator's citizen side valid (official schemas),
+ * with its action, is AppRec'd there, and the AppRec comes back to the EPJ as the message's state.
+ */
+
+const patient = { id: '15838510075', idType: 'FNR', givenName: 'Ola', familyName: 'Testesen' };
+const appointment = { start: '2027-01-11T09:00:00+01:00', end: '2027-01-11T09:20:00+01:00', location: 'Fjordvik legekontor, rom 2' };
+
+describe('e2e: messages the office starts (BekreftTime, EndreTime, AvslutteTime, Henvendelse)', function () {
+  this.timeout(120_000);
+  let server: TestRedis;
+  let stack: TestStack;
+
+  before(async () => {
+    server = await startTestRedis();
+    stack = await startStack(server.url, {
+      EPJ_DELIVERY: 'folder',
+      ...(useShared('validating by the official schemas') ? { KITH_SCHEMA_DIR: XSD_DIR } : {}),
+    });
+  });
+  after(async () => {
+    await stack?.stop();
+    await server?.stop();
+  });
+
+  const atCitizen = (msgId: string) => eventually(() => stack.simulator.citizen.answers().find((a) => a.msgId === msgId), 20_000, `${msgId} at the citizen`);
+  const appRecOk = (msgId: string) =>
+    eventually(
+      async () => (await request(stack.url).get(`/v1/messages/${msgId}`).set(stack.epjAuth)).body.state === 'apprec-ok',
+      30_000,
+      `AppRec OK for ${msgId}`,
+    );
+
+  for (const action of OFFICE_ACTIONS) {
+    it(`${action} in JSON: valid at the citizen with its action, AppRec OK back to the EPJ`, async () => {
+      const res = await request(stack.url)
+        .post('/v1/messages')
+        .set(stack.epjAuth)
+        .send({ service: 'appointment', action, patient, appointment, text: `Melding fra legekontoret (${action}).` });
+      assert.equal(res.status, 202, JSON.stringify(res.body));
+      assert.equal(res.body.service, 'appointment');
+      const got = await atCitizen(res.body.msgId);
+      assert.ok(got.valid, JSON.stringify(got.errors));
+      assert.equal(got.action, action);
+      assert.equal(got.msgType, 'DIALOG_INNBYGGER_TIMER');
+      assert.match(got.xml, /urn:ietf:params:xml:ns:icalendar-2.0/);
+      await appRecOk(res.body.msgId);
+      const record = await request(stack.url).get(`/v1/messages/${res.body.msgId}`).set(stack.epjAuth).expect(200);
+      assert.equal(record.body.action, action);
+    });
+  }
+
+  it('the citizen side lists them at GET /citizen/answers with action and valid', async () => {
+    const res = await request(stack.simulator.url).get('/citizen/answers').expect(200);
+    const actions = (res.body as { action: string; valid: boolean }[]).filter((a) => a.valid).map((a) => a.action);
+    for (const action of OFFICE_ACTIONS) assert.ok(actions.includes(action), `${action} in ${actions.join(', ')}`);
+  });
+
+  it('AvslutteTime as KITH XML in the outbox folder: taken, valid at the citizen as AvslutteTime', async () => {
+    const msgId = '7c0f7a55-0b1e-4d7e-9d3a-1f0c5e0a0e51';
+    const xml = buildOfficeMessage({
+      action: 'AvslutteTime',
+      msgId,
+      genDate: new Date(),
+      clinic: CLINIC,
+      helsenorge: HELSENORGE,
+      patient: PATIENTS.ola,
+      text: 'Legen er syk. Timen din er avlyst; ring oss for en ny.',
+      appointment: { uid: 'time-4711', start: '2027-01-11T09:00:00', end: '2027-01-11T09:20:00' },
+    });
+    writeFileSync(path.join(stack.outboxDir, `${msgId}.xml`), xml);
+    await eventually(() => existsSync(path.join(stack.outboxDir, 'done', `${msgId}.xml`)), 20_000, 'taken from the outbox');
+    const got = await atCitizen(msgId);
+    assert.ok(got.valid, JSON.stringify(got.errors));
+    assert.equal(got.action, 'AvslutteTime');
+    await appRecOk(msgId);
+  });
+
+  it('refuses a cancellation without the appointment, naming the field; nothing is sent', async () => {
+    const res = await request(stack.url)
+      .post('/v1/messages')
+      .set(stack.epjAuth)
+      .send({ service: 'appointment', action: 'AvslutteTime', patient, text: 'Timen er avlyst.' });
+    assert.equal(res.status, 400);
+    assert.equal(res.body.error.code, 'EPJ_MESSAGE_INVALID');
+    assert.ok(
+      res.body.error.details.errors.some((e: { field: string }) => e.field === 'appointment'),
+      JSON.stringify(res.body),
+    );
+  });
+
+  it('inReplyTo is not required, and when given must name a message the gateway knows', async () => {
+    const res = await request(stack.url)
+      .post('/v1/messages')
+      .set(stack.epjAuth)
+      .send({ service: 'appointment', action: 'Henvendelse', inReplyTo: 'f0f0f0f0-0000-4000-8000-000000000000', patient, text: 'Hei!' });
+    assert.equal(res.status, 404);
+    assert.equal(res.body.error.code, 'EPJ_REQUEST_UNKNOWN');
+  });
+});
