@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { appRecStatusFromCode, isAppRecErrorCode, type AppRecStatus } from '../../src/domain/codes.js';
-import { appRecVersionFor } from '../../src/domain/services.js';
+import { actionOf, appRecVersionFor } from '../../src/domain/services.js';
 import { buildAppRec } from '../../src/kith/apprec-build.js';
 import { kithDateTime } from '../../src/kith/date-time.js';
 import type { KithDocument, MsgHeadMessage } from '../../src/kith/model.js';
@@ -52,6 +52,12 @@ function readable(document: Buffer | string): KithDocument | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A message whose action the office sends to start a conversation, not to answer one. */
+function startedByOffice(head: MsgHeadMessage | undefined): boolean {
+  const action = head?.process && head.action ? actionOf(head.process, head.action) : undefined;
+  return action?.sender === 'clinic' && !action.answers;
 }
 
 function msgHeadOf(document: Buffer | string): MsgHeadMessage | undefined {
@@ -173,8 +179,9 @@ export class CitizenSide {
     return [...this.appRecByMessage.values()];
   }
 
-  answers(): ClinicAnswer[] {
-    return [...this.answerList];
+  /** Every message the clinics sent, oldest first; with `action`, those of that CPA action only. */
+  answers(action?: string): ClinicAnswer[] {
+    return action ? this.answerList.filter((a) => a.action === action) : [...this.answerList];
   }
 
   /**
@@ -312,7 +319,9 @@ export class CitizenSide {
       service: report.service,
       action: report.action,
       refToParent: head?.conversationRef?.refToParent ?? null,
+      startedByOffice: startedByOffice(head),
       valid: !refusal && report.ok,
+      schemaValidation: report.schemaValidation,
       errors,
       appRec,
       xml,

@@ -61,7 +61,7 @@ export function citizenRouter(citizen: CitizenSide): Router {
   });
 
   router.get('/apprecs', (_req, res) => void res.json(citizen.appRecs()));
-  router.get('/answers', (_req, res) => void res.json(citizen.answers()));
+  router.get('/answers', (req, res) => void res.json(citizen.answers(typeof req.query.action === 'string' ? req.query.action : undefined)));
   return router;
 }
 

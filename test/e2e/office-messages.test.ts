@@ -62,10 +62,19 @@ describe('e2e: messages the office starts (BekreftTime, EndreTime, AvslutteTime,
     });
   }
 
-  it('the citizen side lists them at GET /citizen/answers with action and valid', async () => {
+  it('the citizen side lists them at GET /citizen/answers with action, valid (by the official schemas) and startedByOffice', async () => {
     const res = await request(stack.simulator.url).get('/citizen/answers').expect(200);
-    const actions = (res.body as { action: string; valid: boolean }[]).filter((a) => a.valid).map((a) => a.action);
-    for (const action of OFFICE_ACTIONS) assert.ok(actions.includes(action), `${action} in ${actions.join(', ')}`);
+    type Seen = { action: string; valid: boolean; startedByOffice: boolean; schemaValidation: string };
+    const seen = (res.body as Seen[]).filter((a) => a.valid && a.startedByOffice);
+    for (const action of OFFICE_ACTIONS)
+      assert.ok(
+        seen.some((a) => a.action === action),
+        `${action} in ${JSON.stringify(seen)}`,
+      );
+    if (useShared('validating by the official schemas')) assert.ok(seen.every((a) => a.schemaValidation === 'official'));
+    const cancelled = await request(stack.simulator.url).get('/citizen/answers?action=AvslutteTime').expect(200);
+    assert.ok(cancelled.body.length >= 1);
+    assert.ok((cancelled.body as Seen[]).every((a) => a.action === 'AvslutteTime'));
   });
 
   it('AvslutteTime as KITH XML in the outbox folder: taken, valid at the citizen as AvslutteTime', async () => {
