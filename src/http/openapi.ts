@@ -101,7 +101,9 @@ export function openApiDocument(version: string): Record<string, unknown> {
                 },
               },
             },
-            '400': error('Field-level errors in details.errors; nothing was queued'),
+            '400': error(
+              "Field-level errors in details.errors (EPJ_MESSAGE_INVALID), or an answer whose action does not answer the request's recorded action (EPJ_ANSWER_ACTION_MISMATCH; details.allowed names the actions that do); nothing was queued",
+            ),
             '401': error('No or wrong token'),
             '404': error('inReplyTo names no request this gateway has received'),
             '409': error(

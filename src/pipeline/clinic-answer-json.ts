@@ -46,6 +46,8 @@ export const practitioner = z.object({
 
 const base = {
   inReplyTo: z.string().min(1).max(100),
+  /** the CPA action of the answer (SvarAvtaleReservasjon, …); default the first the CPA pairs with the request's action */
+  action: z.string().min(1).max(100).optional(),
   msgId: z.uuid().optional(),
   practitioner: practitioner.optional(),
   attachments: z.array(attachment).max(20).optional(),

@@ -12,6 +12,7 @@ import { buildClinicAnswer } from '../kith/clinic-answer.js';
 import { parseMessage } from '../kith/parse.js';
 import type { MsgHeadMessage } from '../kith/model.js';
 import { nationalIdOf } from '../kith/patient-relation.js';
+import { allowedAnswers, answerMismatch, refuseMismatchedAnswer } from './answer-pairing.js';
 import { answerRefusalOf, capacityOf, norwegianDate } from '../domain/representation.js';
 
 /**
@@ -87,7 +88,14 @@ export async function submitClinicJson(deps: ClinicSubmissionDeps, body: unknown
       ],
     });
   refuseConfidentialToRepresentative(request, json.confidentialToChild === true, now);
-  return submitClinicXml(deps, buildClinicAnswer(request, toClinicAnswerInput(json, now)), origin);
+  // the request's action as recorded when it came decides what may answer it; `action` picks among those
+  const requestAction = (await deps.outbound.store.get(json.inReplyTo))?.action ?? request.action ?? '(none)';
+  const allowed = allowedAnswers(json.service, requestAction);
+  const answerAction = json.action ?? allowed[0];
+  if (!answerAction || !allowed.includes(answerAction))
+    throw answerMismatch({ msgId: json.inReplyTo, action: requestAction }, answerAction ?? '(none)', allowed);
+  const xml = buildClinicAnswer(request, { ...toClinicAnswerInput(json, now), action: answerAction, requestAction });
+  return submitClinicXml(deps, xml, origin, { action: answerAction });
 }
 
 /** What the sender says of a message beside its document: the CPA action, as the transport carries it. */
@@ -119,6 +127,7 @@ export async function submitClinicXml(deps: ClinicSubmissionDeps, xml: string, o
     throw new GatewayError('EPJ_MESSAGE_INVALID', '(not an action a clinic sends)', {
       errors: [{ code: 'action', message: `Action ${actionName ?? '(none)'} is not sent by a clinic in ${message.process.process}.` }],
     });
+  await refuseMismatchedAnswer(deps.outbound.store, action, message.conversationRef?.refToParent);
   const receiver = report.receiverHerIds.at(-1);
   if (!receiver) throw new GatewayError('EPJ_MESSAGE_INVALID', '(no receiver HER-id)');
 
