@@ -51,6 +51,8 @@ export interface RedisKeys {
    * HER-id goes right after the deployment's prefix like every clinic key.
    */
   pollLease(herId: string): string;
+  /** a digital-status check (SjekkStatus) and its answer, by the check's MsgId (JSON: state and yes/no only) */
+  digitalStatus(checkId: string): string;
 }
 
 export function redisKeys(prefix: string): RedisKeys {
@@ -82,5 +84,6 @@ export function redisKeys(prefix: string): RedisKeys {
     pullInboxStream: key('epj-inbox'),
     pullInboxItems: key('epj-inbox', 'items'),
     pollLease: (herId) => key(herId, 'poll-lease'),
+    digitalStatus: (checkId) => key('digital-status', checkId),
   };
 }

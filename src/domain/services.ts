@@ -93,6 +93,23 @@ export const PROCESSES: readonly ProcessDefinition[] = [
     ],
   },
   {
+    // Before the office writes first it may ask whether the citizen can receive it (a digital user
+    // on Helsenorge). Not a citizen service of its own: it goes with the appointment service, whose
+    // office-started messages it serves, so it shares that service's gate and queues.
+    service: 'appointment',
+    msgType: 'DIALOG_INNBYGGER_DIGITALBRUKER',
+    msgTypeText: 'Dialog med innbygger - digital bruker',
+    process: 'Dialog_Innbygger_Digitalbruker',
+    processVersion: '1.1',
+    dialogmelding: '1.1',
+    appRecVersion: '1.1',
+    actions: [
+      { name: 'SjekkStatus', sender: 'clinic' },
+      { name: 'StatusSvar', sender: 'citizen', answers: ['SjekkStatus'] },
+      { name: 'StatusEndring', sender: 'citizen' },
+    ],
+  },
+  {
     service: 'prescription-renewal',
     msgType: 'DIALOG_INNBYGGER_RESEPTFORNYELSE',
     msgTypeText: 'Dialog med innbygger - reseptfornyelse',
@@ -174,7 +191,7 @@ export function answersTo(process: Pick<ProcessDefinition, 'actions'>, requestAc
   return process.actions.filter((a) => a.answers?.includes(requestAction)).map((a) => a.name);
 }
 
-/** Clinic actions that answer nothing: the office starts the conversation (Dialog_Innbygger_Timer). */
+/** Clinic actions that answer nothing: the office starts the conversation (Dialog_Innbygger_Timer, and the digital-status check). */
 export function officeStartedActions(): { process: ProcessDefinition; action: ActionDefinition }[] {
   return PROCESSES.flatMap((process) => process.actions.filter((a) => a.sender === 'clinic' && !a.answers).map((action) => ({ process, action })));
 }

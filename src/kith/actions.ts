@@ -38,6 +38,10 @@ export function inferAction(process: Pick<ProcessDefinition, 'msgType'>, msg: Om
       }
       if (!calendar) return 'SvarHenvendelse';
       return method === 'CANCEL' ? 'SvarAvslutte' : 'SvarEndring';
+    case 'DIALOG_INNBYGGER_DIGITALBRUKER':
+      // the check is a Foresporsel; Helsenorge's Notat answers it (ConversationRef) or, unasked, tells of a change
+      if (!isAnswer) return 'SjekkStatus';
+      return msg.conversationRef ? 'StatusSvar' : 'StatusEndring';
     default:
       return isAnswer ? 'Svar' : 'Foresporsel';
   }

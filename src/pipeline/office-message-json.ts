@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { NATIONAL_ID_TYPES } from '../domain/codes.js';
 import { OFFICE_ACTIONS, type OfficeMessageInput } from '../kith/office-message.js';
-import type { OrganisationInfo } from '../kith/model.js';
+import type { OrganisationInfo, PatientInfo } from '../kith/model.js';
 import { dateTime, practitioner, xcalTime, xmlChars } from './clinic-answer-json.js';
 
 /**
@@ -13,6 +13,26 @@ import { dateTime, practitioner, xcalTime, xmlChars } from './clinic-answer-json
 
 const name = z.string().min(1).max(200).check(xmlChars);
 
+/** The citizen the office writes to (or asks about): named in full, since no request carries them. */
+export const patientSchema = z.object({
+  id: z.string().regex(/^\d{11}$/, '11 digits'),
+  idType: z.enum(NATIONAL_ID_TYPES),
+  givenName: name,
+  familyName: name,
+  middleName: name.optional(),
+});
+export type PatientJson = z.infer<typeof patientSchema>;
+
+/** The MsgHead patient of a citizen named in JSON. */
+export function patientInfoOf(p: PatientJson): PatientInfo {
+  return {
+    givenName: p.givenName,
+    familyName: p.familyName,
+    ...(p.middleName ? { middleName: p.middleName } : {}),
+    ids: [{ id: p.id, type: p.idType }],
+  };
+}
+
 export const officeMessageSchema = z
   .object({
     service: z.literal('appointment'),
@@ -20,13 +40,7 @@ export const officeMessageSchema = z
     msgId: z.uuid().optional(),
     /** an earlier message of the conversation this one follows up (optional: these actions answer nothing) */
     inReplyTo: z.string().min(1).max(100).optional(),
-    patient: z.object({
-      id: z.string().regex(/^\d{11}$/, '11 digits'),
-      idType: z.enum(NATIONAL_ID_TYPES),
-      givenName: name,
-      familyName: name,
-      middleName: name.optional(),
-    }),
+    patient: patientSchema,
     appointment: z
       .object({
         /** the appointment's id in the EPJ: the same UID in its confirmation, moves and cancellation */
@@ -83,12 +97,7 @@ export function toOfficeMessageInput(
     genDate: now,
     clinic,
     helsenorge: parties.helsenorge,
-    patient: {
-      givenName: json.patient.givenName,
-      familyName: json.patient.familyName,
-      ...(json.patient.middleName ? { middleName: json.patient.middleName } : {}),
-      ids: [{ id: json.patient.id, type: json.patient.idType }],
-    },
+    patient: patientInfoOf(json.patient),
     text: json.text,
     ...(a
       ? {

@@ -15,9 +15,9 @@ export interface OfficeSubmissionDeps extends ClinicSubmissionDeps {
   config: ClinicSubmissionDeps['config'] & Pick<Config, 'CLINIC_NAME' | 'CLINIC_ORG_NUMBER' | 'HELSENORGE_HER_ID'>;
   /**
    * Asks Helsenorge whether the citizen is a digital user (Dialog_Innbygger_Digitalbruker), for
-   * `onlyIfDigitalUser`; absent: the option is refused as not available.
+   * `onlyIfDigitalUser`: true, false, or undefined when no answer came in time (absent: not available).
    */
-  digitalUser?: (patient: OfficeMessageJson['patient']) => Promise<boolean>;
+  digitalUser?: (patient: OfficeMessageJson['patient']) => Promise<boolean | undefined>;
 }
 
 export function officeParties(config: OfficeSubmissionDeps['config']): OfficeParties {
@@ -42,8 +42,9 @@ export async function submitOfficeJson(deps: OfficeSubmissionDeps, body: unknown
     conversationRef = { refToParent: json.inReplyTo, refToConversation: json.inReplyTo };
   }
   if (json.onlyIfDigitalUser) {
-    if (!deps.digitalUser) throw new GatewayError('DIGITAL_STATUS_UNAVAILABLE');
-    if (!(await deps.digitalUser(json.patient))) throw new GatewayError('CITIZEN_NOT_DIGITAL_USER', `(${json.action} was not sent)`);
+    const digital = deps.digitalUser ? await deps.digitalUser(json.patient) : undefined;
+    if (digital === undefined) throw new GatewayError('DIGITAL_STATUS_UNAVAILABLE', `(${json.action} was not sent)`);
+    if (!digital) throw new GatewayError('CITIZEN_NOT_DIGITAL_USER', `(${json.action} was not sent)`);
   }
   const xml = buildOfficeMessage(toOfficeMessageInput(json, officeParties(deps.config), now, conversationRef));
   return submitClinicXml(deps, xml, origin, { action: json.action });

@@ -5,10 +5,9 @@ import request from 'supertest';
 import { buildClinicAnswer } from '../../src/kith/clinic-answer.js';
 import type { MsgHeadMessage } from '../../src/kith/model.js';
 import { parseMessage } from '../../src/kith/parse.js';
-import { XSD_DIR, useShared } from '../helpers/shared.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
 import { eventually } from '../helpers/eventually.js';
-import { startStack, type TestStack } from '../helpers/stack.js';
+import type { TestStack } from '../helpers/stack.js';
+import { startOfficeStack } from '../helpers/office-stack.js';
 import { sampleCases } from '../helpers/sample-messages.js';
 
 /**
@@ -34,23 +33,18 @@ function freeSlotsAnswerXml(msgId: string): string {
 
 describe('e2e: answers must fit their requests (CPA request → answer pairs)', function () {
   this.timeout(120_000);
-  let server: TestRedis;
   let stack: TestStack;
+  let stop: (() => Promise<void>) | undefined;
 
   before(async () => {
-    server = await startTestRedis();
-    stack = await startStack(server.url, {
-      EPJ_DELIVERY: 'folder',
-      ...(useShared('validating by the official schemas') ? { KITH_SCHEMA_DIR: XSD_DIR } : {}),
-    });
+    ({ stack, stop } = await startOfficeStack());
     const sent = stack.simulator.citizen.send(booking.xml);
     const appRec = await stack.simulator.citizen.waitForAppRec(sent.id, 20_000);
     assert.equal(appRec?.status, 'OK', JSON.stringify(appRec?.errors));
     await eventually(() => existsSync(path.join(stack.inboxDir!, `${bookingMsg.msgId}.json`)), 20_000, 'the booking in the EPJ inbox');
   });
   after(async () => {
-    await stack?.stop();
-    await server?.stop();
+    await stop?.();
   });
 
   it('JSON naming SvarLedigeTimer for a ReserverAvtale: 400 EPJ_ANSWER_ACTION_MISMATCH, allowed SvarAvtaleReservasjon', async () => {

@@ -3,10 +3,10 @@ import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { buildOfficeMessage, OFFICE_ACTIONS } from '../../src/kith/office-message.js';
-import { XSD_DIR, useShared } from '../helpers/shared.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
 import { eventually } from '../helpers/eventually.js';
-import { startStack, type TestStack } from '../helpers/stack.js';
+import { useShared } from '../helpers/shared.js';
+import type { TestStack } from '../helpers/stack.js';
+import { startOfficeStack } from '../helpers/office-stack.js';
 import { CLINIC, HELSENORGE, PATIENTS } from '../helpers/sample-messages.js';
 
 /**
@@ -20,19 +20,14 @@ const appointment = { start: '2027-01-11T09:00:00+01:00', end: '2027-01-11T09:20
 
 describe('e2e: messages the office starts (BekreftTime, EndreTime, AvslutteTime, Henvendelse)', function () {
   this.timeout(120_000);
-  let server: TestRedis;
   let stack: TestStack;
+  let stop: (() => Promise<void>) | undefined;
 
   before(async () => {
-    server = await startTestRedis();
-    stack = await startStack(server.url, {
-      EPJ_DELIVERY: 'folder',
-      ...(useShared('validating by the official schemas') ? { KITH_SCHEMA_DIR: XSD_DIR } : {}),
-    });
+    ({ stack, stop } = await startOfficeStack());
   });
   after(async () => {
-    await stack?.stop();
-    await server?.stop();
+    await stop?.();
   });
 
   const atCitizen = (msgId: string) => eventually(() => stack.simulator.citizen.answers().find((a) => a.msgId === msgId), 20_000, `${msgId} at the citizen`);

@@ -20,10 +20,10 @@ describe('domain services and codes', () => {
     }
   });
 
-  it('appointments span three message types; each action answers an action of the other side in its process', () => {
+  it('appointments span three message types and the digital-status check; each action answers an action of the other side in its process', () => {
     assert.deepEqual(
       processesOf('appointment').map((p) => p.msgType),
-      ['DIALOG_INNBYGGER_TIMEONSKE', 'DIALOG_INNBYGGER_TIMERESERVASJON', 'DIALOG_INNBYGGER_TIMER'],
+      ['DIALOG_INNBYGGER_TIMEONSKE', 'DIALOG_INNBYGGER_TIMERESERVASJON', 'DIALOG_INNBYGGER_TIMER', 'DIALOG_INNBYGGER_DIGITALBRUKER'],
     );
     for (const p of PROCESSES) {
       for (const a of p.actions) {
@@ -38,7 +38,7 @@ describe('domain services and codes', () => {
     assert.equal(timer.dialogmelding, '1.0');
     assert.deepEqual(
       officeStartedActions().map((x) => x.action.name),
-      ['BekreftTime', 'EndreTime', 'AvslutteTime', 'Henvendelse'],
+      ['BekreftTime', 'EndreTime', 'AvslutteTime', 'Henvendelse', 'SjekkStatus'],
     );
     assert.deepEqual(answersTo(timer, 'AvslutteTime'), ['SvarAvslutte']);
     assert.deepEqual(answersTo(timer, 'BekreftTime'), []);
