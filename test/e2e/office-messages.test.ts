@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
+import { buildCitizenRequest } from '../../src/kith/citizen-request.js';
 import { buildOfficeMessage, OFFICE_ACTIONS } from '../../src/kith/office-message.js';
 import { eventually } from '../helpers/eventually.js';
 import { useShared } from '../helpers/shared.js';
@@ -90,6 +91,43 @@ describe('e2e: messages the office starts (BekreftTime, EndreTime, AvslutteTime,
     assert.ok(got.valid, JSON.stringify(got.errors));
     assert.equal(got.action, 'AvslutteTime');
     await appRecOk(msgId);
+  });
+
+  it("the citizen's answer (SvarAvslutte) reaches the EPJ inbox with its action; it is not answered again", async () => {
+    const res = await request(stack.url)
+      .post('/v1/messages')
+      .set(stack.epjAuth)
+      .send({ service: 'appointment', action: 'AvslutteTime', patient, appointment, text: 'Timen er avlyst.' });
+    assert.equal(res.status, 202, JSON.stringify(res.body));
+    const cancellation: string = res.body.msgId;
+    const reply = buildCitizenRequest({
+      msgType: 'DIALOG_INNBYGGER_TIMER',
+      msgId: '4e0f7a55-0b1e-4d7e-9d3a-1f0c5e0a0e52',
+      genDate: new Date(),
+      conversationRef: { refToParent: cancellation, refToConversation: cancellation },
+      sender: HELSENORGE,
+      receiver: CLINIC,
+      patient: PATIENTS.ola,
+      foresporsel: { type: { v: 'TO', dn: 'Timeønske' }, question: 'Takk for beskjed.' },
+      calendar: {
+        method: 'CANCEL',
+        events: [{ uid: 'time-4711', dtstamp: '2026-12-04T08:00:00Z', start: '2027-01-11T09:00:00', end: '2027-01-11T09:20:00', status: 'CANCELLED' }],
+      },
+    });
+    const sent = stack.simulator.citizen.send(reply);
+    const appRec = await stack.simulator.citizen.waitForAppRec(sent.id, 20_000);
+    assert.equal(appRec?.status, 'OK', JSON.stringify(appRec?.errors));
+    const sidecar = path.join(stack.inboxDir!, '4e0f7a55-0b1e-4d7e-9d3a-1f0c5e0a0e52.json');
+    await eventually(() => existsSync(sidecar), 20_000, 'the reply in the EPJ inbox');
+    assert.equal(JSON.parse(readFileSync(sidecar, 'utf8')).action, 'SvarAvslutte');
+
+    const again = await request(stack.url)
+      .post('/v1/messages')
+      .set(stack.epjAuth)
+      .send({ service: 'appointment', inReplyTo: '4e0f7a55-0b1e-4d7e-9d3a-1f0c5e0a0e52', kind: 'confirm', text: 'Ok.', slots: [appointment] });
+    assert.equal(again.status, 400, JSON.stringify(again.body));
+    assert.equal(again.body.error.code, 'EPJ_ANSWER_ACTION_MISMATCH');
+    assert.deepEqual(again.body.error.details.allowed, []);
   });
 
   it('refuses a cancellation without the appointment, naming the field; nothing is sent', async () => {
