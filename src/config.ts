@@ -288,6 +288,12 @@ export const configSchema = z.object({
   AR_STALE_LIMIT_S: int(0, 2_592_000).default(86_400),
   /** TCP port of the AR stand-in the demo starts when AR_URL is unset (demo mode only) */
   AR_STAND_IN_PORT: int(0, 65535).default(8092),
+
+  // --- messages the office starts (Dialog_Innbygger_Timer, Dialog_Innbygger_Digitalbruker) -----------------
+  /** Helsenorge's HER-id: the receiver of the messages the office starts and of digital-status checks */
+  HELSENORGE_HER_ID: herId.default('8093244'),
+  /** milliseconds a message sent with onlyIfDigitalUser waits for Helsenorge's StatusSvar before it is refused */
+  DIGITAL_STATUS_TIMEOUT_MS: int(100, 120_000).default(15_000),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -304,6 +304,27 @@ export const ERRORS = {
     message:
       "NHN's address register answered in a form its contract (the WSDL, or the REST API's JSON) does not allow; check that AR_URL and AR_API point at the address register.",
   },
+
+  // --- messages the office starts, answers that must fit their requests, digital status ---------------
+  EPJ_ANSWER_ACTION_MISMATCH: {
+    status: 400,
+    message:
+      "The answer's action does not answer the request's action (the CPA pairs them: SvarOnske answers OnskeReserver, OnskeEndring, OnskeAvbestill; SvarLedigeTimer answers HentLedigeTimer; SvarAvtaleReservasjon answers ReserverAvtale, AvbestillAvtale; Svar answers Foresporsel); details name the actions allowed. Nothing was queued.",
+  },
+  CITIZEN_NOT_DIGITAL_USER: {
+    status: 409,
+    message:
+      'Helsenorge says the citizen is not a digital user (StatusSvar), and the message asked to be sent only if they are (onlyIfDigitalUser); reach the citizen another way. Nothing was queued.',
+  },
+  DIGITAL_STATUS_UNAVAILABLE: {
+    status: 503,
+    message:
+      'Helsenorge did not answer the digital-status check (SjekkStatus) in time, so a message sent only if the citizen is a digital user was not sent; try again, or send without onlyIfDigitalUser. Nothing was queued.',
+  },
+  DIGITAL_STATUS_UNKNOWN: {
+    status: 404,
+    message: 'No digital-status check with this id for this clinic (or it is past its retention); POST /v1/digital-status starts one.',
+  },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERRORS;

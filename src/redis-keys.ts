@@ -54,6 +54,8 @@ export interface RedisKeys {
   /** the clinic's own address-register entry as the register watcher last saw it (JSON), and HelseID's last answer to its client */
   registerEntrySeen: string;
   helseIdSeen: string;
+  /** a digital-status check (SjekkStatus) and its answer, by the check's MsgId (JSON: state and yes/no only) */
+  digitalStatus(checkId: string): string;
 }
 
 export function redisKeys(prefix: string): RedisKeys {
@@ -87,5 +89,6 @@ export function redisKeys(prefix: string): RedisKeys {
     pollLease: (herId) => key(herId, 'poll-lease'),
     registerEntrySeen: key('notify', 'register-entry'),
     helseIdSeen: key('notify', 'helseid'),
+    digitalStatus: (checkId) => key('digital-status', checkId),
   };
 }

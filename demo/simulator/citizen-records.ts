@@ -41,7 +41,11 @@ export interface ClinicAnswer {
   action: string | null;
   /** the MsgId of the citizen request it answers (ConversationRef), when given */
   refToParent: string | null;
+  /** the office wrote first (BekreftTime, EndreTime, AvslutteTime, Henvendelse): its action answers nothing */
+  startedByOffice: boolean;
   valid: boolean;
+  /** how it was validated: the official schemas (the simulator has KITH_SCHEMA_DIR) or the own rules */
+  schemaValidation: 'official' | 'own-rules';
   errors: { code: string; message: string }[];
   appRec: AppRecAnswer;
   xml: string;

@@ -1,12 +1,14 @@
+import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { appRecStatusFromCode, isAppRecErrorCode, type AppRecStatus } from '../../src/domain/codes.js';
-import { appRecVersionFor } from '../../src/domain/services.js';
+import { actionOf, appRecVersionFor } from '../../src/domain/services.js';
 import { buildAppRec } from '../../src/kith/apprec-build.js';
 import { kithDateTime } from '../../src/kith/date-time.js';
-import type { KithDocument, MsgHeadMessage } from '../../src/kith/model.js';
+import { buildStatusAnswer } from '../../src/kith/digital-status.js';
+import { herIdsOf, type KithDocument, type MsgHeadMessage } from '../../src/kith/model.js';
 import { parseMessage } from '../../src/kith/parse.js';
 import { validateDocument, type ValidateOptions } from '../../src/kith/validate.js';
 import type { AppRecAnswer, NhnAppRecStatus, Mailbox, StoredMessage } from './mailbox.js';
@@ -54,6 +56,12 @@ function readable(document: Buffer | string): KithDocument | undefined {
   }
 }
 
+/** A message whose action the office sends to start a conversation, not to answer one. */
+function startedByOffice(head: MsgHeadMessage | undefined): boolean {
+  const action = head?.process && head.action ? actionOf(head.process, head.action) : undefined;
+  return action?.sender === 'clinic' && !action.answers;
+}
+
 function msgHeadOf(document: Buffer | string): MsgHeadMessage | undefined {
   const doc = readable(document);
   return doc?.document === 'MsgHead' ? doc : undefined;
@@ -89,6 +97,9 @@ export class CitizenSide {
   private readonly answerByMessage = new Map<string, SyncAnswerSeen>();
   private readonly refusalByMessage = new Map<string, TransportRefusal>();
   private readonly answerList: ClinicAnswer[] = [];
+  /** Dialog_Innbygger_Digitalbruker: who is not a digital user, and which clinics asked about whom (their last check) */
+  private readonly notDigital = new Set<string>();
+  private readonly askedAbout = new Map<string, Map<number, MsgHeadMessage>>();
   private readonly events = new EventEmitter();
 
   constructor(
@@ -173,8 +184,9 @@ export class CitizenSide {
     return [...this.appRecByMessage.values()];
   }
 
-  answers(): ClinicAnswer[] {
-    return [...this.answerList];
+  /** Every message the clinics sent, oldest first; with `action`, those of that CPA action only. */
+  answers(action?: string): ClinicAnswer[] {
+    return action ? this.answerList.filter((a) => a.action === action) : [...this.answerList];
   }
 
   /**
@@ -213,6 +225,8 @@ export class CitizenSide {
     this.answerByMessage.clear();
     this.refusalByMessage.clear();
     this.answerList.length = 0;
+    this.notDigital.clear();
+    this.askedAbout.clear();
   }
 
   /**
@@ -312,13 +326,67 @@ export class CitizenSide {
       service: report.service,
       action: report.action,
       refToParent: head?.conversationRef?.refToParent ?? null,
+      startedByOffice: startedByOffice(head),
       valid: !refusal && report.ok,
+      schemaValidation: report.schemaValidation,
       errors,
       appRec,
       xml,
       at: appRec.at,
     });
     if ((this.options.appRecsToInbox ?? true) && head) this.appRecToClinic(message, head, appRec);
+    if (head && report.ok && report.action === 'SjekkStatus') this.answerStatusCheck(head);
+  }
+
+  /**
+   * Whether a citizen is a digital user on Helsenorge, as the simulator answers SjekkStatus: everyone
+   * is, unless set otherwise here. A change for someone a clinic asked about is told to that clinic
+   * at once (StatusEndring). Returns the HER-ids of the clinics told.
+   */
+  setDigitalUser(nationalId: string, digital: boolean): number[] {
+    const before = this.digitalUser(nationalId);
+    if (digital) this.notDigital.delete(nationalId);
+    else this.notDigital.add(nationalId);
+    if (before === digital) return [];
+    const told: number[] = [];
+    for (const [clinicHerId, head] of this.askedAbout.get(nationalId) ?? new Map<number, MsgHeadMessage>()) {
+      this.send(this.statusAnswerFor(head, digital), { to: clinicHerId });
+      told.push(clinicHerId);
+    }
+    return told;
+  }
+
+  digitalUser(nationalId: string): boolean {
+    return !this.notDigital.has(nationalId);
+  }
+
+  /** The national ids set not to be digital users. */
+  notDigitalUsers(): string[] {
+    return [...this.notDigital];
+  }
+
+  /** Helsenorge answers a clinic's SjekkStatus with a StatusSvar into that clinic's inbox. */
+  private answerStatusCheck(check: MsgHeadMessage): void {
+    const nationalId = check.patient?.ids[0]?.id;
+    const clinicHerId = this.options.clinics.owning(Number(herIdsOf(check.sender).at(-1)))?.herId;
+    if (!nationalId || clinicHerId === undefined) return;
+    const asked = this.askedAbout.get(nationalId) ?? new Map<number, MsgHeadMessage>();
+    asked.set(clinicHerId, check);
+    this.askedAbout.set(nationalId, asked);
+    this.send(this.statusAnswerFor(check, this.digitalUser(nationalId), check.msgId), { to: clinicHerId });
+  }
+
+  /** A StatusSvar to `check` (inReplyTo its MsgId), or a StatusEndring about its patient. */
+  private statusAnswerFor(check: MsgHeadMessage, digitalUser: boolean, inReplyTo?: string): string {
+    return buildStatusAnswer({
+      msgId: randomUUID(),
+      genDate: new Date(),
+      digitalUser,
+      helsenorge: check.receiver!,
+      clinic: check.sender!,
+      patient: check.patient!,
+      ...(inReplyTo ? { inReplyTo } : {}),
+    });
   }
 
   private appRecToClinic(message: StoredMessage, head: MsgHeadMessage, appRec: AppRecAnswer): void {

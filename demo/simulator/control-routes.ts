@@ -61,7 +61,15 @@ export function citizenRouter(citizen: CitizenSide): Router {
   });
 
   router.get('/apprecs', (_req, res) => void res.json(citizen.appRecs()));
-  router.get('/answers', (_req, res) => void res.json(citizen.answers()));
+  // Dialog_Innbygger_Digitalbruker: who the simulator says is a digital user (everyone, unless set here)
+  router.get('/digital-users', (_req, res) => void res.json({ notDigital: citizen.notDigitalUsers() }));
+  router.put('/digital-users/:nationalId', (req, res) => {
+    const digital = (req.body as { digital?: unknown } | undefined)?.digital;
+    if (typeof digital !== 'boolean') return void res.status(400).json({ error: 'send {"digital": true|false}' });
+    const told = citizen.setDigitalUser(req.params.nationalId, digital);
+    res.json({ nationalId: req.params.nationalId, digital, statusEndringTo: told });
+  });
+  router.get('/answers', (req, res) => void res.json(citizen.answers(typeof req.query.action === 'string' ? req.query.action : undefined)));
   return router;
 }
 

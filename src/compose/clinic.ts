@@ -17,6 +17,8 @@ import { redisKeys } from '../redis-keys.js';
 import { FreeSlotsStore } from '../pipeline/free-slots.js';
 import { answerSync } from '../pipeline/sync-answer.js';
 import { inboundJudge } from '../pipeline/inbound-judge.js';
+import { DigitalStatusStore, digitalUserAsker, notingDigitalStatus } from '../pipeline/digital-status.js';
+import { epjDigitalStatusRouter } from '../http/epj-digital-status.js';
 import type { PollScheduler } from '../pipeline/poll-scheduler.js';
 import { startPipeline, type RunningPipeline } from '../pipeline/start.js';
 import type { ClinicContacts } from '../clinics/clinic.js';
@@ -182,7 +184,10 @@ async function composeOnCore(clinic: ClinicSpec, settings: Config, core: Core, m
     : undefined;
   const transport: MessageTransport =
     amqp ?? buildTransport({ config: settings, mshUrl: far.mshUrl, tokens: helseId.tokensFor(settings.HELSEID_SCOPE), logger });
-  const submission = { config: settings, gate, outbound: core.outbound, schemas: () => core.schemas };
+  const statuses = new DigitalStatusStore(redis, (checkId) => redisKeys(settings.QUEUE_PREFIX).digitalStatus(checkId));
+  const plainSubmission = { config: settings, gate, outbound: core.outbound, schemas: () => core.schemas, statuses };
+  const digitalUser = digitalUserAsker(plainSubmission, settings.DIGITAL_STATUS_TIMEOUT_MS);
+  const submission = { ...plainSubmission, digitalUser };
   const freeSlots = new FreeSlotsStore(redis, redisKeys(settings.QUEUE_PREFIX).freeSlots);
   const slotsWebhook = settings.FREE_SLOTS_WEBHOOK_URL
     ? new FreeSlotsWebhook(settings.FREE_SLOTS_WEBHOOK_URL, settings.EPJ_WEBHOOK_SECRET ?? '', clinic.herId)
@@ -225,12 +230,15 @@ async function composeOnCore(clinic: ClinicSpec, settings: Config, core: Core, m
     { config: settings, logger, workerConnection: infra.workerConnection, ...core },
     {
       transport,
-      judge: inboundJudge({
-        allowSyntheticIds: demo,
-        ownHerIds: [clinic.herId, ...clinic.subHerIds],
-        maxBytes: settings.KITH_MAX_BYTES,
-        ...(core.schemas ? { schemas: core.schemas } : {}),
-      }),
+      judge: notingDigitalStatus(
+        inboundJudge({
+          allowSyntheticIds: demo,
+          ownHerIds: [clinic.herId, ...clinic.subHerIds],
+          maxBytes: settings.KITH_MAX_BYTES,
+          ...(core.schemas ? { schemas: core.schemas } : {}),
+        }),
+        statuses,
+      ),
       epj: epj.port,
       protection: trust.protection,
       scheduledPolling: scheduler !== undefined || bus !== undefined,
@@ -290,7 +298,8 @@ async function composeOnCore(clinic: ClinicSpec, settings: Config, core: Core, m
     core,
     {
       recheck: watchers.recheck,
-      epjRoutes: [...epj.routes, epjFreeSlotsRouter(freeSlots)],
+      epjRoutes: [...epj.routes, epjFreeSlotsRouter(freeSlots), epjDigitalStatusRouter(submission)],
+      digitalUser,
       opsRoutes: demoRoutes?.({ herId: clinic.herId, gate, audit: core.audit, keys: trust.keys, recheck: watchers.recheck }) ?? [],
       sections: {
         certificates: () => clinicCertificateStatus(certificatesNow(), trust.trust),

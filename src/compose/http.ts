@@ -9,6 +9,7 @@ import { dashboardRouter } from '../http/dashboard/dashboard-router.js';
 import { boardClinicOf, queueBoardRouter } from '../http/dashboard/queue-board.js';
 import { epjMessageStatusRouter } from '../http/epj-messages.js';
 import { epjSubmitRouter } from '../http/epj-submit.js';
+import type { OfficeSubmissionDeps } from '../pipeline/office-submission.js';
 import type { ReadinessSource } from '../http/health.js';
 import { opsAuditRouter } from '../http/ops-audit.js';
 import { opsLoginRouter } from '../http/ops-auth.js';
@@ -29,6 +30,8 @@ export interface ClinicHttpAdditions {
   epjRoutes?: Router[];
   /** mounted under /ops for this clinic */
   opsRoutes?: Router[];
+  /** asks Helsenorge whether a citizen is a digital user, for office-started messages sent with onlyIfDigitalUser */
+  digitalUser?: OfficeSubmissionDeps['digitalUser'];
   sections?: StatusSections;
 }
 
@@ -45,7 +48,11 @@ export function clinicRouters(settings: Config, core: Core, add: ClinicHttpAddit
   const { gate, notifier, audit, store, deadLetters, outbound, schemas, throughput, queues } = core;
   const clinic = { name: settings.CLINIC_NAME, herId: settings.CLINIC_HER_ID, orgNumber: settings.CLINIC_ORG_NUMBER };
   const epj = Router();
-  for (const r of [epjMessageStatusRouter(store), epjSubmitRouter({ config: settings, gate, outbound, schemas: () => schemas }), ...(add.epjRoutes ?? [])])
+  for (const r of [
+    epjMessageStatusRouter(store),
+    epjSubmitRouter({ config: settings, gate, outbound, schemas: () => schemas, ...(add.digitalUser ? { digitalUser: add.digitalUser } : {}) }),
+    ...(add.epjRoutes ?? []),
+  ])
     epj.use(r);
   const ops = Router();
   for (const r of [

@@ -16,7 +16,7 @@ export type ActionSender = 'citizen' | 'clinic';
 export interface ActionDefinition {
   readonly name: string;
   readonly sender: ActionSender;
-  /** The citizen action this clinic action answers, if any. */
+  /** The actions of the other side this action answers, if any; an action answering nothing starts a conversation. */
   readonly answers?: readonly string[];
   /** True when the payload carries an iCalendar (xCal) part. */
   readonly calendar?: boolean;
@@ -70,6 +70,43 @@ export const PROCESSES: readonly ProcessDefinition[] = [
       { name: 'AvbestillAvtale', sender: 'citizen', calendar: true },
       { name: 'SvarLedigeTimer', sender: 'clinic', calendar: true, answers: ['HentLedigeTimer'] },
       { name: 'SvarAvtaleReservasjon', sender: 'clinic', calendar: true, answers: ['ReserverAvtale', 'AvbestillAvtale'] },
+    ],
+  },
+  {
+    // The office writes first (the matrix's Dialog_Innbygger_Timer 1.1, package_dia_v1.0_ical): it
+    // confirms, moves or cancels an appointment, or writes to the citizen; the citizen may answer.
+    service: 'appointment',
+    msgType: 'DIALOG_INNBYGGER_TIMER',
+    msgTypeText: 'Dialog med innbygger om timer',
+    process: 'Dialog_Innbygger_Timer',
+    processVersion: '1.1',
+    dialogmelding: '1.0',
+    appRecVersion: '1.0',
+    actions: [
+      { name: 'BekreftTime', sender: 'clinic', calendar: true },
+      { name: 'EndreTime', sender: 'clinic', calendar: true },
+      { name: 'AvslutteTime', sender: 'clinic', calendar: true },
+      { name: 'Henvendelse', sender: 'clinic' },
+      { name: 'SvarHenvendelse', sender: 'citizen', answers: ['Henvendelse'] },
+      { name: 'SvarEndring', sender: 'citizen', answers: ['EndreTime'] },
+      { name: 'SvarAvslutte', sender: 'citizen', answers: ['AvslutteTime'] },
+    ],
+  },
+  {
+    // Before the office writes first it may ask whether the citizen can receive it (a digital user
+    // on Helsenorge). Not a citizen service of its own: it goes with the appointment service, whose
+    // office-started messages it serves, so it shares that service's gate and queues.
+    service: 'appointment',
+    msgType: 'DIALOG_INNBYGGER_DIGITALBRUKER',
+    msgTypeText: 'Dialog med innbygger - digital bruker',
+    process: 'Dialog_Innbygger_Digitalbruker',
+    processVersion: '1.1',
+    dialogmelding: '1.1',
+    appRecVersion: '1.1',
+    actions: [
+      { name: 'SjekkStatus', sender: 'clinic' },
+      { name: 'StatusSvar', sender: 'citizen', answers: ['SjekkStatus'] },
+      { name: 'StatusEndring', sender: 'citizen' },
     ],
   },
   {
@@ -147,4 +184,14 @@ export function actionOf(process: ProcessDefinition, name: string): ActionDefini
 /** The AppRec version a received message of this type is answered with; 1.1 for types we do not serve. */
 export function appRecVersionFor(msgType: string | undefined): AppRecVersion {
   return (msgType && processForMsgType(msgType)?.appRecVersion) || '1.1';
+}
+
+/** The actions of `process` that answer `requestAction` (empty: nothing answers it). */
+export function answersTo(process: Pick<ProcessDefinition, 'actions'>, requestAction: string): string[] {
+  return process.actions.filter((a) => a.answers?.includes(requestAction)).map((a) => a.name);
+}
+
+/** Clinic actions that answer nothing: the office starts the conversation (Dialog_Innbygger_Timer, and the digital-status check). */
+export function officeStartedActions(): { process: ProcessDefinition; action: ActionDefinition }[] {
+  return PROCESSES.flatMap((process) => process.actions.filter((a) => a.sender === 'clinic' && !a.answers).map((action) => ({ process, action })));
 }

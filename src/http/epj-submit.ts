@@ -1,16 +1,19 @@
 import { Router } from 'express';
 import { GatewayError, isGatewayError } from '../errors.js';
-import { submitClinicJson, submitClinicXml, type ClinicSubmissionDeps } from '../pipeline/clinic-submission.js';
+import { submitClinicJson, submitClinicXml } from '../pipeline/clinic-submission.js';
+import { isOfficeMessageJson } from '../pipeline/office-message-json.js';
+import { submitOfficeJson, type OfficeSubmissionDeps } from '../pipeline/office-submission.js';
 
 /**
- * POST /v1/messages: the clinic answers a citizen. JSON (one shape per service, see
- * src/pipeline/clinic-answer-json.ts) is built into KITH by the gateway; an EPJ that builds its own
+ * POST /v1/messages: the clinic answers a citizen, or starts a message itself (an `action` the office
+ * starts with: BekreftTime, EndreTime, AvslutteTime, Henvendelse; src/pipeline/office-message-json.ts).
+ * JSON (one shape per service, see src/pipeline/clinic-answer-json.ts) is built into KITH by the gateway; an EPJ that builds its own
  * KITH XML posts it as application/xml. Either way the gateway validates it with both layers,
  * checks that the clinic is the sender and the action is one a clinic sends, and queues it. 202 means it is in
  * Redis. The same MsgId with the same content answers the first result again.
  */
 
-export type EpjSubmitDeps = ClinicSubmissionDeps;
+export type EpjSubmitDeps = OfficeSubmissionDeps;
 
 export function epjSubmitRouter(deps: EpjSubmitDeps): Router {
   const router = Router();
@@ -21,7 +24,9 @@ export function epjSubmitRouter(deps: EpjSubmitDeps): Router {
         typeof req.body === 'string'
           ? await submitClinicXml(deps, req.body, origin)
           : req.is('application/json')
-            ? await submitClinicJson(deps, req.body, origin)
+            ? isOfficeMessageJson(req.body)
+              ? await submitOfficeJson(deps, req.body, origin)
+              : await submitClinicJson(deps, req.body, origin)
             : (() => {
                 throw new GatewayError('EPJ_MESSAGE_INVALID', '(send JSON as application/json or KITH XML as application/xml)');
               })();

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { ERRORS } from '../errors.js';
 import { clinicAnswerSchema } from '../pipeline/clinic-answer-json.js';
+import { officeMessageSchema, patientSchema } from '../pipeline/office-message-json.js';
 
 /**
  * The EPJ API as an OpenAPI 3.1 document, served at /openapi.json. The request body schema is
@@ -55,10 +56,26 @@ const messageState = {
   },
 };
 
+const digitalStatusCheck = {
+  type: 'object',
+  required: ['checkId', 'state'],
+  properties: {
+    checkId: { type: 'string' },
+    state: { enum: ['pending', 'answered'] },
+    digitalUser: { type: 'boolean' },
+    requestedAt: { type: 'string', format: 'date-time' },
+    answeredAt: { type: 'string', format: 'date-time' },
+    answerMsgId: { type: 'string' },
+    msgId: { type: 'string' },
+  },
+};
+
 const error = (description: string) => ({ description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
 
 export function openApiDocument(version: string): Record<string, unknown> {
   const { $schema: _drop, ...answerSchema } = z.toJSONSchema(clinicAnswerSchema, { io: 'input' }) as Record<string, unknown>;
+  const { $schema: _drop2, ...officeSchema } = z.toJSONSchema(officeMessageSchema, { io: 'input' }) as Record<string, unknown>;
+  const { $schema: _drop3, ...patientJsonSchema } = z.toJSONSchema(patientSchema, { io: 'input' }) as Record<string, unknown>;
   return {
     openapi: '3.1.0',
     info: {
@@ -71,13 +88,13 @@ export function openApiDocument(version: string): Record<string, unknown> {
     paths: {
       '/v1/messages': {
         post: {
-          summary: 'Send an answer to a citizen request',
+          summary: 'Send an answer to a citizen request, or a message the office starts',
           description:
-            "JSON (one shape per service; inReplyTo names the citizen's MsgId) is built into KITH by the gateway; KITH XML (application/xml) is sent as it is. 202 once the message is in Redis. The same MsgId with the same content answers the first result again.",
+            "JSON (one shape per service; inReplyTo names the citizen's MsgId) is built into KITH by the gateway; KITH XML (application/xml) is sent as it is. A JSON body whose action is BekreftTime, EndreTime, AvslutteTime or Henvendelse is a message the office starts (OfficeMessage: Dialog_Innbygger_Timer, to Helsenorge; inReplyTo optional). 202 once the message is in Redis. The same MsgId with the same content answers the first result again.",
           requestBody: {
             required: true,
             content: {
-              'application/json': { schema: { $ref: '#/components/schemas/ClinicAnswer' } },
+              'application/json': { schema: { oneOf: [{ $ref: '#/components/schemas/ClinicAnswer' }, { $ref: '#/components/schemas/OfficeMessage' }] } },
               'application/xml': { schema: { type: 'string', description: 'A complete MsgHead 1.2 document from this clinic' } },
             },
           },
@@ -99,12 +116,44 @@ export function openApiDocument(version: string): Record<string, unknown> {
                 },
               },
             },
-            '400': error('Field-level errors in details.errors; nothing was queued'),
+            '400': error(
+              "Field-level errors in details.errors (EPJ_MESSAGE_INVALID), or an answer whose action does not answer the request's recorded action (EPJ_ANSWER_ACTION_MISMATCH; details.allowed names the actions that do); nothing was queued",
+            ),
             '401': error('No or wrong token'),
             '404': error('inReplyTo names no request this gateway has received'),
-            '409': error('The MsgId was used for other content'),
+            '409': error(
+              'The MsgId was used for other content (MSGID_CONFLICT), or onlyIfDigitalUser and the citizen is not a digital user (CITIZEN_NOT_DIGITAL_USER)',
+            ),
             '413': error('Over the size limit'),
-            '503': error('The service is closed by the service gate (reasons in details, Retry-After), or Redis is down'),
+            '503': error(
+              'The service is closed by the service gate (reasons in details, Retry-After), Redis is down, or onlyIfDigitalUser got no StatusSvar in time (DIGITAL_STATUS_UNAVAILABLE)',
+            ),
+          },
+        },
+      },
+      '/v1/digital-status': {
+        post: {
+          summary: 'Ask Helsenorge whether a citizen is a digital user (Dialog_Innbygger_Digitalbruker: SjekkStatus)',
+          description:
+            'Sends SjekkStatus about the patient and answers at once with the check id; GET /v1/digital-status/{checkId} gives the StatusSvar when it has come. The StatusSvar is delivered to the EPJ like any message.',
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { type: 'object', required: ['patient'], properties: { patient: patientJsonSchema } } } },
+          },
+          responses: {
+            '202': { description: 'Sent', content: { 'application/json': { schema: digitalStatusCheck } } },
+            '400': error('The patient is missing or malformed (details.errors)'),
+            '503': error('The appointment service is closed by the service gate, or Redis is down'),
+          },
+        },
+      },
+      '/v1/digital-status/{checkId}': {
+        get: {
+          summary: 'The answer to a digital-status check',
+          parameters: [{ name: 'checkId', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: {
+            '200': { description: 'pending, or answered with digitalUser', content: { 'application/json': { schema: digitalStatusCheck } } },
+            '404': error('No such check for this clinic (DIGITAL_STATUS_UNKNOWN)'),
           },
         },
       },
@@ -244,7 +293,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } },
-      schemas: { ClinicAnswer: answerSchema, Error: errorBody },
+      schemas: { ClinicAnswer: answerSchema, OfficeMessage: officeSchema, Error: errorBody },
     },
   };
 }

@@ -25,6 +25,10 @@ export interface ClinicAnswerInput {
   readonly attachments?: readonly AttachmentInput[];
   readonly msgId?: string;
   readonly genDate?: Date;
+  /** the CPA action of the answer; default the first that answers the request's action */
+  readonly action?: string;
+  /** the request's action as recorded when it came; default the one read from its document */
+  readonly requestAction?: string;
 }
 
 /**
@@ -56,10 +60,11 @@ export function buildClinicAnswer(request: MsgHeadMessage, answer: ClinicAnswerI
   if (!process || !msgId || !sender || !receiver || !patient) {
     throw new GatewayError('KITH_CONTENT_INVALID', 'Only a valid citizen request of the four services can be answered.');
   }
-  const action = process.actions.find((a) => a.name === request.action);
+  const action = process.actions.find((a) => a.name === (answer.requestAction ?? request.action));
   if (action?.sender !== 'citizen') throw new GatewayError('KITH_CONTENT_INVALID', 'The message answered is not a citizen request.');
-  const answering = process.actions.find((a) => a.answers?.includes(action.name));
-  if (answering?.calendar && !answer.calendar) {
+  const answering = process.actions.find((a) => (answer.action ? a.name === answer.action : true) && a.answers?.includes(action.name));
+  if (!answering) throw new GatewayError('KITH_CONTENT_INVALID', `${answer.action ?? 'No action'} answers ${action.name}.`);
+  if (answering.calendar && !answer.calendar) {
     throw new GatewayError('KITH_CONTENT_INVALID', `${answering.name} needs a calendar (the slots offered or the booking).`);
   }
   const version: DialogmeldingVersion = request.dialogmeldingVersion ?? process.dialogmelding;
@@ -71,7 +76,7 @@ export function buildClinicAnswer(request: MsgHeadMessage, answer: ClinicAnswerI
       content: buildDialogmelding(version, { notat: { theme: answer.theme, text: answer.text, ...(inReplyTo ? { inReplyTo } : {}) } }),
     },
     ...(answer.calendar ? [calendarPart(answer.calendar)] : []),
-    ...(relation?.relation?.v && relation.actor && ANSWERS_WITH_RELATION.has(`${process.msgType}/${answering?.name}`)
+    ...(relation?.relation?.v && relation.actor && ANSWERS_WITH_RELATION.has(`${process.msgType}/${answering.name}`)
       ? [patientRelationPart({ role: relation.relation.v, actor: relation.actor })]
       : []),
     ...(answer.attachments ?? []).map(attachmentPart),

@@ -4,7 +4,7 @@ import { el, txt, type Node } from './xml-write.js';
 
 /** Writes the xCal (RFC 6321) subset: one vcalendar, its METHOD, and its events. */
 
-function prop(name: string, valueType: 'text' | 'date-time', value: string | undefined): Node | undefined {
+function prop(name: string, valueType: 'text' | 'date-time' | 'integer', value: string | undefined): Node | undefined {
   return value === undefined ? undefined : el(name, undefined, txt(valueType, value));
 }
 
@@ -22,6 +22,7 @@ function vevent(e: CalendarEvent): Node {
       prop('summary', 'text', e.summary),
       prop('location', 'text', e.location),
       prop('status', 'text', e.status),
+      prop('sequence', 'integer', e.sequence === undefined ? undefined : String(e.sequence)),
     ),
   );
 }

@@ -3,7 +3,7 @@ import { at, child, children, textOf, type XmlEl } from './xml-tree.js';
 
 /**
  * The iCalendar subset the appointment services carry, as RFC 6321 xCal: one vcalendar with
- * METHOD, and one or more vevents with UID, DTSTAMP, DTSTART, DTEND, SUMMARY, LOCATION, STATUS.
+ * METHOD, and one or more vevents with UID, DTSTAMP, DTSTART, DTEND, SUMMARY, LOCATION, STATUS, SEQUENCE.
  */
 
 export const CALENDAR_METHODS = ['PUBLISH', 'REQUEST', 'REPLY', 'CANCEL'] as const;
@@ -22,6 +22,8 @@ export interface CalendarEvent {
   readonly summary?: string;
   readonly location?: string;
   readonly status?: EventStatus;
+  /** RFC 5546 SEQUENCE: 0 for the event as first sent; raised each time it is moved (EndreTime). */
+  readonly sequence?: number;
 }
 
 export interface Calendar {
@@ -35,6 +37,11 @@ export const XCAL_PRODID = '-//epj-gateway//KITH appointments//NO';
 export function propertyValue(props: XmlEl | undefined, name: string): string | undefined {
   const p = child(props, name);
   return p ? textOf(p.children[0]) : undefined;
+}
+
+/** The highest SEQUENCE of the calendar's events (0 when none says). */
+export function calendarSequence(icalendar: XmlEl): number {
+  return Math.max(0, ...calendarEvents(icalendar).map((ev) => Number(propertyValue(at(ev, 'properties'), 'sequence') ?? 0) || 0));
 }
 
 export function readCalendarMethod(icalendar: XmlEl): string | undefined {

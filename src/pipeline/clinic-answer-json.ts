@@ -17,7 +17,7 @@ const THEME_ABOUT_PATIENT: Coded = { v: '6', s: '2.16.578.1.12.4.1.1.7322', dn: 
  * For every string that ends up in the KITH message: a character XML 1.0 cannot carry is refused here,
  * next to its field, instead of by the XML writer after the request has been read back.
  */
-const xmlChars = z.superRefine<string>((s, ctx) => {
+export const xmlChars = z.superRefine<string>((s, ctx) => {
   const bad = unwritableCharacter(s);
   if (bad) {
     ctx.addIssue({
@@ -36,7 +36,7 @@ const attachment = z.object({
     .regex(/^[A-Za-z0-9+/=\s]+$/, 'base64'),
 });
 
-const practitioner = z.object({
+export const practitioner = z.object({
   name: z.string().min(1).max(200).check(xmlChars),
   herId: z
     .string()
@@ -46,6 +46,8 @@ const practitioner = z.object({
 
 const base = {
   inReplyTo: z.string().min(1).max(100),
+  /** the CPA action of the answer (SvarAvtaleReservasjon, …); default the first the CPA pairs with the request's action */
+  action: z.string().min(1).max(100).optional(),
   msgId: z.uuid().optional(),
   practitioner: practitioner.optional(),
   attachments: z.array(attachment).max(20).optional(),
@@ -53,7 +55,7 @@ const base = {
   confidentialToChild: z.boolean().optional(),
 };
 
-const dateTime = z.iso.datetime({ offset: true, local: true });
+export const dateTime = z.iso.datetime({ offset: true, local: true });
 const slot = z.object({
   start: dateTime,
   end: dateTime,
@@ -107,12 +109,12 @@ const METHOD: Record<'offer' | 'confirm' | 'change' | 'cancel', Calendar['method
 };
 const STATUS = { offer: 'TENTATIVE', confirm: 'CONFIRMED', change: 'CONFIRMED', cancel: 'CANCELLED' } as const;
 
-function utcStamp(d: Date): string {
+export function utcStamp(d: Date): string {
   return `${d.toISOString().slice(0, 19)}Z`;
 }
 
 /** xCal wants local time as given, or UTC with Z: a time with an offset is turned into UTC. */
-function xcalTime(s: string): string {
+export function xcalTime(s: string): string {
   return /([zZ]|[+-]\d\d:\d\d)$/.test(s) ? utcStamp(new Date(s)) : s.slice(0, 19);
 }
 

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { Config } from '../config.js';
 import { actionOf } from '../domain/services.js';
 import { GatewayError } from '../errors.js';
@@ -11,6 +12,7 @@ import { buildClinicAnswer } from '../kith/clinic-answer.js';
 import { parseMessage } from '../kith/parse.js';
 import type { MsgHeadMessage } from '../kith/model.js';
 import { nationalIdOf } from '../kith/patient-relation.js';
+import { allowedAnswers, answerMismatch, refuseMismatchedAnswer } from './answer-pairing.js';
 import { answerRefusalOf, capacityOf, norwegianDate } from '../domain/representation.js';
 
 /**
@@ -63,15 +65,18 @@ export function refuseConfidentialToRepresentative(request: MsgHeadMessage, conf
   }
 }
 
+/** The EPJ's JSON read by its schema; refused with each faulty field named. */
+export function parseEpjJson<T>(schema: z.ZodType<T>, body: unknown): T {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  throw new GatewayError('EPJ_MESSAGE_INVALID', undefined, {
+    errors: parsed.error.issues.map((i) => ({ code: 'field', field: i.path.join('.'), message: i.message })),
+  });
+}
+
 /** An answer in JSON: the request it answers is read back (sealed in Redis) and the KITH message built from both. */
 export async function submitClinicJson(deps: ClinicSubmissionDeps, body: unknown, origin: string, now = new Date()): Promise<SubmissionResult> {
-  const parsed = clinicAnswerSchema.safeParse(body);
-  if (!parsed.success) {
-    throw new GatewayError('EPJ_MESSAGE_INVALID', undefined, {
-      errors: parsed.error.issues.map((i) => ({ code: 'field', field: i.path.join('.'), message: i.message })),
-    });
-  }
-  const json = parsed.data;
+  const json = parseEpjJson(clinicAnswerSchema, body);
   const sealed = await deps.outbound.store.getDocument(json.inReplyTo);
   if (!sealed) throw new GatewayError('EPJ_REQUEST_UNKNOWN', `(inReplyTo ${json.inReplyTo})`);
   const { xml: requestXml } = deps.outbound.crypto.open<{ xml: string }>(sealed, json.inReplyTo);
@@ -83,10 +88,22 @@ export async function submitClinicJson(deps: ClinicSubmissionDeps, body: unknown
       ],
     });
   refuseConfidentialToRepresentative(request, json.confidentialToChild === true, now);
-  return submitClinicXml(deps, buildClinicAnswer(request, toClinicAnswerInput(json, now)), origin);
+  // the request's action as recorded when it came decides what may answer it; `action` picks among those
+  const requestAction = (await deps.outbound.store.get(json.inReplyTo))?.action ?? request.action ?? '(none)';
+  const allowed = allowedAnswers(json.service, requestAction);
+  const answerAction = json.action ?? allowed[0];
+  if (!answerAction || !allowed.includes(answerAction))
+    throw answerMismatch({ msgId: json.inReplyTo, action: requestAction }, answerAction ?? '(none)', allowed);
+  const xml = buildClinicAnswer(request, { ...toClinicAnswerInput(json, now), action: answerAction, requestAction });
+  return submitClinicXml(deps, xml, origin, { action: answerAction });
 }
 
-export async function submitClinicXml(deps: ClinicSubmissionDeps, xml: string, origin: string): Promise<SubmissionResult> {
+/** What the sender says of a message beside its document: the CPA action, as the transport carries it. */
+export interface DeclaredMessage {
+  action?: string;
+}
+
+export async function submitClinicXml(deps: ClinicSubmissionDeps, xml: string, origin: string, declared: DeclaredMessage = {}): Promise<SubmissionResult> {
   const schemas = deps.schemas();
   const { report, message } = validateDocument(xml, {
     maxBytes: deps.config.KITH_MAX_BYTES,
@@ -103,11 +120,14 @@ export async function submitClinicXml(deps: ClinicSubmissionDeps, xml: string, o
     throw new GatewayError('EPJ_MESSAGE_INVALID', '(the sender must be this clinic)', {
       errors: [{ code: 'sender', message: `No sender HER-id is ${deps.config.CLINIC_HER_ID}.` }],
     });
-  const action = message.action ? actionOf(message.process, message.action) : undefined;
+  // the action named beside the document decides; the document alone is read only when none is named
+  const actionName = declared.action ?? message.action;
+  const action = actionName ? actionOf(message.process, actionName) : undefined;
   if (!action || action.sender !== 'clinic')
     throw new GatewayError('EPJ_MESSAGE_INVALID', '(not an action a clinic sends)', {
-      errors: [{ code: 'action', message: `Action ${message.action ?? '(none)'} is not sent by a clinic in ${message.process.process}.` }],
+      errors: [{ code: 'action', message: `Action ${actionName ?? '(none)'} is not sent by a clinic in ${message.process.process}.` }],
     });
+  await refuseMismatchedAnswer(deps.outbound.store, action, message.conversationRef?.refToParent);
   const receiver = report.receiverHerIds.at(-1);
   if (!receiver) throw new GatewayError('EPJ_MESSAGE_INVALID', '(no receiver HER-id)');
 

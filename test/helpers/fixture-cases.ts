@@ -1,5 +1,7 @@
 import { representationCases } from './representation-cases.js';
-import { sampleCases, CLINIC_HER, GP_HER } from './sample-messages.js';
+import { sampleCases, CLINIC, CLINIC_HER, GP_HER, HELSENORGE, HELSENORGE_HER, PATIENTS } from './sample-messages.js';
+import { buildOfficeMessage, type OfficeAction } from '../../src/kith/office-message.js';
+import { buildStatusCheck } from '../../src/kith/digital-status.js';
 
 /**
  * Every fixture: the valid messages of each service, and each failure case made from the
@@ -118,6 +120,42 @@ export function fixtureFiles(): FixtureFile[] {
     'appointment/x99-calendar-missing.xml',
     must(wish, /\s*<Document>\s*<RefDoc>\s*<MsgType V="XML" DN="XML-instans"\/>\s*<MimeType>application\/calendar\+xml<\/MimeType>[\s\S]*?<\/Document>/, ''),
     REJECTED(['X99']),
+  );
+  // the office writes first (Dialog_Innbygger_Timer) and asks whether the citizen is a digital user (Dialog_Innbygger_Digitalbruker)
+  const genDate = new Date('2026-03-02T13:40:00Z');
+  const office = (name: string, action: OfficeAction, msgId: string, text: string, start?: string) =>
+    add(
+      `appointment/${name}.xml`,
+      indentXml(
+        buildOfficeMessage({
+          action,
+          msgId,
+          genDate,
+          clinic: CLINIC,
+          helsenorge: HELSENORGE,
+          patient: PATIENTS.ola,
+          text,
+          ...(start
+            ? { appointment: { uid: 'time-4711@fjordvik.example', start, end: start.replace(':00:00', ':20:00'), location: 'Fjordvik legekontor, rom 2' } }
+            : {}),
+        }),
+      ),
+      OK(HELSENORGE_HER, action),
+    );
+  office('office-confirms-appointment', 'BekreftTime', '9c3e2a90-4d3b-4f6a-8e21-5a9b0c7d6e01', 'Timen din er bekreftet.', '2026-03-10T09:00:00');
+  office('office-moves-appointment', 'EndreTime', '9c3e2a90-4d3b-4f6a-8e21-5a9b0c7d6e02', 'Timen din er flyttet til kl. 11.00.', '2026-03-10T11:00:00');
+  office(
+    'office-cancels-appointment',
+    'AvslutteTime',
+    '9c3e2a90-4d3b-4f6a-8e21-5a9b0c7d6e03',
+    'Legen er syk, og timen din er avlyst. Ring oss for en ny time.',
+    '2026-03-10T11:00:00',
+  );
+  office('office-writes', 'Henvendelse', '9c3e2a90-4d3b-4f6a-8e21-5a9b0c7d6e04', 'Husk å ta med blodtrykksmåleren til timen.');
+  add(
+    'appointment/digital-status-check.xml',
+    indentXml(buildStatusCheck({ msgId: '9c3e2a90-4d3b-4f6a-8e21-5a9b0c7d6e05', genDate, clinic: CLINIC, helsenorge: HELSENORGE, patient: PATIENTS.ola })),
+    OK(HELSENORGE_HER, 'SjekkStatus'),
   );
   for (const r of representationCases()) {
     add(`${r.service}/${r.name}.xml`, indentXml(r.xml), r.errors.length ? REJECTED([...r.errors]) : OK(CLINIC_HER, r.action));

@@ -4,7 +4,8 @@ import { isXsDateTime, type Findings } from './common.js';
 
 /**
  * Own rules for the xCal subset (no official schema is installed for it): VERSION 2.0, PRODID,
- * a known METHOD, and events with UID, DTSTAMP (UTC), DTSTART and an end after the start.
+ * a known METHOD, and events with UID, DTSTAMP (UTC), DTSTART, an end after the start and a
+ * non-negative SEQUENCE when given.
  * REQUEST and CANCEL name exactly one event; PUBLISH may list several free slots.
  */
 export function checkCalendar(root: XmlEl, f: Findings): void {
@@ -41,5 +42,7 @@ export function checkCalendar(root: XmlEl, f: Findings): void {
     if (status !== undefined && !(EVENT_STATUSES as readonly string[]).includes(status)) {
       f.add('KITH_CONTENT_INVALID', `vevent STATUS must be one of ${EVENT_STATUSES.join(', ')}.`, p);
     }
+    const sequence = propertyValue(p, 'sequence');
+    if (sequence !== undefined && !/^\d{1,9}$/.test(sequence)) f.add('KITH_CONTENT_INVALID', 'vevent SEQUENCE must be a non-negative integer.', p);
   }
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { APPREC_STATUS, appRecStatusFromCode, isAppRecErrorCode } from '../../../src/domain/codes.js';
-import { PROCESSES, SERVICE_IDS, appRecVersionFor, processForMsgType, processesOf } from '../../../src/domain/services.js';
+import { PROCESSES, SERVICE_IDS, answersTo, appRecVersionFor, officeStartedActions, processForMsgType, processesOf } from '../../../src/domain/services.js';
 
 describe('domain services and codes', () => {
   it('every service has a process, with citizen and clinic actions', () => {
@@ -20,16 +20,28 @@ describe('domain services and codes', () => {
     }
   });
 
-  it('appointments span two message types; each clinic action answers a citizen action of its process', () => {
+  it('appointments span three message types and the digital-status check; each action answers an action of the other side in its process', () => {
     assert.deepEqual(
       processesOf('appointment').map((p) => p.msgType),
-      ['DIALOG_INNBYGGER_TIMEONSKE', 'DIALOG_INNBYGGER_TIMERESERVASJON'],
+      ['DIALOG_INNBYGGER_TIMEONSKE', 'DIALOG_INNBYGGER_TIMERESERVASJON', 'DIALOG_INNBYGGER_TIMER', 'DIALOG_INNBYGGER_DIGITALBRUKER'],
     );
     for (const p of PROCESSES) {
-      for (const a of p.actions.filter((x) => x.sender === 'clinic')) {
-        for (const answered of a.answers ?? []) assert.equal(p.actions.find((x) => x.name === answered)?.sender, 'citizen');
+      for (const a of p.actions) {
+        for (const answered of a.answers ?? []) assert.notEqual(p.actions.find((x) => x.name === answered)?.sender ?? a.sender, a.sender);
       }
     }
+  });
+
+  it('the office starts the appointment dialog (Dialog_Innbygger_Timer): four actions that answer nothing, each answered by the citizen but BekreftTime', () => {
+    const timer = processForMsgType('DIALOG_INNBYGGER_TIMER')!;
+    assert.equal(timer.appRecVersion, '1.0');
+    assert.equal(timer.dialogmelding, '1.0');
+    assert.deepEqual(
+      officeStartedActions().map((x) => x.action.name),
+      ['BekreftTime', 'EndreTime', 'AvslutteTime', 'Henvendelse', 'SjekkStatus'],
+    );
+    assert.deepEqual(answersTo(timer, 'AvslutteTime'), ['SvarAvslutte']);
+    assert.deepEqual(answersTo(timer, 'BekreftTime'), []);
   });
 
   it('the v1.2 processes answer with AppRec 1.1; unknown types get 1.1 too', () => {
