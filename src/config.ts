@@ -62,6 +62,14 @@ const tokenList = z.string().transform((s, ctx) => {
   return out;
 });
 
+/** REQUEST_AGE_LIMITS' defaults, in working days: a written question within two, a renewal within three */
+export const DEFAULT_REQUEST_AGE_LIMITS: Readonly<Record<'appointment' | 'prescription-renewal' | 'e-consultation' | 'office-contact', number>> = {
+  appointment: 2,
+  'prescription-renewal': 3,
+  'e-consultation': 2,
+  'office-contact': 2,
+};
+
 export const configSchema = z.object({
   // --- process ----------------------------------------------------------------------------------
   /** demo (default) or production; production refuses demo tokens, sample certificates and stand-ins */
@@ -264,6 +272,19 @@ export const configSchema = z.object({
   FREE_SLOTS_WEBHOOK_TIMEOUT_MS: int(100, 10_000).default(5_000),
   /** the most free slots offered in one SvarLedigeTimer (the earliest ahead) */
   FREE_SLOTS_LIMIT: int(1, 500).default(60),
+
+  // --- the office's worklist: citizen requests awaiting an answer -------------------------------------------
+  /** days an unanswered citizen request stays answerable (its record and sealed document kept); once answered, the usual 90 days */
+  REQUEST_RETENTION_DAYS: int(1, 3650).default(365),
+  /** working days (Monday to Friday) a request may wait per service before the office is told, `service:days,…`; services left out keep their default */
+  REQUEST_AGE_LIMITS: list
+    .pipe(
+      z.array(
+        z.string().regex(/^(appointment|prescription-renewal|e-consultation|office-contact):\d{1,3}$/, 'service:working-days pairs, e.g. office-contact:2'),
+      ),
+    )
+    .transform((pairs) => ({ ...DEFAULT_REQUEST_AGE_LIMITS, ...Object.fromEntries(pairs.map((p) => [p.split(':')[0]!, Number(p.split(':')[1])])) }))
+    .prefault(''),
 
   // --- simulator (demo) ---------------------------------------------------------------------------------------
   /** TCP port of the NHN simulator (`epj-gateway simulator`, the demo); `send --as-citizen` asks it when MSH_BASE_URL is unset */

@@ -174,7 +174,7 @@ async function composeOnCore(clinic: ClinicSpec, settings: Config, core: Core, m
     : undefined;
   const transport: MessageTransport =
     amqp ?? buildTransport({ config: settings, mshUrl: far.mshUrl, tokens: helseId.tokensFor(settings.HELSEID_SCOPE), logger });
-  const submission = { config: settings, gate, outbound: core.outbound, schemas: () => core.schemas };
+  const submission = { config: settings, gate, outbound: core.outbound, schemas: () => core.schemas, requests: core.requests };
   const freeSlots = new FreeSlotsStore(redis, redisKeys(settings.QUEUE_PREFIX).freeSlots);
   const slotsWebhook = settings.FREE_SLOTS_WEBHOOK_URL
     ? new FreeSlotsWebhook(settings.FREE_SLOTS_WEBHOOK_URL, settings.EPJ_WEBHOOK_SECRET ?? '', clinic.herId)

@@ -15,6 +15,7 @@ import type { Logger } from '../logging.js';
 import { DeadLetters } from '../pipeline/dead-letters.js';
 import { JobCrypto, demoJobKeys, parseJobKeys } from '../pipeline/job-crypto.js';
 import { MessageStore } from '../pipeline/message-store.js';
+import { OpenRequests } from '../pipeline/open-requests.js';
 import type { OutboundDeps } from '../pipeline/outbound.js';
 import { QUEUE_NAMES, closeQueues, createQueues, queuesHaveWork, type Queues } from '../pipeline/queues.js';
 import { WorkerSupervisor } from '../pipeline/worker-supervisor.js';
@@ -40,6 +41,8 @@ export interface Core {
   delivery: NotificationDelivery;
   audit: AuditLog;
   store: MessageStore;
+  /** the citizen requests awaiting the office's answer (the worklist) */
+  requests: OpenRequests;
   crypto: JobCrypto;
   deadLetters: DeadLetters;
   outbound: OutboundDeps;
@@ -98,6 +101,7 @@ export async function buildCore(config: Config, logger: Logger, infra: Infrastru
   announceGateChanges({ gate, notifier, audit, metrics, config, logger });
 
   const store = new MessageStore(redis, prefix);
+  const requests = new OpenRequests(redis, prefix, { retentionSeconds: config.REQUEST_RETENTION_DAYS * 24 * 3600 });
   const crypto = new JobCrypto(config.JOB_ENCRYPTION_KEYS ? parseJobKeys(config.JOB_ENCRYPTION_KEYS) : demoJobKeys(config.DATA_DIR));
   const outboundQueues = Object.fromEntries(GATED_SERVICES.map((s) => [s, queues[`outbound-${s}`]])) as Record<GatedService, Queue>;
   const deadLetters = new DeadLetters(queues['dead-letter'], outboundQueues, store, audit, config.OUTBOUND_ATTEMPTS, (service) =>
@@ -125,6 +129,7 @@ export async function buildCore(config: Config, logger: Logger, infra: Infrastru
     delivery,
     audit,
     store,
+    requests,
     crypto,
     deadLetters,
     outbound,

@@ -44,7 +44,11 @@ export function clinicRouters(settings: Config, core: Core, add: ClinicHttpAddit
   const { gate, notifier, audit, store, deadLetters, outbound, schemas, throughput, queues } = core;
   const clinic = { name: settings.CLINIC_NAME, herId: settings.CLINIC_HER_ID, orgNumber: settings.CLINIC_ORG_NUMBER };
   const epj = Router();
-  for (const r of [epjMessageStatusRouter(store), epjSubmitRouter({ config: settings, gate, outbound, schemas: () => schemas }), ...(add.epjRoutes ?? [])])
+  for (const r of [
+    epjMessageStatusRouter(store),
+    epjSubmitRouter({ config: settings, gate, outbound, schemas: () => schemas, requests: core.requests }),
+    ...(add.epjRoutes ?? []),
+  ])
     epj.use(r);
   const ops = Router();
   for (const r of [

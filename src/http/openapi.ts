@@ -101,8 +101,10 @@ export function openApiDocument(version: string): Record<string, unknown> {
             },
             '400': error('Field-level errors in details.errors; nothing was queued'),
             '401': error('No or wrong token'),
-            '404': error('inReplyTo names no request this gateway has received'),
-            '409': error('The MsgId was used for other content'),
+            '404': error('EPJ_REQUEST_UNKNOWN: inReplyTo names no request this clinic holds (or one past REQUEST_RETENTION_DAYS)'),
+            '409': error(
+              'MSGID_CONFLICT: the MsgId was used for other content; EPJ_REQUEST_ANSWERED: the request was answered by another message (details.answeredBy)',
+            ),
             '413': error('Over the size limit'),
             '503': error('The service is closed by the service gate (reasons in details, Retry-After), or Redis is down'),
           },

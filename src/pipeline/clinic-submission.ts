@@ -6,6 +6,7 @@ import type { ServiceGate } from '../gate/service-gate.js';
 import type { SchemaSet } from '../kith/schema-set.js';
 import { validateDocument } from '../kith/validate.js';
 import { submitOutbound, type OutboundDeps } from './outbound.js';
+import type { OpenRequests } from './open-requests.js';
 import { clinicAnswerSchema, toClinicAnswerInput } from './clinic-answer-json.js';
 import { buildClinicAnswer } from '../kith/clinic-answer.js';
 import { parseMessage } from '../kith/parse.js';
@@ -24,6 +25,8 @@ export interface ClinicSubmissionDeps {
   gate: Pick<ServiceGate, 'current'>;
   outbound: OutboundDeps;
   schemas: () => SchemaSet | undefined;
+  /** the worklist: an answer claims the request it answers, once */
+  requests?: Pick<OpenRequests, 'answering'>;
 }
 
 export interface SubmissionResult {
@@ -83,10 +86,16 @@ export async function submitClinicJson(deps: ClinicSubmissionDeps, body: unknown
       ],
     });
   refuseConfidentialToRepresentative(request, json.confidentialToChild === true, now);
-  return submitClinicXml(deps, buildClinicAnswer(request, toClinicAnswerInput(json, now)), origin);
+  return submitClinicXml(deps, buildClinicAnswer(request, toClinicAnswerInput(json, now)), origin, { requestKnown: true });
 }
 
-export async function submitClinicXml(deps: ClinicSubmissionDeps, xml: string, origin: string): Promise<SubmissionResult> {
+/** `requestKnown`: the answer was built from a request read back here, so it must still be one this clinic holds. */
+export async function submitClinicXml(
+  deps: ClinicSubmissionDeps,
+  xml: string,
+  origin: string,
+  options: { requestKnown?: boolean } = {},
+): Promise<SubmissionResult> {
   const schemas = deps.schemas();
   const { report, message } = validateDocument(xml, {
     maxBytes: deps.config.KITH_MAX_BYTES,
@@ -112,13 +121,19 @@ export async function submitClinicXml(deps: ClinicSubmissionDeps, xml: string, o
   if (!receiver) throw new GatewayError('EPJ_MESSAGE_INVALID', '(no receiver HER-id)');
 
   refuseWhenClosed(deps.gate, message.service);
-  const { record, created } = await submitOutbound(deps.outbound, {
-    msgId: message.msgId,
-    service: message.service,
-    action: action.name,
-    xml,
-    receiverHerId: Number(receiver),
-    origin,
-  });
+  const queue = () =>
+    submitOutbound(deps.outbound, {
+      msgId: message.msgId!,
+      service: message.service!,
+      action: action.name,
+      xml,
+      receiverHerId: Number(receiver),
+      origin,
+    });
+  // An answer claims the request it answers (RefToParent), once; an answer in XML to a request this
+  // clinic does not hold (received before the gateway, or past its retention) still goes.
+  const inReplyTo = action.answers ? message.conversationRef?.refToParent : undefined;
+  const { record, created } =
+    inReplyTo && deps.requests ? await deps.requests.answering(inReplyTo, message.msgId, options.requestKnown === true, queue) : await queue();
   return { msgId: record.msgId, service: record.service, state: record.state, created, schemaValidation: report.schemaValidation };
 }

@@ -11,6 +11,7 @@ import type { AppRecToSend, MessageMetadata, MessageTransport } from '../ports/t
 import type { ArrivedWhileClosed, DeliveryJobData, SealedDelivery } from './delivery-job.js';
 import type { JobCrypto } from './job-crypto.js';
 import type { MessageStore } from './message-store.js';
+import { awaitsOfficeAnswer, type OpenRequests } from './open-requests.js';
 import type { WorkerSupervisor } from './worker-supervisor.js';
 import { RECOVERY } from './worker-supervisor.js';
 import type { DeliveryOrder } from './epj-delivery.js';
@@ -64,6 +65,8 @@ export interface InboundDeps {
   delivery: Queue;
   order: DeliveryOrder;
   store: MessageStore;
+  /** the office's worklist: a request it must answer joins it */
+  requests?: Pick<OpenRequests, 'opened'>;
   crypto: JobCrypto;
   gate: Pick<ServiceGate, 'isOpen' | 'current'> & Partial<Pick<ServiceGate, 'closedByOffice'>>;
   /**
@@ -162,7 +165,7 @@ export function inboundProcessor(deps: InboundDeps) {
       // The job was added when the message was taken from NHN.
       deps.metrics?.observeProcessing('inbound', verdict.service, job.timestamp);
     }
-    const { created } = await deps.store.create({
+    const { created, record } = await deps.store.create({
       msgId,
       direction: 'inbound',
       service: verdict.service ?? 'unknown',
@@ -170,6 +173,14 @@ export function inboundProcessor(deps: InboundDeps) {
       state: verdict.accepted ? 'received' : 'rejected',
       origin: `her:${verdict.senderHerId ?? meta.senderHerId ?? 'unknown'}`,
     });
+    if (verdict.accepted && verdict.msgId && deps.requests && verdict.service && awaitsOfficeAnswer(verdict.service, verdict.action))
+      await deps.requests.opened({
+        msgId: verdict.msgId,
+        service: verdict.service,
+        action: verdict.action!,
+        receivedAt: record.createdAt,
+        representation: verdict.representation !== undefined,
+      });
 
     if (!job.data.appRecSent) {
       await deps.transport.sendAppRec(nhnMessageId, receiverHerId, { status: verdict.appRecStatus, errors: verdict.errors }, document);

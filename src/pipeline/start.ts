@@ -8,6 +8,7 @@ import type { Metrics } from '../metrics.js';
 import type { MessageProtection } from '../ports/message-protection.js';
 import type { JobCrypto } from './job-crypto.js';
 import type { MessageStore } from './message-store.js';
+import type { OpenRequests } from './open-requests.js';
 import type { OutboundDeps } from './outbound.js';
 import type { Queues } from './queues.js';
 import type { WorkerSupervisor } from './worker-supervisor.js';
@@ -52,6 +53,8 @@ export interface PipelineDeps {
   workers: WorkerSupervisor;
   metrics: Metrics;
   store: MessageStore;
+  /** the worklist a received request joins; without it, none is kept */
+  requests?: OpenRequests;
   crypto: JobCrypto;
   audit: AuditLog;
   gate: ServiceGate;
@@ -83,6 +86,7 @@ export async function startPipeline(deps: PipelineDeps, parts: PipelineParts): P
       delivery: queues['epj-delivery'],
       order,
       store,
+      ...(deps.requests ? { requests: deps.requests } : {}),
       crypto,
       gate,
       audit,
