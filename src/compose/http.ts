@@ -8,6 +8,7 @@ import { dashboardRouter } from '../http/dashboard/dashboard-router.js';
 import { boardClinicOf, queueBoardRouter } from '../http/dashboard/queue-board.js';
 import { epjMessageStatusRouter } from '../http/epj-messages.js';
 import { epjSubmitRouter } from '../http/epj-submit.js';
+import { epjRequestsRouter } from '../http/epj-requests.js';
 import type { ReadinessSource } from '../http/health.js';
 import { opsAuditRouter } from '../http/ops-audit.js';
 import { opsLoginRouter } from '../http/ops-auth.js';
@@ -47,6 +48,7 @@ export function clinicRouters(settings: Config, core: Core, add: ClinicHttpAddit
   for (const r of [
     epjMessageStatusRouter(store),
     epjSubmitRouter({ config: settings, gate, outbound, schemas: () => schemas, requests: core.requests }),
+    epjRequestsRouter(core.requests, settings.REQUEST_AGE_LIMITS),
     ...(add.epjRoutes ?? []),
   ])
     epj.use(r);

@@ -120,6 +120,66 @@ export function openApiDocument(version: string): Record<string, unknown> {
           },
         },
       },
+      '/v1/requests': {
+        get: {
+          summary: "The office's worklist: the clinic's citizen requests not yet answered, oldest first",
+          description:
+            "A request leaves the list when an answer to it is queued (or REQUEST_RETENTION_DAYS end). overLimit: its age in working days (Monday to Friday) reached its service's limit (REQUEST_AGE_LIMITS); the office is then told once.",
+          parameters: [
+            { name: 'state', in: 'query', schema: { type: 'string', enum: ['open'], default: 'open' } },
+            { name: 'service', in: 'query', schema: { type: 'string', enum: ['appointment', 'prescription-renewal', 'e-consultation', 'office-contact'] } },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+          ],
+          responses: {
+            '200': {
+              description: 'The open requests (count: how many are open in all, of the service when given)',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['state', 'count', 'requests'],
+                    properties: {
+                      state: { const: 'open' },
+                      service: { type: 'string' },
+                      count: { type: 'integer' },
+                      requests: {
+                        type: 'array',
+                        items: {
+                          type: 'object',
+                          required: [
+                            'msgId',
+                            'service',
+                            'action',
+                            'receivedAt',
+                            'ageSeconds',
+                            'ageWorkingDays',
+                            'limitWorkingDays',
+                            'overLimit',
+                            'representation',
+                          ],
+                          properties: {
+                            msgId: { type: 'string' },
+                            service: { type: 'string', enum: ['appointment', 'prescription-renewal', 'e-consultation', 'office-contact'] },
+                            action: { type: 'string', description: 'the citizen action (CPA action), e.g. Foresporsel, OnskeReserver' },
+                            receivedAt: { type: 'string', format: 'date-time' },
+                            ageSeconds: { type: 'integer' },
+                            ageWorkingDays: { type: 'number', description: 'weekday time since it came, in days (two decimals)' },
+                            limitWorkingDays: { type: 'integer' },
+                            overLimit: { type: 'boolean' },
+                            representation: { type: 'boolean', description: "someone acts on the patient's behalf (a parent, a representative)" },
+                          },
+                        },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+            '400': error('EPJ_REQUESTS_QUERY_INVALID'),
+            '401': error('No or wrong token'),
+          },
+        },
+      },
       '/v1/free-slots': {
         put: {
           summary:
