@@ -16,6 +16,7 @@ import { DeadLetters } from '../pipeline/dead-letters.js';
 import { JobCrypto, demoJobKeys, parseJobKeys } from '../pipeline/job-crypto.js';
 import { MessageStore } from '../pipeline/message-store.js';
 import { OpenRequests } from '../pipeline/open-requests.js';
+import { readOpenRequestAges } from '../pipeline/request-age.js';
 import type { OutboundDeps } from '../pipeline/outbound.js';
 import { QUEUE_NAMES, closeQueues, createQueues, queuesHaveWork, type Queues } from '../pipeline/queues.js';
 import { WorkerSupervisor } from '../pipeline/worker-supervisor.js';
@@ -102,6 +103,7 @@ export async function buildCore(config: Config, logger: Logger, infra: Infrastru
 
   const store = new MessageStore(redis, prefix);
   const requests = new OpenRequests(redis, prefix, { retentionSeconds: config.REQUEST_RETENTION_DAYS * 24 * 3600 });
+  metrics.observeOpenRequests(() => readOpenRequestAges(requests, config.REQUEST_AGE_LIMITS));
   const crypto = new JobCrypto(config.JOB_ENCRYPTION_KEYS ? parseJobKeys(config.JOB_ENCRYPTION_KEYS) : demoJobKeys(config.DATA_DIR));
   const outboundQueues = Object.fromEntries(GATED_SERVICES.map((s) => [s, queues[`outbound-${s}`]])) as Record<GatedService, Queue>;
   const deadLetters = new DeadLetters(queues['dead-letter'], outboundQueues, store, audit, config.OUTBOUND_ATTEMPTS, (service) =>

@@ -9,6 +9,7 @@ import { boardClinicOf, queueBoardRouter } from '../http/dashboard/queue-board.j
 import { epjMessageStatusRouter } from '../http/epj-messages.js';
 import { epjSubmitRouter } from '../http/epj-submit.js';
 import { epjRequestsRouter } from '../http/epj-requests.js';
+import { readOpenRequestAges } from '../pipeline/request-age.js';
 import type { ReadinessSource } from '../http/health.js';
 import { opsAuditRouter } from '../http/ops-audit.js';
 import { opsLoginRouter } from '../http/ops-auth.js';
@@ -67,7 +68,15 @@ export function clinicRouters(settings: Config, core: Core, add: ClinicHttpAddit
       },
     }),
     opsAuditRouter(audit),
-    opsStatusRouter({ gate, notifier, queues, redis: core.redis, throughput, sections: add.sections ?? {}, clinic }),
+    opsStatusRouter({
+      gate,
+      notifier,
+      queues,
+      redis: core.redis,
+      throughput,
+      sections: { openRequests: () => readOpenRequestAges(core.requests, settings.REQUEST_AGE_LIMITS), ...add.sections },
+      clinic,
+    }),
     opsWaitingRouter({ queues, store, gate }),
     queueBoardRouter({ herId: settings.CLINIC_HER_ID, queues, deadLetters, audit }),
     ...(add.opsRoutes ?? []),

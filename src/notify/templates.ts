@@ -129,6 +129,17 @@ function norwegian(n: Notification): Rendered {
       ]);
     case 'gate-opened':
       return done(`${what} er åpen igjen for ${n.clinic.name}`, [`${what} for ${clinic} er åpen igjen. Meldinger som ventet, sendes nå.`]);
+    case 'request-overdue': {
+      const days = str(d.limitWorkingDays);
+      const service = SERVICE_NB[str(d.service)] ?? str(d.service);
+      const received = str(d.receivedAt);
+      const receivedText = received ? new Date(received).toLocaleString('nb-NO', { timeZone: 'Europe/Oslo', dateStyle: 'short', timeStyle: 'short' }) : '';
+      return done(`En henvendelse om ${service} har ventet på svar i ${days} arbeidsdager hos ${n.clinic.name}`, [
+        `En henvendelse fra en innbygger om ${service} til ${clinic}, mottatt ${receivedText}, er ikke besvart etter ${days} arbeidsdager.`,
+        `Finn den i arbeidslisten i journalsystemet (meldings-ID ${str(d.msgId)}) og svar innbyggeren, eller be innbyggeren ta kontakt på annen måte.`,
+        'Dette varselet sendes én gang for hver henvendelse. Fristene per tjeneste settes i innstillingen REQUEST_AGE_LIMITS.',
+      ]);
+    }
     case 'nhn-notice':
       return done(`Melding til Norsk helsenett: tjeneste stengt for ${n.clinic.name}`, [
         'Denne meldingen skal videresendes til Norsk helsenetts kundesenter (via driftsleverandøren eller EPJ-leverandøren, ikke direkte fra kontoret).',

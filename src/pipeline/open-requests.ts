@@ -191,25 +191,40 @@ export class OpenRequests {
     return { count, requests };
   }
 
-  /** The MsgIds of a service's open requests received at or before `cutoffMs`, oldest first. */
-  async receivedBefore(service: ServiceId, cutoffMs: number, limit = 1000): Promise<string[]> {
-    return this.redis.zrangebyscore(this.keys.openRequests(service), '-inf', cutoffMs, 'LIMIT', 0, limit);
+  /** A service's open requests received at or before `cutoffMs`, oldest first. */
+  async receivedBefore(service: ServiceId, cutoffMs: number, limit = 1000): Promise<{ msgId: string; receivedAt: string }[]> {
+    const flat = await this.redis.zrangebyscore(this.keys.openRequests(service), '-inf', cutoffMs, 'WITHSCORES', 'LIMIT', 0, limit);
+    const out: { msgId: string; receivedAt: string }[] = [];
+    for (let i = 0; i < flat.length; i += 2) out.push({ msgId: flat[i]!, receivedAt: new Date(Number(flat[i + 1])).toISOString() });
+    return out;
   }
 
-  /** How many open requests of each service fall between the cut-offs: `counts[i]` are those received after cutoffs[i+1] and at or before cutoffs[i]. */
-  async countsBetween(cutoffsMs: readonly number[]): Promise<Record<ServiceId, number[]>> {
+  /** How many open requests of each service were received at or before its cut-off. */
+  async countReceivedBefore(cutoffsMs: Readonly<Record<ServiceId, number>>): Promise<Record<ServiceId, number>> {
     const read = this.redis.pipeline();
-    for (const s of SERVICE_IDS) {
-      for (let i = 0; i < cutoffsMs.length; i++) {
-        const upper = cutoffsMs[i]!;
-        const lower = i + 1 < cutoffsMs.length ? `(${cutoffsMs[i + 1]}` : '-inf';
-        read.zcount(this.keys.openRequests(s), lower, upper);
-      }
+    for (const s of SERVICE_IDS) read.zcount(this.keys.openRequests(s), '-inf', cutoffsMs[s]);
+    const replies = (await read.exec()) ?? [];
+    return Object.fromEntries(SERVICE_IDS.map((s, i) => [s, Number(replies[i]?.[1] ?? 0)])) as Record<ServiceId, number>;
+  }
+
+  /**
+   * How many open requests of each service fall between the cut-offs (newest first, descending
+   * times): `counts[0]` came after cutoffs[0], `counts[i]` after cutoffs[i] and at or before
+   * cutoffs[i-1], the last at or before the last cut-off. n cut-offs, n+1 counts.
+   */
+  async countsBetween(cutoffsMs: readonly number[]): Promise<Record<ServiceId, number[]>> {
+    const bounds: [string, string][] = [];
+    for (let i = 0; i <= cutoffsMs.length; i++) {
+      const lower = i < cutoffsMs.length ? `(${cutoffsMs[i]}` : '-inf';
+      const upper = i === 0 ? '+inf' : String(cutoffsMs[i - 1]);
+      bounds.push([lower, upper]);
     }
+    const read = this.redis.pipeline();
+    for (const s of SERVICE_IDS) for (const [lower, upper] of bounds) read.zcount(this.keys.openRequests(s), lower, upper);
     const replies = (await read.exec()) ?? [];
     const out = {} as Record<ServiceId, number[]>;
     SERVICE_IDS.forEach((s, si) => {
-      out[s] = cutoffsMs.map((_, i) => Number(replies[si * cutoffsMs.length + i]?.[1] ?? 0));
+      out[s] = bounds.map((_, i) => Number(replies[si * bounds.length + i]?.[1] ?? 0));
     });
     return out;
   }

@@ -164,6 +164,28 @@ function renderQueues(section) {
   );
 }
 
+// the office's worklist per service: how many wait, how old (working days), how many past the limit
+function renderOpenRequests(section) {
+  const body = $('open-requests').tBodies[0];
+  if (!section || !section.configured) return body.replaceChildren();
+  if (section.error) return body.replaceChildren(el('tr', {}, el('td', { colspan: 9 }, `Cannot read the open requests: ${section.error}`)));
+  const buckets = ['0-1d', '1-2d', '2-3d', '3-5d', '5-10d', '10d+'];
+  const rows = Object.entries(section.value);
+  $('open-requests-count').textContent = `(${rows.reduce((n, [, s]) => n + s.open, 0)})`;
+  body.replaceChildren(
+    ...rows.map(([service, s]) =>
+      el(
+        'tr',
+        { 'data-service': service },
+        el('th', { scope: 'row' }, service),
+        el('td', { class: 'num' }, s.open),
+        buckets.map((b) => el('td', { class: 'num' }, s.buckets[b] ?? 0)),
+        el('td', { class: s.overLimit ? 'num busy' : 'num', title: `limit: ${s.limitWorkingDays} working days` }, s.overLimit),
+      ),
+    ),
+  );
+}
+
 function renderThroughput(section) {
   const chart = $('chart');
   if (section.error) return chart.replaceChildren(`Cannot read throughput: ${section.error}`);
@@ -332,6 +354,7 @@ async function refresh() {
     renderWaiting(waiting);
     renderDead(dead.deadLetters);
     renderQueues(status.queues);
+    renderOpenRequests(status.openRequests);
     renderThroughput(status.throughput);
     renderRedis(status.redis);
     renderSection($('transport'), status.transport);
