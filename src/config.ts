@@ -286,6 +286,15 @@ export const configSchema = z.object({
     .transform((pairs) => ({ ...DEFAULT_REQUEST_AGE_LIMITS, ...Object.fromEntries(pairs.map((p) => [p.split(':')[0]!, Number(p.split(':')[1])])) }))
     .prefault(''),
 
+  // --- the communication test (Dialog_Innbygger_Test) ---------------------------------------------------------
+  /** Helsenorge's HER-id: where the clinic's communication test goes (`epj-gateway commtest`, the dashboard's button, the probe) */
+  HELSENORGE_HER_ID: z
+    .string()
+    .regex(/^\d{1,9}$/, 'a HER-id (digits)')
+    .default('8093244'),
+  /** seconds between the periodic communication tests of each clinic; 0: none (only on demand) */
+  COMMTEST_PROBE_INTERVAL_S: int(0, 7 * 24 * 3600).default(0),
+
   // --- simulator (demo) ---------------------------------------------------------------------------------------
   /** TCP port of the NHN simulator (`epj-gateway simulator`, the demo); `send --as-citizen` asks it when MSH_BASE_URL is unset */
   SIMULATOR_PORT: int(0, 65535).default(8091),

@@ -312,6 +312,11 @@ export const ERRORS = {
     message:
       'The citizen request named was already answered by another message (details name it and when); it is off the worklist. Follow that answer with GET /v1/messages/{answeredBy}; a new question to the citizen needs a new request from them.',
   },
+  COMMTEST_INCOMPLETE: {
+    status: 504,
+    message:
+      "The communication test did not come back whole: the AppRec was not OK, or the AppRec or Helsenorge's answer did not come in time (the reason follows). Check the transport (dashboard, /ops/waiting) and NHN's status; run it again.",
+  },
   EPJ_REQUESTS_QUERY_INVALID: {
     status: 400,
     message:

@@ -66,6 +66,8 @@ export interface Metrics extends PipelineMetrics {
   countTransportError(kind: TransportErrorKind): void;
   /** the clinic's open citizen requests, read at scrape time: per service, counts by age bucket and how many passed the limit */
   observeOpenRequests(read: () => Promise<Record<string, { buckets: Record<string, number>; overLimit: number }>>): void;
+  /** when the clinic's last communication test came back, read at scrape time */
+  observeCommtest(lastSuccess: () => Promise<Date | undefined>): void;
   /** a synchronous request answered (or refused with an error answer), seconds from receipt to the answer accepted by the bus */
   observeSyncAnswer(action: string, outcome: 'answered' | 'refused' | 'failed', seconds: number): void;
 }
@@ -137,6 +139,7 @@ export function createMetrics(): MetricsRoot {
   const gateOf = new Map<string, () => Record<string, number>>();
   const openRequestsOf = new Map<string, () => Promise<Record<string, { buckets: Record<string, number>; overLimit: number }>>>();
   // one read per scrape and clinic feeds both gauges; the second takes what the first read
+  const commtestOf = new Map<string, () => Promise<Date | undefined>>();
   const lastOpenRequests = new Map<string, Record<string, { buckets: Record<string, number>; overLimit: number }>>();
 
   new Gauge({
@@ -224,6 +227,25 @@ export function createMetrics(): MetricsRoot {
             for (const [service, { overLimit }] of Object.entries(ages)) this.set({ clinic, service }, overLimit);
           } catch {
             /* as above */
+          }
+        }),
+      );
+    },
+  });
+
+  new Gauge({
+    name: 'epj_gateway_commtest_last_success_timestamp_seconds',
+    help: "Unix time the answer to the clinic's last communication test came back from Helsenorge (0: none in the last 7 days), read at scrape time",
+    labelNames: ['clinic'] as const,
+    registers,
+    async collect() {
+      this.reset();
+      await Promise.all(
+        [...commtestOf].map(async ([clinic, read]) => {
+          try {
+            this.set({ clinic }, ((await read())?.getTime() ?? 0) / 1000);
+          } catch {
+            /* Redis down: left empty */
           }
         }),
       );
@@ -335,6 +357,7 @@ export function createMetrics(): MetricsRoot {
       attachQueues: (queues) => write(() => queuesOf.set(clinic, queues)),
       observeGate: (levels) => write(() => gateOf.set(clinic, levels)),
       observeOpenRequests: (read) => write(() => openRequestsOf.set(clinic, read)),
+      observeCommtest: (read) => write(() => commtestOf.set(clinic, read)),
       countMessage: (direction, service, outcome) => write(() => messages.inc(series.of(messages, { direction, service: serviceLabel(service), outcome }))),
       countAppRec: (direction, status, errorCodes) =>
         write(() => {
@@ -386,6 +409,7 @@ export function createMetrics(): MetricsRoot {
       queuesOf.delete(herId);
       gateOf.delete(herId);
       openRequestsOf.delete(herId);
+      commtestOf.delete(herId);
       views.delete(herId);
     },
     clinics: () => [...views.keys()],

@@ -53,6 +53,11 @@ export interface RedisKeys {
   pollLease(herId: string): string;
   /** the office's worklist: unanswered citizen requests of one service (sorted set, MsgId scored by when it was received) */
   openRequests(service: string): string;
+  /** a communication test the clinic sent (hash: sent at, its answer's MsgId and time), and when one last came back whole */
+  communicationTest(msgId: string): string;
+  communicationTestLastSuccess: string;
+  /** the periodic test's claim of its interval (a string with a TTL) */
+  communicationTestProbe: string;
 }
 
 export function redisKeys(prefix: string): RedisKeys {
@@ -85,5 +90,8 @@ export function redisKeys(prefix: string): RedisKeys {
     pullInboxItems: key('epj-inbox', 'items'),
     pollLease: (herId) => key(herId, 'poll-lease'),
     openRequests: (service) => key('requests', 'open', service),
+    communicationTest: (msgId) => key('commtest', msgId),
+    communicationTestLastSuccess: key('commtest', 'last-success'),
+    communicationTestProbe: key('commtest', 'probe'),
   };
 }

@@ -16,6 +16,7 @@ import { DeadLetters } from '../pipeline/dead-letters.js';
 import { JobCrypto, demoJobKeys, parseJobKeys } from '../pipeline/job-crypto.js';
 import { MessageStore } from '../pipeline/message-store.js';
 import { OpenRequests } from '../pipeline/open-requests.js';
+import { CommunicationTests } from '../pipeline/communication-tests.js';
 import { readOpenRequestAges } from '../pipeline/request-age.js';
 import type { OutboundDeps } from '../pipeline/outbound.js';
 import { QUEUE_NAMES, closeQueues, createQueues, queuesHaveWork, type Queues } from '../pipeline/queues.js';
@@ -44,6 +45,8 @@ export interface Core {
   store: MessageStore;
   /** the citizen requests awaiting the office's answer (the worklist) */
   requests: OpenRequests;
+  /** the communication test both ways (Dialog_Innbygger_Test) */
+  communicationTests: CommunicationTests;
   crypto: JobCrypto;
   deadLetters: DeadLetters;
   outbound: OutboundDeps;
@@ -120,6 +123,25 @@ export async function buildCore(config: Config, logger: Logger, infra: Infrastru
     logger,
     metrics,
   };
+  const communicationTests = new CommunicationTests(redis, prefix, {
+    store,
+    outbound,
+    clinic: { herId: config.CLINIC_HER_ID, orgNumber: config.CLINIC_ORG_NUMBER, name: config.CLINIC_NAME },
+    helsenorgeHerId: config.HELSENORGE_HER_ID,
+  });
+  metrics.observeCommtest(() => communicationTests.lastSuccess());
+  // the periodic communication test, when set: one per interval and clinic across every process
+  const probe =
+    config.COMMTEST_PROBE_INTERVAL_S > 0
+      ? setInterval(
+          () =>
+            void communicationTests
+              .probe(config.COMMTEST_PROBE_INTERVAL_S)
+              .catch((err: unknown) => logger.warn({ err: String(err) }, 'communication test probe failed')),
+          config.COMMTEST_PROBE_INTERVAL_S * 1000,
+        )
+      : undefined;
+  probe?.unref();
 
   return {
     redis,
@@ -132,12 +154,14 @@ export async function buildCore(config: Config, logger: Logger, infra: Infrastru
     audit,
     store,
     requests,
+    communicationTests,
     crypto,
     deadLetters,
     outbound,
     schemas,
     throughput,
     closers: [
+      { name: 'communication test probe', close: async () => clearInterval(probe) },
       { name: 'service gate', close: () => gate.stop() },
       { name: 'queues', close: () => closeQueues(queues) },
       ...(mail ? [{ name: 'mail', close: () => Promise.resolve(mail.close()) }] : []),

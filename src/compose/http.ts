@@ -17,6 +17,7 @@ import { opsGateRouter } from '../http/ops-gate.js';
 import { opsMessagesRouter } from '../http/ops-messages.js';
 import { opsStatusRouter, type StatusSections } from '../http/ops-status.js';
 import { opsWaitingRouter } from '../http/ops-waiting.js';
+import { opsCommtestRouter } from '../http/ops-commtest.js';
 import type { ShutdownFlag } from '../lifecycle.js';
 import type { Logger } from '../logging.js';
 import type { Core } from './core.js';
@@ -78,6 +79,7 @@ export function clinicRouters(settings: Config, core: Core, add: ClinicHttpAddit
       clinic,
     }),
     opsWaitingRouter({ queues, store, gate }),
+    opsCommtestRouter({ tests: core.communicationTests, audit }),
     queueBoardRouter({ herId: settings.CLINIC_HER_ID, queues, deadLetters, audit }),
     ...(add.opsRoutes ?? []),
   ])

@@ -9,6 +9,7 @@ import type { MessageProtection } from '../ports/message-protection.js';
 import type { JobCrypto } from './job-crypto.js';
 import type { MessageStore } from './message-store.js';
 import type { OpenRequests } from './open-requests.js';
+import type { CommunicationTests } from './communication-tests.js';
 import type { OutboundDeps } from './outbound.js';
 import type { Queues } from './queues.js';
 import type { WorkerSupervisor } from './worker-supervisor.js';
@@ -55,6 +56,8 @@ export interface PipelineDeps {
   store: MessageStore;
   /** the worklist a received request joins; without it, none is kept */
   requests?: OpenRequests;
+  /** answers Helsenorge's communication test and notes the answers to the clinic's own */
+  communicationTests?: CommunicationTests;
   crypto: JobCrypto;
   audit: AuditLog;
   gate: ServiceGate;
@@ -87,6 +90,7 @@ export async function startPipeline(deps: PipelineDeps, parts: PipelineParts): P
       order,
       store,
       ...(deps.requests ? { requests: deps.requests } : {}),
+      ...(deps.communicationTests ? { communicationTest: deps.communicationTests } : {}),
       crypto,
       gate,
       audit,

@@ -340,6 +340,31 @@ function renderMail(mail) {
   );
 }
 
+// "Test the connection": a communication test to Helsenorge, followed to its AppRec and answer (as `epj-gateway commtest`)
+async function testConnection(button) {
+  const out = $('commtest-result');
+  button.disabled = true;
+  out.dataset.state = 'running';
+  out.textContent = 'Sending a communication test to Helsenorge…';
+  try {
+    let test = await post('/ops/commtest');
+    const until = Date.now() + 60_000;
+    while (!test.done && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 500));
+      test = await api(`/ops/commtest/${encodeURIComponent(test.msgId)}`);
+    }
+    const appRec = test.appRec ? `AppRec ${test.appRec.status} after ${test.appRec.ms} ms` : 'no AppRec';
+    const answer = test.answer ? `answer after ${test.answer.ms} ms` : 'no answer';
+    out.dataset.state = test.ok ? 'ok' : 'failed';
+    out.textContent = `${test.ok ? 'OK' : 'Failed'}: sent ${test.msgId}; ${appRec}; ${answer}${test.done ? '' : ' (gave up after 60 s)'}.`;
+  } catch (err) {
+    out.dataset.state = 'failed';
+    out.textContent = `Failed: ${err.message}`;
+  } finally {
+    button.disabled = false;
+  }
+}
+
 let timer;
 async function refresh() {
   clearTimeout(timer);
@@ -374,6 +399,7 @@ function showClinic() {
   $('clinic').textContent = `— HER-id ${CLINIC}`;
   $('queue-board').href = `/ops/queues/${encodeURIComponent(CLINIC)}/`;
   $('recheck').addEventListener('click', (e) => act(e.currentTarget, () => post('/ops/gate/recheck'), 'Gate rechecked.', refresh));
+  $('commtest').addEventListener('click', (e) => testConnection(e.currentTarget));
   refresh();
 }
 
