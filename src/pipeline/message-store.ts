@@ -65,6 +65,8 @@ export interface MessageRecord {
   representation?: string;
   answeredBy?: string;
   answeredAt?: string;
+  /** an answer: the MsgId of the request it claimed */
+  answers?: string;
 }
 
 const JSON_FIELDS = new Set(['appRec']);

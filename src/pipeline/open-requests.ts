@@ -136,12 +136,27 @@ export class OpenRequests {
         answeredAt: claim.answeredAt,
       });
     if (claim.outcome === 'unknown' && mustExist) throw new GatewayError('EPJ_REQUEST_UNKNOWN', `(inReplyTo ${requestMsgId})`);
+    let sent: T;
     try {
-      return await send();
+      sent = await send();
     } catch (err) {
       if (claim.outcome === 'claimed') await this.release(requestMsgId, answerMsgId).catch(() => undefined);
       throw err;
     }
+    // the answer names its request, so a rejection by Helsenorge can give the request back
+    if (claim.outcome !== 'unknown') await this.redis.hset(this.keys.message(answerMsgId), 'answers', requestMsgId);
+    return sent;
+  }
+
+  /**
+   * Helsenorge rejected the answer (AppRec Avvist): it did not reach the citizen, so the request it
+   * answered is open again for a corrected answer. Returns the request reopened, if any.
+   */
+  async answerRejected(answerMsgId: string): Promise<string | undefined> {
+    const requestMsgId = await this.redis.hget(this.keys.message(answerMsgId), 'answers');
+    if (!requestMsgId) return undefined;
+    await this.release(requestMsgId, answerMsgId);
+    return requestMsgId;
   }
 
   /** The oldest open requests first, of one service or all; `count` is how many are open in all. */

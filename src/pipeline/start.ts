@@ -170,6 +170,8 @@ export async function startPipeline(deps: PipelineDeps, parts: PipelineParts): P
       onOutcome: async (msgId, state, appRec) => {
         await audit.record({ actor: 'system', action: 'message.answered', msgId, outcome: state });
         if (state === 'apprec-missing') await deps.redis.incr(redisKeys(prefix).appRecMissing);
+        // a rejected answer never reached the citizen: its request goes back on the worklist
+        if (state === 'apprec-rejected') await deps.requests?.answerRejected(msgId);
         await parts.epj.status?.({ msgId, state, ...(appRec ? { appRec } : {}), at: new Date().toISOString() });
       },
       deadlineMs,

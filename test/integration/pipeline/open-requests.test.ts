@@ -102,4 +102,14 @@ describe('a citizen request stays answerable until it is answered, and is answer
     assert.equal((await gateway.store.get(msgId))?.answeredBy, undefined);
     await request(url).post('/v1/messages').set(EPJ).send({ service: 'office-contact', inReplyTo: msgId, text: 'Svar.' }).expect(202);
   });
+
+  it('an answer Helsenorge rejects (AppRec Avvist) gives its request back for a corrected answer', async () => {
+    const { msgId } = await received();
+    const res = await request(url).post('/v1/messages').set(EPJ).send({ service: 'office-contact', inReplyTo: msgId, text: 'Svar.' }).expect(202);
+    assert.ok(!(await open()).includes(msgId));
+    assert.equal(await gateway.requests.answerRejected(res.body.msgId as string), msgId);
+    assert.ok((await open()).includes(msgId), 'back on the worklist');
+    await request(url).post('/v1/messages').set(EPJ).send({ service: 'office-contact', inReplyTo: msgId, text: 'Rettet svar.' }).expect(202);
+    assert.equal(await gateway.requests.answerRejected(randomUUID()), undefined, 'an answer to no request changes nothing');
+  });
 });
