@@ -22,11 +22,13 @@ export interface OpenRequest {
 
 export type Claim = { outcome: 'claimed' | 'repeat' } | { outcome: 'unknown' } | { outcome: 'answered'; answeredBy: string; answeredAt: string };
 
-/** The citizen actions the office answers (HentLedigeTimer is answered by the gateway itself, at once). */
+/**
+ * The citizen actions a clinic answers. HentLedigeTimer among them: on the service bus the gateway
+ * answers it at once and it never reaches the inbound path; through NHN's REST service the EPJ does.
+ */
 const ANSWERED_BY_OFFICE = new Set(
   PROCESSES.flatMap((p) => p.actions.filter((a) => a.sender === 'clinic').flatMap((a) => (a.answers ?? []).map((asked) => `${p.service}:${asked}`))),
 );
-ANSWERED_BY_OFFICE.delete('appointment:HentLedigeTimer');
 
 export function awaitsOfficeAnswer(service: string, action: string | undefined): service is ServiceId {
   return action !== undefined && ANSWERED_BY_OFFICE.has(`${service}:${action}`);
