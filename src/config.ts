@@ -63,6 +63,14 @@ const tokenList = z.string().transform((s, ctx) => {
   return out;
 });
 
+/** REQUEST_AGE_LIMITS' defaults, in working days: a written question within two, a renewal within three */
+export const DEFAULT_REQUEST_AGE_LIMITS: Readonly<Record<'appointment' | 'prescription-renewal' | 'e-consultation' | 'office-contact', number>> = {
+  appointment: 2,
+  'prescription-renewal': 3,
+  'e-consultation': 2,
+  'office-contact': 2,
+};
+
 export const configSchema = z.object({
   // --- process ----------------------------------------------------------------------------------
   /** demo (default) or production; production refuses demo tokens, sample certificates and stand-ins */
@@ -268,6 +276,28 @@ export const configSchema = z.object({
   /** the most free slots offered in one SvarLedigeTimer (the earliest ahead) */
   FREE_SLOTS_LIMIT: int(1, 500).default(60),
 
+  // --- the office's worklist: citizen requests awaiting an answer -------------------------------------------
+  /** days an unanswered citizen request stays answerable (its record and sealed document kept); once answered, the usual 90 days */
+  REQUEST_RETENTION_DAYS: int(1, 3650).default(365),
+  /** working days (Monday to Friday) a request may wait per service before the office is told, `service:days,…`; services left out keep their default */
+  REQUEST_AGE_LIMITS: list
+    .pipe(
+      z.array(
+        z.string().regex(/^(appointment|prescription-renewal|e-consultation|office-contact):\d{1,3}$/, 'service:working-days pairs, e.g. office-contact:2'),
+      ),
+    )
+    .transform((pairs) => ({ ...DEFAULT_REQUEST_AGE_LIMITS, ...Object.fromEntries(pairs.map((p) => [p.split(':')[0]!, Number(p.split(':')[1])])) }))
+    .prefault(''),
+
+  // --- the communication test (Dialog_Innbygger_Test) ---------------------------------------------------------
+  /** Helsenorge's HER-id: the receiver of the messages the office starts, of digital-status checks and of the clinic's communication test */
+  HELSENORGE_HER_ID: z
+    .string()
+    .regex(/^\d{1,9}$/, 'a HER-id (digits)')
+    .default('8093244'),
+  /** seconds between the periodic communication tests of each clinic; 0: none (only on demand) */
+  COMMTEST_PROBE_INTERVAL_S: int(0, 7 * 24 * 3600).default(0),
+
   // --- simulator (demo) ---------------------------------------------------------------------------------------
   /** TCP port of the NHN simulator (`epj-gateway simulator`, the demo); `send --as-citizen` asks it when MSH_BASE_URL is unset */
   SIMULATOR_PORT: int(0, 65535).default(8091),
@@ -290,8 +320,6 @@ export const configSchema = z.object({
   AR_STAND_IN_PORT: int(0, 65535).default(8092),
 
   // --- messages the office starts (Dialog_Innbygger_Timer, Dialog_Innbygger_Digitalbruker) -----------------
-  /** Helsenorge's HER-id: the receiver of the messages the office starts and of digital-status checks */
-  HELSENORGE_HER_ID: herId.default('8093244'),
   /** milliseconds a message sent with onlyIfDigitalUser waits for Helsenorge's StatusSvar before it is refused */
   DIGITAL_STATUS_TIMEOUT_MS: int(100, 120_000).default(15_000),
 });

@@ -82,7 +82,8 @@ export const ERRORS = {
 
   EPJ_REQUEST_UNKNOWN: {
     status: 404,
-    message: 'inReplyTo names no citizen request this gateway has received (or it is past its retention); check the MsgId.',
+    message:
+      'inReplyTo names no citizen request this clinic has received, or one past its retention (REQUEST_RETENTION_DAYS); check the MsgId (GET /v1/requests lists the open ones).',
   },
 
   // --- service gate ---------------------------------------------------------------------------------
@@ -324,6 +325,23 @@ export const ERRORS = {
   DIGITAL_STATUS_UNKNOWN: {
     status: 404,
     message: 'No digital-status check with this id for this clinic (or it is past its retention); POST /v1/digital-status starts one.',
+  },
+
+  // --- the office's worklist, answers and the communication test -----------------------------------------
+  EPJ_REQUEST_ANSWERED: {
+    status: 409,
+    message:
+      'The citizen request named was already answered by another message (details name it and when); it is off the worklist. Follow that answer with GET /v1/messages/{answeredBy}; a new question to the citizen needs a new request from them.',
+  },
+  COMMTEST_INCOMPLETE: {
+    status: 504,
+    message:
+      "The communication test did not come back whole: the AppRec was not OK, or the AppRec or Helsenorge's answer did not come in time (the reason follows). Check the transport (dashboard, /ops/waiting) and NHN's status; run it again.",
+  },
+  EPJ_REQUESTS_QUERY_INVALID: {
+    status: 400,
+    message:
+      'The worklist query is not valid: state must be open, service one of appointment, prescription-renewal, e-consultation, office-contact, and limit a whole number from 1 to 1000.',
   },
 } as const satisfies Record<string, ErrorDefinition>;
 

@@ -64,6 +64,10 @@ export interface Metrics extends PipelineMetrics {
   setRegisterFaults(faults: { severity: 'warning' | 'closed' }[]): void;
   /** called by the transport adapter for each failed call to NHN (HelseID included) */
   countTransportError(kind: TransportErrorKind): void;
+  /** the clinic's open citizen requests, read at scrape time: per service, counts by age bucket and how many passed the limit */
+  observeOpenRequests(read: () => Promise<Record<string, { buckets: Record<string, number>; overLimit: number }>>): void;
+  /** when the clinic's last communication test came back, read at scrape time */
+  observeCommtest(lastSuccess: () => Promise<Date | undefined>): void;
   /** a synchronous request answered (or refused with an error answer), seconds from receipt to the answer accepted by the bus */
   observeSyncAnswer(action: string, outcome: 'answered' | 'refused' | 'failed', seconds: number): void;
 }
@@ -133,6 +137,10 @@ export function createMetrics(): MetricsRoot {
   const registers = [registry];
   const queuesOf = new Map<string, Queues>();
   const gateOf = new Map<string, () => Record<string, number>>();
+  const openRequestsOf = new Map<string, () => Promise<Record<string, { buckets: Record<string, number>; overLimit: number }>>>();
+  // one read per scrape and clinic feeds both gauges; the second takes what the first read
+  const commtestOf = new Map<string, () => Promise<Date | undefined>>();
+  const lastOpenRequests = new Map<string, Record<string, { buckets: Record<string, number>; overLimit: number }>>();
 
   new Gauge({
     name: 'epj_gateway_queue_jobs',
@@ -180,6 +188,67 @@ export function createMetrics(): MetricsRoot {
     collect() {
       this.reset();
       for (const [clinic, levels] of gateOf) for (const [service, level] of Object.entries(levels())) this.set({ clinic, service }, level);
+    },
+  });
+
+  new Gauge({
+    name: 'epj_gateway_open_requests',
+    help: "Each clinic's citizen requests not yet answered, by service and age in working days (Monday to Friday), read from Redis at scrape time",
+    labelNames: ['clinic', 'service', 'age'] as const,
+    registers,
+    async collect() {
+      this.reset();
+      lastOpenRequests.clear();
+      await Promise.all(
+        [...openRequestsOf].map(async ([clinic, read]) => {
+          try {
+            const ages = await read();
+            lastOpenRequests.set(clinic, ages);
+            for (const [service, { buckets }] of Object.entries(ages)) for (const [age, n] of Object.entries(buckets)) this.set({ clinic, service, age }, n);
+          } catch {
+            /* Redis down: left empty, epj_gateway_redis_up says why */
+          }
+        }),
+      );
+    },
+  });
+
+  new Gauge({
+    name: 'epj_gateway_open_requests_over_limit',
+    help: "Each clinic's unanswered citizen requests past their service's age limit (REQUEST_AGE_LIMITS), by service, read at scrape time",
+    labelNames: ['clinic', 'service'] as const,
+    registers,
+    async collect() {
+      this.reset();
+      await Promise.all(
+        [...openRequestsOf].map(async ([clinic, read]) => {
+          try {
+            const ages = lastOpenRequests.get(clinic) ?? (await read());
+            for (const [service, { overLimit }] of Object.entries(ages)) this.set({ clinic, service }, overLimit);
+          } catch {
+            /* as above */
+          }
+        }),
+      );
+    },
+  });
+
+  new Gauge({
+    name: 'epj_gateway_commtest_last_success_timestamp_seconds',
+    help: "Unix time the answer to the clinic's last communication test came back from Helsenorge (0: none in the last 7 days), read at scrape time",
+    labelNames: ['clinic'] as const,
+    registers,
+    async collect() {
+      this.reset();
+      await Promise.all(
+        [...commtestOf].map(async ([clinic, read]) => {
+          try {
+            this.set({ clinic }, ((await read())?.getTime() ?? 0) / 1000);
+          } catch {
+            /* Redis down: left empty */
+          }
+        }),
+      );
     },
   });
 
@@ -287,6 +356,8 @@ export function createMetrics(): MetricsRoot {
       },
       attachQueues: (queues) => write(() => queuesOf.set(clinic, queues)),
       observeGate: (levels) => write(() => gateOf.set(clinic, levels)),
+      observeOpenRequests: (read) => write(() => openRequestsOf.set(clinic, read)),
+      observeCommtest: (read) => write(() => commtestOf.set(clinic, read)),
       countMessage: (direction, service, outcome) => write(() => messages.inc(series.of(messages, { direction, service: serviceLabel(service), outcome }))),
       countAppRec: (direction, status, errorCodes) =>
         write(() => {
@@ -337,6 +408,8 @@ export function createMetrics(): MetricsRoot {
       entry.series.removeAll();
       queuesOf.delete(herId);
       gateOf.delete(herId);
+      openRequestsOf.delete(herId);
+      commtestOf.delete(herId);
       views.delete(herId);
     },
     clinics: () => [...views.keys()],

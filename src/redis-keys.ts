@@ -56,6 +56,13 @@ export interface RedisKeys {
   helseIdSeen: string;
   /** a digital-status check (SjekkStatus) and its answer, by the check's MsgId (JSON: state and yes/no only) */
   digitalStatus(checkId: string): string;
+  /** the office's worklist: unanswered citizen requests of one service (sorted set, MsgId scored by when it was received) */
+  openRequests(service: string): string;
+  /** a communication test the clinic sent (hash: sent at, its answer's MsgId and time), and when one last came back whole */
+  communicationTest(msgId: string): string;
+  communicationTestLastSuccess: string;
+  /** the periodic test's claim of its interval (a string with a TTL) */
+  communicationTestProbe: string;
 }
 
 export function redisKeys(prefix: string): RedisKeys {
@@ -90,5 +97,9 @@ export function redisKeys(prefix: string): RedisKeys {
     registerEntrySeen: key('notify', 'register-entry'),
     helseIdSeen: key('notify', 'helseid'),
     digitalStatus: (checkId) => key('digital-status', checkId),
+    openRequests: (service) => key('requests', 'open', service),
+    communicationTest: (msgId) => key('commtest', msgId),
+    communicationTestLastSuccess: key('commtest', 'last-success'),
+    communicationTestProbe: key('commtest', 'probe'),
   };
 }

@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { appRecStatusFromCode, isAppRecErrorCode, type AppRecStatus } from '../../src/domain/codes.js';
-import { actionOf, appRecVersionFor } from '../../src/domain/services.js';
+import { COMMUNICATION_TEST, actionOf, appRecVersionFor } from '../../src/domain/services.js';
+import { buildCommunicationTestAnswer, isCommunicationTestRequest } from '../../src/kith/communication-test.js';
 import { buildAppRec } from '../../src/kith/apprec-build.js';
 import { kithDateTime } from '../../src/kith/date-time.js';
 import { buildStatusAnswer } from '../../src/kith/digital-status.js';
@@ -336,6 +337,9 @@ export class CitizenSide {
     });
     if ((this.options.appRecsToInbox ?? true) && head) this.appRecToClinic(message, head, appRec);
     if (head && report.ok && report.action === 'SjekkStatus') this.answerStatusCheck(head);
+    // Helsenorge answers a clinic's communication test as a clinic answers Helsenorge's: with its Svar
+    if (head && appRec.status === 'Ok' && head.msgType === COMMUNICATION_TEST.msgType && !head.conversationRef?.refToParent && isCommunicationTestRequest(head))
+      this.send(buildCommunicationTestAnswer(head), { to: clinic?.herId ?? message.senderHerId });
   }
 
   /**

@@ -6,6 +6,7 @@ import { messageProtectionOf, type Config } from '../config.js';
 import { checkCertificates } from '../gate/certificate-watcher.js';
 import { startGateWatchers, type GateWatchers } from '../gate/gate-watchers.js';
 import { remindOfFaults } from '../gate/announce.js';
+import { tellOverdueRequests } from '../pipeline/request-age.js';
 import { checkRegister } from '../gate/register-watcher.js';
 import { tellHelseIdAnswers } from '../gate/helseid-answers.js';
 import type { ServiceGate } from '../gate/service-gate.js';
@@ -185,7 +186,7 @@ async function composeOnCore(clinic: ClinicSpec, settings: Config, core: Core, m
   const transport: MessageTransport =
     amqp ?? buildTransport({ config: settings, mshUrl: far.mshUrl, tokens: helseId.tokensFor(settings.HELSEID_SCOPE), logger });
   const statuses = new DigitalStatusStore(redis, (checkId) => redisKeys(settings.QUEUE_PREFIX).digitalStatus(checkId));
-  const plainSubmission = { config: settings, gate, outbound: core.outbound, schemas: () => core.schemas, statuses };
+  const plainSubmission = { config: settings, gate, outbound: core.outbound, schemas: () => core.schemas, statuses, requests: core.requests };
   const digitalUser = digitalUserAsker(plainSubmission, settings.DIGITAL_STATUS_TIMEOUT_MS);
   const submission = { ...plainSubmission, digitalUser };
   const freeSlots = new FreeSlotsStore(redis, redisKeys(settings.QUEUE_PREFIX).freeSlots);
@@ -220,6 +221,8 @@ async function composeOnCore(clinic: ClinicSpec, settings: Config, core: Core, m
         }).then(() => undefined),
       () => helseId.checkAuth(),
       () => remindOfFaults({ gate, notifier: core.notifier, config: settings, everyH: settings.NOTIFY_REMINDER_HOURS }).then(() => undefined),
+      // not a gate check, but on the same per-clinic timer: the office is told of requests past their age limit
+      () => tellOverdueRequests({ requests: core.requests, notifier: core.notifier, limits: settings.REQUEST_AGE_LIMITS, clinic: who }).then(() => undefined),
     ],
     settings.GATE_CHECK_INTERVAL_S,
     logger,

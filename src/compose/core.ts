@@ -15,6 +15,9 @@ import type { Logger } from '../logging.js';
 import { DeadLetters } from '../pipeline/dead-letters.js';
 import { JobCrypto, demoJobKeys, parseJobKeys } from '../pipeline/job-crypto.js';
 import { MessageStore } from '../pipeline/message-store.js';
+import { OpenRequests } from '../pipeline/open-requests.js';
+import { CommunicationTests } from '../pipeline/communication-tests.js';
+import { readOpenRequestAges } from '../pipeline/request-age.js';
 import type { OutboundDeps } from '../pipeline/outbound.js';
 import { QUEUE_NAMES, closeQueues, createQueues, queuesHaveWork, type Queues } from '../pipeline/queues.js';
 import { WorkerSupervisor } from '../pipeline/worker-supervisor.js';
@@ -40,6 +43,10 @@ export interface Core {
   delivery: NotificationDelivery;
   audit: AuditLog;
   store: MessageStore;
+  /** the citizen requests awaiting the office's answer (the worklist) */
+  requests: OpenRequests;
+  /** the communication test both ways (Dialog_Innbygger_Test) */
+  communicationTests: CommunicationTests;
   crypto: JobCrypto;
   deadLetters: DeadLetters;
   outbound: OutboundDeps;
@@ -91,6 +98,8 @@ export async function buildCore(config: Config, logger: Logger, infra: Infrastru
   announceGateChanges({ gate, notifier, audit, metrics, config, logger });
 
   const store = new MessageStore(redis, prefix);
+  const requests = new OpenRequests(redis, prefix, { retentionSeconds: config.REQUEST_RETENTION_DAYS * 24 * 3600 });
+  metrics.observeOpenRequests(() => readOpenRequestAges(requests, config.REQUEST_AGE_LIMITS));
   const crypto = new JobCrypto(config.JOB_ENCRYPTION_KEYS ? parseJobKeys(config.JOB_ENCRYPTION_KEYS) : demoJobKeys(config.DATA_DIR));
   const outboundQueues = Object.fromEntries(GATED_SERVICES.map((s) => [s, queues[`outbound-${s}`]])) as Record<GatedService, Queue>;
   const deadLetters = new DeadLetters(queues['dead-letter'], outboundQueues, store, audit, config.OUTBOUND_ATTEMPTS, (service) =>
@@ -107,6 +116,25 @@ export async function buildCore(config: Config, logger: Logger, infra: Infrastru
     logger,
     metrics,
   };
+  const communicationTests = new CommunicationTests(redis, prefix, {
+    store,
+    outbound,
+    clinic: { herId: config.CLINIC_HER_ID, orgNumber: config.CLINIC_ORG_NUMBER, name: config.CLINIC_NAME },
+    helsenorgeHerId: config.HELSENORGE_HER_ID,
+  });
+  metrics.observeCommtest(() => communicationTests.lastSuccess());
+  // the periodic communication test, when set: one per interval and clinic across every process
+  const probe =
+    config.COMMTEST_PROBE_INTERVAL_S > 0
+      ? setInterval(
+          () =>
+            void communicationTests
+              .probe(config.COMMTEST_PROBE_INTERVAL_S)
+              .catch((err: unknown) => logger.warn({ err: String(err) }, 'communication test probe failed')),
+          config.COMMTEST_PROBE_INTERVAL_S * 1000,
+        )
+      : undefined;
+  probe?.unref();
 
   return {
     redis,
@@ -118,12 +146,15 @@ export async function buildCore(config: Config, logger: Logger, infra: Infrastru
     delivery,
     audit,
     store,
+    requests,
+    communicationTests,
     crypto,
     deadLetters,
     outbound,
     schemas,
     throughput,
     closers: [
+      { name: 'communication test probe', close: async () => clearInterval(probe) },
       { name: 'service gate', close: () => gate.stop() },
       { name: 'throughput counts', close: () => throughput.flush() },
       { name: 'queues', close: () => closeQueues(queues) },

@@ -10,6 +10,8 @@ import { boardClinicOf, queueBoardRouter } from '../http/dashboard/queue-board.j
 import { epjMessageStatusRouter } from '../http/epj-messages.js';
 import { epjSubmitRouter } from '../http/epj-submit.js';
 import type { OfficeSubmissionDeps } from '../pipeline/office-submission.js';
+import { epjRequestsRouter } from '../http/epj-requests.js';
+import { readOpenRequestAges } from '../pipeline/request-age.js';
 import type { ReadinessSource } from '../http/health.js';
 import { opsAuditRouter } from '../http/ops-audit.js';
 import { opsLoginRouter } from '../http/ops-auth.js';
@@ -17,6 +19,7 @@ import { opsGateRouter } from '../http/ops-gate.js';
 import { opsMessagesRouter } from '../http/ops-messages.js';
 import { opsStatusRouter, type StatusSections } from '../http/ops-status.js';
 import { opsWaitingRouter } from '../http/ops-waiting.js';
+import { opsCommtestRouter } from '../http/ops-commtest.js';
 import type { ShutdownFlag } from '../lifecycle.js';
 import type { Logger } from '../logging.js';
 import type { Core } from './core.js';
@@ -50,7 +53,15 @@ export function clinicRouters(settings: Config, core: Core, add: ClinicHttpAddit
   const epj = Router();
   for (const r of [
     epjMessageStatusRouter(store),
-    epjSubmitRouter({ config: settings, gate, outbound, schemas: () => schemas, ...(add.digitalUser ? { digitalUser: add.digitalUser } : {}) }),
+    epjSubmitRouter({
+      config: settings,
+      gate,
+      outbound,
+      schemas: () => schemas,
+      requests: core.requests,
+      ...(add.digitalUser ? { digitalUser: add.digitalUser } : {}),
+    }),
+    epjRequestsRouter(core.requests, settings.REQUEST_AGE_LIMITS),
     ...(add.epjRoutes ?? []),
   ])
     epj.use(r);
@@ -70,8 +81,17 @@ export function clinicRouters(settings: Config, core: Core, add: ClinicHttpAddit
       },
     }),
     opsAuditRouter(audit),
-    opsStatusRouter({ gate, notifier, queues, redis: core.redis, throughput, sections: add.sections ?? {}, clinic }),
+    opsStatusRouter({
+      gate,
+      notifier,
+      queues,
+      redis: core.redis,
+      throughput,
+      sections: { openRequests: () => readOpenRequestAges(core.requests, settings.REQUEST_AGE_LIMITS), ...add.sections },
+      clinic,
+    }),
     opsWaitingRouter({ queues, store, gate }),
+    opsCommtestRouter({ tests: core.communicationTests, audit }),
     queueBoardRouter({ herId: settings.CLINIC_HER_ID, queues, deadLetters, audit }),
     ...(add.opsRoutes ?? []),
   ])

@@ -19,7 +19,7 @@ export interface NotificationTarget {
 export interface Notification {
   /** stable id of the event: the same event always has the same id */
   id: string;
-  kind: 'certificate-expiry-warning' | 'gate-closed' | 'gate-opened' | 'gate-warning' | 'nhn-notice' | NotificationKindAdded;
+  kind: 'certificate-expiry-warning' | 'gate-closed' | 'gate-opened' | 'gate-warning' | 'nhn-notice' | NotificationKindAdded | 'request-overdue';
   title: string;
   text: string;
   clinic: { herId: string; orgNumber: string; name: string };
@@ -56,6 +56,8 @@ export const ROLES_BY_KIND: Record<Notification['kind'], readonly Role[]> = {
   // the HelseID client (its registration, certificate, grants) is the IT operations provider's to set right
   'helseid-refused': ['itProvider'],
   'helseid-accepted': ['itProvider'],
+  // a citizen request past its service's age limit (REQUEST_AGE_LIMITS): the office answers it
+  'request-overdue': ['office'],
 };
 
 /** The durable delivery (src/notify/delivery.ts): a job per event and recipient, retried until delivered or dead. */

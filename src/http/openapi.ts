@@ -120,9 +120,9 @@ export function openApiDocument(version: string): Record<string, unknown> {
               "Field-level errors in details.errors (EPJ_MESSAGE_INVALID), or an answer whose action does not answer the request's recorded action (EPJ_ANSWER_ACTION_MISMATCH; details.allowed names the actions that do); nothing was queued",
             ),
             '401': error('No or wrong token'),
-            '404': error('inReplyTo names no request this gateway has received'),
+            '404': error('EPJ_REQUEST_UNKNOWN: inReplyTo names no request this clinic holds (or one past REQUEST_RETENTION_DAYS)'),
             '409': error(
-              'The MsgId was used for other content (MSGID_CONFLICT), or onlyIfDigitalUser and the citizen is not a digital user (CITIZEN_NOT_DIGITAL_USER)',
+              'MSGID_CONFLICT: the MsgId was used for other content; EPJ_REQUEST_ANSWERED: the request was answered by another message (details.answeredBy); CITIZEN_NOT_DIGITAL_USER: onlyIfDigitalUser and the citizen is not a digital user',
             ),
             '413': error('Over the size limit'),
             '503': error(
@@ -164,6 +164,66 @@ export function openApiDocument(version: string): Record<string, unknown> {
           responses: {
             '200': { description: 'The message', content: { 'application/json': { schema: messageState } } },
             '404': error('No such message'),
+          },
+        },
+      },
+      '/v1/requests': {
+        get: {
+          summary: "The office's worklist: the clinic's citizen requests not yet answered, oldest first",
+          description:
+            "A request leaves the list when an answer to it is queued (or REQUEST_RETENTION_DAYS end). overLimit: its age in working days (Monday to Friday) reached its service's limit (REQUEST_AGE_LIMITS); the office is then told once.",
+          parameters: [
+            { name: 'state', in: 'query', schema: { type: 'string', enum: ['open'], default: 'open' } },
+            { name: 'service', in: 'query', schema: { type: 'string', enum: ['appointment', 'prescription-renewal', 'e-consultation', 'office-contact'] } },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+          ],
+          responses: {
+            '200': {
+              description: 'The open requests (count: how many are open in all, of the service when given)',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['state', 'count', 'requests'],
+                    properties: {
+                      state: { const: 'open' },
+                      service: { type: 'string' },
+                      count: { type: 'integer' },
+                      requests: {
+                        type: 'array',
+                        items: {
+                          type: 'object',
+                          required: [
+                            'msgId',
+                            'service',
+                            'action',
+                            'receivedAt',
+                            'ageSeconds',
+                            'ageWorkingDays',
+                            'limitWorkingDays',
+                            'overLimit',
+                            'representation',
+                          ],
+                          properties: {
+                            msgId: { type: 'string' },
+                            service: { type: 'string', enum: ['appointment', 'prescription-renewal', 'e-consultation', 'office-contact'] },
+                            action: { type: 'string', description: 'the citizen action (CPA action), e.g. Foresporsel, OnskeReserver' },
+                            receivedAt: { type: 'string', format: 'date-time' },
+                            ageSeconds: { type: 'integer' },
+                            ageWorkingDays: { type: 'number', description: 'weekday time since it came, in days (two decimals)' },
+                            limitWorkingDays: { type: 'integer' },
+                            overLimit: { type: 'boolean' },
+                            representation: { type: 'boolean', description: "someone acts on the patient's behalf (a parent, a representative)" },
+                          },
+                        },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+            '400': error('EPJ_REQUESTS_QUERY_INVALID'),
+            '401': error('No or wrong token'),
           },
         },
       },

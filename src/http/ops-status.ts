@@ -16,6 +16,8 @@ export interface StatusSections {
   addressRegister?: () => Promise<unknown>;
   /** the transport: last successful poll, token state */
   transport?: () => unknown;
+  /** the office's open citizen requests per service: how many, by age, and past the limit */
+  openRequests?: () => Promise<unknown>;
 }
 
 export interface OpsStatusDeps {
@@ -67,7 +69,7 @@ async function redisStatus(redis: Redis) {
 /** Everything the status page shows, in one answer. */
 export async function readStatus(deps: OpsStatusDeps) {
   const snapshot = deps.gate.current();
-  const [changedAt, queues, redis, throughput, notifications, certificates, addressRegister, transport] = await Promise.all([
+  const [changedAt, queues, redis, throughput, notifications, certificates, addressRegister, transport, openRequests] = await Promise.all([
     section(() => deps.gate.changedAt()),
     section(async () => {
       const entries = await Promise.all(Object.entries(deps.queues).map(async ([name, queue]) => [name, await queue.getJobCounts(...QUEUE_STATES)] as const));
@@ -79,6 +81,7 @@ export async function readStatus(deps: OpsStatusDeps) {
     section(deps.sections.certificates),
     section(deps.sections.addressRegister),
     section(deps.sections.transport),
+    section(deps.sections.openRequests),
   ]);
   return {
     at: new Date().toISOString(),
@@ -91,6 +94,7 @@ export async function readStatus(deps: OpsStatusDeps) {
     certificates,
     addressRegister,
     transport,
+    openRequests,
   };
 }
 

@@ -22,14 +22,16 @@ export function isCommunicationTestRequest(msg: MsgHeadMessage): boolean {
 }
 
 /** The Svar to a communication test: sender and receiver swapped, the conversation carried on, the request quoted. */
-export function buildCommunicationTestAnswer(request: MsgHeadMessage, genDate = new Date()): string {
-  const { msgId, sender, receiver, patient } = request;
-  if (!msgId || !sender || !receiver || !patient) throw new Error('a communication test without MsgId, sender, receiver or patient cannot be answered');
+export function buildCommunicationTestAnswer(request: MsgHeadMessage, genDate = new Date(), msgId?: string): string {
+  const { sender, receiver, patient } = request;
+  const asked = request.msgId;
+  if (!asked || !sender || !receiver || !patient) throw new Error('a communication test without MsgId, sender, receiver or patient cannot be answered');
   const inReplyTo = quotedRequest(request);
   return buildMsgHead({
     msgType: COMMUNICATION_TEST.msgType,
+    ...(msgId ? { msgId } : {}),
     genDate,
-    conversationRef: { refToParent: msgId, refToConversation: request.conversationRef?.refToConversation ?? msgId },
+    conversationRef: { refToParent: asked, refToConversation: request.conversationRef?.refToConversation ?? asked },
     sender: receiver,
     receiver: sender,
     patient,

@@ -174,6 +174,17 @@ function norwegian(n: Notification): Rendered {
       ]);
     case 'gate-opened':
       return done(`${what} er ${open} igjen for ${n.clinic.name}`, [`${what} for ${clinic} er ${open} igjen. Meldinger som ventet, sendes nå.`]);
+    case 'request-overdue': {
+      const days = str(d.limitWorkingDays);
+      const service = SERVICE_NB[str(d.service)] ?? str(d.service);
+      const received = str(d.receivedAt);
+      const receivedText = received ? new Date(received).toLocaleString('nb-NO', { timeZone: 'Europe/Oslo', dateStyle: 'short', timeStyle: 'short' }) : '';
+      return done(`En henvendelse om ${service} har ventet på svar i ${days} arbeidsdager hos ${n.clinic.name}`, [
+        `En henvendelse fra en innbygger om ${service} til ${clinic}, mottatt ${receivedText}, er ikke besvart etter ${days} arbeidsdager.`,
+        `Finn den i arbeidslisten i journalsystemet (meldings-ID ${str(d.msgId)}) og svar innbyggeren, eller be innbyggeren ta kontakt på annen måte.`,
+        'Dette varselet sendes én gang for hver henvendelse. Fristene per tjeneste settes i innstillingen REQUEST_AGE_LIMITS.',
+      ]);
+    }
     case 'register-changed':
       return done(`Oppføringen i Adresseregisteret er endret for ${n.clinic.name}`, [
         `Oppføringen til ${clinic} i Adresseregisteret er endret:\n${changeLines(changes(d), REGISTER_FIELDS_NB)}`,
@@ -323,6 +334,15 @@ function english(n: Notification): Rendered {
       ]);
     case 'gate-opened':
       return done(`${what} open again at ${n.clinic.name}`, [`${what} of ${clinic} ${are} open again. Waiting messages are sent now.`]);
+    case 'request-overdue': {
+      const days = str(d.limitWorkingDays);
+      const service = SERVICE_EN[str(d.service)] ?? str(d.service);
+      return done(`A request about ${service} has waited ${days} working days for its answer at ${n.clinic.name}`, [
+        `A citizen's request about ${service} to ${clinic}, received ${str(d.receivedAt)}, is not answered after ${days} working days.`,
+        `Find it in the EPJ's worklist (MsgId ${str(d.msgId)}) and answer the citizen, or ask the citizen to get in touch another way.`,
+        'This notice is sent once per request. The limits per service are set in REQUEST_AGE_LIMITS.',
+      ]);
+    }
     case 'register-changed':
       return done(`The address-register entry of ${n.clinic.name} changed`, [
         `The entry of ${clinic} in the address register changed:\n${changeLines(changes(d), REGISTER_FIELDS_EN)}`,

@@ -7,6 +7,7 @@ import type { ServiceGate } from '../gate/service-gate.js';
 import type { SchemaSet } from '../kith/schema-set.js';
 import { validateDocument } from '../kith/validate.js';
 import { submitOutbound, type OutboundDeps } from './outbound.js';
+import type { OpenRequests } from './open-requests.js';
 import { clinicAnswerSchema, toClinicAnswerInput } from './clinic-answer-json.js';
 import { buildClinicAnswer } from '../kith/clinic-answer.js';
 import { parseMessage } from '../kith/parse.js';
@@ -26,6 +27,8 @@ export interface ClinicSubmissionDeps {
   gate: Pick<ServiceGate, 'current'>;
   outbound: OutboundDeps;
   schemas: () => SchemaSet | undefined;
+  /** the worklist: an answer claims the request it answers, once */
+  requests?: Pick<OpenRequests, 'answering'>;
 }
 
 export interface SubmissionResult {
@@ -95,12 +98,16 @@ export async function submitClinicJson(deps: ClinicSubmissionDeps, body: unknown
   if (!answerAction || !allowed.includes(answerAction))
     throw answerMismatch({ msgId: json.inReplyTo, action: requestAction }, answerAction ?? '(none)', allowed);
   const xml = buildClinicAnswer(request, { ...toClinicAnswerInput(json, now), action: answerAction, requestAction });
-  return submitClinicXml(deps, xml, origin, { action: answerAction });
+  return submitClinicXml(deps, xml, origin, { action: answerAction, requestKnown: true });
 }
 
-/** What the sender says of a message beside its document: the CPA action, as the transport carries it. */
+/**
+ * What the sender says of a message beside its document: the CPA action, as the transport carries it;
+ * `requestKnown`: the answer was built from a request read back here, so it must still be one this clinic holds.
+ */
 export interface DeclaredMessage {
   action?: string;
+  requestKnown?: boolean;
 }
 
 export async function submitClinicXml(deps: ClinicSubmissionDeps, xml: string, origin: string, declared: DeclaredMessage = {}): Promise<SubmissionResult> {
@@ -132,13 +139,19 @@ export async function submitClinicXml(deps: ClinicSubmissionDeps, xml: string, o
   if (!receiver) throw new GatewayError('EPJ_MESSAGE_INVALID', '(no receiver HER-id)');
 
   refuseWhenClosed(deps.gate, message.service);
-  const { record, created } = await submitOutbound(deps.outbound, {
-    msgId: message.msgId,
-    service: message.service,
-    action: action.name,
-    xml,
-    receiverHerId: Number(receiver),
-    origin,
-  });
+  const queue = () =>
+    submitOutbound(deps.outbound, {
+      msgId: message.msgId!,
+      service: message.service!,
+      action: action.name,
+      xml,
+      receiverHerId: Number(receiver),
+      origin,
+    });
+  // An answer claims the request it answers (RefToParent), once; an answer in XML to a request this
+  // clinic does not hold (received before the gateway, or past its retention) still goes.
+  const inReplyTo = action.answers ? message.conversationRef?.refToParent : undefined;
+  const { record, created } =
+    inReplyTo && deps.requests ? await deps.requests.answering(inReplyTo, message.msgId, declared.requestKnown === true, queue) : await queue();
   return { msgId: record.msgId, service: record.service, state: record.state, created, schemaValidation: report.schemaValidation };
 }

@@ -29,7 +29,12 @@ export function autoAnswerText(office: { autoAnswer?: string; expectedOpen?: str
 
 /** A MsgId of the answer derived from the request's, so a request is answered once however often it is seen. */
 export function autoAnswerMsgId(requestMsgId: string): string {
-  const h = createHash('sha256').update(`auto-answer:${requestMsgId}`).digest('hex');
+  return derivedMsgId('auto-answer', requestMsgId);
+}
+
+/** A UUID-shaped MsgId derived from another message's and a purpose: the same answer however often its request is seen. */
+export function derivedMsgId(purpose: string, msgId: string): string {
+  const h = createHash('sha256').update(`${purpose}:${msgId}`).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-8${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 

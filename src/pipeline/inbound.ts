@@ -11,6 +11,9 @@ import type { AppRecToSend, MessageMetadata, MessageTransport } from '../ports/t
 import type { ArrivedWhileClosed, DeliveryJobData, SealedDelivery } from './delivery-job.js';
 import type { JobCrypto } from './job-crypto.js';
 import type { MessageStore } from './message-store.js';
+import { awaitsOfficeAnswer, type OpenRequests } from './open-requests.js';
+import type { CommunicationTests } from './communication-tests.js';
+import { COMMUNICATION_TEST } from '../domain/services.js';
 import type { WorkerSupervisor } from './worker-supervisor.js';
 import { RECOVERY } from './worker-supervisor.js';
 import type { DeliveryOrder } from './epj-delivery.js';
@@ -64,6 +67,10 @@ export interface InboundDeps {
   delivery: Queue;
   order: DeliveryOrder;
   store: MessageStore;
+  /** the office's worklist: a request it must answer joins it */
+  requests?: Pick<OpenRequests, 'opened'>;
+  /** a communication test is answered with its Svar, and the Svar to the clinic's own is noted */
+  communicationTest?: Pick<CommunicationTests, 'received'>;
   crypto: JobCrypto;
   gate: Pick<ServiceGate, 'isOpen' | 'current'> & Partial<Pick<ServiceGate, 'closedByOffice'>>;
   /**
@@ -166,14 +173,25 @@ export function inboundProcessor(deps: InboundDeps) {
       // The job was added when the message was taken from NHN.
       deps.metrics?.observeProcessing('inbound', verdict.service, job.timestamp);
     }
-    const { created } = await deps.store.create({
+    const { created, record } = await deps.store.create({
       msgId,
       direction: 'inbound',
-      service: verdict.service ?? 'unknown',
+      service: verdict.service ?? (verdict.msgType === COMMUNICATION_TEST.msgType ? 'communication-test' : 'unknown'),
       ...(verdict.action ? { action: verdict.action } : {}),
       state: verdict.accepted ? 'received' : 'rejected',
       origin: `her:${verdict.senderHerId ?? meta.senderHerId ?? 'unknown'}`,
     });
+    if (verdict.accepted && verdict.msgId && deps.requests && verdict.service && awaitsOfficeAnswer(verdict.service, verdict.action))
+      await deps.requests.opened({
+        msgId: verdict.msgId,
+        service: verdict.service,
+        action: verdict.action!,
+        receivedAt: record.createdAt,
+        representation: verdict.representation !== undefined,
+      });
+    // queued (the Svar) or noted before the AppRec goes and the message is marked read: a crash repeats it, once
+    if (verdict.accepted && verdict.msgType === COMMUNICATION_TEST.msgType && deps.communicationTest)
+      await deps.communicationTest.received(document, verdict.senderHerId ?? meta.senderHerId ?? undefined);
 
     if (!job.data.appRecSent) {
       await deps.transport.sendAppRec(nhnMessageId, receiverHerId, { status: verdict.appRecStatus, errors: verdict.errors }, document);

@@ -63,6 +63,13 @@ export interface MessageRecord {
   nextAttemptAt?: string;
   appRec?: AppRecOutcome;
   deadLetterReason?: string;
+  /** a citizen request the office answers: when it came, whether someone acts for the patient, and the answer that closed it (src/pipeline/open-requests.ts) */
+  receivedAt?: string;
+  representation?: string;
+  answeredBy?: string;
+  answeredAt?: string;
+  /** an answer: the MsgId of the request it claimed */
+  answers?: string;
 }
 
 const JSON_FIELDS = new Set(['appRec']);

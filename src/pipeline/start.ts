@@ -8,6 +8,8 @@ import type { Metrics } from '../metrics.js';
 import type { MessageProtection } from '../ports/message-protection.js';
 import type { JobCrypto } from './job-crypto.js';
 import type { MessageStore } from './message-store.js';
+import type { OpenRequests } from './open-requests.js';
+import type { CommunicationTests } from './communication-tests.js';
 import type { OutboundDeps } from './outbound.js';
 import type { Queues } from './queues.js';
 import type { WorkerSupervisor } from './worker-supervisor.js';
@@ -52,6 +54,10 @@ export interface PipelineDeps {
   workers: WorkerSupervisor;
   metrics: Metrics;
   store: MessageStore;
+  /** the worklist a received request joins; without it, none is kept */
+  requests?: OpenRequests;
+  /** answers Helsenorge's communication test and notes the answers to the clinic's own */
+  communicationTests?: CommunicationTests;
   crypto: JobCrypto;
   audit: AuditLog;
   gate: ServiceGate;
@@ -83,6 +89,8 @@ export async function startPipeline(deps: PipelineDeps, parts: PipelineParts): P
       delivery: queues['epj-delivery'],
       order,
       store,
+      ...(deps.requests ? { requests: deps.requests } : {}),
+      ...(deps.communicationTests ? { communicationTest: deps.communicationTests } : {}),
       crypto,
       gate,
       audit,
@@ -166,6 +174,8 @@ export async function startPipeline(deps: PipelineDeps, parts: PipelineParts): P
       onOutcome: async (msgId, state, appRec) => {
         await audit.record({ actor: 'system', action: 'message.answered', msgId, outcome: state });
         if (state === 'apprec-missing') await deps.redis.incr(redisKeys(prefix).appRecMissing);
+        // a rejected answer never reached the citizen: its request goes back on the worklist
+        if (state === 'apprec-rejected') await deps.requests?.answerRejected(msgId);
         await parts.epj.status?.({ msgId, state, ...(appRec ? { appRec } : {}), at: new Date().toISOString() });
       },
       deadlineMs,

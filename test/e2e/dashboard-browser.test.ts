@@ -175,6 +175,15 @@ describe('dashboard in a real browser (headless Chromium)', function () {
     assert.match(await page.locator('#operator').innerText(), /kari\.drift/);
     assert.equal(await page.locator('#queue-board').getAttribute('href'), `/ops/queues/${herId()}/`);
     assert.ok(await page.locator('#back').isVisible(), 'a way back to the fleet');
+    // the citizen's e-consultation request is on the office's worklist, counted per service
+    const openRow = page.locator('#open-requests tr[data-service="e-consultation"]');
+    await openRow.waitFor();
+    assert.equal(await openRow.locator('td').first().innerText(), '1');
+    assert.equal(await page.locator('#open-requests tr[data-service="office-contact"] td').first().innerText(), '0');
+    // "Test the connection": a communication test to Helsenorge (the simulator) and back
+    await page.click('#commtest');
+    await page.waitForSelector('#commtest-result[data-state="ok"]', { timeout: 30_000 });
+    assert.match(await page.locator('#commtest-result').innerText(), /^OK: sent [0-9a-f-]{36}; AppRec OK after \d+ ms; answer after \d+ ms\.$/);
     await page.click('#recheck');
     await page.locator('#message', { hasText: 'Gate rechecked.' }).waitFor();
     calls.allNaming(herId());

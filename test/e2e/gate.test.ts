@@ -1,4 +1,8 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { FIXTURES_DIR } from '../../demo/simulator/citizen.js';
 import request from 'supertest';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
 import { eventually } from '../helpers/eventually.js';
@@ -12,6 +16,8 @@ import { startStack, type TestStack } from '../helpers/stack.js';
  */
 
 const REQUEST_MSGID = '5b0f0d3e-1c2a-4b7e-9a51-0c8f1e2d3a02'; // fixtures/office-contact/request.xml
+/** requests received before the scenarios, one per answer: a request is answered once */
+const requestIds: string[] = [];
 
 describe('e2e: the service gate closes cleanly and opens again after the fix', function () {
   this.timeout(120_000);
@@ -22,8 +28,13 @@ describe('e2e: the service gate closes cleanly and opens again after the fix', f
     server = await startTestRedis();
     // long retry delays: the queued answers sit between attempts when the certificate expires
     stack = await startStack(server.url, { AR_CACHE_TTL_S: '1', AR_STALE_LIMIT_S: '3', OUTBOUND_ATTEMPTS: '20', RETRY_BASE_MS: '6000', RETRY_CAP_MS: '8000' });
-    const sent = stack.simulator.citizen.sendFixture('office-contact/request.xml');
-    assert.equal((await stack.simulator.citizen.waitForAppRec(sent.id, 15_000))?.status, 'OK');
+    const xml = readFileSync(path.join(FIXTURES_DIR, 'office-contact/request.xml'), 'utf8');
+    for (let i = 0; i < 8; i++) {
+      const msgId = randomUUID();
+      const sent = stack.simulator.citizen.send(xml.replaceAll(REQUEST_MSGID, msgId));
+      assert.equal((await stack.simulator.citizen.waitForAppRec(sent.id, 15_000))?.status, 'OK');
+      requestIds.push(msgId);
+    }
   });
   after(async () => {
     await stack?.stop();
@@ -38,7 +49,7 @@ describe('e2e: the service gate closes cleanly and opens again after the fix', f
     await ops('post', '/ops/demo/restore-certificate');
   });
   const answer = (text: string) =>
-    request(stack.url).post('/v1/messages').set(stack.epjAuth).send({ service: 'office-contact', inReplyTo: REQUEST_MSGID, text });
+    request(stack.url).post('/v1/messages').set(stack.epjAuth).send({ service: 'office-contact', inReplyTo: requestIds.shift(), text });
   /** Rechecks until the gate reaches `state`: the register cache expires on the real clock (AR_CACHE_TTL_S, AR_STALE_LIMIT_S). */
   const recheckUntil = (state: string) =>
     eventually(

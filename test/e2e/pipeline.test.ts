@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import request from 'supertest';
@@ -47,6 +48,15 @@ describe('e2e: the NHN side through the simulator (CMS, HelseID, DPoP, real Redi
       if (Object.values(counts).some((n) => n > 0)) return false;
     }
     return true;
+  };
+
+  /** A request of its own, received and AppRec'd (a request is answered once): the fixture with a new MsgId. */
+  const freshRequest = async (service: keyof typeof REQUESTS): Promise<string> => {
+    const msgId = randomUUID();
+    const xml = readFileSync(path.join(FIXTURES_DIR, REQUESTS[service]), 'utf8').replaceAll(msgIdOf(REQUESTS[service]), msgId);
+    const appRec = await stack.simulator.citizen.waitForAppRec(stack.simulator.citizen.send(xml).id, 15_000);
+    assert.equal(appRec?.status, 'OK');
+    return msgId;
   };
 
   for (const [service, fixture] of Object.entries(REQUESTS)) {
@@ -133,9 +143,10 @@ describe('e2e: the NHN side through the simulator (CMS, HelseID, DPoP, real Redi
   });
 
   it('NHN answers 500 three times, then 200: the answer is delivered once', async () => {
+    const inReplyTo = await freshRequest('office-contact');
     stack.simulator.faults.add({ kind: 'error', status: 500, count: 3, path: '/Messages', method: 'POST' });
     const before = stack.simulator.citizen.answers().length;
-    const res = await answer({ service: 'office-contact', inReplyTo: msgIdOf(REQUESTS['office-contact']), text: 'Svar etter feil hos NHN.' });
+    const res = await answer({ service: 'office-contact', inReplyTo, text: 'Svar etter feil hos NHN.' });
     assert.equal(res.status, 202);
     await eventually(async () => ['sent', 'apprec-ok'].includes((await stateOf(res.body.msgId)).state ?? ''), 30_000, 'the answer sent');
     // A second copy could only come from a job still queued.
@@ -148,8 +159,9 @@ describe('e2e: the NHN side through the simulator (CMS, HelseID, DPoP, real Redi
   });
 
   it('NHN down past every attempt: dead letter with the reason; replayed after NHN is back: delivered once, same MsgId', async () => {
+    const inReplyTo = await freshRequest('e-consultation');
     stack.simulator.faults.add({ kind: 'error', status: 503, count: 1_000, path: '/Messages', method: 'POST' });
-    const res = await answer({ service: 'e-consultation', inReplyTo: msgIdOf(REQUESTS['e-consultation']), text: 'Svar som må vente.' });
+    const res = await answer({ service: 'e-consultation', inReplyTo, text: 'Svar som må vente.' });
     const msgId = res.body.msgId as string;
     await eventually(async () => (await stateOf(msgId)).state === 'dead-lettered', 60_000, 'the dead letter');
     const listed = await request(stack.url).get('/ops/dead-letters').set(stack.opsAuth).expect(200);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
@@ -145,12 +146,16 @@ for (const { adapter, bus } of variants) {
         const slot = { start: '2026-12-01T09:00:00', end: '2026-12-01T09:20:00', location: 'Fjordvik legekontor, rom 2', practitioner: 'Kari Lege' };
         const ids: string[] = [];
         for (const kind of ['offer', 'change', 'cancel'] as const) {
+          // a wish of its own for each: a request is answered once
+          const inReplyTo = randomUUID();
+          const sent = stack.simulator.citizen.send(wish.xml.replaceAll(msgIdOf(wish.xml), inReplyTo));
+          assert.equal((await stack.simulator.citizen.waitForAppRec(sent.id, 20_000))?.status, 'OK');
           const res = await request(stack.url)
             .post('/v1/messages')
             .set(stack.epjAuth)
             .send({
               service: 'appointment',
-              inReplyTo: msgIdOf(wish.xml),
+              inReplyTo,
               kind,
               text: `Time: ${kind}`,
               slots: [kind === 'change' ? { ...slot, start: '2026-12-02T10:00:00', end: '2026-12-02T10:20:00' } : slot],

@@ -84,7 +84,7 @@ function failures(request: string): [string, string | Buffer, Expected][] {
     ['t02-unknown-element', must(request, '</MsgId>', '</MsgId><Priority>high</Priority>'), REJECTED(['T02'])],
     [
       't10-unsupported-type',
-      must(request, /<Type V="[^"]+" DN="[^"]*"\/>/, '<Type V="DIALOG_INNBYGGER_TEST" DN="Dialog med innbygger - test"/>'),
+      must(request, /<Type V="[^"]+" DN="[^"]*"\/>/, '<Type V="DIALOG_INNBYGGER_KOORDINATOR" DN="Dialog mellom innbygger og koordinator"/>'),
       REJECTED(['T10']),
     ],
     ['e10-msgid-empty', must(request, /<MsgId>[^<]*<\/MsgId>/, '<MsgId></MsgId>'), REJECTED(['E10'])],

@@ -1,7 +1,7 @@
 import { NATIONAL_ID_TYPES } from '../../domain/codes.js';
 import { isHerId, isOrganisationNumber } from '../../domain/identifiers.js';
 import { checkNationalId } from '../../domain/national-id.js';
-import { actionOf } from '../../domain/services.js';
+import { COMMUNICATION_TEST, actionOf } from '../../domain/services.js';
 import type { Finding } from '../findings.js';
 import { herIdsOf, type MsgHeadMessage } from '../model.js';
 import { MIG_VERSION } from '../namespaces.js';
@@ -110,7 +110,9 @@ export function checkMsgHead(msg: MsgHeadMessage, opts: RuleOptions): Finding[] 
   const typeEl = child(info, 'Type');
   if (f.require(info, typeEl, 'MsgInfo/Type')) {
     if (!msg.msgType) f.add('KITH_UNSUPPORTED_TYPE', 'MsgInfo/Type has no V.', typeEl);
-    else if (!msg.process) f.add('KITH_UNSUPPORTED_TYPE', `Message type ${msg.msgType} is not served here.`, typeEl);
+    // the communication test (Dialog_Innbygger_Test) belongs to no service but is answered all the same
+    else if (!msg.process && msg.msgType !== COMMUNICATION_TEST.msgType)
+      f.add('KITH_UNSUPPORTED_TYPE', `Message type ${msg.msgType} is not served here.`, typeEl);
   }
   const mig = child(info, 'MIGversion');
   if (f.require(info, mig, 'MsgInfo/MIGversion') && msg.migVersion !== MIG_VERSION.msgHead) {

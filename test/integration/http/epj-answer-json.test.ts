@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import request from 'supertest';
 import { loadSchemaSet } from '../../../src/kith/schema-set.js';
@@ -26,8 +27,9 @@ describe('the clinic answers in JSON: POST /v1/messages builds the KITH message'
   });
 
   /** As the inbound worker leaves a received request: recorded, its document sealed. */
-  async function received(path: string): Promise<string> {
-    const xml = fixture(path);
+  async function received(path: string, options: { fresh?: boolean } = {}): Promise<string> {
+    const original = fixture(path);
+    const xml = options.fresh ? original.replaceAll(msgIdOf(original), randomUUID()) : original;
     const msgId = msgIdOf(xml);
     await gateway.store.create({ msgId, direction: 'inbound', service: 'unknown', state: 'delivered' });
     await gateway.store.putDocument(msgId, gateway.crypto.seal({ xml, receiverHerId: 8142987, receivedAt: new Date().toISOString() }, msgId));
@@ -80,9 +82,10 @@ describe('the clinic answers in JSON: POST /v1/messages builds the KITH message'
   });
 
   it('appointment: offered, changed and cancelled, with the calendar part', async () => {
-    const inReplyTo = await received('appointment/timeonske-request.xml');
     const slot = { start: '2026-12-01T09:00:00', end: '2026-12-01T09:20:00', location: 'Fjordvik legekontor, rom 2', practitioner: 'Kari Lege' };
     for (const kind of ['offer', 'change', 'cancel'] as const) {
+      // each answers a request of its own: a request is answered once
+      const inReplyTo = await received('appointment/timeonske-request.xml', { fresh: true });
       const { xml } = await answer({ service: 'appointment', inReplyTo, kind, slots: [slot], text: `Time: ${kind}` });
       assert.match(xml, /urn:ietf:params:xml:ns:icalendar-2.0/);
     }

@@ -164,6 +164,28 @@ function renderQueues(section) {
   );
 }
 
+// the office's worklist per service: how many wait, how old (working days), how many past the limit
+function renderOpenRequests(section) {
+  const body = $('open-requests').tBodies[0];
+  if (!section || !section.configured) return body.replaceChildren();
+  if (section.error) return body.replaceChildren(el('tr', {}, el('td', { colspan: 9 }, `Cannot read the open requests: ${section.error}`)));
+  const buckets = ['0-1d', '1-2d', '2-3d', '3-5d', '5-10d', '10d+'];
+  const rows = Object.entries(section.value);
+  $('open-requests-count').textContent = `(${rows.reduce((n, [, s]) => n + s.open, 0)})`;
+  body.replaceChildren(
+    ...rows.map(([service, s]) =>
+      el(
+        'tr',
+        { 'data-service': service },
+        el('th', { scope: 'row' }, service),
+        el('td', { class: 'num' }, s.open),
+        buckets.map((b) => el('td', { class: 'num' }, s.buckets[b] ?? 0)),
+        el('td', { class: s.overLimit ? 'num busy' : 'num', title: `limit: ${s.limitWorkingDays} working days` }, s.overLimit),
+      ),
+    ),
+  );
+}
+
 function renderThroughput(section) {
   const chart = $('chart');
   if (section.error) return chart.replaceChildren(`Cannot read throughput: ${section.error}`);
@@ -318,6 +340,31 @@ function renderMail(mail) {
   );
 }
 
+// "Test the connection": a communication test to Helsenorge, followed to its AppRec and answer (as `epj-gateway commtest`)
+async function testConnection(button) {
+  const out = $('commtest-result');
+  button.disabled = true;
+  out.dataset.state = 'running';
+  out.textContent = 'Sending a communication test to Helsenorge…';
+  try {
+    let test = await post('/ops/commtest');
+    const until = Date.now() + 60_000;
+    while (!test.done && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 500));
+      test = await api(`/ops/commtest/${encodeURIComponent(test.msgId)}`);
+    }
+    const appRec = test.appRec ? `AppRec ${test.appRec.status} after ${test.appRec.ms} ms` : 'no AppRec';
+    const answer = test.answer ? `answer after ${test.answer.ms} ms` : 'no answer';
+    out.dataset.state = test.ok ? 'ok' : 'failed';
+    out.textContent = `${test.ok ? 'OK' : 'Failed'}: sent ${test.msgId}; ${appRec}; ${answer}${test.done ? '' : ' (gave up after 60 s)'}.`;
+  } catch (err) {
+    out.dataset.state = 'failed';
+    out.textContent = `Failed: ${err.message}`;
+  } finally {
+    button.disabled = false;
+  }
+}
+
 let timer;
 async function refresh() {
   clearTimeout(timer);
@@ -332,6 +379,7 @@ async function refresh() {
     renderWaiting(waiting);
     renderDead(dead.deadLetters);
     renderQueues(status.queues);
+    renderOpenRequests(status.openRequests);
     renderThroughput(status.throughput);
     renderRedis(status.redis);
     renderSection($('transport'), status.transport);
@@ -351,6 +399,7 @@ function showClinic() {
   $('clinic').textContent = `— HER-id ${CLINIC}`;
   $('queue-board').href = `/ops/queues/${encodeURIComponent(CLINIC)}/`;
   $('recheck').addEventListener('click', (e) => act(e.currentTarget, () => post('/ops/gate/recheck'), 'Gate rechecked.', refresh));
+  $('commtest').addEventListener('click', (e) => testConnection(e.currentTarget));
   refresh();
 }
 
