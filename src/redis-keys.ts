@@ -51,6 +51,12 @@ export interface RedisKeys {
    * HER-id goes right after the deployment's prefix like every clinic key.
    */
   pollLease(herId: string): string;
+  /** the MsgIds of one patient (set), by the keyed hash that stands for them: a purge by patient finds them here */
+  patientMessages(patientRef: string): string;
+  /** which replica runs the clinic's clean-up this interval (a string with a TTL) */
+  retentionLease: string;
+  /** the clinic's last clean-up: when, and what it removed by kind (JSON) */
+  retentionLastRun: string;
 }
 
 export function redisKeys(prefix: string): RedisKeys {
@@ -82,5 +88,8 @@ export function redisKeys(prefix: string): RedisKeys {
     pullInboxStream: key('epj-inbox'),
     pullInboxItems: key('epj-inbox', 'items'),
     pollLease: (herId) => key(herId, 'poll-lease'),
+    patientMessages: (patientRef) => key('patient', patientRef, 'messages'),
+    retentionLease: key('retention', 'lease'),
+    retentionLastRun: key('retention', 'last-run'),
   };
 }

@@ -21,6 +21,10 @@ import { WorkerSupervisor } from '../pipeline/worker-supervisor.js';
 import type { Metrics } from '../metrics.js';
 import type { Redis } from 'ioredis';
 import type { Infrastructure } from './infrastructure.js';
+import { epjFolders } from './epj.js';
+import { RetentionJob } from '../retention/retention-job.js';
+import { retentionLimits } from '../retention/retention-policy.js';
+import { leaseOwnerId } from '../pipeline/poll-lease.js';
 
 /**
  * A clinic's own state on the shared infrastructure, every key under the clinic's prefix: its
@@ -46,6 +50,10 @@ export interface Core {
   /** the official schemas, when KITH_SCHEMA_DIR is set */
   schemas: SchemaSet | undefined;
   throughput: ThroughputRecorder;
+  /** the clean-up of old data (src/retention/), run on a timer under a lease */
+  retention: RetentionJob;
+  /** the clinic's EPJ folders (the clean-up and a purge look there) */
+  folders: { inboxDir: string | undefined; outboxDir: string };
   /** closed before the infrastructure */
   closers: Closable[];
 }
@@ -97,7 +105,7 @@ export async function buildCore(config: Config, logger: Logger, infra: Infrastru
   await gate.start();
   announceGateChanges({ gate, notifier, audit, metrics, config, logger });
 
-  const store = new MessageStore(redis, prefix);
+  const store = new MessageStore(redis, prefix, Math.ceil(config.RETENTION_MESSAGES_DAYS * 86_400));
   const crypto = new JobCrypto(config.JOB_ENCRYPTION_KEYS ? parseJobKeys(config.JOB_ENCRYPTION_KEYS) : demoJobKeys(config.DATA_DIR));
   const outboundQueues = Object.fromEntries(GATED_SERVICES.map((s) => [s, queues[`outbound-${s}`]])) as Record<GatedService, Queue>;
   const deadLetters = new DeadLetters(queues['dead-letter'], outboundQueues, store, audit, config.OUTBOUND_ATTEMPTS, (service) =>
@@ -115,6 +123,21 @@ export async function buildCore(config: Config, logger: Logger, infra: Infrastru
     metrics,
   };
 
+  // the inbox folder holds messages only with folder delivery
+  const dirs = epjFolders(config);
+  const folders = { inboxDir: config.EPJ_DELIVERY === 'folder' ? dirs.inboxDir : undefined, outboxDir: dirs.outboxDir };
+  const retention = new RetentionJob({
+    redis,
+    prefix,
+    queues,
+    store,
+    folders,
+    limits: retentionLimits(config),
+    logger,
+    countRemoved: (kind, n) => metrics.countRetentionRemoved(kind, n),
+  });
+  const retentionTimer = retention.start(config.RETENTION_INTERVAL_MIN * 60_000, leaseOwnerId());
+
   return {
     redis,
     queues,
@@ -130,7 +153,10 @@ export async function buildCore(config: Config, logger: Logger, infra: Infrastru
     outbound,
     schemas,
     throughput,
+    retention,
+    folders,
     closers: [
+      { name: 'retention clean-up', close: () => retentionTimer.stop() },
       { name: 'service gate', close: () => gate.stop() },
       { name: 'queues', close: () => closeQueues(queues) },
       ...(mail ? [{ name: 'mail', close: () => Promise.resolve(mail.close()) }] : []),

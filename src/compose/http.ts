@@ -15,6 +15,8 @@ import { opsGateRouter } from '../http/ops-gate.js';
 import { opsMessagesRouter } from '../http/ops-messages.js';
 import { opsStatusRouter, type StatusSections } from '../http/ops-status.js';
 import { opsWaitingRouter } from '../http/ops-waiting.js';
+import { opsRetentionRouter } from '../http/ops-retention.js';
+import { retentionTable } from '../retention/retention-policy.js';
 import type { ShutdownFlag } from '../lifecycle.js';
 import type { Logger } from '../logging.js';
 import type { Core } from './core.js';
@@ -64,6 +66,7 @@ export function clinicRouters(settings: Config, core: Core, add: ClinicHttpAddit
     opsStatusRouter({ gate, notifier, queues, redis: core.redis, throughput, sections: add.sections ?? {}, clinic }),
     opsWaitingRouter({ queues, store, gate }),
     queueBoardRouter({ herId: settings.CLINIC_HER_ID, queues, deadLetters, audit }),
+    opsRetentionRouter({ table: retentionTable(settings), job: core.retention, audit, intervalMin: settings.RETENTION_INTERVAL_MIN }),
     ...(add.opsRoutes ?? []),
   ])
     ops.use(r);

@@ -34,6 +34,27 @@ redis.call('HSET', KEYS[3], n, ARGV[1])
 return n
 `;
 
+// A purged message leaves its number behind as '' (no MsgId), so the patient's later messages are
+// not held for it: delivered moves over such numbers. KEYS[1] delivered, KEYS[2] number -> MsgId. ARGV[1] the number now delivered.
+const DELIVERED_PAST_PURGED = `
+local n = tonumber(ARGV[1])
+while redis.call('HGET', KEYS[2], n + 1) == '' do n = n + 1 end
+redis.call('SET', KEYS[1], n)
+return n
+`;
+
+// KEYS[1] delivered, KEYS[2] MsgId -> number, KEYS[3] number -> MsgId. ARGV[1] MsgId. Answers the number delivered up to now.
+const FORGET = `
+local given = redis.call('HGET', KEYS[2], ARGV[1])
+if not given then return -1 end
+redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('HSET', KEYS[3], given, '')
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+while redis.call('HGET', KEYS[3], n + 1) == '' do n = n + 1 end
+redis.call('SET', KEYS[1], n)
+return n
+`;
+
 export class DeliveryOrder {
   private readonly redisKeys: RedisKeys;
 
@@ -63,7 +84,23 @@ export class DeliveryOrder {
   }
 
   async markDelivered(patientRef: string, sequence: number): Promise<void> {
-    await this.redis.set(this.keys(patientRef).delivered, sequence);
+    const k = this.keys(patientRef);
+    await this.redis.eval(DELIVERED_PAST_PURGED, 2, k.delivered, k.byNumber, sequence);
+  }
+
+  /**
+   * A purged message leaves the patient's order: its number stays behind without its MsgId, so the
+   * messages after it are not held for it. Answers the number now delivered up to, or -1 when the
+   * message had no number.
+   */
+  async forget(patientRef: string, msgId: string): Promise<number> {
+    const k = this.keys(patientRef);
+    return Number(await this.redis.eval(FORGET, 3, k.delivered, k.given, k.byNumber, msgId));
+  }
+
+  /** Every key of the patient's order (a purge of all their messages removes them). */
+  keysOf(patientRef: string): string[] {
+    return Object.values(this.keys(patientRef));
   }
 }
 
@@ -134,8 +171,11 @@ export function deliveryProcessor(deps: DeliveryDeps) {
 
 /** The patient's next message need not wait out its delay: it is its turn now. */
 async function promoteNext(deps: DeliveryDeps, patientRef: string, sequence: number): Promise<void> {
-  const next = deps.promote ? await deps.order.msgIdOf(patientRef, sequence + 1) : undefined;
-  if (next) await deps.promote!(next).catch(() => undefined);
+  if (!deps.promote) return;
+  let next = await deps.order.msgIdOf(patientRef, sequence + 1);
+  // '' is a purged message's number: the next one is the first after those delivered (markDelivered moved over it)
+  if (next === '') next = await deps.order.msgIdOf(patientRef, (await deps.order.delivered(patientRef)) + 1);
+  if (next) await deps.promote(next).catch(() => undefined);
 }
 
 export function addDeliveryWorker(

@@ -170,6 +170,8 @@ export function inboundProcessor(deps: InboundDeps) {
       state: verdict.accepted ? 'received' : 'rejected',
       origin: `her:${verdict.senderHerId ?? meta.senderHerId ?? 'unknown'}`,
     });
+    // the patient's keyed hash with the record, so a purge by patient finds this message
+    if (created && verdict.accepted && verdict.msgId && verdict.patientId) await deps.store.notePatient(msgId, deps.crypto.pseudonym(verdict.patientId));
 
     if (!job.data.appRecSent) {
       await deps.transport.sendAppRec(nhnMessageId, receiverHerId, { status: verdict.appRecStatus, errors: verdict.errors }, document);
