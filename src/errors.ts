@@ -304,6 +304,12 @@ export const ERRORS = {
     message:
       "NHN's address register answered in a form its contract (the WSDL, or the REST API's JSON) does not allow; check that AR_URL and AR_API point at the address register.",
   },
+
+  // --- purge on request ------------------------------------------------------------------------------------
+  PURGE_REASON_REQUIRED: {
+    status: 400,
+    message: 'A purge needs a reason for the audit log (body {"reason":"…"}, or --reason): say why, e.g. "the patient has died" or "consent withdrawn".',
+  },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERRORS;

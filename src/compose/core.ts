@@ -25,6 +25,8 @@ import { epjFolders } from './epj.js';
 import { RetentionJob } from '../retention/retention-job.js';
 import { retentionLimits } from '../retention/retention-policy.js';
 import { leaseOwnerId } from '../pipeline/poll-lease.js';
+import { Purger } from '../retention/purge.js';
+import { DeliveryOrder } from '../pipeline/epj-delivery.js';
 
 /**
  * A clinic's own state on the shared infrastructure, every key under the clinic's prefix: its
@@ -52,6 +54,8 @@ export interface Core {
   throughput: ThroughputRecorder;
   /** the clean-up of old data (src/retention/), run on a timer under a lease */
   retention: RetentionJob;
+  /** removes a message, or a patient's, everywhere on request */
+  purger: Purger;
   /** the clinic's EPJ folders (the clean-up and a purge look there) */
   folders: { inboxDir: string | undefined; outboxDir: string };
   /** closed before the infrastructure */
@@ -136,6 +140,18 @@ export async function buildCore(config: Config, logger: Logger, infra: Infrastru
     logger,
     countRemoved: (kind, n) => metrics.countRetentionRemoved(kind, n),
   });
+  const purger = new Purger({
+    redis,
+    prefix,
+    queues,
+    store,
+    order: new DeliveryOrder(redis, prefix),
+    crypto,
+    audit,
+    folders,
+    logger,
+    allowSyntheticIds: config.GATEWAY_MODE !== 'production',
+  });
   const retentionTimer = retention.start(config.RETENTION_INTERVAL_MIN * 60_000, leaseOwnerId());
 
   return {
@@ -154,6 +170,7 @@ export async function buildCore(config: Config, logger: Logger, infra: Infrastru
     schemas,
     throughput,
     retention,
+    purger,
     folders,
     closers: [
       { name: 'retention clean-up', close: () => retentionTimer.stop() },

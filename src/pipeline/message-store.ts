@@ -62,6 +62,10 @@ export interface MessageRecord {
   deadLetterReason?: string;
   /** a received request: the MsgId of the clinic's answer to it, once one was accepted (its document may then go) */
   answeredBy?: string;
+  /** a received message: its id at NHN (the inbound job's id), so a purge finds that job too */
+  nhnMessageId?: string;
+  /** an answer: the MsgId of the received request it answers */
+  inReplyTo?: string;
   /** the keyed hash that stands for the patient (never the national id), so a purge can find its messages */
   patientRef?: string;
 }
@@ -180,7 +184,9 @@ export class MessageStore {
   /** Marks a received request answered, when it is one this store knows. */
   async markAnswered(requestMsgId: string, answerMsgId: string): Promise<void> {
     const record = await this.get(requestMsgId);
-    if (record?.direction === 'inbound') await this.update(requestMsgId, { answeredBy: answerMsgId });
+    if (record?.direction !== 'inbound') return;
+    await this.update(requestMsgId, { answeredBy: answerMsgId });
+    await this.update(answerMsgId, { inReplyTo: requestMsgId });
   }
 
   /** Keeps a record that still matters (waiting, unanswered) for another full retention. */

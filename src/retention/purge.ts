@@ -1,0 +1,173 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { AuditLog } from '../audit/audit-log.js';
+import { GatewayError } from '../errors.js';
+import type { Logger } from '../logging.js';
+import type { DeliveryOrder } from '../pipeline/epj-delivery.js';
+import type { JobCrypto } from '../pipeline/job-crypto.js';
+import type { MessageStore } from '../pipeline/message-store.js';
+import { QUEUE_NAMES, type Queues } from '../pipeline/queues.js';
+import { redisKeys, type RedisKeys } from '../redis-keys.js';
+import { filesOfMessage, removeFiles, type EpjFolders } from './message-files.js';
+
+/**
+ * Removes a message everywhere on request (a citizen's death, a withdrawn consent): its jobs in
+ * every queue (waiting and delayed work is cancelled, never sent), the store's record, history and
+ * sealed document, its place in the patient's delivery order, the pull inbox, the service bus's
+ * notes, the dashboard's counts and the EPJ folders. What stays is the audit log: the entries it
+ * had (ids and outcomes, never content) and one more saying who purged which MsgId, when and why.
+ */
+
+export interface PurgeDeps {
+  redis: Redis;
+  /** the clinic's prefix (`<QUEUE_PREFIX>:<HER-id>`) */
+  prefix: string;
+  queues: Queues;
+  store: MessageStore;
+  order: DeliveryOrder;
+  crypto: JobCrypto;
+  audit: AuditLog;
+  folders: EpjFolders;
+  logger: Logger;
+  /** synthetic national ids are accepted outside production */
+  allowSyntheticIds: boolean;
+}
+
+export interface MessagePurge {
+  msgId: string;
+  /** whether anything of it was found */
+  found: boolean;
+  /** queued work cancelled before it was done (queue names) */
+  cancelled: string[];
+  /** jobs removed, by queue name */
+  jobs: string[];
+  /** Redis keys and entries removed (record, history, document, inbox, notes, events) */
+  redisEntries: number;
+  /** files removed from the EPJ folders (names only) */
+  files: string[];
+}
+
+/** How long a purge waits for a worker to let go of a job it is running. */
+const ACTIVE_WAIT_MS = 10_000;
+const PENDING = new Set(['waiting', 'delayed', 'paused', 'prioritized', 'waiting-children']);
+
+export class Purger {
+  private readonly keys: RedisKeys;
+
+  constructor(private readonly deps: PurgeDeps) {
+    this.keys = redisKeys(deps.prefix);
+  }
+
+  async purgeMessage(msgId: string, actor: string, reason: string): Promise<MessagePurge> {
+    const why = requireReason(reason);
+    const result = await this.remove(msgId);
+    await this.deps.audit.record({
+      actor,
+      action: 'message.purge',
+      msgId,
+      outcome: result.found ? 'purged' : 'nothing-found',
+      details: { reason: why, jobs: result.jobs.length, cancelled: result.cancelled.length, files: result.files.length },
+    });
+    return result;
+  }
+
+  private async remove(msgId: string): Promise<MessagePurge> {
+    const { store } = this.deps;
+    const record = await store.get(msgId);
+    const result: MessagePurge = { msgId, found: record !== undefined, cancelled: [], jobs: [], redisEntries: 0, files: [] };
+    let patientRef = record?.patientRef;
+
+    // jobs first, so nothing is sent, delivered or tracked while the rest goes
+    for (const name of QUEUE_NAMES) {
+      const job = (await this.deps.queues[name].getJob(msgId)) as Job<{ patientRef?: string }> | undefined;
+      if (!job) continue;
+      patientRef ??= job.data?.patientRef;
+      const state = await this.letGo(job);
+      if (PENDING.has(state)) result.cancelled.push(name);
+      await job.remove();
+      result.jobs.push(name);
+    }
+    // a received message's inbound job is named by its id at NHN, and holds the MsgId in its metadata
+    const inbound = record?.nhnMessageId ? await this.deps.queues.inbound.getJob(record.nhnMessageId) : undefined;
+    if (inbound) {
+      if (PENDING.has(await this.letGo(inbound))) result.cancelled.push('inbound');
+      await inbound.remove();
+      result.jobs.push('inbound');
+    }
+    result.redisEntries += await this.removeEvents([msgId, ...(record?.nhnMessageId ? [record.nhnMessageId] : [])]);
+    if (record?.nhnMessageId) result.redisEntries += await this.deps.redis.del(this.keys.amqp('in', record.nhnMessageId));
+
+    if (patientRef) await this.leaveOrder(patientRef, msgId);
+    // the link between a request and its answer goes with whichever of them is purged
+    if (record?.answeredBy && (await store.get(record.answeredBy))) await store.update(record.answeredBy, { inReplyTo: null });
+    if (record?.inReplyTo && (await store.get(record.inReplyTo))) await store.update(record.inReplyTo, { answeredBy: 'purged' });
+    const history = await this.deps.redis.exists(this.keys.messageHistory(msgId), this.keys.messageDocument(msgId));
+    result.redisEntries += (await store.remove(msgId)) + history;
+    result.redisEntries += await this.removeElsewhere(msgId);
+
+    const files = await removeFiles(await filesOfMessage(this.deps.folders, msgId));
+    result.files = files.map((f) => f.split(/[\\/]/).slice(-2).join('/'));
+    result.found ||= result.jobs.length > 0 || result.redisEntries > 0 || result.files.length > 0;
+    return result;
+  }
+
+  /** A job a worker is running is waited for (it cannot be removed from under the worker); answers the state it was in. */
+  private async letGo(job: Job): Promise<string> {
+    const first = await job.getState();
+    for (let waited = 0; waited < ACTIVE_WAIT_MS && (await job.isActive()); waited += 50) await sleep(50);
+    return first;
+  }
+
+  /** Leaves the patient's order, and lets their next message go now if it waited for this one. */
+  private async leaveOrder(patientRef: string, msgId: string): Promise<void> {
+    const upTo = await this.deps.order.forget(patientRef, msgId);
+    if (upTo < 0) return;
+    const next = await this.deps.order.msgIdOf(patientRef, upTo + 1);
+    const job = next ? await this.deps.queues['epj-delivery'].getJob(next) : undefined;
+    if (job && (await job.isDelayed())) await job.promote().catch(() => undefined);
+  }
+
+  /** BullMQ's event streams name job ids (and return values): the entries about this message go. */
+  private async removeEvents(jobIds: string[]): Promise<number> {
+    let n = 0;
+    for (const name of QUEUE_NAMES) {
+      const stream = this.deps.queues[name].keys.events!;
+      const entries = (await this.deps.redis.xrange(stream, '-', '+')) as [string, string[]][];
+      const ids = entries.filter(([, fields]) => fields.some((f) => jobIds.some((id) => f.includes(id)))).map(([id]) => id);
+      if (ids.length) n += await this.deps.redis.xdel(stream, ...ids);
+    }
+    return n;
+  }
+
+  /** The pull inbox, the service bus's notes and the dashboard's throughput counts. */
+  private async removeElsewhere(msgId: string): Promise<number> {
+    const { redis } = this.deps;
+    let n = await redis.hdel(this.keys.pullInboxItems, msgId);
+    const pulled = (await redis.xrange(this.keys.pullInboxStream, '-', '+')) as [string, string[]][];
+    const pulledIds = pulled.filter(([, f]) => f.includes(msgId)).map(([id]) => id);
+    if (pulledIds.length) n += await redis.xdel(this.keys.pullInboxStream, ...pulledIds);
+    n += await redis.del(this.keys.amqp('apprec', msgId));
+    for await (const key of this.scan(this.keys.amqp('sent', '*'))) if ((await redis.get(key)) === msgId) n += await redis.del(key);
+    for await (const key of this.scan(this.keys.throughput('*', 0).replace(/:0$/, ':*'))) {
+      const fields = (await redis.hkeys(key)).filter((f) => f.includes(msgId));
+      if (fields.length) n += await redis.hdel(key, ...fields);
+    }
+    return n;
+  }
+
+  private async *scan(pattern: string): AsyncGenerator<string> {
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.deps.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+      cursor = next;
+      yield* keys;
+    } while (cursor !== '0');
+  }
+}
+
+function requireReason(reason: unknown): string {
+  const text = typeof reason === 'string' ? reason.trim() : '';
+  if (!text) throw new GatewayError('PURGE_REASON_REQUIRED');
+  return text;
+}
