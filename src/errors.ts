@@ -310,6 +310,11 @@ export const ERRORS = {
     status: 400,
     message: 'A purge needs a reason for the audit log (body {"reason":"…"}, or --reason): say why, e.g. "the patient has died" or "consent withdrawn".',
   },
+  PURGE_PATIENT_ID_INVALID: {
+    status: 400,
+    message:
+      "The patient's national id (FNR, DNR or HNR) is not eleven digits with valid check digits; it is used only to find the messages and is never stored.",
+  },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -21,5 +21,9 @@ export function opsPurgeRouter(purger: Purger): Router {
     res.json({ ok: true, purged });
   });
 
+  router.delete('/patients', async (req, res) => {
+    const purged = await purger.purgePatient(field(req.body, 'nationalId'), operatorOf(req), field(req.body, 'reason'));
+    res.json({ ok: true, ...purged });
+  });
   return router;
 }

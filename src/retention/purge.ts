@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { AuditLog } from '../audit/audit-log.js';
+import { checkNationalId } from '../domain/national-id.js';
 import { GatewayError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import type { DeliveryOrder } from '../pipeline/epj-delivery.js';
@@ -48,6 +49,12 @@ export interface MessagePurge {
   files: string[];
 }
 
+export interface PatientPurge {
+  messages: MessagePurge[];
+  /** the patient's order and index keys removed */
+  patientKeys: number;
+}
+
 /** How long a purge waits for a worker to let go of a job it is running. */
 const ACTIVE_WAIT_MS = 10_000;
 const PENDING = new Set(['waiting', 'delayed', 'paused', 'prioritized', 'waiting-children']);
@@ -70,6 +77,31 @@ export class Purger {
       details: { reason: why, jobs: result.jobs.length, cancelled: result.cancelled.length, files: result.files.length },
     });
     return result;
+  }
+
+  /** Every message of the patient the national id names, found by its keyed hash; the id itself is never stored. */
+  async purgePatient(nationalId: string, actor: string, reason: string): Promise<PatientPurge> {
+    const why = requireReason(reason);
+    const id = typeof nationalId === 'string' ? nationalId.replace(/[\s-]/g, '') : '';
+    if (!checkNationalId(id, { allowSynthetic: this.deps.allowSyntheticIds }).valid)
+      throw new GatewayError('PURGE_PATIENT_ID_INVALID', '(eleven digits with a valid check sum)');
+    const refs = this.deps.crypto.pseudonyms(id);
+    const msgIds = new Set<string>();
+    for (const ref of refs) {
+      for (const m of await this.deps.store.messagesOfPatient(ref)) msgIds.add(m);
+      for (const m of await this.deps.redis.hkeys(this.keys.deliveryOrder(ref).given)) msgIds.add(m);
+    }
+    const messages: MessagePurge[] = [];
+    for (const msgId of msgIds) messages.push(await this.remove(msgId));
+    let patientKeys = 0;
+    for (const ref of refs) patientKeys += await this.deps.redis.del(...this.deps.order.keysOf(ref), this.keys.patientMessages(ref));
+    await this.deps.audit.record({
+      actor,
+      action: 'patient.purge',
+      outcome: messages.length ? 'purged' : 'nothing-found',
+      details: { reason: why, messages: messages.length, msgIds: messages.map((m) => m.msgId).join(',') },
+    });
+    return { messages, patientKeys };
   }
 
   private async remove(msgId: string): Promise<MessagePurge> {

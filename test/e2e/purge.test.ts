@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import request from 'supertest';
@@ -73,6 +73,31 @@ describe('e2e: purge on request leaves nothing of the message behind', function 
     return msgId;
   }
 
+  it('purge --patient: the request and its answer (through the outbox folder) go from every queue, key and folder', async () => {
+    const request1 = await receive('office-contact/request.xml');
+    const answer = msgIdOf('office-contact/answer.xml');
+    copyFileSync(path.join(FIXTURES_DIR, 'office-contact/answer.xml'), path.join(stack.outboxDir, 'answer.xml'));
+    await eventually(async () => (await stateOf(answer)).state === 'apprec-ok', 30_000, 'the answer sent and its AppRec OK');
+    assert.equal((await stateOf(request1)).answeredBy, answer, 'the request knows its answer');
+    const needles = [request1, answer, '02919010099', 'Fjelltopp', 'legeattest', 'Attesten ligger klar'];
+    assert.notDeepEqual(await leftovers(needles), [], 'the scan finds the messages before the purge');
+
+    const res = await runCli(['purge', '--patient', '-', '--reason', 'Pasienten er død (02919010099)', '--json', '--url', stack.url], {}, '02919010099\n');
+    assert.equal(res.code, 0, res.stderr);
+    const out = JSON.parse(res.stdout) as { ok: boolean; messages: { msgId: string; found: boolean; files: string[] }[] };
+    assert.equal(out.ok, true);
+    assert.deepEqual(out.messages.map((m) => m.msgId).sort(), [request1, answer].sort());
+    assert.ok(out.messages.every((m) => m.found));
+    assert.ok(out.messages.find((m) => m.msgId === request1)!.files.some((f) => f.endsWith('.xml')));
+
+    assert.deepEqual(await leftovers(needles), []);
+    const entry = (await audit()).find((e) => e.action === 'patient.purge');
+    assert.ok(entry, 'the purge is audited');
+    assert.match(entry.actor, /^operator@/);
+    assert.equal(entry.details?.reason, 'Pasienten er død ([redacted])', 'the reason is kept, the national id in it redacted');
+    assert.equal(JSON.stringify(await audit()).includes('02919010099'), false);
+  });
+
   it('DELETE /ops/messages/{msgId}: an answer waiting to be sent is cancelled, never sent; purge --msg-id removes its request', async () => {
     const request2 = await receive('e-consultation/request.xml');
     stack.simulator.faults.add({ kind: 'error', status: 503, count: 1_000, path: '/Messages', method: 'POST' });
@@ -111,5 +136,14 @@ describe('e2e: purge on request leaves nothing of the message behind', function 
         [request2, 'consent withdrawn'],
       ],
     );
+  });
+
+  it('refuses a patient purge without a valid national id, and one without --msg-id or --patient', async () => {
+    const res = await request(stack.url).delete('/ops/patients').set(stack.opsAuth).send({ nationalId: '12345678901', reason: 'test' });
+    assert.equal(res.status, 400);
+    assert.equal(res.body.error.code, 'PURGE_PATIENT_ID_INVALID');
+    assert.equal(JSON.stringify(await audit()).includes('12345678901'), false);
+    const cli = await runCli(['purge', '--reason', 'x', '--url', stack.url]);
+    assert.equal(cli.code, 2);
   });
 });
