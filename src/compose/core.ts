@@ -62,6 +62,9 @@ export interface Core {
   closers: Closable[];
 }
 
+/** the shortest TTL a message's keys get, whatever RETENTION_MESSAGES_DAYS says (the clean-up enforces a shorter one) */
+const MIN_RECORD_TTL_DAYS = 30;
+
 /** how long a clinic's worker with nothing to do keeps its Redis connection before it sleeps */
 const WORKER_IDLE_MS = 15_000;
 
@@ -109,7 +112,8 @@ export async function buildCore(config: Config, logger: Logger, infra: Infrastru
   await gate.start();
   announceGateChanges({ gate, notifier, audit, metrics, config, logger });
 
-  const store = new MessageStore(redis, prefix, Math.ceil(config.RETENTION_MESSAGES_DAYS * 86_400));
+  // the keys' TTL is only the clean-up's backstop: never so short that a message in flight could lose its record
+  const store = new MessageStore(redis, prefix, Math.ceil(Math.max(config.RETENTION_MESSAGES_DAYS, MIN_RECORD_TTL_DAYS) * 86_400));
   const crypto = new JobCrypto(config.JOB_ENCRYPTION_KEYS ? parseJobKeys(config.JOB_ENCRYPTION_KEYS) : demoJobKeys(config.DATA_DIR));
   const outboundQueues = Object.fromEntries(GATED_SERVICES.map((s) => [s, queues[`outbound-${s}`]])) as Record<GatedService, Queue>;
   const deadLetters = new DeadLetters(queues['dead-letter'], outboundQueues, store, audit, config.OUTBOUND_ATTEMPTS, (service) =>

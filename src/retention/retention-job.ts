@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { Logger } from '../logging.js';
 import type { MessageState, MessageStore } from '../pipeline/message-store.js';
 import type { QueueName, Queues } from '../pipeline/queues.js';
@@ -105,13 +105,18 @@ export class RetentionJob {
     return MESSAGE_QUEUES.map((name) => this.deps.queues[name]);
   }
 
-  /** Records, histories and documents: by their last change, never while the message still matters. */
+  /** Records, histories and documents: by their last change, never while the message still matters. One round trip reads a batch. */
   private async messages(recordsBefore: number, documentsBefore: number, add: (kind: RetentionKind, n: number) => void): Promise<void> {
     const { store } = this.deps;
     for await (const ids of store.msgIds()) {
-      for (const msgId of ids) {
-        const record = await store.get(msgId);
-        if (!record) {
+      const rows = (await this.inBatch(ids, (tx, msgId) => tx.hmget(this.keys.message(msgId), 'msgId', 'state', 'updatedAt', 'createdAt', 'answeredBy'))) as (
+        (string | null)[] | undefined
+      )[];
+      const kept: string[] = [];
+      for (const [i, msgId] of ids.entries()) {
+        const [id, state, updatedAt, createdAt, answeredBy] = rows[i] ?? [];
+        if (!rows[i]) continue;
+        if (!id) {
           // a history without a record (a message refused or held before it was recorded): by its last entry
           // (nothing at all yet: a message being received right now; its keys' TTL is the backstop)
           const last = (await store.history(msgId)).at(-1);
@@ -121,17 +126,15 @@ export class RetentionJob {
           }
           continue;
         }
-        if (STILL_MATTERS.has(record.state)) {
-          await store.keep(msgId);
-          continue;
-        }
-        if (Date.parse(record.updatedAt) < recordsBefore) {
+        if (STILL_MATTERS.has(state as MessageState)) kept.push(msgId);
+        else if (Date.parse(updatedAt ?? '') < recordsBefore) {
           await store.remove(msgId);
           add('messages', 1);
-        } else if (record.answeredBy && Date.parse(record.createdAt) < documentsBefore && (await store.removeDocument(msgId)) > 0) {
+        } else if (answeredBy && Date.parse(createdAt ?? '') < documentsBefore && (await store.removeDocument(msgId)) > 0) {
           add('documents', 1);
         }
       }
+      await Promise.all(kept.map((msgId) => store.keep(msgId)));
     }
   }
 
@@ -170,10 +173,10 @@ export class RetentionJob {
 
   /**
    * A patient's order keys go when every message of theirs is delivered and none of their records
-   * changed within the limit (or is still kept at all).
+   * changed within the limit (or is still kept at all). A batch of patients is read in a few round trips.
    */
   private async orderKeys(before: number): Promise<number> {
-    const { redis, store } = this.deps;
+    const { redis } = this.deps;
     const pattern = this.keys.deliveryOrder('*').counter;
     const [head, tail] = pattern.split('*') as [string, string];
     let n = 0;
@@ -181,19 +184,32 @@ export class RetentionJob {
     do {
       const [next, found] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
       cursor = next;
-      for (const counterKey of found) {
-        const ref = counterKey.slice(head.length, counterKey.length - tail.length);
+      const refs = found.map((key) => key.slice(head.length, key.length - tail.length));
+      const counts = await this.inBatch(refs, (tx, ref) => tx.mget(this.keys.deliveryOrder(ref).counter, this.keys.deliveryOrder(ref).delivered));
+      const settled = refs.filter((_, i) => {
+        const [counter, delivered] = (counts[i] as (string | null)[] | undefined) ?? ['1', '0'];
+        return Number(delivered ?? 0) >= Number(counter ?? 0);
+      });
+      const given = (await this.inBatch(settled, (tx, ref) => tx.hkeys(this.keys.deliveryOrder(ref).given))) as (string[] | undefined)[];
+      for (const [i, ref] of settled.entries()) {
+        const msgIds = given[i];
+        if (!msgIds) continue;
+        const changed = (await this.inBatch(msgIds, (tx, id) => tx.hget(this.keys.message(id), 'updatedAt'))) as (string | null | undefined)[];
+        if (changed.some((at) => at === undefined || (at !== null && Date.parse(at) >= before))) continue;
         const k = this.keys.deliveryOrder(ref);
-        const [counter, delivered] = await redis.mget(k.counter, k.delivered);
-        if (Number(delivered ?? 0) < Number(counter ?? 0)) continue;
-        const msgIds = await redis.hkeys(k.given);
-        const records = await Promise.all(msgIds.map((id) => store.get(id)));
-        if (records.some((r) => r && Date.parse(r.updatedAt) >= before)) continue;
         await redis.del(k.counter, k.given, k.byNumber, k.delivered, this.keys.patientMessages(ref));
         n++;
       }
     } while (cursor !== '0');
     return n;
+  }
+
+  /** One command per item in one round trip; an item whose command failed answers undefined. */
+  private async inBatch<T>(items: readonly T[], command: (tx: ChainableCommander, item: T) => unknown): Promise<unknown[]> {
+    if (items.length === 0) return [];
+    const tx = this.deps.redis.pipeline();
+    for (const item of items) command(tx, item);
+    return ((await tx.exec()) ?? []).map(([err, value]) => (err ? undefined : value));
   }
 
   private async notifications(before: number): Promise<number> {
