@@ -69,14 +69,25 @@ export class Purger {
   async purgeMessage(msgId: string, actor: string, reason: string): Promise<MessagePurge> {
     const why = requireReason(reason);
     const result = await this.remove(msgId);
+    await this.audited(result, actor, why);
+    return result;
+  }
+
+  /** The audit entry a purged message leaves: who, when (the entry's time), why and which MsgId. */
+  private async audited(result: MessagePurge, actor: string, reason: string, byPatient = false): Promise<void> {
     await this.deps.audit.record({
       actor,
       action: 'message.purge',
-      msgId,
+      msgId: result.msgId,
       outcome: result.found ? 'purged' : 'nothing-found',
-      details: { reason: why, jobs: result.jobs.length, cancelled: result.cancelled.length, files: result.files.length },
+      details: {
+        reason,
+        jobs: result.jobs.length,
+        cancelled: result.cancelled.length,
+        files: result.files.length,
+        ...(byPatient ? { byPatient: true } : {}),
+      },
     });
-    return result;
   }
 
   /** Every message of the patient the national id names, found by its keyed hash; the id itself is never stored. */
@@ -92,14 +103,19 @@ export class Purger {
       for (const m of await this.deps.redis.hkeys(this.keys.deliveryOrder(ref).given)) msgIds.add(m);
     }
     const messages: MessagePurge[] = [];
-    for (const msgId of msgIds) messages.push(await this.remove(msgId));
+    for (const msgId of msgIds) {
+      const result = await this.remove(msgId);
+      await this.audited(result, actor, why, true);
+      messages.push(result);
+    }
     let patientKeys = 0;
     for (const ref of refs) patientKeys += await this.deps.redis.del(...this.deps.order.keysOf(ref), this.keys.patientMessages(ref));
     await this.deps.audit.record({
       actor,
       action: 'patient.purge',
       outcome: messages.length ? 'purged' : 'nothing-found',
-      details: { reason: why, messages: messages.length, msgIds: messages.map((m) => m.msgId).join(',') },
+      // one message.purge entry above names each MsgId
+      details: { reason: why, messages: messages.length },
     });
     return { messages, patientKeys };
   }

@@ -95,6 +95,9 @@ describe('e2e: purge on request leaves nothing of the message behind', function 
     assert.ok(entry, 'the purge is audited');
     assert.match(entry.actor, /^operator@/);
     assert.equal(entry.details?.reason, 'Pasienten er død ([redacted])', 'the reason is kept, the national id in it redacted');
+    assert.equal(entry.details?.messages, 2);
+    const each = (await audit()).filter((e) => e.action === 'message.purge' && e.details?.byPatient === true);
+    assert.deepEqual(each.map((e) => e.msgId).sort(), [request1, answer].sort(), 'each MsgId purged is named in the audit log');
     assert.equal(JSON.stringify(await audit()).includes('02919010099'), false);
   });
 
@@ -128,7 +131,7 @@ describe('e2e: purge on request leaves nothing of the message behind', function 
     assert.equal(cli.code, 0, cli.stderr);
     assert.match(cli.stdout, new RegExp(`^purged ${request2}: \\d+ job\\(s\\)`));
     assert.deepEqual(await leftovers([request2, '07900110051', 'Prøvesen']), []);
-    const entries = (await audit()).filter((e) => e.action === 'message.purge');
+    const entries = (await audit()).filter((e) => e.action === 'message.purge' && !e.details?.byPatient);
     assert.deepEqual(
       entries.map((e) => [e.msgId, e.details?.reason]),
       [
