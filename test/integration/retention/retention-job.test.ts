@@ -109,11 +109,20 @@ describe('retention: the clean-up removes what is past its limit, never what sti
     await new Promise<void>((resolve) => worker.on('completed', () => resolve()));
     await worker.close();
     const tracking = gateway.queues['apprec-tracking'];
+    await tracking.add('track', { msgId: 'answered', nhnMessageId: 'n0', sentAt: new Date().toISOString() }, { jobId: 'answered' });
+    const tracker = new Worker('apprec-tracking', async () => 'apprec-ok', { connection: gateway.workerConnection, prefix: prefix() });
+    await new Promise<void>((resolve) => tracker.on('completed', () => resolve()));
+    await tracker.close();
     await tracking.add('track', { msgId: 'awaited', nhnMessageId: 'n1', sentAt: new Date().toISOString() }, { jobId: 'awaited', delay: 60_000 });
 
-    const report = await job().run(Date.now() + 8 * DAY);
-    assert.equal(report.removed.jobs, 1);
+    const soon = await job().run(Date.now() + 8 * DAY);
+    assert.equal(soon.removed.jobs, 1);
+    assert.equal(soon.removed['apprec-tracking'], 0, 'finished tracking is kept longer than other jobs');
     assert.equal(await delivery.getJob('done-job'), undefined);
+
+    const later = await job().run(Date.now() + 31 * DAY);
+    assert.equal(later.removed['apprec-tracking'], 1);
+    assert.equal(await tracking.getJob('answered'), undefined);
     assert.equal(await tracking.getJobState('awaited'), 'delayed');
   });
 
