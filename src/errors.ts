@@ -310,6 +310,11 @@ export const ERRORS = {
     status: 400,
     message: 'A purge needs a reason for the audit log (body {"reason":"…"}, or --reason): say why, e.g. "the patient has died" or "consent withdrawn".',
   },
+  PURGE_BUSY: {
+    status: 409,
+    message:
+      'A worker is still handling the message after 10 seconds (an EPJ or NHN call that hangs); nothing was removed yet. Try the purge again in a minute.',
+  },
   PURGE_PATIENT_ID_INVALID: {
     status: 400,
     message:

@@ -33,6 +33,8 @@ export interface PurgeDeps {
   logger: Logger;
   /** synthetic national ids are accepted outside production */
   allowSyntheticIds: boolean;
+  /** how long a job a worker is running is waited for; default 10 s */
+  activeWaitMs?: number;
 }
 
 export interface MessagePurge {
@@ -131,18 +133,11 @@ export class Purger {
       const job = (await this.deps.queues[name].getJob(msgId)) as Job<{ patientRef?: string }> | undefined;
       if (!job) continue;
       patientRef ??= job.data?.patientRef;
-      const state = await this.letGo(job);
-      if (PENDING.has(state)) result.cancelled.push(name);
-      await job.remove();
-      result.jobs.push(name);
+      await this.removeJob(job, result);
     }
     // a received message's inbound job is named by its id at NHN, and holds the MsgId in its metadata
     const inbound = record?.nhnMessageId ? await this.deps.queues.inbound.getJob(record.nhnMessageId) : undefined;
-    if (inbound) {
-      if (PENDING.has(await this.letGo(inbound))) result.cancelled.push('inbound');
-      await inbound.remove();
-      result.jobs.push('inbound');
-    }
+    if (inbound) await this.removeJob(inbound, result);
     result.redisEntries += await this.removeEvents([msgId, ...(record?.nhnMessageId ? [record.nhnMessageId] : [])]);
     if (record?.nhnMessageId) result.redisEntries += await this.deps.redis.del(this.keys.amqp('in', record.nhnMessageId));
 
@@ -160,11 +155,21 @@ export class Purger {
     return result;
   }
 
-  /** A job a worker is running is waited for (it cannot be removed from under the worker); answers the state it was in. */
-  private async letGo(job: Job): Promise<string> {
-    const first = await job.getState();
-    for (let waited = 0; waited < ACTIVE_WAIT_MS && (await job.isActive()); waited += 50) await sleep(50);
-    return first;
+  /**
+   * Removes a job, noting it cancelled when it was still to be done. A job a worker is running is
+   * waited for (BullMQ cannot remove it from under the worker); one still running is PURGE_BUSY.
+   */
+  private async removeJob(job: Job, result: MessagePurge): Promise<void> {
+    const state = await job.getState();
+    for (let waited = 0; waited < (this.deps.activeWaitMs ?? ACTIVE_WAIT_MS) && (await job.isActive()); waited += 50) await sleep(50);
+    try {
+      await job.remove();
+    } catch (err) {
+      // locked: a worker holds it still (or took it up again this instant)
+      throw new GatewayError('PURGE_BUSY', `(${job.queueName})`, undefined, { cause: err });
+    }
+    if (PENDING.has(state)) result.cancelled.push(job.queueName);
+    result.jobs.push(job.queueName);
   }
 
   /** Leaves the patient's order, and lets their next message go now if it waited for this one. */
