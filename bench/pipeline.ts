@@ -11,7 +11,7 @@
  * taken from the inbox), divided by N, so no direction's work is counted in the other's window:
  * this process's (the gateway, with the benchmark's polling of Redis and the simulator) by
  * process.cpuUsage, and the simulator's from /proc, apart, so the gateway's figure does not depend
- * on how the two share the cores. RSS is the largest seen during the bursts.
+ * on how the two share the cores; redis-server's too. RSS is the largest seen during the bursts.
  * BENCH_PROTECTION=cms|none runs one of the two (default both); BENCH_PROFILE_DIR=dir writes a CPU
  * profile of each burst (this process) there, BENCH_SIM_PROFILE_DIR=dir one of each simulator.
  * Ends with one JSON line (CMS on):
@@ -32,7 +32,7 @@ import { Redis } from 'ioredis';
 import { composeDemo } from '../demo/compose-demo.js';
 import { SupervisedRedis } from '../src/infra/supervised-redis.js';
 import { json, percentile, pool, sleep, waitFor } from './load.js';
-import { startSimulatorProcess } from './simulator-process.js';
+import { processCpuMs, startSimulatorProcess } from './simulator-process.js';
 
 const N = Number(process.env.BENCH_N ?? 1000);
 const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 5);
@@ -44,12 +44,17 @@ const logger = createLogger('warn');
 
 interface Burst {
   perS: number;
-  /** Redis commands per message (scripts count as one), and the most frequent of them */
+  /** Redis commands per message as the server counts them (scripts' own calls included), and the most frequent of them */
   redisCalls: number;
+  /** commands per message the gateway sent (a script is one) */
+  clientCommands: number;
   topCalls: string;
   /** CPU ms per message: this process (the gateway), the simulator */
   cpuMs: number;
+  /** of which system time (the kernel: sockets, fsync; also the thread pool's) */
+  sysCpuMs: number;
   simCpuMs: number;
+  redisCpuMs: number;
 }
 
 interface RunResult {
@@ -60,6 +65,14 @@ interface RunResult {
 }
 
 /** CPU time and wall time of `fn`, and of the simulator meanwhile; a CPU profile of it when asked. */
+/** Commands this process's Redis clients have sent so far (the gateway's and BullMQ's; MULTI and EXEC count, scripts' own calls not). */
+let commandsSent = 0;
+const { sendCommand } = Redis.prototype as { sendCommand: (this: Redis, ...args: Parameters<Redis['sendCommand']>) => unknown };
+Redis.prototype.sendCommand = function (this: Redis, ...args: Parameters<Redis['sendCommand']>) {
+  commandsSent++;
+  return sendCommand.apply(this, args);
+};
+
 /** The EPJ's POSTs of a burst from a process of its own (epj-client-process.mjs): MsgId → when accepted. */
 async function postFromAnotherProcess(url: string, headers: Record<string, string>, bodies: string[], width: number): Promise<Map<string, number>> {
   const child = fork(fileURLToPath(new URL('./epj-client-process.mjs', import.meta.url)), { execArgv: [] });
@@ -79,8 +92,16 @@ async function commandCalls(redis: Redis): Promise<Map<string, number>> {
   return new Map([...info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)].map((m) => [m[1]!, Number(m[2])]));
 }
 
-async function measured(name: string, simCpuMs: () => number, redis: Redis, fn: () => Promise<number>, settled: () => Promise<void>): Promise<Burst> {
+async function measured(
+  name: string,
+  simCpuMs: () => number,
+  redisCpuMs: () => number,
+  redis: Redis,
+  fn: () => Promise<number>,
+  settled: () => Promise<void>,
+): Promise<Burst> {
   const callsBefore = await commandCalls(redis);
+  const sentBefore = commandsSent;
   const session = PROFILE_DIR ? new Session() : undefined;
   if (session) {
     session.connect();
@@ -90,10 +111,12 @@ async function measured(name: string, simCpuMs: () => number, redis: Redis, fn: 
   }
   const cpu = process.cpuUsage();
   const sim = simCpuMs();
+  const redisServer = redisCpuMs();
   const seconds = await fn();
   await settled();
   const used = process.cpuUsage(cpu);
   const simUsed = simCpuMs() - sim;
+  const redisUsed = redisCpuMs() - redisServer;
   const calls = [...(await commandCalls(redis))].map(([c, n]): [string, number] => [c, (n - (callsBefore.get(c) ?? 0)) / N]).filter(([, n]) => n > 0);
   calls.sort((a, b) => b[1] - a[1]);
   if (session) {
@@ -104,12 +127,15 @@ async function measured(name: string, simCpuMs: () => number, redis: Redis, fn: 
   return {
     perS: N / seconds,
     redisCalls: calls.reduce((sum, [, n]) => sum + n, 0),
+    clientCommands: (commandsSent - sentBefore) / N,
     topCalls: calls
       .slice(0, 8)
       .map(([c, n]) => `${c} ${n.toFixed(1)}`)
       .join(', '),
     cpuMs: (used.user + used.system) / 1000 / N,
+    sysCpuMs: used.system / 1000 / N,
     simCpuMs: simUsed / N,
+    redisCpuMs: redisUsed / N,
   };
 }
 
@@ -152,6 +178,7 @@ async function run(protection: 'cms' | 'none', withLatency: boolean): Promise<Ru
   const postedAt = async () => new Map((await json<{ msgId: string; at: string }[]>(`${simUrl}/citizen/answers`)).map((a) => [a.msgId, Date.parse(a.at)]));
 
   const redisClient = new Redis(redis.url);
+  const rssAtRest = process.memoryUsage.rss();
   let rssMax = 0;
   const rssTimer = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage.rss())), 200);
 
@@ -162,6 +189,7 @@ async function run(protection: 'cms' | 'none', withLatency: boolean): Promise<Ru
   const inbound = await measured(
     `inbound-${protection}`,
     simulator.cpuMs,
+    () => processCpuMs(redis.pid),
     redisClient,
     async () => {
       const inStart = Date.now();
@@ -180,6 +208,7 @@ async function run(protection: 'cms' | 'none', withLatency: boolean): Promise<Ru
   const outbound = await measured(
     `outbound-${protection}`,
     simulator.cpuMs,
+    () => processCpuMs(redis.pid),
     redisClient,
     async () => {
       const outStart = Date.now();
@@ -197,12 +226,14 @@ async function run(protection: 'cms' | 'none', withLatency: boolean): Promise<Ru
   clearInterval(rssTimer);
 
   const cpuLine = (b: Burst) =>
-    `gateway CPU ${b.cpuMs.toFixed(2)} ms/message, simulator CPU ${b.simCpuMs.toFixed(2)} ms/message; Redis ${b.redisCalls.toFixed(1)} commands/message (${b.topCalls})`;
+    `gateway CPU ${b.cpuMs.toFixed(2)} ms/message (system ${b.sysCpuMs.toFixed(2)}), simulator CPU ${b.simCpuMs.toFixed(2)} ms/message, redis-server CPU ${b.redisCpuMs.toFixed(2)} ms/message; Redis: ${b.clientCommands.toFixed(1)} commands sent, ${b.redisCalls.toFixed(1)} run/message (${b.topCalls})`;
   console.log(`[${protection}] inbound burst: ${N} messages at ${inbound.perS.toFixed(0)}/s; ${cpuLine(inbound)}`);
   console.log(
     `[${protection}] outbound burst: ${N} answers accepted at ${acceptedPerS.toFixed(0)}/s, all posted at ${outbound.perS.toFixed(0)}/s; ${cpuLine(outbound)}`,
   );
-  console.log(`[${protection}] largest RSS during the bursts: ${(rssMax / 1024 / 1024).toFixed(0)} MB`);
+  console.log(
+    `[${protection}] largest RSS during the bursts: ${(rssMax / 1024 / 1024).toFixed(0)} MB (${(rssAtRest / 1024 / 1024).toFixed(0)} MB before them)`,
+  );
 
   let latency: RunResult['latency'];
   if (withLatency) {

@@ -155,6 +155,7 @@ export async function buildCore(config: Config, logger: Logger, infra: Infrastru
     folders,
     logger,
     allowSyntheticIds: config.GATEWAY_MODE !== 'production',
+    throughput,
   });
   const retentionTimer = retention.start(config.RETENTION_INTERVAL_MIN * 60_000, leaseOwnerId());
 
@@ -179,6 +180,7 @@ export async function buildCore(config: Config, logger: Logger, infra: Infrastru
     closers: [
       { name: 'retention clean-up', close: () => retentionTimer.stop() },
       { name: 'service gate', close: () => gate.stop() },
+      { name: 'throughput counts', close: () => throughput.flush() },
       { name: 'queues', close: () => closeQueues(queues) },
       ...(mail ? [{ name: 'mail', close: () => Promise.resolve(mail.close()) }] : []),
     ],

@@ -60,18 +60,16 @@ export function trackingProcessor(deps: AppRecTrackingDeps) {
         chosen.appRecStatus,
         appRec.errors.map((e) => e.code),
       );
-      await deps.store.update(msgId, { state, appRec });
-      await deps.store.addHistory(msgId, {
-        event: 'apprec',
-        outcome: state === 'apprec-rejected' ? 'failed' : 'ok',
-        reason: [appRec.status, ...appRec.errors.map((e) => e.code)].join(' '),
-      });
+      await deps.store.update(
+        msgId,
+        { state, appRec },
+        { event: 'apprec', outcome: state === 'apprec-rejected' ? 'failed' : 'ok', reason: [appRec.status, ...appRec.errors.map((e) => e.code)].join(' ') },
+      );
       await deps.onOutcome(msgId, state, appRec);
       return state;
     }
     if (Date.now() - Date.parse(sentAt) >= deps.deadlineMs) {
-      await deps.store.update(msgId, { state: 'apprec-missing' });
-      await deps.store.addHistory(msgId, { event: 'apprec', outcome: 'failed', reason: 'no AppRec before the deadline' });
+      await deps.store.update(msgId, { state: 'apprec-missing' }, { event: 'apprec', outcome: 'failed', reason: 'no AppRec before the deadline' });
       deps.logger.warn({ msgId }, 'no AppRec before the deadline');
       deps.metrics?.countAppRecMissing();
       await deps.onOutcome(msgId, 'apprec-missing');

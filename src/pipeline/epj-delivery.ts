@@ -35,15 +35,16 @@ return n
 `;
 
 // A purged message leaves its number behind as '' (no MsgId), so the patient's later messages are
-// not held for it: delivered moves over such numbers. KEYS[1] delivered, KEYS[2] number -> MsgId. ARGV[1] the number now delivered.
-const DELIVERED_PAST_PURGED = `
+// not held for it: delivered moves over such numbers.
+// KEYS[1] delivered, KEYS[2] number -> MsgId. ARGV[1] the number now delivered. Answers the MsgId whose turn it is now, if any.
+const MARK_DELIVERED = `
 local n = tonumber(ARGV[1])
 while redis.call('HGET', KEYS[2], n + 1) == '' do n = n + 1 end
 redis.call('SET', KEYS[1], n)
-return n
+return redis.call('HGET', KEYS[2], n + 1)
 `;
 
-// KEYS[1] delivered, KEYS[2] MsgId -> number, KEYS[3] number -> MsgId. ARGV[1] MsgId. Answers the number delivered up to now.
+// KEYS[1] delivered, KEYS[2] MsgId -> number, KEYS[3] number -> MsgId. ARGV[1] MsgId. Answers the number delivered up to now, -1 for a MsgId without one.
 const FORGET = `
 local given = redis.call('HGET', KEYS[2], ARGV[1])
 if not given then return -1 end
@@ -55,14 +56,23 @@ redis.call('SET', KEYS[1], n)
 return n
 `;
 
+type OrderCommands = {
+  deliveryNextSequence(counter: string, given: string, byNumber: string, msgId: string): Promise<number>;
+  deliveryMarkDelivered(delivered: string, byNumber: string, sequence: number): Promise<string | null>;
+  deliveryForget(delivered: string, given: string, byNumber: string, msgId: string): Promise<number>;
+};
+
 export class DeliveryOrder {
   private readonly redisKeys: RedisKeys;
+  private readonly redis: Redis & OrderCommands;
 
-  constructor(
-    private readonly redis: Redis,
-    prefix: string,
-  ) {
+  constructor(redis: Redis, prefix: string) {
     this.redisKeys = redisKeys(prefix);
+    // EVALSHA instead of the script's text with every message; defining it again on a shared connection is harmless
+    redis.defineCommand('deliveryNextSequence', { numberOfKeys: 3, lua: NEXT_SEQUENCE });
+    redis.defineCommand('deliveryMarkDelivered', { numberOfKeys: 2, lua: MARK_DELIVERED });
+    redis.defineCommand('deliveryForget', { numberOfKeys: 3, lua: FORGET });
+    this.redis = redis as Redis & OrderCommands;
   }
 
   private keys(patientRef: string) {
@@ -71,7 +81,7 @@ export class DeliveryOrder {
 
   async numberFor(patientRef: string, msgId: string): Promise<number> {
     const k = this.keys(patientRef);
-    return Number(await this.redis.eval(NEXT_SEQUENCE, 3, k.counter, k.given, k.byNumber, msgId));
+    return Number(await this.redis.deliveryNextSequence(k.counter, k.given, k.byNumber, msgId));
   }
 
   /** The MsgId that got `sequence` in the patient's order, if any. */
@@ -83,9 +93,13 @@ export class DeliveryOrder {
     return Number((await this.redis.get(this.keys(patientRef).delivered)) ?? 0);
   }
 
-  async markDelivered(patientRef: string, sequence: number): Promise<void> {
+  /**
+   * Marks `sequence` delivered (and any purged numbers right after it) and names the MsgId whose
+   * turn it is now, if any: one round trip.
+   */
+  async markDeliveredAndNext(patientRef: string, sequence: number): Promise<string | undefined> {
     const k = this.keys(patientRef);
-    await this.redis.eval(DELIVERED_PAST_PURGED, 2, k.delivered, k.byNumber, sequence);
+    return (await this.redis.deliveryMarkDelivered(k.delivered, k.byNumber, sequence)) ?? undefined;
   }
 
   /**
@@ -95,7 +109,7 @@ export class DeliveryOrder {
    */
   async forget(patientRef: string, msgId: string): Promise<number> {
     const k = this.keys(patientRef);
-    return Number(await this.redis.eval(FORGET, 3, k.delivered, k.given, k.byNumber, msgId));
+    return Number(await this.redis.deliveryForget(k.delivered, k.given, k.byNumber, msgId));
   }
 
   /** Every key of the patient's order (a purge of all their messages removes them). */
@@ -151,17 +165,20 @@ export function deliveryProcessor(deps: DeliveryDeps) {
       });
     } catch (err) {
       const reason = `EPJ ${deps.port.name} delivery failed: ${err instanceof Error ? err.message : String(err)}`;
-      await deps.store.update(msgId, { waitingReason: reason });
-      await deps.store.addHistory(msgId, { event: 'deliver', outcome: 'retry', attempt: job.attemptsMade + 1, reason });
+      await deps.store.update(msgId, { waitingReason: reason }, { event: 'deliver', outcome: 'retry', attempt: job.attemptsMade + 1, reason });
       deps.metrics?.countMessage('in', job.data.service, 'delivery-failed');
       throw err;
     }
     if (patientRef && sequence) {
-      await deps.order.markDelivered(patientRef, sequence);
-      await promoteNext(deps, patientRef, sequence);
+      const next = await deps.order.markDeliveredAndNext(patientRef, sequence);
+      // the patient's next message need not wait out its delay: it is its turn now
+      if (next && deps.promote) await deps.promote(next).catch(() => undefined);
     }
-    await deps.store.update(msgId, { state: 'delivered', waitingReason: null });
-    await deps.store.addHistory(msgId, { event: 'deliver', outcome: 'ok', attempt: job.attemptsMade + 1, reason: `to the EPJ (${deps.port.name})` });
+    await deps.store.update(
+      msgId,
+      { state: 'delivered', waitingReason: null },
+      { event: 'deliver', outcome: 'ok', attempt: job.attemptsMade + 1, reason: `to the EPJ (${deps.port.name})` },
+    );
     await deps.audit.record({ actor: 'system', action: 'message.delivered', msgId, service: job.data.service, outcome: deps.port.name });
     deps.metrics?.countMessage('in', job.data.service, 'delivered');
     deps.metrics?.observeProcessing('epj-delivery', job.data.service, job.timestamp);
@@ -173,9 +190,27 @@ export function deliveryProcessor(deps: DeliveryDeps) {
 async function promoteNext(deps: DeliveryDeps, patientRef: string, sequence: number): Promise<void> {
   if (!deps.promote) return;
   let next = await deps.order.msgIdOf(patientRef, sequence + 1);
-  // '' is a purged message's number: the next one is the first after those delivered (markDelivered moved over it)
+  // '' is a purged message's number: the next one is the first after those delivered (delivery moved over it)
   if (next === '') next = await deps.order.msgIdOf(patientRef, (await deps.order.delivered(patientRef)) + 1);
   if (next) await deps.promote(next).catch(() => undefined);
+}
+
+/**
+ * At start: a message set aside for its turn whose turn came while no gateway ran (the one before
+ * was delivered and the process died before promoting it) is taken up now, not after its delay.
+ * Returns how many were promoted.
+ */
+export async function promoteDueDeliveries(delayed: () => Promise<Job[]>, order: DeliveryOrder, promote: (msgId: string) => Promise<void>): Promise<number> {
+  let promoted = 0;
+  for (const job of await delayed()) {
+    const { msgId, patientRef, sequence } = job.data as DeliveryJobData;
+    if (!patientRef || !sequence) continue;
+    if ((await order.delivered(patientRef)) >= sequence - 1) {
+      await promote(msgId).catch(() => undefined);
+      promoted++;
+    }
+  }
+  return promoted;
 }
 
 export function addDeliveryWorker(

@@ -91,20 +91,24 @@ const refusedVerdict = (error: Refusal): InboundVerdict => ({ accepted: false, a
 export function inboundProcessor(deps: InboundDeps) {
   return async (job: Job<InboundJobData>, token?: string): Promise<string> => {
     const { nhnMessageId, receiverHerId } = job.data;
-    // Metadata and document together: one round trip's wait instead of two (an AppRec's small
-    // document is fetched for nothing, which costs less than waiting twice for every request). The
-    // metadata comes with the job when the unread list carried it: one call to NHN less a message.
-    const [meta, fetched] = await Promise.all([job.data.metadata ?? deps.transport.getMessage(nhnMessageId), deps.transport.getBusinessDocument(nhnMessageId)]);
-    if (meta.isAppRec) {
-      // An AppRec to one of our messages: tracking reads its outcome; it is never answered. A
-      // transport that carries AppRecs as documents (the service bus) is given it to track by.
+    // An AppRec to one of our messages: tracking reads its outcome; it is never answered. A
+    // transport that carries AppRecs as documents (the service bus) is given it to track by.
+    const appRecReceived = async (fetched: Buffer | undefined, senderHerId: number | null | undefined) => {
       if (deps.transport.noteAppRec) {
-        const appRec = await deps.protection.unprotect(fetched, meta.senderHerId);
+        const appRec = await deps.protection.unprotect(fetched ?? (await deps.transport.getBusinessDocument(nhnMessageId)), senderHerId);
         if ('document' in appRec) await deps.transport.noteAppRec(nhnMessageId, appRec.document);
       }
       await deps.transport.markRead(nhnMessageId, receiverHerId);
       return 'apprec-received';
-    }
+    };
+    // The metadata comes with the job when the unread list carried it: no call to NHN for it, and
+    // none for an AppRec's document, which only the service bus reads.
+    const listed = job.data.metadata;
+    if (listed?.isAppRec) return await appRecReceived(undefined, listed.senderHerId);
+    // Else metadata and document together: one round trip's wait instead of two (an AppRec's small
+    // document is fetched for nothing, which costs less than waiting twice for every request).
+    const [meta, fetched] = await Promise.all([listed ?? deps.transport.getMessage(nhnMessageId), deps.transport.getBusinessDocument(nhnMessageId)]);
+    if (meta.isAppRec) return await appRecReceived(fetched, meta.senderHerId);
     const opened = await deps.protection.unprotect(fetched, meta.senderHerId);
     if ('refused' in opened && deps.transport.refuse) {
       // the service bus answers a fault of the sender's certificate or envelope on its error queue, not with an AppRec

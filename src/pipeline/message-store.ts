@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { AppRecStatus } from '../domain/codes.js';
 import type { EpjAppRecOutcome, EpjAppRecStatus } from '../ports/epj-delivery.js';
 import type { SealedPayload } from './job-crypto.js';
@@ -43,6 +43,9 @@ export interface HistoryEntry {
   reason?: string;
   nextAttemptAt?: string;
 }
+
+/** A history entry as a step records it: `at` is now unless given. */
+export type NewHistoryEntry = Omit<HistoryEntry, 'at'> & { at?: string };
 
 export interface MessageRecord {
   msgId: string;
@@ -89,15 +92,37 @@ function fromHash(hash: Record<string, string>): MessageRecord {
   return out as unknown as MessageRecord;
 }
 
+// KEYS[1] the record. ARGV[1] retention in seconds, ARGV[2..] field, value, … with msgId first.
+// Created: 1. There already: the stored record (HGETALL), so a repeat costs one round trip too.
+const CREATE = `
+if redis.call('HSETNX', KEYS[1], 'msgId', ARGV[3]) == 0 then return redis.call('HGETALL', KEYS[1]) end
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('EXPIRE', KEYS[1], ARGV[1])
+return 1
+`;
+
+type StoreCommands = { messageStoreCreate(key: string, retentionSeconds: number, ...fieldsAndValues: string[]): Promise<1 | string[]> };
+
+/** HGETALL's answer inside a script comes as a flat list: field, value, … */
+function pairsToHash(flat: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!;
+  return out;
+}
+
 export class MessageStore {
   private readonly keys: RedisKeys;
+  private readonly redis: Redis & StoreCommands;
 
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     prefix: string,
     private readonly retentionSeconds = 90 * 24 * 3600,
   ) {
     this.keys = redisKeys(prefix);
+    // defineCommand sends EVALSHA and falls back to EVAL once per connection; defining it again on a shared connection is harmless.
+    redis.defineCommand('messageStoreCreate', { numberOfKeys: 1, lua: CREATE });
+    this.redis = redis as Redis & StoreCommands;
   }
 
   private key(msgId: string): string {
@@ -115,11 +140,11 @@ export class MessageStore {
   async create(record: Omit<MessageRecord, 'createdAt' | 'updatedAt'>): Promise<{ record: MessageRecord; created: boolean }> {
     const now = new Date().toISOString();
     const full: MessageRecord = { ...record, createdAt: now, updatedAt: now };
-    const key = this.key(record.msgId);
-    // HSETNX on msgId makes creation atomic across gateway processes.
-    const created = (await this.redis.hsetnx(key, 'msgId', record.msgId)) === 1;
-    if (!created) return { record: (await this.get(record.msgId))!, created: false };
-    await this.redis.multi().hset(key, toHash(full)).expire(key, this.retentionSeconds).exec();
+    // HSETNX on msgId makes creation atomic across gateway processes; the record and its expiry
+    // are set in the same script, so no crash leaves a record without them (and one round trip, not two).
+    const { msgId, ...rest } = toHash(full);
+    const answer = await this.redis.messageStoreCreate(this.key(record.msgId), this.retentionSeconds, 'msgId', msgId!, ...Object.entries(rest).flat());
+    if (answer !== 1) return { record: fromHash(pairsToHash(answer)), created: false };
     return { record: full, created: true };
   }
 
@@ -128,8 +153,11 @@ export class MessageStore {
     return hash.msgId ? fromHash(hash) : undefined;
   }
 
-  /** Fields set to null are removed (e.g. a waiting reason once the message moves on). */
-  async update(msgId: string, patch: { [K in keyof MessageRecord]?: MessageRecord[K] | null }): Promise<void> {
+  /**
+   * Fields set to null are removed (e.g. a waiting reason once the message moves on). `history`:
+   * the step that made the change, recorded in the same transaction (one round trip, not two).
+   */
+  async update(msgId: string, patch: { [K in keyof MessageRecord]?: MessageRecord[K] | null }, history?: NewHistoryEntry): Promise<void> {
     const key = this.key(msgId);
     const set: Partial<MessageRecord> = { updatedAt: new Date().toISOString() };
     const remove: string[] = [];
@@ -139,6 +167,7 @@ export class MessageStore {
     }
     const tx = this.redis.multi().hset(key, toHash(set));
     if (remove.length) tx.hdel(key, ...remove);
+    if (history) this.appendHistory(tx, msgId, history);
     await tx.exec();
   }
 
@@ -152,10 +181,16 @@ export class MessageStore {
     return raw ? (JSON.parse(raw) as SealedPayload) : undefined;
   }
 
-  async addHistory(msgId: string, entry: Omit<HistoryEntry, 'at'> & { at?: string }): Promise<void> {
+  async addHistory(msgId: string, entry: NewHistoryEntry): Promise<void> {
+    const tx = this.redis.multi();
+    this.appendHistory(tx, msgId, entry);
+    await tx.exec();
+  }
+
+  private appendHistory(tx: ChainableCommander, msgId: string, entry: NewHistoryEntry): void {
     const key = this.historyKey(msgId);
     const full: HistoryEntry = { at: new Date().toISOString(), ...entry };
-    await this.redis.multi().rpush(key, JSON.stringify(full)).ltrim(key, -200, -1).expire(key, this.retentionSeconds).exec();
+    tx.rpush(key, JSON.stringify(full)).ltrim(key, -200, -1).expire(key, this.retentionSeconds);
   }
 
   async history(msgId: string): Promise<HistoryEntry[]> {

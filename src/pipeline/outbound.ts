@@ -149,8 +149,11 @@ export function outboundProcessor(
         ...(subject ? { subject } : {}),
         ...(job.data.action ? { action: job.data.action } : {}),
       });
-      await deps.store.update(msgId, { state: 'sent', waitingReason: null, nextAttemptAt: null });
-      await deps.store.addHistory(msgId, { event: 'send', outcome: 'ok', attempt, reason: `NHN message ${nhnMessageId}` });
+      await deps.store.update(
+        msgId,
+        { state: 'sent', waitingReason: null, nextAttemptAt: null },
+        { event: 'send', outcome: 'ok', attempt, reason: `NHN message ${nhnMessageId}` },
+      );
       await deps.afterSend(msgId, nhnMessageId);
       deps.metrics?.countMessage('out', job.data.service, 'sent');
       // The job was added when the message was accepted (a replay starts the clock again).
@@ -167,8 +170,11 @@ export function outboundProcessor(
       const delay = backoffDelay(attempt, deps.policy);
       const nextAttemptAt = new Date(Date.now() + delay).toISOString();
       await job.updateData({ ...job.data, retryDelayMs: delay });
-      await deps.store.update(msgId, { state: 'waiting', waitingReason: failure.reason, nextAttemptAt });
-      await deps.store.addHistory(msgId, { event: 'send', outcome: 'retry', attempt, reason: failure.reason, nextAttemptAt });
+      await deps.store.update(
+        msgId,
+        { state: 'waiting', waitingReason: failure.reason, nextAttemptAt },
+        { event: 'send', outcome: 'retry', attempt, reason: failure.reason, nextAttemptAt },
+      );
       deps.logger.warn({ msgId, attempt, reason: failure.reason }, 'send failed; will retry');
       deps.metrics?.countMessage('out', job.data.service, 'retry');
       // BullMQ records this message as the job's failed reason; toTransportFailure has already read the cause into it.
@@ -193,8 +199,11 @@ export function toTransportFailure(err: unknown): TransportFailure {
 async function deadLetter(deps: OutboundDeps, job: Job<OutboundJobData>, reason: string): Promise<void> {
   const { msgId } = job.data;
   await deps.deadLetter.add('dead', { ...job.data, reason, from: job.queueName, at: new Date().toISOString() }, { jobId: msgId });
-  await deps.store.update(msgId, { state: 'dead-lettered', deadLetterReason: reason, waitingReason: null, nextAttemptAt: null });
-  await deps.store.addHistory(msgId, { event: 'dead-letter', outcome: 'failed', attempt: job.attemptsMade + 1, reason });
+  await deps.store.update(
+    msgId,
+    { state: 'dead-lettered', deadLetterReason: reason, waitingReason: null, nextAttemptAt: null },
+    { event: 'dead-letter', outcome: 'failed', attempt: job.attemptsMade + 1, reason },
+  );
   deps.logger.error({ msgId, reason }, 'message moved to the dead-letter queue');
   deps.metrics?.countMessage('out', job.data.service, 'dead-lettered');
 }

@@ -13,7 +13,7 @@ import type { Queues } from './queues.js';
 import type { WorkerSupervisor } from './worker-supervisor.js';
 import { GATED_SERVICES } from '../gate/gate-state.js';
 import { addTrackingWorker, trackingProcessor } from './apprec-tracking.js';
-import { DeliveryOrder, addDeliveryWorker, deliveryProcessor } from './epj-delivery.js';
+import { DeliveryOrder, addDeliveryWorker, deliveryProcessor, promoteDueDeliveries } from './epj-delivery.js';
 import { addInboundWorker, inboundProcessor, type InboundJobData, type JudgeFn } from './inbound.js';
 import { InboundPoller } from './inbound-poller.js';
 import { addOutboundWorkers, outboundProcessor, submitOutbound } from './outbound.js';
@@ -22,7 +22,7 @@ import { GatewayError } from '../errors.js';
 import { bindGateToWorkers } from './gate-binding.js';
 import type { EpjDeliveryPort } from '../ports/epj-delivery.js';
 import type { MessageTransport } from '../ports/transport.js';
-import type { Queue } from 'bullmq';
+import { Job, type Queue } from 'bullmq';
 
 /**
  * Everything the pipeline needs of NHN's side, whichever transport provides it: the transport port.
@@ -112,6 +112,9 @@ export async function startPipeline(deps: PipelineDeps, parts: PipelineParts): P
     }),
   );
 
+  // BullMQ's promote script alone: it refuses a job that is not delayed (the caller lets that
+  // pass), so the job and its sealed document need not be read first to ask
+  const promoteDelivery = (msgId: string): Promise<void> => new Job(queues['epj-delivery'], 'deliver', {}, {}, msgId).promote();
   addDeliveryWorker(
     workers,
     { connection, prefix, concurrency: 16 },
@@ -123,14 +126,15 @@ export async function startPipeline(deps: PipelineDeps, parts: PipelineParts): P
       audit,
       logger,
       // a safety net only: the message before promotes it when delivered (epj-delivery.ts)
-      orderWaitMs: 5_000,
+      orderWaitMs: 30_000,
       metrics: metrics,
-      promote: async (msgId) => {
-        const job = await queues['epj-delivery'].getJob(msgId);
-        if (job && (await job.isDelayed())) await job.promote();
-      },
+      promote: promoteDelivery,
     }),
   );
+  // a crash between a delivery and its successor's promotion leaves the successor waiting out its delay
+  void promoteDueDeliveries(() => queues['epj-delivery'].getDelayed(), order, promoteDelivery)
+    .then((n) => n > 0 && logger.info({ promoted: n }, 'messages whose turn came while the gateway was down taken up'))
+    .catch((err: unknown) => logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'taking up set-aside deliveries failed'));
 
   const deadlineMs = config.APPREC_DEADLINE_HOURS * 3_600_000;
   addOutboundWorkers(

@@ -33,6 +33,8 @@ export interface PurgeDeps {
   logger: Logger;
   /** synthetic national ids are accepted outside production */
   allowSyntheticIds: boolean;
+  /** the dashboard's throughput counts, held a second in memory: written first, so their entries of the message can go */
+  throughput?: { flush(): Promise<void> };
   /** how long a job a worker is running is waited for; default 10 s */
   activeWaitMs?: number;
 }
@@ -196,6 +198,7 @@ export class Purger {
   /** The pull inbox, the service bus's notes and the dashboard's throughput counts. */
   private async removeElsewhere(msgId: string): Promise<number> {
     const { redis } = this.deps;
+    await this.deps.throughput?.flush();
     let n = await redis.hdel(this.keys.pullInboxItems, msgId);
     const pulled = (await redis.xrange(this.keys.pullInboxStream, '-', '+')) as [string, string[]][];
     const pulledIds = pulled.filter(([, f]) => f.includes(msgId)).map(([id]) => id);

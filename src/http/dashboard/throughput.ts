@@ -20,7 +20,14 @@ export interface MinuteCount {
 const MINUTE_MS = 60_000;
 const BUCKET_TTL_S = 2 * 3600;
 
+/** how long counts wait in memory before they go to Redis together */
+const FLUSH_MS = 1_000;
+
 export class ThroughputRecorder {
+  /** bucket key → the attempts counted in it since the last flush */
+  private pending = new Map<string, string[]>();
+  private timer: NodeJS.Timeout | undefined;
+
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
@@ -30,14 +37,39 @@ export class ThroughputRecorder {
     return redisKeys(this.prefix).throughput(outcome, minute);
   }
 
-  /** Counts one job attempt once, in the current minute: `attempt` names it (job id and attempt number). */
-  async record(outcome: Outcome, queue: string, attempt: string, at = Date.now()): Promise<void> {
+  /**
+   * Counts one job attempt once, in the current minute: `attempt` names it (job id and attempt
+   * number). Counts are written once a second in one round trip rather than one each: a
+   * transaction per finished job was a fifth of the Redis round trips of a message. A crash loses
+   * at most that second of the chart, never a job.
+   */
+  record(outcome: Outcome, queue: string, attempt: string, at = Date.now()): Promise<void> {
     const key = this.bucketKey(outcome, Math.floor(at / MINUTE_MS));
-    await this.redis.multi().hsetnx(key, `${queue}/${attempt}`, '1').expire(key, BUCKET_TTL_S).exec();
+    const fields = this.pending.get(key);
+    if (fields) fields.push(`${queue}/${attempt}`);
+    else this.pending.set(key, [`${queue}/${attempt}`]);
+    this.timer ??= setTimeout(() => void this.flush().catch(() => undefined), FLUSH_MS).unref();
+    return Promise.resolve();
+  }
+
+  /** Writes the counts waiting in memory (also at shutdown, and before the chart is read). */
+  async flush(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending.size === 0) return;
+    const batch = this.pending;
+    this.pending = new Map();
+    const tx = this.redis.pipeline();
+    for (const [key, fields] of batch) {
+      for (const field of fields) tx.hsetnx(key, field, '1');
+      tx.expire(key, BUCKET_TTL_S);
+    }
+    await tx.exec();
   }
 
   /** The last 60 minutes, oldest first, the current minute last. */
   async lastHour(now = Date.now()): Promise<MinuteCount[]> {
+    await this.flush().catch(() => undefined);
     const current = Math.floor(now / MINUTE_MS);
     const minutes = Array.from({ length: 60 }, (_, i) => current - 59 + i);
     const tx = this.redis.pipeline();

@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Queue } from 'bullmq';
+import { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { FolderInbox } from '../../../adapters/epj/folder-inbox.js';
 import { AuditLog } from '../../../src/audit/audit-log.js';
-import { DeliveryOrder, addDeliveryWorker, deliveryProcessor } from '../../../src/pipeline/epj-delivery.js';
+import { DeliveryOrder, addDeliveryWorker, deliveryProcessor, promoteDueDeliveries } from '../../../src/pipeline/epj-delivery.js';
 import type { DeliveryJobData, SealedDelivery } from '../../../src/pipeline/delivery-job.js';
 import { JobCrypto } from '../../../src/pipeline/job-crypto.js';
 import { MessageStore } from '../../../src/pipeline/message-store.js';
@@ -144,6 +144,31 @@ describe('EPJ delivery: once each, in order per patient', () => {
       assert.ok(delivered.indexOf(first) < delivered.indexOf(second), 'in order');
     } finally {
       await workers.close(2_000);
+      await q.close();
+    }
+  });
+
+  it('takes up at start a set-aside message whose turn came while no gateway ran, and leaves one still waiting', async () => {
+    const q = new Queue<DeliveryJobData>('epj-delivery', { connection: redis, prefix: 'ds' });
+    const o = new DeliveryOrder(redis, 'ds');
+    const ref = crypto.pseudonym('patient-S');
+    const [first, second, third] = [randomUUID(), randomUUID(), randomUUID()];
+    try {
+      for (const id of [first, second, third]) await o.numberFor(ref, id);
+      // the first was delivered and the process died before promoting the second; both later ones wait a minute
+      await o.markDeliveredAndNext(ref, 1);
+      for (const [id, sequence] of [
+        [second, 2],
+        [third, 3],
+      ] as const) {
+        await q.add('deliver', { msgId: id, service: 'office-contact', sealed: crypto.seal({}, id), patientRef: ref, sequence }, { jobId: id, delay: 60_000 });
+      }
+      const promote = (msgId: string) => new Job(q, 'deliver', {}, {}, msgId).promote();
+      assert.equal(await promoteDueDeliveries(() => q.getDelayed(), o, promote), 1);
+      assert.equal(await q.getJobState(second), 'waiting');
+      assert.equal(await q.getJobState(third), 'delayed');
+    } finally {
+      await q.obliterate({ force: true });
       await q.close();
     }
   });

@@ -23,7 +23,7 @@ describe("purge and a patient's delivery order: a purged message never holds up 
   it('purging one further on leaves a gap that delivery steps over', async () => {
     for (const id of ['a', 'b', 'c']) await order.numberFor(patient(), id);
     assert.equal(await order.forget(patient(), 'b'), 0, 'a is still undelivered');
-    await order.markDelivered(patient(), 1);
+    assert.equal(await order.markDeliveredAndNext(patient(), 1), 'c', "c's turn once a is delivered");
     assert.equal(await order.delivered(patient()), 2, 'delivering a steps over the purged b');
     assert.equal(await order.msgIdOf(patient(), 3), 'c');
   });

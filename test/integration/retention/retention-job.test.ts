@@ -131,7 +131,7 @@ describe('retention: the clean-up removes what is past its limit, never what sti
     const settled = await message('delivered', {}, 'inbound');
     const pending = await message('received', {}, 'inbound');
     await order.numberFor('patient-settled', settled);
-    await order.markDelivered('patient-settled', 1);
+    await order.markDeliveredAndNext('patient-settled', 1);
     await order.numberFor('patient-pending', pending);
 
     const report = await job().run(Date.now() + 91 * DAY);
