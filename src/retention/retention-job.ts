@@ -126,7 +126,8 @@ export class RetentionJob {
           }
           continue;
         }
-        if (STILL_MATTERS.has(state as MessageState)) kept.push(msgId);
+        // a dead letter may be replayed as long as it is kept, so its record stays with it
+        if (STILL_MATTERS.has(state as MessageState) || (state === 'dead-lettered' && (await this.deps.queues['dead-letter'].getJob(msgId)))) kept.push(msgId);
         else if (Date.parse(updatedAt ?? '') < recordsBefore) {
           await store.remove(msgId);
           add('messages', 1);

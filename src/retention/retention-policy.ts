@@ -41,7 +41,7 @@ const RULES: readonly Omit<RetentionRule, 'days'>[] = [
     kind: 'messages',
     setting: 'RETENTION_MESSAGES_DAYS',
     what: 'message state and history, by MsgId',
-    keptWhile: 'queued, waiting, sent without its AppRec, or received and not yet delivered',
+    keptWhile: 'queued, waiting, sent without its AppRec, received and not yet delivered, or its dead letter is kept',
   },
   { kind: 'documents', setting: 'RETENTION_DOCUMENTS_DAYS', what: "a received request's sealed document", keptWhile: 'the request is unanswered' },
   { kind: 'dead-letters', setting: 'RETENTION_DEAD_LETTERS_DAYS', what: 'dead letters and their sealed document' },
