@@ -39,6 +39,8 @@ const sentinelAddress = z.string().transform((s, ctx) => {
   }
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port };
 });
+/** a span in days; fractions allowed (tests use minutes) */
+const days = z.coerce.number({ error: 'a number of days' }).gt(0, 'a number of days above 0').max(36_500, 'a number of days up to 36500');
 const herId = z.string().regex(/^\d{1,9}$/, 'a HER-id of digits');
 const orgNumber = z.string().regex(/^\d{9}$/, 'a nine-digit organisation number');
 
@@ -322,6 +324,31 @@ export const configSchema = z.object({
   // --- messages the office starts (Dialog_Innbygger_Timer, Dialog_Innbygger_Digitalbruker) -----------------
   /** milliseconds a message sent with onlyIfDigitalUser waits for Helsenorge's StatusSvar before it is refused */
   DIGITAL_STATUS_TIMEOUT_MS: int(100, 120_000).default(15_000),
+  // --- retention (docs/operations.md, "Retention and purge"); days, fractions allowed -------------------------
+  /** message state and history (the record operators and the EPJ read by MsgId) after its last change */
+  RETENTION_MESSAGES_DAYS: days.default(90),
+  /** a received request's sealed document once it is answered (an unanswered request keeps it as long as its record) */
+  RETENTION_DOCUMENTS_DAYS: days.default(30),
+  /** dead letters (their sealed document with them), counted from the dead-lettering */
+  RETENTION_DEAD_LETTERS_DAYS: days.default(30),
+  /** completed and failed jobs of the inbound, EPJ-delivery and outbound queues */
+  RETENTION_JOBS_DAYS: days.default(7),
+  /** finished AppRec tracking: the tracking queue's done jobs and the service bus's sent/AppRec notes */
+  RETENTION_APPREC_TRACKING_DAYS: days.default(30),
+  /** a patient's delivery-order keys, once every message of theirs is delivered and none changed for this long */
+  RETENTION_ORDER_KEYS_DAYS: days.default(90),
+  /** gate notifications listed on the dashboard and their delivery jobs */
+  RETENTION_NOTIFICATIONS_DAYS: days.default(90),
+  /** files of the EPJ inbox folder (and its status/ answers) of messages delivered this long ago */
+  RETENTION_INBOX_FILES_DAYS: days.default(14),
+  /** the outbox folder's done/ and error/ files */
+  RETENTION_OUTBOX_FILES_DAYS: days.default(30),
+  /** how often each clinic's clean-up runs, in minutes (one replica per run: a lease in Redis) */
+  RETENTION_INTERVAL_MIN: z.coerce
+    .number()
+    .min(0.01)
+    .max(24 * 60)
+    .default(60),
 });
 
 export type Config = z.infer<typeof configSchema>;

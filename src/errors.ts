@@ -343,6 +343,22 @@ export const ERRORS = {
     message:
       'The worklist query is not valid: state must be open, service one of appointment, prescription-renewal, e-consultation, office-contact, and limit a whole number from 1 to 1000.',
   },
+
+  // --- purge on request ------------------------------------------------------------------------------------
+  PURGE_REASON_REQUIRED: {
+    status: 400,
+    message: 'A purge needs a reason for the audit log (body {"reason":"…"}, or --reason): say why, e.g. "the patient has died" or "consent withdrawn".',
+  },
+  PURGE_BUSY: {
+    status: 409,
+    message:
+      'A worker is still handling the message after 10 seconds (an EPJ or NHN call that hangs); nothing was removed yet. Try the purge again in a minute.',
+  },
+  PURGE_PATIENT_ID_INVALID: {
+    status: 400,
+    message:
+      "The patient's national id (FNR, DNR or HNR) is not eleven digits with valid check digits; it is used only to find the messages and is never stored.",
+  },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERRORS;

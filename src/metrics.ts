@@ -70,6 +70,8 @@ export interface Metrics extends PipelineMetrics {
   observeCommtest(lastSuccess: () => Promise<Date | undefined>): void;
   /** a synchronous request answered (or refused with an error answer), seconds from receipt to the answer accepted by the bus */
   observeSyncAnswer(action: string, outcome: 'answered' | 'refused' | 'failed', seconds: number): void;
+  /** what the retention clean-up removed, by kind (src/retention/retention-policy.ts) */
+  countRetentionRemoved(kind: string, n: number): void;
 }
 
 /**
@@ -320,6 +322,12 @@ export function createMetrics(): MetricsRoot {
     labelNames: ['clinic', 'service'] as const,
     registers,
   });
+  const retentionRemoved = new Counter({
+    name: 'epj_gateway_retention_removed_total',
+    help: 'What the retention clean-up removed for the clinic, by kind of data (messages, documents, dead-letters, jobs, apprec-tracking, order-keys, notifications, audit, inbox-files, outbox-files)',
+    labelNames: ['clinic', 'kind'] as const,
+    registers,
+  });
 
   const redisReconnects = new Counter({
     name: 'epj_gateway_redis_reconnects_total',
@@ -376,6 +384,8 @@ export function createMetrics(): MetricsRoot {
         }),
       observeSyncAnswer: (action, outcome, seconds) =>
         write(() => syncAnswers.observe(series.of(syncAnswers, { action: /^[A-Za-z]{1,40}$/.test(action) ? action : 'other', outcome }), seconds)),
+      countRetentionRemoved: (kind, n) =>
+        write(() => retentionRemoved.inc(series.of(retentionRemoved, { kind: /^[a-z-]{1,32}$/.test(kind) ? kind : 'other' }), n)),
       countTransportError: (kind) =>
         write(() => transportErrors.inc(series.of(transportErrors, { kind: (TRANSPORT_ERROR_KINDS as readonly string[]).includes(kind) ? kind : 'protocol' }))),
     };

@@ -63,6 +63,12 @@ export interface RedisKeys {
   communicationTestLastSuccess: string;
   /** the periodic test's claim of its interval (a string with a TTL) */
   communicationTestProbe: string;
+  /** the MsgIds of one patient (set), by the keyed hash that stands for them: a purge by patient finds them here */
+  patientMessages(patientRef: string): string;
+  /** which replica runs the clinic's clean-up this interval (a string with a TTL) */
+  retentionLease: string;
+  /** the clinic's last clean-up: when, and what it removed by kind (JSON) */
+  retentionLastRun: string;
 }
 
 export function redisKeys(prefix: string): RedisKeys {
@@ -101,5 +107,8 @@ export function redisKeys(prefix: string): RedisKeys {
     communicationTest: (msgId) => key('commtest', msgId),
     communicationTestLastSuccess: key('commtest', 'last-success'),
     communicationTestProbe: key('commtest', 'probe'),
+    patientMessages: (patientRef) => key('patient', patientRef, 'messages'),
+    retentionLease: key('retention', 'lease'),
+    retentionLastRun: key('retention', 'last-run'),
   };
 }

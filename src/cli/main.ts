@@ -10,6 +10,7 @@ import { registerDemo } from './demo.js';
 import { registerAr } from './ar.js';
 import { registerClinics } from './clinics.js';
 import { registerCommtest } from './commtest.js';
+import { registerPurge } from './purge.js';
 
 /** Exit codes shared by every command: 0 done/valid, 1 the thing checked is not valid, 2 usage error. */
 export const EXIT_OK = 0;
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerAr(program);
   registerClinics(program);
   registerCommtest(program);
+  registerPurge(program);
   return program;
 }
 

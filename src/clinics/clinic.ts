@@ -66,6 +66,16 @@ export const OVERRIDABLE_SETTINGS = [
   'FREE_SLOTS_LIMIT',
   'FREE_SLOTS_WEBHOOK_URL',
   'FREE_SLOTS_WEBHOOK_TIMEOUT_MS',
+  // retention: a clinic may keep its data shorter or longer than the deployment's default
+  'RETENTION_MESSAGES_DAYS',
+  'RETENTION_DOCUMENTS_DAYS',
+  'RETENTION_DEAD_LETTERS_DAYS',
+  'RETENTION_JOBS_DAYS',
+  'RETENTION_APPREC_TRACKING_DAYS',
+  'RETENTION_ORDER_KEYS_DAYS',
+  'RETENTION_NOTIFICATIONS_DAYS',
+  'RETENTION_INBOX_FILES_DAYS',
+  'RETENTION_OUTBOX_FILES_DAYS',
 ] as const satisfies readonly (keyof Config)[];
 
 export type OverridableSetting = (typeof OVERRIDABLE_SETTINGS)[number];

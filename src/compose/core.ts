@@ -24,6 +24,12 @@ import { WorkerSupervisor } from '../pipeline/worker-supervisor.js';
 import type { Metrics } from '../metrics.js';
 import type { Redis } from 'ioredis';
 import type { Infrastructure } from './infrastructure.js';
+import { epjFolders } from './epj.js';
+import { RetentionJob } from '../retention/retention-job.js';
+import { retentionLimits } from '../retention/retention-policy.js';
+import { leaseOwnerId } from '../pipeline/poll-lease.js';
+import { Purger } from '../retention/purge.js';
+import { DeliveryOrder } from '../pipeline/epj-delivery.js';
 
 /**
  * A clinic's own state on the shared infrastructure, every key under the clinic's prefix: its
@@ -53,9 +59,18 @@ export interface Core {
   /** the official schemas, when KITH_SCHEMA_DIR is set */
   schemas: SchemaSet | undefined;
   throughput: ThroughputRecorder;
+  /** the clean-up of old data (src/retention/), run on a timer under a lease */
+  retention: RetentionJob;
+  /** removes a message, or a patient's, everywhere on request */
+  purger: Purger;
+  /** the clinic's EPJ folders (the clean-up and a purge look there) */
+  folders: { inboxDir: string | undefined; outboxDir: string };
   /** closed before the infrastructure */
   closers: Closable[];
 }
+
+/** the shortest TTL a message's keys get, whatever RETENTION_MESSAGES_DAYS says (the clean-up enforces a shorter one) */
+const MIN_RECORD_TTL_DAYS = 30;
 
 /** how long a clinic's worker with nothing to do keeps its Redis connection before it sleeps */
 const WORKER_IDLE_MS = 15_000;
@@ -97,7 +112,8 @@ export async function buildCore(config: Config, logger: Logger, infra: Infrastru
   await gate.start();
   announceGateChanges({ gate, notifier, audit, metrics, config, logger });
 
-  const store = new MessageStore(redis, prefix);
+  // the keys' TTL is only the clean-up's backstop: never so short that a message in flight could lose its record
+  const store = new MessageStore(redis, prefix, Math.ceil(Math.max(config.RETENTION_MESSAGES_DAYS, MIN_RECORD_TTL_DAYS) * 86_400));
   const requests = new OpenRequests(redis, prefix, { retentionSeconds: config.REQUEST_RETENTION_DAYS * 24 * 3600 });
   metrics.observeOpenRequests(() => readOpenRequestAges(requests, config.REQUEST_AGE_LIMITS));
   const crypto = new JobCrypto(config.JOB_ENCRYPTION_KEYS ? parseJobKeys(config.JOB_ENCRYPTION_KEYS) : demoJobKeys(config.DATA_DIR));
@@ -136,6 +152,35 @@ export async function buildCore(config: Config, logger: Logger, infra: Infrastru
       : undefined;
   probe?.unref();
 
+  // the inbox folder holds messages only with folder delivery
+  const dirs = epjFolders(config);
+  const folders = { inboxDir: config.EPJ_DELIVERY === 'folder' ? dirs.inboxDir : undefined, outboxDir: dirs.outboxDir };
+  const retention = new RetentionJob({
+    redis,
+    prefix,
+    queues,
+    store,
+    folders,
+    limits: retentionLimits(config),
+    openRequestMs: config.REQUEST_RETENTION_DAYS * 86_400_000,
+    logger,
+    countRemoved: (kind, n) => metrics.countRetentionRemoved(kind, n),
+  });
+  const purger = new Purger({
+    redis,
+    prefix,
+    queues,
+    store,
+    order: new DeliveryOrder(redis, prefix),
+    crypto,
+    audit,
+    folders,
+    logger,
+    allowSyntheticIds: config.GATEWAY_MODE !== 'production',
+    throughput,
+  });
+  const retentionTimer = retention.start(config.RETENTION_INTERVAL_MIN * 60_000, leaseOwnerId());
+
   return {
     redis,
     queues,
@@ -153,8 +198,12 @@ export async function buildCore(config: Config, logger: Logger, infra: Infrastru
     outbound,
     schemas,
     throughput,
+    retention,
+    purger,
+    folders,
     closers: [
       { name: 'communication test probe', close: async () => clearInterval(probe) },
+      { name: 'retention clean-up', close: () => retentionTimer.stop() },
       { name: 'service gate', close: () => gate.stop() },
       { name: 'throughput counts', close: () => throughput.flush() },
       { name: 'queues', close: () => closeQueues(queues) },

@@ -35,9 +35,16 @@ export interface EpjSideDeps {
   submission: ClinicSubmissionDeps;
 }
 
+/** The clinic's EPJ folders: the inbox (written with folder delivery) and the outbox (watched always). */
+export function epjFolders(config: Pick<Config, 'EPJ_INBOX_DIR' | 'EPJ_OUTBOX_DIR' | 'DATA_DIR'>): { inboxDir: string; outboxDir: string } {
+  return {
+    inboxDir: config.EPJ_INBOX_DIR ?? path.join(config.DATA_DIR, 'epj', 'inbox'),
+    outboxDir: config.EPJ_OUTBOX_DIR ?? path.join(config.DATA_DIR, 'epj', 'outbox'),
+  };
+}
+
 export function buildEpjSide({ config, logger, redis, crypto, submission }: EpjSideDeps): EpjSide {
-  const inboxDir = config.EPJ_INBOX_DIR ?? path.join(config.DATA_DIR, 'epj', 'inbox');
-  const outboxDir = config.EPJ_OUTBOX_DIR ?? path.join(config.DATA_DIR, 'epj', 'outbox');
+  const { inboxDir, outboxDir } = epjFolders(config);
   const outbox = new FolderOutbox(outboxDir, (xml, origin) => submitClinicXml(submission, xml, origin), logger);
   const shared = { inboxDir: config.EPJ_DELIVERY === 'folder' ? inboxDir : undefined, outboxDir, outbox };
 

@@ -20,6 +20,9 @@ import { opsMessagesRouter } from '../http/ops-messages.js';
 import { opsStatusRouter, type StatusSections } from '../http/ops-status.js';
 import { opsWaitingRouter } from '../http/ops-waiting.js';
 import { opsCommtestRouter } from '../http/ops-commtest.js';
+import { opsRetentionRouter } from '../http/ops-retention.js';
+import { opsPurgeRouter } from '../http/ops-purge.js';
+import { retentionTable } from '../retention/retention-policy.js';
 import type { ShutdownFlag } from '../lifecycle.js';
 import type { Logger } from '../logging.js';
 import type { Core } from './core.js';
@@ -93,6 +96,8 @@ export function clinicRouters(settings: Config, core: Core, add: ClinicHttpAddit
     opsWaitingRouter({ queues, store, gate }),
     opsCommtestRouter({ tests: core.communicationTests, audit }),
     queueBoardRouter({ herId: settings.CLINIC_HER_ID, queues, deadLetters, audit }),
+    opsRetentionRouter({ table: retentionTable(settings), job: core.retention, audit, intervalMin: settings.RETENTION_INTERVAL_MIN }),
+    opsPurgeRouter(core.purger),
     ...(add.opsRoutes ?? []),
   ])
     ops.use(r);

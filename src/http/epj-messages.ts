@@ -8,7 +8,8 @@ export function epjMessageStatusRouter(store: MessageStore): Router {
   router.get('/messages/:msgId', async (req, res) => {
     const record = await store.get(req.params.msgId);
     if (!record) throw new GatewayError('NOT_FOUND', `(no message with MsgId ${req.params.msgId})`);
-    const { contentHash: _hash, ...visible } = record;
+    // the content hash, the patient's keyed hash and NHN's id are the gateway's own bookkeeping
+    const { contentHash: _hash, patientRef: _patient, nhnMessageId: _nhn, ...visible } = record;
     res.json({ ...visible, history: await store.history(req.params.msgId) });
   });
   return router;

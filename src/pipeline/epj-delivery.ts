@@ -34,7 +34,33 @@ redis.call('HSET', KEYS[3], n, ARGV[1])
 return n
 `;
 
-type OrderCommands = { deliveryNextSequence(counter: string, given: string, byNumber: string, msgId: string): Promise<number> };
+// A purged message leaves its number behind as '' (no MsgId), so the patient's later messages are
+// not held for it: delivered moves over such numbers.
+// KEYS[1] delivered, KEYS[2] number -> MsgId. ARGV[1] the number now delivered. Answers the MsgId whose turn it is now, if any.
+const MARK_DELIVERED = `
+local n = tonumber(ARGV[1])
+while redis.call('HGET', KEYS[2], n + 1) == '' do n = n + 1 end
+redis.call('SET', KEYS[1], n)
+return redis.call('HGET', KEYS[2], n + 1)
+`;
+
+// KEYS[1] delivered, KEYS[2] MsgId -> number, KEYS[3] number -> MsgId. ARGV[1] MsgId. Answers the number delivered up to now, -1 for a MsgId without one.
+const FORGET = `
+local given = redis.call('HGET', KEYS[2], ARGV[1])
+if not given then return -1 end
+redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('HSET', KEYS[3], given, '')
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+while redis.call('HGET', KEYS[3], n + 1) == '' do n = n + 1 end
+redis.call('SET', KEYS[1], n)
+return n
+`;
+
+type OrderCommands = {
+  deliveryNextSequence(counter: string, given: string, byNumber: string, msgId: string): Promise<number>;
+  deliveryMarkDelivered(delivered: string, byNumber: string, sequence: number): Promise<string | null>;
+  deliveryForget(delivered: string, given: string, byNumber: string, msgId: string): Promise<number>;
+};
 
 export class DeliveryOrder {
   private readonly redisKeys: RedisKeys;
@@ -44,6 +70,8 @@ export class DeliveryOrder {
     this.redisKeys = redisKeys(prefix);
     // EVALSHA instead of the script's text with every message; defining it again on a shared connection is harmless
     redis.defineCommand('deliveryNextSequence', { numberOfKeys: 3, lua: NEXT_SEQUENCE });
+    redis.defineCommand('deliveryMarkDelivered', { numberOfKeys: 2, lua: MARK_DELIVERED });
+    redis.defineCommand('deliveryForget', { numberOfKeys: 3, lua: FORGET });
     this.redis = redis as Redis & OrderCommands;
   }
 
@@ -65,17 +93,28 @@ export class DeliveryOrder {
     return Number((await this.redis.get(this.keys(patientRef).delivered)) ?? 0);
   }
 
-  /** Marks `sequence` delivered and names the MsgId numbered after it, if any: one round trip. */
+  /**
+   * Marks `sequence` delivered (and any purged numbers right after it) and names the MsgId whose
+   * turn it is now, if any: one round trip.
+   */
   async markDeliveredAndNext(patientRef: string, sequence: number): Promise<string | undefined> {
     const k = this.keys(patientRef);
-    const answers = await this.redis
-      .multi()
-      .set(k.delivered, sequence)
-      .hget(k.byNumber, String(sequence + 1))
-      .exec();
-    if (!answers) throw new Error('the delivery order could not be recorded (transaction aborted)');
-    for (const [err] of answers) if (err) throw err;
-    return (answers[1]![1] as string | null) ?? undefined;
+    return (await this.redis.deliveryMarkDelivered(k.delivered, k.byNumber, sequence)) ?? undefined;
+  }
+
+  /**
+   * A purged message leaves the patient's order: its number stays behind without its MsgId, so the
+   * messages after it are not held for it. Answers the number now delivered up to, or -1 when the
+   * message had no number.
+   */
+  async forget(patientRef: string, msgId: string): Promise<number> {
+    const k = this.keys(patientRef);
+    return Number(await this.redis.deliveryForget(k.delivered, k.given, k.byNumber, msgId));
+  }
+
+  /** Every key of the patient's order (a purge of all their messages removes them). */
+  keysOf(patientRef: string): string[] {
+    return Object.values(this.keys(patientRef));
   }
 }
 
@@ -149,8 +188,11 @@ export function deliveryProcessor(deps: DeliveryDeps) {
 
 /** The patient's next message need not wait out its delay: it is its turn now. */
 async function promoteNext(deps: DeliveryDeps, patientRef: string, sequence: number): Promise<void> {
-  const next = deps.promote ? await deps.order.msgIdOf(patientRef, sequence + 1) : undefined;
-  if (next) await deps.promote!(next).catch(() => undefined);
+  if (!deps.promote) return;
+  let next = await deps.order.msgIdOf(patientRef, sequence + 1);
+  // '' is a purged message's number: the next one is the first after those delivered (delivery moved over it)
+  if (next === '') next = await deps.order.msgIdOf(patientRef, (await deps.order.delivered(patientRef)) + 1);
+  if (next) await deps.promote(next).catch(() => undefined);
 }
 
 /**

@@ -180,7 +180,10 @@ export function inboundProcessor(deps: InboundDeps) {
       ...(verdict.action ? { action: verdict.action } : {}),
       state: verdict.accepted ? 'received' : 'rejected',
       origin: `her:${verdict.senderHerId ?? meta.senderHerId ?? 'unknown'}`,
+      nhnMessageId,
     });
+    // the patient's keyed hash with the record, so a purge by patient finds this message
+    if (created && verdict.accepted && verdict.msgId && verdict.patientId) await deps.store.notePatient(msgId, deps.crypto.pseudonym(verdict.patientId));
     if (verdict.accepted && verdict.msgId && deps.requests && verdict.service && awaitsOfficeAnswer(verdict.service, verdict.action))
       await deps.requests.opened({
         msgId: verdict.msgId,

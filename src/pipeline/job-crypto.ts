@@ -59,6 +59,11 @@ export class JobCrypto {
     return createHmac('sha256', this.current.key).update(`pseudonym:${value}`).digest('base64url').slice(0, 22);
   }
 
+  /** The pseudonym under every key this gateway holds: a person's messages from before a key rotation are found too. */
+  pseudonyms(value: string): string[] {
+    return [...new Set([...this.byId.values()].map((key) => createHmac('sha256', key).update(`pseudonym:${value}`).digest('base64url').slice(0, 22)))];
+  }
+
   open<T>(sealed: SealedPayload, msgId: string): T {
     const key = this.byId.get(sealed.k);
     if (!key) throw new GatewayError('JOB_KEY_UNKNOWN', `(key id ${sealed.k})`);

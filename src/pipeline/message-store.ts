@@ -70,6 +70,12 @@ export interface MessageRecord {
   answeredAt?: string;
   /** an answer: the MsgId of the request it claimed */
   answers?: string;
+  /** a received message: its id at NHN (the inbound job's id), so a purge finds that job too */
+  nhnMessageId?: string;
+  /** an answer: the MsgId of the received request it answers */
+  inReplyTo?: string;
+  /** the keyed hash that stands for the patient (never the national id), so a purge can find its messages */
+  patientRef?: string;
 }
 
 const JSON_FIELDS = new Set(['appRec']);
@@ -195,5 +201,68 @@ export class MessageStore {
   async history(msgId: string): Promise<HistoryEntry[]> {
     const items = await this.redis.lrange(this.historyKey(msgId), 0, -1);
     return items.map((i) => JSON.parse(i) as HistoryEntry);
+  }
+
+  // --- retention and purge (src/retention/) ----------------------------------------------------------------
+
+  /** how long a record, its history and document live after their last write (the clean-up's backstop) */
+  get ttlSeconds(): number {
+    return this.retentionSeconds;
+  }
+
+  /** Notes whose message this is (by keyed hash): the patient's set of MsgIds, and the record's field. */
+  async notePatient(msgId: string, patientRef: string): Promise<void> {
+    const set = this.keys.patientMessages(patientRef);
+    await this.redis.multi().sadd(set, msgId).expire(set, this.retentionSeconds).hset(this.key(msgId), 'patientRef', patientRef).exec();
+  }
+
+  /** The MsgIds noted for a patient. */
+  async messagesOfPatient(patientRef: string): Promise<string[]> {
+    return this.redis.smembers(this.keys.patientMessages(patientRef));
+  }
+
+  /** Marks a received request answered, when it is one this store knows. */
+  async markAnswered(requestMsgId: string, answerMsgId: string): Promise<void> {
+    const record = await this.get(requestMsgId);
+    if (record?.direction !== 'inbound') return;
+    await this.update(requestMsgId, { answeredBy: answerMsgId });
+    await this.update(answerMsgId, { inReplyTo: requestMsgId });
+  }
+
+  /** Keeps a record that still matters (waiting, unanswered) for another full retention. */
+  async keep(msgId: string): Promise<void> {
+    const tx = this.redis.multi();
+    for (const key of [this.key(msgId), this.historyKey(msgId), this.keys.messageDocument(msgId)]) tx.expire(key, this.retentionSeconds);
+    await tx.exec();
+  }
+
+  async removeDocument(msgId: string): Promise<number> {
+    return this.redis.del(this.keys.messageDocument(msgId));
+  }
+
+  /** Removes the record, its history and its document; and the MsgId from its patient's set. Returns the keys removed. */
+  async remove(msgId: string): Promise<number> {
+    const patientRef = await this.redis.hget(this.key(msgId), 'patientRef');
+    const tx = this.redis.multi().del(this.key(msgId), this.historyKey(msgId), this.keys.messageDocument(msgId));
+    if (patientRef) tx.srem(this.keys.patientMessages(patientRef), msgId);
+    const answers = (await tx.exec()) ?? [];
+    return Number(answers[0]?.[1] ?? 0);
+  }
+
+  /** Every MsgId with a record, history or document, in batches (SCAN: never blocks Redis). */
+  async *msgIds(batch = 500): AsyncGenerator<string[]> {
+    const head = this.keys.message('');
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${head}*`, 'COUNT', batch);
+      cursor = next;
+      const ids = new Set(keys.map((k) => k.slice(head.length).replace(/:(history|document)$/, '')));
+      if (ids.size) yield [...ids];
+    } while (cursor !== '0');
+  }
+
+  /** Whether a document is kept for this MsgId. */
+  async hasDocument(msgId: string): Promise<boolean> {
+    return (await this.redis.exists(this.keys.messageDocument(msgId))) === 1;
   }
 }

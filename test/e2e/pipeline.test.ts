@@ -6,6 +6,7 @@ import { Redis } from 'ioredis';
 import request from 'supertest';
 import { FIXTURES_DIR } from '../../demo/simulator/citizen.js';
 import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { findInRedis } from '../helpers/redis-dump.js';
 import { eventually } from '../helpers/eventually.js';
 import { startStack, type TestStack } from '../helpers/stack.js';
 
@@ -190,23 +191,7 @@ describe('e2e: the NHN side through the simulator (CMS, HelseID, DPoP, real Redi
     const redis = new Redis(server.url);
     try {
       const needles = ['02919010099', 'Fjelltopp', 'legeattest', 'Attesten er klar', 'Paracetamol'];
-      let stream = '0';
-      const found: string[] = [];
-      do {
-        const [next, keys] = await redis.scan(stream, 'COUNT', 500);
-        stream = next;
-        for (const key of keys) {
-          const type = await redis.type(key);
-          let dump = '';
-          if (type === 'string') dump = (await redis.get(key)) ?? '';
-          else if (type === 'hash') dump = JSON.stringify(await redis.hgetall(key));
-          else if (type === 'list') dump = JSON.stringify(await redis.lrange(key, 0, -1));
-          else if (type === 'set') dump = JSON.stringify(await redis.smembers(key));
-          else if (type === 'zset') dump = JSON.stringify(await redis.zrange(key, 0, -1));
-          else if (type === 'stream') dump = JSON.stringify(await redis.xrange(key, '-', '+'));
-          for (const n of needles) if (dump.includes(n) || key.includes(n)) found.push(`${n} in ${key}`);
-        }
-      } while (stream !== '0');
+      const found = await findInRedis(redis, needles);
       assert.deepEqual(found, []);
     } finally {
       redis.disconnect();

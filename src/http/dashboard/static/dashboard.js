@@ -365,6 +365,20 @@ async function testConnection(button) {
   }
 }
 
+/** What the clinic keeps and for how long (GET /ops/retention), and what the last clean-up removed. */
+function renderRetention(r) {
+  if (!r) return;
+  const days = (d) => (d >= 1 ? `${d} day${d === 1 ? '' : 's'}` : `${Math.round(d * 24 * 60)} minutes`);
+  renderSection($('retention'), {
+    configured: true,
+    value: r.kinds.map((k) => ({ kind: k.kind, 'kept for': days(k.days), 'never removed while': k.keptWhile ?? '', what: k.what, setting: k.setting })),
+  });
+  const removed = r.lastRun ? Object.entries(r.lastRun.removed).filter(([, n]) => n > 0) : [];
+  $('retention-last').textContent = r.lastRun
+    ? `Last clean-up ${new Date(r.lastRun.at).toLocaleString('en-GB')}: ${removed.length ? removed.map(([k, n]) => `${n} ${k}`).join(', ') : 'nothing to remove'}; runs every ${r.intervalMinutes} minutes.`
+    : `No clean-up yet; runs every ${r.intervalMinutes} minutes.`;
+}
+
 let timer;
 async function refresh() {
   clearTimeout(timer);
@@ -386,6 +400,7 @@ async function refresh() {
     renderSection($('certificates'), status.certificates);
     renderSection($('address-register'), status.addressRegister);
     renderNotifications(status.notifications);
+    renderRetention(await api('/ops/retention').catch(() => null));
     renderMail(await api('/ops/demo/mail').catch(() => null));
     $('updated').textContent = `Updated ${new Date().toLocaleTimeString('en-GB')}; refreshes every ${REFRESH_MS / 1000} s.`;
     document.body.dataset.loaded = 'true';
