@@ -403,7 +403,8 @@ function checkNextPairs(config: Config): void {
   }
 }
 
-const CLINIC_KEY_FILES = [
+/** The settings that name a clinic's certificate and key files (every slot). */
+export const CLINIC_KEY_FILES = [
   'CLINIC_SIGNING_CERT',
   'CLINIC_SIGNING_KEY',
   'CLINIC_ENCRYPTION_CERT',

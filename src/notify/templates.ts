@@ -52,8 +52,31 @@ export const REASONS_NB: Record<string, string> = {
   'operator-closed': 'Kontoret har selv stengt tjenesten.',
 };
 
+/** A certificate rollover's steps (docs/trust.md): the step still to do, for the office and its IT operations provider. */
+const ROLLOVER_STEPS_NB: Record<string, (role: string) => string> = {
+  'publish-next': (role) =>
+    `Sertifikatbytte pågår: Adresseregisteret publiserer ennå ikke det nye sertifikatet for ${role}. Neste steg: last opp det nye sertifikatet for ${role} til Adresseregisteret. Meldinger kryptert til både gammelt og nytt sertifikat åpnes i mellomtiden.`,
+  switch: (role) =>
+    `Sertifikatbytte pågår: Adresseregisteret publiserer det nye sertifikatet for ${role}. Neste steg: bytt til de nye sertifikatene (epj-gateway cert rollover --switch).`,
+  retire: (role) =>
+    `Sertifikatbytte pågår: meldingstjeneren bruker de nye sertifikatene, og Adresseregisteret publiserer det nye for ${role}. Neste steg: fjern det gamle sertifikatet (epj-gateway cert rollover --retire).`,
+};
+
+function rolloverReasonNb(code: string): string | undefined {
+  const step = /^ar-(signing|encryption)-certificate-rollover-(.+)$/.exec(code);
+  if (step) return ROLLOVER_STEPS_NB[step[2]!]?.(ROLE_NB[step[1]!]!);
+  const slot = /^rollover-(next|old)-(.+)$/.exec(code);
+  if (slot)
+    return slot[1] === 'next'
+      ? `Det nye virksomhetssertifikatet som skal tas i bruk, har en feil (${slot[2]}). Installer et gyldig sertifikat før byttet.`
+      : `Det gamle virksomhetssertifikatet, som ikke lenger brukes, har en feil (${slot[2]}). Fjern det (epj-gateway cert rollover --retire).`;
+  return undefined;
+}
+
 function reasonNb(code: string): string {
   if (REASONS_NB[code]) return REASONS_NB[code];
+  const rollover = rolloverReasonNb(code);
+  if (rollover) return rollover;
   if (code.startsWith('ar-') && code.includes('-certificate-'))
     return 'Sertifikatet som Adresseregisteret publiserer for kontoret, stemmer ikke med det kontoret bruker. Oppdater sertifikatet i Adresseregisteret.';
   return `Feil med kode ${code}: se driftsoversikten.`;
