@@ -153,7 +153,8 @@ export class CertificateRollover {
     await this.deps.redis.hset(this.deps.key, { ...record });
     this.registerSigning = 'next';
     this.apply(true);
-    return this.state(audit);
+    // asked again: what the register publishes now reads against the pairs now in use
+    return this.state();
   }
 
   private apply(switched: boolean): void {
