@@ -29,6 +29,14 @@ export class ClinicsManager {
     private readonly logger: Logger,
   ) {
     for (const c of fleet.list()) this.remember(c.clinic as Clinic);
+    // the certificate slots are compared with the file as last read: the composition may lay
+    // deployment settings over a clinic's (the demo does), which the file never holds
+    try {
+      if (config.CLINICS_FILE)
+        for (const c of readClinicsFile(config.CLINICS_FILE, config)) this.signatures.set(`${c.herId}#outside-certificates`, signature(c, true));
+    } catch {
+      // a file with a fault is reported when it is applied
+    }
   }
 
   private remember(clinic: Clinic): void {
@@ -74,12 +82,13 @@ export class ClinicsManager {
 
   private async apply(clinics: Clinic[]): Promise<void> {
     const wanted = new Map(clinics.map((c) => [c.herId, c]));
+    const lastRead = new Map(clinics.map((c) => [c.herId, signature(c, true)]));
     for (const served of this.fleet.list()) {
       const herId = served.clinic.herId;
       const entry = wanted.get(herId);
       if (entry && signature(entry) === this.signatures.get(herId)) continue;
       // a certificate slot changed (a rollover's next pair installed or retired): new keys, nothing stopped
-      if (entry && signature(entry, true) === this.signatures.get(`${herId}#outside-certificates`)) {
+      if (entry && lastRead.get(herId) === this.signatures.get(`${herId}#outside-certificates`)) {
         try {
           served.trust.keys.reload(certificateFiles(entry.settings));
           this.remember(entry);
