@@ -70,6 +70,10 @@ export interface DemoHooks {
   audit: AuditLog;
   keys: ClinicKeys;
   recheck: () => Promise<void>;
+  /** the clinic's certificate rollover (the demo's rollover runs it) */
+  rollover: CertificateRollover;
+  /** drops the register's cached answers for the clinic */
+  forgetRegister: () => Promise<void>;
 }
 
 /** Every part of one clinic, built from its settings on the shared infrastructure. */
@@ -306,7 +310,16 @@ async function composeOnCore(clinic: ClinicSpec, settings: Config, core: Core, m
     {
       recheck: watchers.recheck,
       epjRoutes: [...epj.routes, epjFreeSlotsRouter(freeSlots)],
-      opsRoutes: demoRoutes?.({ herId: clinic.herId, gate, audit: core.audit, keys: trust.keys, recheck: watchers.recheck }) ?? [],
+      opsRoutes:
+        demoRoutes?.({
+          herId: clinic.herId,
+          gate,
+          audit: core.audit,
+          keys: trust.keys,
+          recheck: watchers.recheck,
+          rollover: certificateRollover,
+          forgetRegister: () => register.forget(clinic.herId),
+        }) ?? [],
       sections: {
         certificates: () => clinicCertificateStatus(certificatesNow(), trust.trust),
         addressRegister: async () => {
