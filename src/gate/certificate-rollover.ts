@@ -73,6 +73,8 @@ export class CertificateRollover {
     const configured = this.deps.keys.slotsNow().configured;
     const hasNext = ROLLOVER_ROLES.some((role) => nextPairOf(configured, role));
     if (record && !hasNext) await this.deps.redis.del(this.deps.key);
+    // what the register said belongs to the rollover it was said in, not to the next one
+    if (!hasNext) this.registerSigning = undefined;
     const switched = hasNext && record !== undefined && record.fingerprints === this.nextFingerprints();
     this.apply(switched);
     return this.deps.keys.slotsNow().phase;

@@ -238,6 +238,11 @@ describe('gate: a certificate rollover never closes the gate (sample certificate
     assert.equal((await rollover.state()).phase, 'none');
     assert.equal(await signerOfOutbound(), 'clinic-signing-next');
     assert.equal(await opensSealedTo('clinic-encryption'), '<MsgHead>til kontoret</MsgHead>');
+
+    // the next rollover starts afresh: a newly installed pair is not signed with before the register publishes it
+    keys.reload({ CLINIC_NEXT_SIGNING_CERT: CURRENT.CLINIC_SIGNING_CERT, CLINIC_NEXT_SIGNING_KEY: CURRENT.CLINIC_SIGNING_KEY });
+    assert.equal(await signerOfOutbound(), 'clinic-signing-next');
+    keys.reload({ CLINIC_NEXT_SIGNING_CERT: undefined, CLINIC_NEXT_SIGNING_KEY: undefined });
   });
 
   it('through the whole rollover the gate was never closed', () => {
