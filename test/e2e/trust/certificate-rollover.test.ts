@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import request from 'supertest';
 import type { RolloverState } from '../../../src/gate/certificate-rollover.js';
+import type { Notification } from '../../../src/gate/notifier.js';
+import { render } from '../../../src/notify/templates.js';
 import { PROJECT_DIR, runCli } from '../../helpers/cli.js';
 import { eventually } from '../../helpers/eventually.js';
 import { startTestRedis, type TestRedis } from '../../helpers/redis.js';
@@ -87,6 +89,16 @@ describe('e2e: a certificate rollover with messages in flight; the gate never cl
     stack.standIn.update(HER_ID, { certificates: { encryption: 'certs-sample/clinic-encryption-next.cert.pem' } });
     await recheckUntil((b) => codes(b).includes('ar-encryption-certificate-rollover-switch'), 'the switch step');
     await citizenMessageAnsweredOk();
+    // the office and its IT provider were told the step left, in Norwegian
+    const told = await eventually(
+      async () => {
+        const gate = (await ops('get', '/ops/gate').expect(200)).body as { notifications: Notification[] };
+        return gate.notifications.find((n) => JSON.stringify(n.details?.reasons ?? []).includes('ar-encryption-certificate-rollover-switch'));
+      },
+      10_000,
+      'a notification of the switch step',
+    );
+    assert.match(render(told).text, /Neste steg: bytt til de nye sertifikatene/);
 
     const switched = await cli('--switch', '--json');
     assert.equal(switched.code, 0, switched.stdout + switched.stderr);
