@@ -136,6 +136,12 @@ function norwegian(n: Notification): Rendered {
       ]);
     }
     case 'gate-warning':
+      // a rollover's step is no fault: the services stay open while the provider takes the next step
+      if (reasons.length > 0 && reasons.every((r) => rolloverReasonNb(r) !== undefined))
+        return done(`Sertifikatbytte for ${n.clinic.name}: neste steg`, [
+          `Bytte av virksomhetssertifikat pågår for ${clinic}. Tjenestene er åpne, og ingen meldinger går tapt.`,
+          `Hva må gjøres:\n${fixes}`,
+        ]);
       if (d.reminder)
         return done(`Påminnelse: ${what.toLowerCase()} for ${n.clinic.name} må fortsatt rettes`, [
           `${what} for ${clinic} har hatt varsel siden ${str(d.since)} og stenges om feilen ikke rettes.`,

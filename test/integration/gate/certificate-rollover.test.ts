@@ -260,6 +260,8 @@ describe('gate: a certificate rollover never closes the gate (sample certificate
       details: { scope: 'gateway', reasons: ['ar-signing-certificate-rollover-switch', 'ar-encryption-certificate-rollover-publish-next'] },
       at: '2026-12-01T08:00:00Z',
     });
+    assert.equal(rendered.subject, 'Sertifikatbytte for Fjordvik legekontor AS: neste steg');
+    assert.match(rendered.text, /Tjenestene er åpne/);
     assert.match(rendered.text, /Neste steg: bytt til de nye sertifikatene \(epj-gateway cert rollover --switch\)/);
     assert.match(rendered.text, /Neste steg: last opp det nye sertifikatet for kryptering til Adresseregisteret/);
   });
