@@ -39,7 +39,7 @@ import { InboundQueueSink } from '../pipeline/inbound-queue-sink.js';
 import { systemClock } from '../infra/system-clock.js';
 import type { Queue } from 'bullmq';
 import type { InboundJobData } from '../pipeline/inbound.js';
-import { buildProtection, buildTrust, clinicCertificateStatus, type TrustSide } from './trust.js';
+import { buildProtection, buildTrust, clinicCertificateStatus, otherCertificateStatus, type TrustSide } from './trust.js';
 
 /** A clinic as the composition takes it: who it is, and its effective settings. */
 export interface ClinicSpec {
@@ -321,7 +321,10 @@ async function composeOnCore(clinic: ClinicSpec, settings: Config, core: Core, m
           forgetRegister: () => register.forget(clinic.herId),
         }) ?? [],
       sections: {
-        certificates: () => clinicCertificateStatus(certificatesNow(), trust.trust),
+        certificates: async () => [
+          ...(await clinicCertificateStatus(certificatesNow(), trust.trust)),
+          ...(await otherCertificateStatus(trust.keys, clinic.orgNumber, trust.trust)),
+        ],
         addressRegister: async () => {
           const audit = await auditOwnEntry();
           return { herId: clinic.herId, source: audit.source, faults: audit.faults.length > 0 ? audit.faults.map((f) => `${f.code}: ${f.message}`) : 'none' };

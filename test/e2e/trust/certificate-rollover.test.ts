@@ -75,6 +75,13 @@ describe('e2e: a certificate rollover with messages in flight; the gate never cl
     assert.ok(state.installed.encryption.next?.serial);
     assert.equal(state.nextStep, 'publish-next');
 
+    // the status page shows the next certificate beside the current ones
+    const status = (await ops('get', '/ops/status').expect(200)).body as { certificates: { value: { role: string; status: string }[] } };
+    assert.deepEqual(
+      status.certificates.value.map((c) => `${c.role}: ${c.status}`),
+      ['signing: valid', 'encryption: valid', 'encryption (next): valid'],
+    );
+
     const human = await cli();
     assert.match(human.stdout, /step left: upload the next certificates to the address register/);
   });
