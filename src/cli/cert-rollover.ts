@@ -70,7 +70,7 @@ export function registerCertRollover(cert: Command): void {
       .option('--encryption-cert <file>', 'the next encryption certificate (PEM), for --install')
       .option('--encryption-key <file>', 'its private key')
       .option('--encryption-p12 <file>', 'or the next encryption pair as one PKCS#12 file')
-      .option('--p12-password <password>', 'the PKCS#12 files’ password')
+      .option('--p12-password <password>', 'the password of the PKCS#12 files')
       .option('--helseid-key <file>', "the HelseID client's next key, when it has a key of its own")
       .option('--json', 'print the state as one JSON object'),
   ).action((opts: RolloverOpts) =>
