@@ -62,6 +62,7 @@ const LEAVES: LeafSpec[] = [
   { name: 'clinic-signing-seid1', issuer: 'ca', party: CLINIC, profile: 'SEID1', usage: 'signing' },
   { name: 'clinic-encryption-seid1', issuer: 'ca', party: CLINIC, profile: 'SEID1', usage: 'encryption' },
   { name: 'clinic-encryption-next', issuer: 'ca', party: CLINIC, profile: 'SEID2', usage: 'encryption' },
+  { name: 'clinic-signing-next', issuer: 'ca', party: CLINIC, profile: 'SEID2', usage: 'signing' },
   {
     name: 'clinic-signing-expired',
     issuer: 'ca',

@@ -11,6 +11,7 @@ import type { ArStandIn } from './ar-stand-in/stand-in-server.js';
 import { opsDemoRouter } from './ops-demo-routes.js';
 import type { Simulator } from './simulator/server.js';
 import { standInAddress, startDemoStandIn } from './start-ar-stand-in.js';
+import { demoRolloverRouter } from './demo-rollover.js';
 import { ensureNearExpiryCertificate } from './near-expiry-certificate.js';
 import { startDemoSimulator } from './start-simulator.js';
 import { redacted } from '../adapters/transport/amqp/bus.js';
@@ -124,9 +125,12 @@ export async function composeDemo(
     clinics: clinics.map((c) => ({ ...c, settings: { ...c.settings, REVOCATION_HTTP_PROXY: settings.REVOCATION_HTTP_PROXY, ...mailSettings } })),
     far,
     finalClosers,
-    opsRoutes: ({ herId, gate, audit, keys, recheck }) => {
+    opsRoutes: ({ herId, gate, audit, keys, recheck, rollover, forgetRegister }) => {
       const original = keys.settingsNow();
       return [
+        ...(standIn && simulator
+          ? [demoRolloverRouter({ herId, gate, audit, keys, recheck, rollover, forgetRegister, standIn, citizen: simulator.citizen })]
+          : []),
         opsDemoRouter({
           gate,
           audit,

@@ -148,6 +148,11 @@ export const configSchema = z.object({
   /** the previous encryption certificate and key, accepted for decryption during a rollover */
   CLINIC_PREVIOUS_ENCRYPTION_CERT: optionalString,
   CLINIC_PREVIOUS_ENCRYPTION_KEY: optionalString,
+  /** the next signing and encryption pairs, installed ahead of a rollover (docs/trust.md "Rolling over a certificate") */
+  CLINIC_NEXT_SIGNING_CERT: optionalString,
+  CLINIC_NEXT_SIGNING_KEY: optionalString,
+  CLINIC_NEXT_ENCRYPTION_CERT: optionalString,
+  CLINIC_NEXT_ENCRYPTION_KEY: optionalString,
   /** certificate-policy OIDs that mark an enterprise certificate (empty: the built-in list) */
   CERT_POLICY_OIDS: list.prefault(''),
   /** hours between CRL refreshes at most */
@@ -368,6 +373,10 @@ export const PER_CLINIC_SETTINGS = [
   'CLINIC_ENCRYPTION_KEY',
   'CLINIC_PREVIOUS_ENCRYPTION_CERT',
   'CLINIC_PREVIOUS_ENCRYPTION_KEY',
+  'CLINIC_NEXT_SIGNING_CERT',
+  'CLINIC_NEXT_SIGNING_KEY',
+  'CLINIC_NEXT_ENCRYPTION_CERT',
+  'CLINIC_NEXT_ENCRYPTION_KEY',
   'EPJ_TOKENS',
   'EPJ_DELIVERY',
   'EPJ_INBOX_DIR',
@@ -478,16 +487,32 @@ export function checkClinicSettings(config: Config): void {
   if (config.SMTP_USER !== undefined && config.SMTP_PASSWORD === undefined) throw new ConfigError('SMTP_PASSWORD', 'SMTP_USER is set: give its password too');
   if (config.SMTP_HOST && config.SMTP_SECURITY === 'none' && config.SMTP_USER !== undefined)
     throw new ConfigError('SMTP_SECURITY', 'a password is never sent over plain SMTP: use starttls or tls');
+  checkNextPairs(config);
   if (config.GATEWAY_MODE === 'production') refuseDemoClinicParts(config);
 }
 
-const CLINIC_KEY_FILES = [
+/** A next pair (a rollover's successor) is a certificate and its key, both or neither. */
+function checkNextPairs(config: Config): void {
+  for (const role of ['SIGNING', 'ENCRYPTION'] as const) {
+    const cert = config[`CLINIC_NEXT_${role}_CERT`];
+    const key = config[`CLINIC_NEXT_${role}_KEY`];
+    if (cert !== undefined && key === undefined) throw new ConfigError(`CLINIC_NEXT_${role}_KEY`, `CLINIC_NEXT_${role}_CERT is set: give its key too`);
+    if (key !== undefined && cert === undefined) throw new ConfigError(`CLINIC_NEXT_${role}_CERT`, `CLINIC_NEXT_${role}_KEY is set: give its certificate too`);
+  }
+}
+
+/** The settings that name a clinic's certificate and key files (every slot). */
+export const CLINIC_KEY_FILES = [
   'CLINIC_SIGNING_CERT',
   'CLINIC_SIGNING_KEY',
   'CLINIC_ENCRYPTION_CERT',
   'CLINIC_ENCRYPTION_KEY',
   'CLINIC_PREVIOUS_ENCRYPTION_CERT',
   'CLINIC_PREVIOUS_ENCRYPTION_KEY',
+  'CLINIC_NEXT_SIGNING_CERT',
+  'CLINIC_NEXT_SIGNING_KEY',
+  'CLINIC_NEXT_ENCRYPTION_CERT',
+  'CLINIC_NEXT_ENCRYPTION_KEY',
 ] as const;
 const isSample = (p: string | undefined) => p !== undefined && path.normalize(p).split(path.sep).includes(SAMPLE_CERTS);
 

@@ -359,6 +359,30 @@ export const ERRORS = {
     message:
       "The patient's national id (FNR, DNR or HNR) is not eleven digits with valid check digits; it is used only to find the messages and is never stored.",
   },
+
+  // --- certificate rollover (docs/trust.md, "Rolling over a certificate") ---------------------------
+  ROLLOVER_NO_NEXT: {
+    status: 409,
+    message:
+      'The clinic has no next certificate installed: install the next pair first (epj-gateway cert rollover --install, or certificates.next in the clinics file).',
+  },
+  ROLLOVER_NEXT_INVALID: {
+    status: 409,
+    message: 'The next certificate fails its checks; install a valid successor before the switch. The detail names the role and the faults.',
+  },
+  ROLLOVER_NOT_PUBLISHED: {
+    status: 409,
+    message:
+      'The address register does not publish the next certificate yet (or cannot be asked); upload it to the address register first, so counterparties encrypt to it and accept its signatures.',
+  },
+  ROLLOVER_ALREADY_SWITCHED: {
+    status: 409,
+    message: 'The clinic has switched to its next certificates already; what is left is retiring the old ones (epj-gateway cert rollover --retire).',
+  },
+  ROLLOVER_NOT_SWITCHED: {
+    status: 409,
+    message: 'The old certificates are retired only after the switch: switch first (epj-gateway cert rollover --switch).',
+  },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -69,6 +69,8 @@ export interface RedisKeys {
   retentionLease: string;
   /** the clinic's last clean-up: when, and what it removed by kind (JSON) */
   retentionLastRun: string;
+  /** a certificate rollover's switch (hash: the fingerprints switched to, when, by whom) */
+  rollover: string;
 }
 
 export function redisKeys(prefix: string): RedisKeys {
@@ -110,5 +112,6 @@ export function redisKeys(prefix: string): RedisKeys {
     patientMessages: (patientRef) => key('patient', patientRef, 'messages'),
     retentionLease: key('retention', 'lease'),
     retentionLastRun: key('retention', 'last-run'),
+    rollover: key('rollover'),
   };
 }

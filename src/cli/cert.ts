@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { registerCertRollover } from './cert-rollover.js';
 import { ConfigError, loadConfig } from '../config.js';
 import { isGatewayError } from '../errors.js';
 import { validateCertificate, type CertificateValidation } from '../trust/certificate-validation.js';
@@ -119,6 +120,7 @@ function summary(file: string, r: CertificateReport, result: CertificateValidati
 
 export function registerCert(program: Command): void {
   const cert = program.command('cert').description('enterprise certificates (virksomhetssertifikat)');
+  registerCertRollover(cert);
   cert
     .command('inspect')
     .description('read one certificate (PEM or DER) and judge it: profile, organisation, role, validity, chain, revocation')

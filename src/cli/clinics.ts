@@ -31,11 +31,13 @@ function line(row: FleetRow): string {
 /** Reads every credential of each clinic; the faults, one line each. */
 function credentialFaults(clinic: Clinic): string[] {
   const faults: string[] = [];
-  const { signing, encryption, previousEncryption } = clinic.credentials;
+  const { signing, encryption, previousEncryption, next } = clinic.credentials;
   const sources: [string, CredentialSource | undefined][] = [
     ['signing', signing],
     ['encryption', encryption],
     ['previousEncryption', previousEncryption],
+    ['next.signing', next?.signing],
+    ['next.encryption', next?.encryption],
   ];
   for (const [role, source] of sources) {
     if (!source) continue;

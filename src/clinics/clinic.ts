@@ -18,6 +18,8 @@ export interface Clinic {
   credentials: ClinicCredentials;
   /** HelseID: a key of its own (a file) when the client is not registered with the signing certificate */
   helseIdKeyFile?: string;
+  /** HelseID: the key of its own that takes over at a rollover's switch (clinics file `helseId.nextKey`) */
+  helseIdNextKeyFile?: string;
   /** people told by e-mail about its gate (besides the NOTIFY_WEBHOOKS in `settings`) */
   contacts: ClinicContacts;
   /** the settings the clinic overrides (their values are in `settings`) */
@@ -29,6 +31,13 @@ export interface ClinicCredentials {
   encryption: CredentialSource;
   /** the previous encryption pair, still accepted for decryption during a rollover */
   previousEncryption?: CredentialSource;
+  /** the successors installed ahead of a rollover; they take over at the switch (docs/trust.md) */
+  next?: NextCredentials;
+}
+
+export interface NextCredentials {
+  signing?: CredentialSource;
+  encryption?: CredentialSource;
 }
 
 export interface ClinicContacts {
@@ -91,6 +100,13 @@ export function clinicFromSettings(config: Config): Clinic {
     config.CLINIC_PREVIOUS_ENCRYPTION_CERT && config.CLINIC_PREVIOUS_ENCRYPTION_KEY
       ? { previousEncryption: { kind: 'pem', cert: config.CLINIC_PREVIOUS_ENCRYPTION_CERT, key: config.CLINIC_PREVIOUS_ENCRYPTION_KEY } as const }
       : {};
+  const pem = (cert: string | undefined, key: string | undefined) => (cert && key ? ({ kind: 'pem', cert, key } as const) : undefined);
+  const nextSigning = pem(config.CLINIC_NEXT_SIGNING_CERT, config.CLINIC_NEXT_SIGNING_KEY);
+  const nextEncryption = pem(config.CLINIC_NEXT_ENCRYPTION_CERT, config.CLINIC_NEXT_ENCRYPTION_KEY);
+  const next =
+    nextSigning || nextEncryption
+      ? { next: { ...(nextSigning ? { signing: nextSigning } : {}), ...(nextEncryption ? { encryption: nextEncryption } : {}) } }
+      : {};
   return {
     herId: config.CLINIC_HER_ID,
     subHerIds: [],
@@ -101,6 +117,7 @@ export function clinicFromSettings(config: Config): Clinic {
       signing: { kind: 'pem', cert: config.CLINIC_SIGNING_CERT, key: config.CLINIC_SIGNING_KEY },
       encryption: { kind: 'pem', cert: config.CLINIC_ENCRYPTION_CERT, key: config.CLINIC_ENCRYPTION_KEY },
       ...previous,
+      ...next,
     },
     contacts: {},
     overridden: [],

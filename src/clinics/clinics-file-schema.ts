@@ -15,7 +15,11 @@ import { OVERRIDABLE_SETTINGS, type OverridableSetting } from './clinic.js';
  *         signing: { cert: signing.cert.pem, key: signing.key.pem }
  *         encryption: { p12: encryption.p12, password: … }
  *         previousEncryption: { cert: …, key: … }    # during a rollover (optional)
+ *         next:                             # the successors, ahead of a rollover (optional; either or both)
+ *           signing: { cert: …, key: … }
+ *           encryption: { p12: …, password: … }
  *       helseId: { clientId: …, key: … }    # optional; default: HELSEID_CLIENT_ID, the signing key
+ *                                           # (nextKey: the key of its own that takes over at the switch)
  *       epj:
  *         delivery: folder                  # folder | webhook | pull
  *         inboxDir: …                       # default DATA_DIR/epj/<herId>/inbox (outboxDir: …/outbox)
@@ -67,6 +71,11 @@ const credential = z
   .transform((c) =>
     c.p12 !== undefined ? { kind: 'pkcs12' as const, file: c.p12, password: c.password } : { kind: 'pem' as const, cert: c.cert!, key: c.key! },
   );
+
+/** The successors installed ahead of a rollover: the signing pair, the encryption pair, or both. */
+const nextCredentials = z
+  .strictObject({ signing: credential.optional(), encryption: credential.optional() }, expecting('{ signing, encryption } (the next pairs)'))
+  .refine((n) => n.signing !== undefined || n.encryption !== undefined, 'the next signing or encryption pair (or both); leave out next when none is installed');
 
 const epjToken = z.strictObject(
   { client: text('a client name'), token: z.string(expecting('a token of 8 characters or more')).trim().min(8, 'a token of 8 characters or more') },
@@ -143,10 +152,12 @@ export const clinicEntrySchema = z.strictObject(
     orgNumber,
     name: text("the clinic's name"),
     certificates: z.strictObject(
-      { signing: credential, encryption: credential, previousEncryption: credential.optional() },
-      expecting('{ signing, encryption, previousEncryption }'),
+      { signing: credential, encryption: credential, previousEncryption: credential.optional(), next: nextCredentials.optional() },
+      expecting('{ signing, encryption, previousEncryption, next }'),
     ),
-    helseId: z.strictObject({ clientId: text('a HelseID client id'), key: file.optional() }, expecting('{ clientId, key }')).optional(),
+    helseId: z
+      .strictObject({ clientId: text('a HelseID client id'), key: file.optional(), nextKey: file.optional() }, expecting('{ clientId, key, nextKey }'))
+      .optional(),
     epj,
     notify: notify.optional(),
     overrides: overrides.optional(),

@@ -86,6 +86,8 @@ export function clinicOfEntry(entry: ClinicEntry, config: Config, baseDir: strin
   const signing = source(entry.certificates.signing);
   const encryption = source(entry.certificates.encryption);
   const previous = entry.certificates.previousEncryption ? source(entry.certificates.previousEncryption) : undefined;
+  const nextSigning = entry.certificates.next?.signing ? source(entry.certificates.next.signing) : undefined;
+  const nextEncryption = entry.certificates.next?.encryption ? source(entry.certificates.next.encryption) : undefined;
   const clinicDir = path.join(config.DATA_DIR, 'epj', entry.herId);
   const overrides = entry.overrides ?? {};
 
@@ -101,6 +103,10 @@ export function clinicOfEntry(entry: ClinicEntry, config: Config, baseDir: strin
     CLINIC_ENCRYPTION_KEY: keyOf(encryption),
     CLINIC_PREVIOUS_ENCRYPTION_CERT: previous && certOf(previous),
     CLINIC_PREVIOUS_ENCRYPTION_KEY: previous && keyOf(previous),
+    CLINIC_NEXT_SIGNING_CERT: nextSigning && certOf(nextSigning),
+    CLINIC_NEXT_SIGNING_KEY: nextSigning && keyOf(nextSigning),
+    CLINIC_NEXT_ENCRYPTION_CERT: nextEncryption && certOf(nextEncryption),
+    CLINIC_NEXT_ENCRYPTION_KEY: nextEncryption && keyOf(nextEncryption),
     HELSEID_CLIENT_ID: entry.helseId?.clientId ?? config.HELSEID_CLIENT_ID,
     EPJ_DELIVERY: entry.epj.delivery,
     EPJ_INBOX_DIR: entry.epj.inboxDir ? at(entry.epj.inboxDir) : path.join(clinicDir, 'inbox'),
@@ -118,8 +124,16 @@ export function clinicOfEntry(entry: ClinicEntry, config: Config, baseDir: strin
     orgNumber: entry.orgNumber,
     name: entry.name,
     settings,
-    credentials: { signing, encryption, ...(previous ? { previousEncryption: previous } : {}) },
+    credentials: {
+      signing,
+      encryption,
+      ...(previous ? { previousEncryption: previous } : {}),
+      ...(nextSigning || nextEncryption
+        ? { next: { ...(nextSigning ? { signing: nextSigning } : {}), ...(nextEncryption ? { encryption: nextEncryption } : {}) } }
+        : {}),
+    },
     ...(entry.helseId?.key ? { helseIdKeyFile: at(entry.helseId.key) } : {}),
+    ...(entry.helseId?.nextKey ? { helseIdNextKeyFile: at(entry.helseId.nextKey) } : {}),
     contacts,
     overridden: OVERRIDABLE_SETTINGS.filter((key) => key in overrides),
   };
@@ -172,6 +186,8 @@ function fieldOfSetting(setting: string, entry: ClinicEntry): string {
     const c = entry.certificates[role];
     return `certificates.${role}.${c?.kind === 'pkcs12' ? 'p12' : part}`;
   };
+  const next = (role: 'signing' | 'encryption', part: 'cert' | 'key') =>
+    `certificates.next.${role}.${entry.certificates.next?.[role]?.kind === 'pkcs12' ? 'p12' : part}`;
   const fields: Record<string, string> = {
     EPJ_TOKENS: 'epj.tokens',
     EPJ_WEBHOOK_URL: 'epj.webhookUrl',
@@ -181,6 +197,10 @@ function fieldOfSetting(setting: string, entry: ClinicEntry): string {
     CLINIC_ENCRYPTION_KEY: credential('encryption', 'key'),
     CLINIC_PREVIOUS_ENCRYPTION_CERT: credential('previousEncryption', 'cert'),
     CLINIC_PREVIOUS_ENCRYPTION_KEY: credential('previousEncryption', 'key'),
+    CLINIC_NEXT_SIGNING_CERT: next('signing', 'cert'),
+    CLINIC_NEXT_SIGNING_KEY: next('signing', 'key'),
+    CLINIC_NEXT_ENCRYPTION_CERT: next('encryption', 'cert'),
+    CLINIC_NEXT_ENCRYPTION_KEY: next('encryption', 'key'),
   };
   return fields[setting] ?? setting;
 }

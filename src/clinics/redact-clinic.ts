@@ -18,8 +18,9 @@ export interface RedactedClinic {
     signing: RedactedCredential;
     encryption: RedactedCredential;
     previousEncryption?: RedactedCredential;
+    next?: { signing?: RedactedCredential; encryption?: RedactedCredential };
   };
-  helseId: { clientId: string; keyFile?: string };
+  helseId: { clientId: string; keyFile?: string; nextKeyFile?: string };
   epj: { delivery: Config['EPJ_DELIVERY']; inboxDir?: string; outboxDir?: string; webhookUrl?: string; clients: string[] };
   notify: { webhooks: { name: string; url: string }[] } & ClinicContacts;
   overrides: Record<string, unknown>;
@@ -41,7 +42,7 @@ function urlOrigin(url: string): string {
 
 export function redactClinic(clinic: Clinic): RedactedClinic {
   const s = clinic.settings;
-  const { signing, encryption, previousEncryption } = clinic.credentials;
+  const { signing, encryption, previousEncryption, next } = clinic.credentials;
   return {
     herId: clinic.herId,
     subHerIds: [...clinic.subHerIds],
@@ -51,8 +52,20 @@ export function redactClinic(clinic: Clinic): RedactedClinic {
       signing: credential(signing),
       encryption: credential(encryption),
       ...(previousEncryption ? { previousEncryption: credential(previousEncryption) } : {}),
+      ...(next
+        ? {
+            next: {
+              ...(next.signing ? { signing: credential(next.signing) } : {}),
+              ...(next.encryption ? { encryption: credential(next.encryption) } : {}),
+            },
+          }
+        : {}),
     },
-    helseId: { clientId: s.HELSEID_CLIENT_ID, ...(clinic.helseIdKeyFile ? { keyFile: clinic.helseIdKeyFile } : {}) },
+    helseId: {
+      clientId: s.HELSEID_CLIENT_ID,
+      ...(clinic.helseIdKeyFile ? { keyFile: clinic.helseIdKeyFile } : {}),
+      ...(clinic.helseIdNextKeyFile ? { nextKeyFile: clinic.helseIdNextKeyFile } : {}),
+    },
     epj: {
       delivery: s.EPJ_DELIVERY,
       ...(s.EPJ_DELIVERY === 'folder' && s.EPJ_INBOX_DIR ? { inboxDir: s.EPJ_INBOX_DIR } : {}),

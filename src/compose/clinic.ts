@@ -27,7 +27,8 @@ import type { CachedAddressRegister } from '../registry/cached-register.js';
 import { CollaborationLookup, CppaClient, STAND_IN_CPPA_PATH } from '../registry/collaboration.js';
 import { createAddressRegister, ownEntryAuditor } from '../registry/register-from-config.js';
 import { addressRegisterReadiness } from '../registry/register-status.js';
-import { checkClinicCertificates, type CertificateCheck } from '../trust/clinic-certificates.js';
+import { checkClinicCertificates, checkOtherCertificates, type CertificateCheck } from '../trust/clinic-certificates.js';
+import { CertificateRollover } from '../gate/certificate-rollover.js';
 import type { ClinicKeys } from '../trust/clinic-keys.js';
 import type { FleetClinic } from '../http/ops-clinics.js';
 import { buildCore, type Core } from './core.js';
@@ -42,7 +43,7 @@ import { InboundQueueSink } from '../pipeline/inbound-queue-sink.js';
 import { systemClock } from '../infra/system-clock.js';
 import type { Queue } from 'bullmq';
 import type { InboundJobData } from '../pipeline/inbound.js';
-import { buildProtection, buildTrust, clinicCertificateStatus, type TrustSide } from './trust.js';
+import { buildProtection, buildTrust, clinicCertificateStatus, otherCertificateStatus, type TrustSide } from './trust.js';
 
 /** A clinic as the composition takes it: who it is, and its effective settings. */
 export interface ClinicSpec {
@@ -73,6 +74,10 @@ export interface DemoHooks {
   audit: AuditLog;
   keys: ClinicKeys;
   recheck: () => Promise<void>;
+  /** the clinic's certificate rollover (the demo's rollover runs it) */
+  rollover: CertificateRollover;
+  /** drops the register's cached answers for the clinic */
+  forgetRegister: () => Promise<void>;
 }
 
 /** Every part of one clinic, built from its settings on the shared infrastructure. */
@@ -88,6 +93,8 @@ export interface ClinicParts extends Core {
   pipeline: RunningPipeline;
   watchers: GateWatchers;
   routers: ClinicRouters;
+  /** the clinic's certificate rollover: its state, the switch */
+  rollover: CertificateRollover;
   /** the clinic's row in the fleet view */
   fleetRow: FleetClinic;
   pollers: Poller[];
@@ -196,14 +203,30 @@ async function composeOnCore(clinic: ClinicSpec, settings: Config, core: Core, m
   const epj = buildEpjSide({ config: settings, logger, redis, crypto: core.crypto, submission });
 
   const who = { herId: clinic.herId, orgNumber: clinic.orgNumber, name: clinic.name };
-  const auditOwnEntry = () => ownEntryAuditor(certificatesNow(), register)();
+  // a certificate rollover (docs/trust.md): the register may publish the current or the next certificate
+  const auditOwnEntry = () => ownEntryAuditor(certificatesNow(), register, certificateRollover.heldFiles())();
+  const certificateRollover: CertificateRollover = new CertificateRollover({
+    herId: clinic.herId,
+    redis,
+    key: redisKeys(settings.QUEUE_PREFIX).rollover,
+    keys: trust.keys,
+    judge: (pairs) => checkOtherCertificates(pairs, 'next', clinic.orgNumber, { trust: trust.trust }),
+    auditRegister: auditOwnEntry,
+  });
+  await certificateRollover.sync();
+  const otherCertificates = () => {
+    const slots = trust.keys.slotsNow();
+    return slots.phase === 'none'
+      ? Promise.resolve([])
+      : checkOtherCertificates(slots.other, slots.phase === 'switched' ? 'old' : 'next', clinic.orgNumber, { trust: trust.trust });
+  };
   // the fleet view reads the certificate watcher's last check, not the files on every request
   let lastCertificateCheck: CertificateCheck[] = [];
   const watchers = startGateWatchers(
     [
       async () => {
         lastCertificateCheck = await checkCertificates({
-          check: () => checkClinicCertificates(certificatesNow(), { trust: trust.trust }),
+          check: async () => [...(await checkClinicCertificates(certificatesNow(), { trust: trust.trust })), ...(await otherCertificates())],
           gate,
           notifier: core.notifier,
           warnDays: settings.CERT_WARN_DAYS,
@@ -211,9 +234,14 @@ async function composeOnCore(clinic: ClinicSpec, settings: Config, core: Core, m
           metrics,
         });
       },
-      () =>
+      async () =>
         checkRegister({
-          audit: auditOwnEntry,
+          audit: async () => {
+            await certificateRollover.sync();
+            const audit = await auditOwnEntry();
+            certificateRollover.noteRegister(audit);
+            return audit;
+          },
           gate,
           metrics,
           grace: { contactPersonH: settings.AR_GRACE_CONTACT_PERSON_H, serviceH: settings.AR_GRACE_SERVICE_H },
@@ -303,9 +331,21 @@ async function composeOnCore(clinic: ClinicSpec, settings: Config, core: Core, m
       recheck: watchers.recheck,
       epjRoutes: [...epj.routes, epjFreeSlotsRouter(freeSlots), epjDigitalStatusRouter(submission)],
       digitalUser,
-      opsRoutes: demoRoutes?.({ herId: clinic.herId, gate, audit: core.audit, keys: trust.keys, recheck: watchers.recheck }) ?? [],
+      opsRoutes:
+        demoRoutes?.({
+          herId: clinic.herId,
+          gate,
+          audit: core.audit,
+          keys: trust.keys,
+          recheck: watchers.recheck,
+          rollover: certificateRollover,
+          forgetRegister: () => register.forget(clinic.herId),
+        }) ?? [],
       sections: {
-        certificates: () => clinicCertificateStatus(certificatesNow(), trust.trust),
+        certificates: async () => [
+          ...(await clinicCertificateStatus(certificatesNow(), trust.trust)),
+          ...(await otherCertificateStatus(trust.keys, clinic.orgNumber, trust.trust)),
+        ],
         addressRegister: async () => {
           const audit = await auditOwnEntry();
           return { herId: clinic.herId, source: audit.source, faults: audit.faults.length > 0 ? audit.faults.map((f) => `${f.code}: ${f.message}`) : 'none' };
@@ -339,6 +379,7 @@ async function composeOnCore(clinic: ClinicSpec, settings: Config, core: Core, m
     pipeline,
     watchers,
     routers,
+    rollover: certificateRollover,
     fleetRow: {
       herId: clinic.herId,
       name: clinic.name,
@@ -348,7 +389,7 @@ async function composeOnCore(clinic: ClinicSpec, settings: Config, core: Core, m
       queues: core.queues,
       redis,
       nearestCertificateExpiryDays: () => {
-        const days = lastCertificateCheck.filter((c) => c.serial).map((c) => c.expiresInDays);
+        const days = lastCertificateCheck.filter((c) => c.serial && !c.slot).map((c) => c.expiresInDays);
         return days.length > 0 ? Math.min(...days) : undefined;
       },
       lastSuccessfulPoll: lastInbound,

@@ -14,6 +14,7 @@ import type { Clinic } from '../clinics/clinic.js';
 import type { ClinicParts, DemoHooks, FarSide } from './clinic.js';
 import { loadClinics } from '../clinics/clinics-file.js';
 import { opsClinicsRouter } from '../http/ops-clinics.js';
+import { opsRolloverRouter } from '../http/ops-rollover.js';
 import { buildHttp } from './http.js';
 import { buildInfrastructure, type Infrastructure } from './infrastructure.js';
 import { buildBus, type BusSide } from './bus.js';
@@ -115,7 +116,13 @@ export async function composeGateway(config: Config, logger: Logger, options: Co
 
     const flag = new ShutdownFlag();
     const app = buildHttp(config, logger, infra, fleet, flag, {
-      opsRoutes: [opsClinicsRouter(() => fleet.list().map((c) => c.fleetRow), clinicsFile)],
+      opsRoutes: [
+        opsClinicsRouter(() => fleet.list().map((c) => c.fleetRow), clinicsFile),
+        opsRolloverRouter(
+          () => fleet.list().map((c) => ({ herId: c.clinic.herId, rollover: c.rollover, audit: c.audit, recheck: c.watchers.recheck })),
+          clinicsFile,
+        ),
+      ],
     });
     port.serve(app);
     const { server, url } = port;

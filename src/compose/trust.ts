@@ -11,7 +11,7 @@ import type { MessageProtection } from '../ports/message-protection.js';
 import { parseCertificate } from '../trust/enterprise-certificate.js';
 import type { SignerCheck } from '../trust/cms-envelope.js';
 import { trustFromConfig, type Trust } from '../trust/trust-from-config.js';
-import { checkClinicCertificates, type ClinicCertificateSettings } from '../trust/clinic-certificates.js';
+import { checkClinicCertificates, checkOtherCertificates, type CertificateCheck, type ClinicCertificateSettings } from '../trust/clinic-certificates.js';
 import type { Redis } from 'ioredis';
 
 /**
@@ -96,19 +96,32 @@ export function buildProtection(config: Config, clinic: ClinicTrust, register: A
 /** The clinic's certificates as the operations page shows them: the watcher's checks, one row per role, words not codes. */
 export async function clinicCertificateStatus(settings: ClinicCertificateSettings, trust: Trust): Promise<Record<string, string | number>[]> {
   const files = { signing: settings.CLINIC_SIGNING_CERT, encryption: settings.CLINIC_ENCRYPTION_CERT };
-  return (await checkClinicCertificates(settings, { trust })).map((c): Record<string, string | number> =>
-    c.faults.includes('missing') && !c.serial
-      ? { role: c.role, status: 'missing', faults: 'missing', file: files[c.role] }
-      : {
-          role: c.role,
-          status: c.faults.length > 0 ? 'invalid' : 'valid',
-          profile: c.profile ?? 'not an enterprise certificate',
-          orgNumber: c.orgNumber ?? '—',
-          serial: c.serial,
-          notAfter: c.notAfter.slice(0, 10),
-          daysToExpiry: c.expiresInDays,
-          revocation: c.revocation ?? 'not checked',
-          faults: c.faults.length > 0 ? c.faults.join(', ') : 'none',
-        },
-  );
+  return (await checkClinicCertificates(settings, { trust })).map((c) => certificateRow(c, files[c.role]));
+}
+
+/** A rollover's other certificates (the next ones, or the old ones after the switch) as rows of the same table: `signing (next)`. */
+export async function otherCertificateStatus(keys: ClinicKeys, orgNumber: string, trust: Trust): Promise<Record<string, string | number>[]> {
+  const slots = keys.slotsNow();
+  if (slots.phase === 'none') return [];
+  const slot = slots.phase === 'switched' ? 'old' : 'next';
+  return (await checkOtherCertificates(slots.other, slot, orgNumber, { trust })).map((c) => ({
+    ...certificateRow(c, slots.other[c.role]?.cert ?? ''),
+    role: `${c.role} (${slot})`,
+  }));
+}
+
+function certificateRow(c: CertificateCheck, file: string): Record<string, string | number> {
+  return c.faults.includes('missing') && !c.serial
+    ? { role: c.role, status: 'missing', faults: 'missing', file }
+    : {
+        role: c.role,
+        status: c.faults.length > 0 ? 'invalid' : 'valid',
+        profile: c.profile ?? 'not an enterprise certificate',
+        orgNumber: c.orgNumber ?? '—',
+        serial: c.serial,
+        notAfter: c.notAfter.slice(0, 10),
+        daysToExpiry: c.expiresInDays,
+        revocation: c.revocation ?? 'not checked',
+        faults: c.faults.length > 0 ? c.faults.join(', ') : 'none',
+      };
 }

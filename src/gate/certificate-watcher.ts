@@ -22,6 +22,20 @@ const FAULT_WORDS: Record<string, string> = {
   'org-number-mismatch': "belongs to another organisation number than the clinic's: install the clinic's own certificate",
 };
 
+/**
+ * A rollover's other certificate is not in use, so its faults warn rather than close: the next one
+ * must be put right before the switch (which refuses it meanwhile); the old one is retired anyway.
+ */
+function otherSlotReasons(c: CertificateCheck, slot: 'next' | 'old') {
+  const after = slot === 'next' ? 'It is not in use yet: install a valid successor before the switch.' : 'It is no longer in use: retire it.';
+  return c.faults.map((fault) => ({
+    code: `rollover-${slot}-${fault}`,
+    severity: 'warning' as const,
+    scope: 'all' as const,
+    message: `The ${slot} ${c.role} certificate (serial ${c.serial || 'unknown'}) ${FAULT_WORDS[fault] ?? `failed its check (${fault})`}. ${after}`,
+  }));
+}
+
 export interface CertificateWatcherDeps {
   check: () => Promise<CertificateCheck[]>;
   gate: Pick<ServiceGate, 'report'>;
@@ -36,6 +50,10 @@ export async function checkCertificates(deps: CertificateWatcherDeps): Promise<C
   const maxWarn = Math.max(...deps.warnDays);
   const reasons = [];
   for (const c of checks) {
+    if (c.slot) {
+      reasons.push(...otherSlotReasons(c, c.slot));
+      continue;
+    }
     deps.metrics?.setCertificateExpiry(c.role, c.expiresInDays);
     for (const fault of c.faults) {
       reasons.push({

@@ -64,8 +64,31 @@ const HELSEID_FIX_NB: Record<string, string> = {
   other: 'Kontroller klientens registrering og tilganger i HelseID selvbetjening.',
 };
 
+/** A certificate rollover's steps (docs/trust.md): the step still to do, for the office and its IT operations provider. */
+const ROLLOVER_STEPS_NB: Record<string, (role: string) => string> = {
+  'publish-next': (role) =>
+    `Sertifikatbytte pågår: Adresseregisteret publiserer ennå ikke det nye sertifikatet for ${role}. Neste steg: last opp det nye sertifikatet for ${role} til Adresseregisteret. Meldinger kryptert til både gammelt og nytt sertifikat åpnes i mellomtiden.`,
+  switch: (role) =>
+    `Sertifikatbytte pågår: Adresseregisteret publiserer det nye sertifikatet for ${role}. Neste steg: bytt til de nye sertifikatene (epj-gateway cert rollover --switch).`,
+  retire: (role) =>
+    `Sertifikatbytte pågår: meldingstjeneren bruker de nye sertifikatene, og Adresseregisteret publiserer det nye for ${role}. Neste steg: fjern det gamle sertifikatet (epj-gateway cert rollover --retire).`,
+};
+
+function rolloverReasonNb(code: string): string | undefined {
+  const step = /^ar-(signing|encryption)-certificate-rollover-(.+)$/.exec(code);
+  if (step) return ROLLOVER_STEPS_NB[step[2]!]?.(ROLE_NB[step[1]!]!);
+  const slot = /^rollover-(next|old)-(.+)$/.exec(code);
+  if (slot)
+    return slot[1] === 'next'
+      ? `Det nye virksomhetssertifikatet som skal tas i bruk, har en feil (${slot[2]}). Installer et gyldig sertifikat før byttet.`
+      : `Det gamle virksomhetssertifikatet, som ikke lenger brukes, har en feil (${slot[2]}). Fjern det (epj-gateway cert rollover --retire).`;
+  return undefined;
+}
+
 function reasonNb(code: string): string {
   if (REASONS_NB[code]) return REASONS_NB[code];
+  const rollover = rolloverReasonNb(code);
+  if (rollover) return rollover;
   if (code.startsWith('ar-') && code.includes('-certificate-'))
     return 'Sertifikatet som Adresseregisteret publiserer for kontoret, stemmer ikke med det kontoret bruker. Oppdater sertifikatet i Adresseregisteret.';
   return `Feil med kode ${code}: se driftsoversikten.`;
@@ -158,6 +181,12 @@ function norwegian(n: Notification): Rendered {
       ]);
     }
     case 'gate-warning':
+      // a rollover's step is no fault: the services stay open while the provider takes the next step
+      if (reasons.length > 0 && reasons.every((r) => rolloverReasonNb(r) !== undefined))
+        return done(`Sertifikatbytte for ${n.clinic.name}: neste steg`, [
+          `Bytte av virksomhetssertifikat pågår for ${clinic}. Tjenestene er åpne, og ingen meldinger går tapt.`,
+          `Hva må gjøres:\n${fixes}`,
+        ]);
       if (d.reminder)
         return done(`Påminnelse: ${what.toLowerCase()} for ${n.clinic.name} må fortsatt rettes`, [
           `${what} for ${clinic} har hatt varsel siden ${str(d.since)} og stenges om feilen ikke rettes.`,

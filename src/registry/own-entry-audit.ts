@@ -64,6 +64,20 @@ export interface OwnEntryFault extends RegisterFault {
 export interface OwnEntryAudit extends RegisterAudit {
   herId: string;
   faults: OwnEntryFault[];
+  /** per use, which held certificate the register publishes: the one in use, the rollover's other one, or neither (unset: not asked) */
+  published?: Partial<Record<CertificateUse, PublishedMatch>>;
+}
+
+export type PublishedMatch = 'in-use' | 'other' | 'neither';
+
+/**
+ * A certificate rollover in progress: per use, the certificate besides the one in use (the next
+ * before the switch, the old one after it). The register may publish either without a closing;
+ * a warning names the step still to do.
+ */
+export interface RolloverHeld {
+  phase: 'installed' | 'switched';
+  other: Partial<Record<CertificateUse, X509Certificate | Buffer | string>>;
 }
 
 export interface OwnEntryAuditDeps {
@@ -73,6 +87,8 @@ export interface OwnEntryAuditDeps {
   held: Partial<Record<CertificateUse, X509Certificate | Buffer | string>>;
   /** days before expiry a published certificate warns (the largest of CERT_WARN_DAYS) */
   warnDays?: number;
+  /** a rollover in progress (next pairs installed) */
+  rollover?: RolloverHeld;
   now?: Date;
 }
 
@@ -106,6 +122,7 @@ export async function auditOwnEntry(deps: OwnEntryAuditDeps): Promise<OwnEntryAu
   const { herId, orgNumber } = deps.clinic;
   const now = deps.now ?? new Date();
   const faults: OwnEntryFault[] = [];
+  const published: Partial<Record<CertificateUse, PublishedMatch>> = {};
   const staleAt: string[] = [];
   const closed = (code: string, message: string, service?: ServiceId) => faults.push({ code, severity: 'closed', message, ...(service ? { service } : {}) });
 
@@ -122,6 +139,7 @@ export async function auditOwnEntry(deps: OwnEntryAuditDeps): Promise<OwnEntryAu
   const result = (source: OwnEntryAudit['source']): OwnEntryAudit => ({
     herId,
     faults,
+    ...(Object.keys(published).length > 0 ? { published } : {}),
     source: source === 'live' && staleAt.length ? 'stale-cache' : source,
     ...(staleAt.length ? { fetchedAt: staleAt.sort()[0] } : {}),
   });
@@ -162,18 +180,46 @@ export async function auditOwnEntry(deps: OwnEntryAuditDeps): Promise<OwnEntryAu
         'ar-her-id-not-organization',
         `HER-id ${herId} is a ${party.type} in the address register, not the clinic's organisation entry. Set CLINIC_HER_ID to the clinic's own (organisation) HER-id.`,
       );
-      await auditCertificates(deps, ask, faults, now);
+      await auditCertificates(deps, ask, faults, published, now);
       return result('live');
     }
     const org = await ask(() => deps.register.organization(herId));
     auditOrganisation(org, orgNumber, x509(deps.held.signing) ?? x509(deps.held.encryption), closed);
     auditServices(org, closed);
-    const published = await auditCertificates(deps, ask, faults, now);
-    return { ...result('live'), entry: entryOf(org, published) };
+    const seen = await auditCertificates(deps, ask, faults, published, now);
+    return { ...result('live'), entry: entryOf(org, seen) };
   } catch (err) {
     if (err instanceof Unavailable) return result('unavailable');
     throw err;
   }
+}
+
+/**
+ * The step a rollover still needs, from its phase and what the register publishes; undefined when
+ * the register publishes neither certificate (that closes). Before the switch: publish the next
+ * certificate, then switch; after it: publish the new one if the register still has the old, then
+ * retire the old one.
+ */
+function rolloverStep(phase: RolloverHeld['phase'], match: PublishedMatch, use: CertificateUse, herId: string): { code: string; message: string } | undefined {
+  const words = USE_WORDS[use];
+  const switchCommand = `epj-gateway cert rollover --clinic ${herId} --switch`;
+  const retireCommand = `epj-gateway cert rollover --clinic ${herId} --retire`;
+  if (match === 'neither') return undefined;
+  const registerHasNext = (phase === 'installed') === (match === 'other');
+  if (!registerHasNext)
+    return {
+      code: 'publish-next',
+      message: `Certificate rollover: the address register still publishes the ${phase === 'installed' ? 'current' : 'old'} ${words} certificate. Step left: upload the next ${words} certificate to the address register${phase === 'installed' ? `, then switch (${switchCommand})` : ''}. Messages to either certificate open meanwhile.`,
+    };
+  if (phase === 'installed')
+    return {
+      code: 'switch',
+      message: `Certificate rollover: the address register publishes the next ${words} certificate. Step left: switch to the next certificates (${switchCommand}). Outbound is signed with the certificate the register publishes; messages to either certificate open.`,
+    };
+  return {
+    code: 'retire',
+    message: `Certificate rollover: switched, and the address register publishes the new ${words} certificate. Step left: retire the old certificate (${retireCommand}, or move certificates.next into the current slots of the clinics file).`,
+  };
 }
 
 function auditOrganisation(org: Organization, configured: string, held: X509Certificate | undefined, closed: (code: string, message: string) => void): void {
@@ -225,6 +271,7 @@ async function auditCertificates(
   deps: OwnEntryAuditDeps,
   ask: <T>(lookup: () => Promise<RegisterAnswer<T>>) => Promise<T>,
   faults: OwnEntryFault[],
+  matches: Partial<Record<CertificateUse, PublishedMatch>>,
   now: Date,
 ): Promise<Record<CertificateUse, string>> {
   const herId = deps.clinic.herId;
@@ -256,7 +303,19 @@ async function auditCertificates(
       continue;
     }
     const held = x509(deps.held[use]);
-    if (held && !samePublicKey(held, cert))
+    const other = x509(deps.rollover?.other[use]);
+    const match: PublishedMatch = held && samePublicKey(held, cert) ? 'in-use' : other && samePublicKey(other, cert) ? 'other' : 'neither';
+    matches[use] = match;
+    if (held && other && deps.rollover) {
+      const step = rolloverStep(deps.rollover.phase, match, use, herId);
+      if (step) fault(`rollover-${step.code}`, 'warning', step.message);
+      else
+        fault(
+          'mismatch',
+          'closed',
+          `The ${words} certificate in the address register is neither the current nor the next one the gateway holds (a rollover is in progress): counterparties would ${use === 'encryption' ? 'encrypt to a key the gateway does not have' : "reject the gateway's signatures"}. Upload the next ${words} certificate to the address register.`,
+        );
+    } else if (held && match !== 'in-use')
       fault(
         'mismatch',
         'closed',

@@ -74,16 +74,32 @@ function readHeld(file: string): Buffer | undefined {
   }
 }
 
+/** A rollover in progress as files: per use, the certificate file besides the one in use. */
+export interface RolloverFiles {
+  phase: 'installed' | 'switched';
+  other: Partial<Record<'signing' | 'encryption', string>>;
+}
+
 /** The own-entry audit as the register watcher calls it; the held certificates are read afresh each time. */
-export function ownEntryAuditor(config: AuditSettings, register: RegisterLookups): () => Promise<OwnEntryAudit> {
+export function ownEntryAuditor(config: AuditSettings, register: RegisterLookups, rollover?: RolloverFiles): () => Promise<OwnEntryAudit> {
   return () => {
     const signing = readHeld(config.CLINIC_SIGNING_CERT);
     const encryption = readHeld(config.CLINIC_ENCRYPTION_CERT);
+    const otherSigning = rollover?.other.signing ? readHeld(rollover.other.signing) : undefined;
+    const otherEncryption = rollover?.other.encryption ? readHeld(rollover.other.encryption) : undefined;
     return auditOwnEntry({
       register,
       clinic: { herId: config.CLINIC_HER_ID, orgNumber: config.CLINIC_ORG_NUMBER },
       held: { ...(signing ? { signing } : {}), ...(encryption ? { encryption } : {}) },
       warnDays: Math.max(...config.CERT_WARN_DAYS),
+      ...(rollover
+        ? {
+            rollover: {
+              phase: rollover.phase,
+              other: { ...(otherSigning ? { signing: otherSigning } : {}), ...(otherEncryption ? { encryption: otherEncryption } : {}) },
+            },
+          }
+        : {}),
     });
   };
 }

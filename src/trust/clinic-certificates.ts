@@ -20,6 +20,8 @@ export interface CertificateCheck {
   profile?: string | null;
   orgNumber?: string | null;
   revocation?: string;
+  /** a rollover's other certificate (not in use): the next one before the switch, the old one after it */
+  slot?: 'next' | 'old';
 }
 
 export type ClinicCertificateSettings = Pick<
@@ -33,10 +35,32 @@ export interface ClinicCertificateDeps {
 }
 
 export async function checkClinicCertificates(config: ClinicCertificateSettings, deps: ClinicCertificateDeps): Promise<CertificateCheck[]> {
-  const roles: Array<{ role: CertificateRole; cert: string; key: string }> = [
-    { role: 'signing', cert: config.CLINIC_SIGNING_CERT, key: config.CLINIC_SIGNING_KEY },
-    { role: 'encryption', cert: config.CLINIC_ENCRYPTION_CERT, key: config.CLINIC_ENCRYPTION_KEY },
-  ];
+  return checkPairs(
+    [
+      { role: 'signing', cert: config.CLINIC_SIGNING_CERT, key: config.CLINIC_SIGNING_KEY },
+      { role: 'encryption', cert: config.CLINIC_ENCRYPTION_CERT, key: config.CLINIC_ENCRYPTION_KEY },
+    ],
+    config.CLINIC_ORG_NUMBER,
+    deps,
+  );
+}
+
+/** A rollover's other pairs (the next ones, or the old ones after the switch), judged as the ones in use are. */
+export async function checkOtherCertificates(
+  other: Partial<Record<CertificateRole, { cert: string; key: string }>>,
+  slot: 'next' | 'old',
+  orgNumber: string,
+  deps: ClinicCertificateDeps,
+): Promise<CertificateCheck[]> {
+  const pairs = (['signing', 'encryption'] as const).flatMap((role) => (other[role] ? [{ role, ...other[role] }] : []));
+  return (await checkPairs(pairs, orgNumber, deps)).map((c) => ({ ...c, slot }));
+}
+
+async function checkPairs(
+  roles: Array<{ role: CertificateRole; cert: string; key: string }>,
+  orgNumber: string,
+  deps: ClinicCertificateDeps,
+): Promise<CertificateCheck[]> {
   const checks: CertificateCheck[] = [];
   for (const { role, cert: certFile, key: keyFile } of roles) {
     const cert = readCertificate(certFile, deps.trust.policyOids);
@@ -47,7 +71,7 @@ export async function checkClinicCertificates(config: ClinicCertificateSettings,
     const now = deps.now?.() ?? new Date();
     const result = await validateCertificate(cert, {
       role,
-      expectedOrgNumber: config.CLINIC_ORG_NUMBER,
+      expectedOrgNumber: orgNumber,
       trustStore: deps.trust.trustStore,
       revocation: deps.trust.revocation,
       now,

@@ -7,6 +7,7 @@ import type { ComposedGateway } from '../../src/compose/gateway.js';
 import type { ArStandIn } from '../../demo/ar-stand-in/stand-in-server.js';
 import type { SmtpStandIn } from '../../demo/smtp-stand-in.js';
 import { captureLogger } from './logger.js';
+import { startTestRedis, type TestRedis } from './redis.js';
 import { tempDir } from './tmp.js';
 
 /**
@@ -75,3 +76,17 @@ export async function startStack(redisUrl: string, env: ConfigInput = {}, option
 }
 
 export { eventually } from './eventually.js';
+
+/** A test Redis and the stack on it for one describe block, both stopped after it. */
+export function useStack(env: ConfigInput = {}): { stack: TestStack } {
+  const ctx = {} as { stack: TestStack; redis: TestRedis };
+  before(async () => {
+    ctx.redis = await startTestRedis();
+    ctx.stack = await startStack(ctx.redis.url, env);
+  });
+  after(async () => {
+    await ctx.stack?.stop();
+    await ctx.redis?.stop();
+  });
+  return ctx;
+}

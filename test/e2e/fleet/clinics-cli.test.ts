@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { runCli } from '../../helpers/cli.js';
 import { startTestRedis, type TestRedis } from '../../helpers/redis.js';
@@ -55,6 +55,21 @@ describe('epj-gateway clinics: check a file offline, list and show a running fle
     const fault = await runCli(['clinics', 'check', missingKey]);
     assert.equal(fault.code, 1, fault.stderr);
     assert.match(fault.stdout, /certificates\.signing/);
+
+    // a rollover's next pair is read too: a key of another certificate is named with its code
+    const wrongNext = path.join(dir, 'wrong-next.yaml');
+    writeFileSync(
+      wrongNext,
+      readFileSync(missingKey, 'utf8')
+        .replace(`${dir}/no-such.key.pem`, `${project}/clinic-signing.key.pem`)
+        .replace(
+          '    epj:',
+          `      next: { encryption: { cert: ${project}/clinic-encryption-next.cert.pem, key: ${project}/clinic-encryption.key.pem } }\n    epj:`,
+        ),
+    );
+    const nextFault = await runCli(['clinics', 'check', wrongNext]);
+    assert.equal(nextFault.code, 1, nextFault.stdout + nextFault.stderr);
+    assert.match(nextFault.stdout, /certificates\.next\.encryption: .*KEY_CERT_MISMATCH|certificates\.next\.encryption: The private key does not belong/);
   });
 
   it('list and show against the running gateway: one row per clinic, worst first; an unknown clinic exits 1 with the code', async () => {

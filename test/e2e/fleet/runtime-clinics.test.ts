@@ -11,23 +11,9 @@ import { eventually } from '../../helpers/eventually.js';
 import { startTestRedis, type TestRedis } from '../../helpers/redis.js';
 import { startStack, type TestStack } from '../../helpers/stack.js';
 import { tempDir } from '../../helpers/tmp.js';
+import { demoEntries, type DemoEntry } from '../../helpers/demo-entries.js';
 
-type Entry = Record<string, unknown> & { herId: string };
-
-/** The demo's clinics file with every path made absolute, so a copy works from anywhere. */
-function demoEntries(): Entry[] {
-  const doc = yaml.load(readFileSync(DEMO_CLINICS_FILE, 'utf8')) as { clinics: Entry[] };
-  const dir = path.dirname(DEMO_CLINICS_FILE);
-  const abs = (v: unknown): unknown =>
-    typeof v === 'string' && v.startsWith('../')
-      ? path.resolve(dir, v)
-      : Array.isArray(v)
-        ? v.map(abs)
-        : v && typeof v === 'object'
-          ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, abs(x)]))
-          : v;
-  return doc.clinics.map((c) => abs(c) as Entry);
-}
+type Entry = DemoEntry;
 
 describe('e2e: clinics added and removed at run time, the others undisturbed', function () {
   this.timeout(120_000);

@@ -115,6 +115,44 @@ describe('clinics: the clinics file', () => {
       assert.equal(b!.settings.HELSEID_CLIENT_ID, demoConfig.HELSEID_CLIENT_ID, "the deployment's client id by default");
     });
 
+    it('loads the next slot (a rollover) like the current pairs: paths from the file, one role or both, the HelseID next key', () => {
+      const raw = changed((f) => {
+        f.clinics[0]!.certificates.next = { signing: { cert: 'next/signing.cert.pem', key: 'next/signing.key.pem' }, encryption: { p12: 'next/enc.p12' } };
+        f.clinics[0]!.helseId = { clientId: 'helseid-client-1', nextKey: 'next/helseid.key.pem' };
+        f.clinics[1]!.certificates.next = { encryption: { cert: '/etc/epj/enc-next.cert.pem', key: 'enc-next.key.pem' } };
+      });
+      const [a, b] = parse(raw, demoConfig, '/srv/epj/conf');
+      assert.equal(a!.settings.CLINIC_NEXT_SIGNING_CERT, '/srv/epj/conf/next/signing.cert.pem');
+      assert.equal(a!.settings.CLINIC_NEXT_SIGNING_KEY, '/srv/epj/conf/next/signing.key.pem');
+      assert.equal(a!.settings.CLINIC_NEXT_ENCRYPTION_CERT, '/srv/epj/conf/next/enc.p12');
+      assert.deepEqual(a!.credentials.next?.encryption, { kind: 'pkcs12', file: '/srv/epj/conf/next/enc.p12', password: undefined });
+      assert.equal(a!.helseIdNextKeyFile, '/srv/epj/conf/next/helseid.key.pem');
+      assert.deepEqual(redactClinic(a!).certificates.next, {
+        signing: { cert: '/srv/epj/conf/next/signing.cert.pem', key: '/srv/epj/conf/next/signing.key.pem' },
+        encryption: { p12: '/srv/epj/conf/next/enc.p12' },
+      });
+      assert.equal(redactClinic(a!).helseId.nextKeyFile, '/srv/epj/conf/next/helseid.key.pem');
+      assert.equal(b!.settings.CLINIC_NEXT_SIGNING_CERT, undefined);
+      assert.equal(b!.settings.CLINIC_NEXT_ENCRYPTION_KEY, '/srv/epj/conf/enc-next.key.pem');
+      assert.deepEqual(Object.keys(b!.credentials.next ?? {}), ['encryption']);
+    });
+
+    it('reads the next slot of the environment (a fleet of one); a next certificate without its key is refused', () => {
+      const config = loadConfig({
+        CLINIC_NEXT_SIGNING_CERT: `${SAMPLE}/clinic-signing-next.cert.pem`,
+        CLINIC_NEXT_SIGNING_KEY: `${SAMPLE}/clinic-signing-next.key.pem`,
+      });
+      const [clinic] = loadClinics(config);
+      assert.deepEqual(clinic!.credentials.next, {
+        signing: { kind: 'pem', cert: `${SAMPLE}/clinic-signing-next.cert.pem`, key: `${SAMPLE}/clinic-signing-next.key.pem` },
+      });
+      assert.equal(readCredential(clinic!.credentials.next.signing).certificate.subject.includes('921543212'), true);
+      assert.throws(
+        () => loadConfig({ CLINIC_NEXT_ENCRYPTION_CERT: `${SAMPLE}/clinic-encryption-next.cert.pem` }),
+        (err: unknown) => err instanceof ConfigError && err.setting === 'CLINIC_NEXT_ENCRYPTION_KEY',
+      );
+    });
+
     it('takes HER-ids and organisation numbers YAML reads as numbers', () => {
       const raw = yaml.load(yaml.dump(twoClinics()).replaceAll("'", ''), { schema: yaml.CORE_SCHEMA }) as { clinics: { herId: unknown; orgNumber: unknown }[] };
       assert.equal(typeof raw.clinics[0]!.herId, 'number');
@@ -205,7 +243,22 @@ describe('clinics: the clinics file', () => {
       [
         'no certificates',
         (f) => delete f.clinics[0]!.certificates,
-        'clinic 8143100 (clinics[0]) certificates: missing: { signing, encryption, previousEncryption }',
+        'clinic 8143100 (clinics[0]) certificates: missing: { signing, encryption, previousEncryption, next }',
+      ],
+      [
+        'an empty next slot',
+        (f) => (f.clinics[0]!.certificates.next = {}),
+        'clinic 8143100 (clinics[0]) certificates.next: the next signing or encryption pair (or both); leave out next when none is installed',
+      ],
+      [
+        'a next certificate without its key',
+        (f) => (f.clinics[0]!.certificates.next = { signing: { cert: 'next.cert.pem' } }),
+        'clinic 8143100 (clinics[0]) certificates.next.signing.key: missing: the key file of the certificate',
+      ],
+      [
+        'a misspelt next role',
+        (f) => (f.clinics[0]!.certificates.next = { sign: { cert: 'a', key: 'b' } }),
+        'clinic 8143100 (clinics[0]) certificates.next.sign: not a field here; check the spelling',
       ],
       [
         'PEM and PKCS#12 at once',
