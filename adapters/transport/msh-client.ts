@@ -151,13 +151,13 @@ export class MshClient implements MessageTransport {
 
   async getStatus(id: string): Promise<DeliveryStatus[]> {
     const data = await this.call({ operation: 'get-status', method: 'GET', path: `/Messages/${seg(id)}/status`, expect: [200] });
-    if (!Array.isArray(data)) throw invalidAnswer('get-status', 'a list of statuses');
+    if (!Array.isArray(data) || !data.every(isObject)) throw invalidAnswer('get-status', 'a list of statuses');
     return (data as (Omit<DeliveryStatus, 'appRecStatus'> & { appRecStatus?: unknown })[]).map((d) => ({ ...d, appRecStatus: appRecStatusOf(d.appRecStatus) }));
   }
 
   async getAppRecInfo(id: string): Promise<AppRecInfo[]> {
     const data = await this.call({ operation: 'get-apprec-info', method: 'GET', path: `/Messages/${seg(id)}/apprec`, expect: [200] });
-    if (!Array.isArray(data)) throw invalidAnswer('get-apprec-info', 'a list of AppRec infos');
+    if (!Array.isArray(data) || !data.every(isObject)) throw invalidAnswer('get-apprec-info', 'a list of AppRec infos');
     return (data as (Omit<AppRecInfo, 'appRecStatus'> & { appRecStatus?: unknown })[]).map((i) => ({ ...i, appRecStatus: appRecStatusOf(i.appRecStatus) }));
   }
 
@@ -199,6 +199,9 @@ export class MshClient implements MessageTransport {
             { operation: call.operation },
             { cause: err },
           );
+        else if (err instanceof AxiosError && err.code === AxiosError.ERR_BAD_RESPONSE)
+          // an answer axios could not take (over MAX_HTTP_BODY_BYTES, say): another attempt gets the same
+          failure = new TransportError('MSH_RESPONSE_INVALID', err.message, false, { operation: call.operation }, { cause: err });
         else throw err;
       }
       if (!failure.retryable || failure.code === 'HELSEID_CLIENT_REFUSED' || attempt >= retries) {
@@ -230,6 +233,10 @@ export class MshClient implements MessageTransport {
     if (typeof nonce === 'string' && nonce) this.resourceNonce = nonce;
     return answer;
   }
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function seg(id: string): string {

@@ -1,0 +1,10 @@
+import type { SurfaceFactory } from '../surface.js';
+
+/** Each surface's module is loaded only in the worker that fuzzes it. */
+export const SURFACES: Record<string, SurfaceFactory> = {
+  'kith-judge': async () => (await import('./kith-judge.js')).kithJudgeSurface(),
+  'cms-unprotect': async () => (await import('./cms-unprotect.js')).cmsUnprotectSurface(),
+};
+SURFACES['msh-client'] = async () => (await import('./msh-client.js')).mshClientSurface();
+SURFACES['ar-soap'] = async () => (await import('./ar-soap.js')).arSoapSurface();
+SURFACES['ar-rest'] = async () => (await import('./ar-rest.js')).arRestSurface();
