@@ -304,6 +304,12 @@ export const ERRORS = {
     message:
       "NHN's address register answered in a form its contract (the WSDL, or the REST API's JSON) does not allow; check that AR_URL and AR_API point at the address register.",
   },
+
+  // --- HTTP input found by fuzzing (docs/reliability.md) ---------------------------------------------
+  PATH_MALFORMED: {
+    status: 400,
+    message: 'The request path holds a %-escape that is not UTF-8 (in a MsgId or another part of the URL); escape each part with encodeURIComponent.',
+  },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -37,6 +37,7 @@ const REGISTER = fileURLToPath(new URL('../../bin/register.mjs', import.meta.url
 
 interface Tally {
   inputs: number;
+  valid: number;
   crashes: number;
   hangs: number;
   coded: Map<string, number>;
@@ -96,7 +97,8 @@ function runChild(surface: string, start: number, end: number, tally: Tally, chi
         if (m.outcome.kind === 'crash') {
           tally.crashes++;
           console.error(`CRASH ${surface} #${m.i}: ${m.outcome.reason}\n  input: ${m.describe ?? '(reported late)'}\n  replay: ${replay(surface, m.i)}`);
-        } else if (m.outcome.kind === 'coded') tally.coded.set(m.outcome.code, (tally.coded.get(m.outcome.code) ?? 0) + 1);
+        } else if (m.outcome.kind === 'ok') tally.valid++;
+        else if (m.outcome.kind === 'coded') tally.coded.set(m.outcome.code, (tally.coded.get(m.outcome.code) ?? 0) + 1);
       } else if (m.t === 'heap') tally.heap = { baselineMb: m.baselineMb, endMb: m.endMb };
     });
     child.on('exit', (code, signal) => {
@@ -113,7 +115,7 @@ function runChild(surface: string, start: number, end: number, tally: Tally, chi
 }
 
 async function fuzzSurface(surface: string, childEnv: NodeJS.ProcessEnv): Promise<Tally> {
-  const tally: Tally = { inputs: 0, crashes: 0, hangs: 0, coded: new Map(), seconds: 0 };
+  const tally: Tally = { inputs: 0, valid: 0, crashes: 0, hangs: 0, coded: new Map(), seconds: 0 };
   const t0 = Date.now();
   let at = from;
   const end = from + runs;
@@ -147,7 +149,7 @@ async function main(): Promise<void> {
             .join(' ');
           const heap = tally.heap ? `heap ${tally.heap.baselineMb.toFixed(0)}→${tally.heap.endMb.toFixed(0)} MB` : 'heap n/a';
           console.log(
-            `  ${s.padEnd(14)} ${String(tally.inputs).padStart(7)} inputs ${tally.seconds.toFixed(1).padStart(6)} s  crashes ${tally.crashes}  hangs ${tally.hangs}  ${heap}  ${codes}`,
+            `  ${s.padEnd(14)} ${String(tally.inputs).padStart(7)} inputs ${tally.seconds.toFixed(1).padStart(6)} s  valid ${tally.valid}  crashes ${tally.crashes}  hangs ${tally.hangs}  ${heap}  ${codes}`,
           );
         }
       }),

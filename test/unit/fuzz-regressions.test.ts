@@ -1,9 +1,14 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gzipSync } from 'node:zlib';
+import express from 'express';
+import request from 'supertest';
 import { MshClient } from '../../adapters/transport/msh-client.js';
 import { isGatewayError } from '../../src/errors.js';
+import { errorHandler } from '../../src/http/error-handler.js';
 import { RestAddressRegister } from '../../src/registry/rest-client.js';
+import { captureLogger } from '../helpers/logger.js';
 
 /**
  * Inputs `npm run fuzz` found that crashed a surface (an exception without a code), kept so they
@@ -113,6 +118,51 @@ describe('fuzz regressions', () => {
       const org = await register().getOrganizationDetails('8142987');
       assert.equal(org.herId, '8142987');
       assert.deepEqual(org.electronicAddresses, [{ type: 'E_EDI', address: 'x@edi' }]);
+    });
+  });
+
+  describe('epj-api: requests the body parser or the router refuse (were 500 INTERNAL)', () => {
+    // the EPJ router's own parsers and the error handler, as createApp mounts them
+    const app = express();
+    app.use(express.json({ limit: 1024 * 1024 }));
+    app.use(express.text({ type: ['application/xml', 'text/xml'], limit: 1024 * 1024 }));
+    app.post('/v1/messages', (_req, res) => void res.status(202).json({}));
+    app.get('/v1/messages/:msgId', (req, res) => void res.json({ msgId: req.params.msgId }));
+    app.use(errorHandler(captureLogger('error').logger));
+
+    for (const type of ['application/json; charset=latin1', 'application/json; charset=x-bogus', 'application/xml; charset=x-bogus']) {
+      it(`Content-Type ${type}: 400 BODY_MALFORMED naming the charset`, async () => {
+        const res = await request(app).post('/v1/messages').set('Content-Type', type).send('{"service":"office-contact"}');
+        assert.equal(res.status, 400);
+        assert.equal(res.body.error.code, 'BODY_MALFORMED');
+        assert.match(res.body.error.message, /charset/);
+      });
+    }
+
+    it('Content-Encoding gzip on a body that is not gzip: 400 BODY_MALFORMED', async () => {
+      const res = await request(app).post('/v1/messages').set('Content-Type', 'application/json').set('Content-Encoding', 'gzip').send('{"a":1}');
+      assert.equal(res.status, 400);
+      assert.equal(res.body.error.code, 'BODY_MALFORMED');
+    });
+
+    it('a gzip body cut short: 400 BODY_MALFORMED', async () => {
+      const cut = gzipSync(Buffer.from('{"service":"office-contact","text":"x"}')).subarray(0, 20);
+      const res = await request(app).post('/v1/messages').set('Content-Type', 'application/json').set('Content-Encoding', 'gzip').send(cut);
+      assert.equal(res.status, 400);
+      assert.equal(res.body.error.code, 'BODY_MALFORMED');
+    });
+
+    for (const id of ['%C0%AF', '%E0%A4%A', '%', '%ff']) {
+      it(`GET /v1/messages/${id}: 400 PATH_MALFORMED`, async () => {
+        const res = await request(app).get(`/v1/messages/${id}`);
+        assert.equal(res.status, 400);
+        assert.equal(res.body.error.code, 'PATH_MALFORMED');
+      });
+    }
+
+    it('a well-formed request still passes', async () => {
+      const res = await request(app).post('/v1/messages').set('Content-Type', 'application/json; charset=utf-8').send('{"a":1}');
+      assert.equal(res.status, 202);
     });
   });
 });

@@ -8,3 +8,6 @@ export const SURFACES: Record<string, SurfaceFactory> = {
 SURFACES['msh-client'] = async () => (await import('./msh-client.js')).mshClientSurface();
 SURFACES['ar-soap'] = async () => (await import('./ar-soap.js')).arSoapSurface();
 SURFACES['ar-rest'] = async () => (await import('./ar-rest.js')).arRestSurface();
+SURFACES['clinics-file'] = async () => (await import('./clinics-file.js')).clinicsFileSurface();
+SURFACES.settings = async () => (await import('./settings.js')).settingsSurface();
+SURFACES['epj-api'] = async () => (await import('./epj-api.js')).epjApiSurface();
