@@ -90,7 +90,10 @@ const TOKENS = [
 
 const ENCODINGS = ['UTF-8', 'utf-8', 'ISO-8859-1', 'iso-8859-15', 'windows-1252', 'UTF-16', 'UTF-16LE', 'US-ASCII', 'EBCDIC-US', 'UCS-4', 'x-unknown', ''];
 
-const frac = fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true });
+// uniform over [0, 1): fc.double is uniform over the doubles (mostly tiny) and biased, so most
+// mutations would hit the first byte
+const frac = fc.noBias(fc.integer({ min: 0, max: 2 ** 30 - 1 })).map((n) => n / 2 ** 30);
+const index = (max: number) => fc.noBias(fc.nat(max));
 const xmlName = fc.constantFrom('x', 'MsgHead', 'Patient', 'Ident', 'a:b', 'xsd:schema', 'Envelope', 'Body', 'HerId', 'ø', '1bad', 'a'.repeat(300));
 
 const byteMutation: fc.Arbitrary<Mutation> = fc.oneof(
@@ -109,7 +112,7 @@ const text = fc.oneof(
 );
 
 const xmlMutation: fc.Arbitrary<Mutation> = fc.oneof(
-  { arbitrary: byteMutation, weight: 4 },
+  { arbitrary: byteMutation, weight: 2 },
   { arbitrary: fc.record({ op: fc.constant('token' as const), at: frac, token: fc.constantFrom(...TOKENS) }), weight: 3 },
   { arbitrary: fc.record({ op: fc.constant('encoding-decl' as const), encoding: fc.constantFrom(...ENCODINGS) }), weight: 1 },
   {
@@ -117,7 +120,7 @@ const xmlMutation: fc.Arbitrary<Mutation> = fc.oneof(
     weight: 1,
   },
   {
-    arbitrary: fc.record({ op: fc.constant('namespace' as const), nth: fc.nat(40), uri: fc.oneof(fc.constantFrom(...KITH_NAMESPACES), fc.string()) }),
+    arbitrary: fc.record({ op: fc.constant('namespace' as const), nth: index(40), uri: fc.oneof(fc.constantFrom(...KITH_NAMESPACES), fc.string()) }),
     weight: 2,
   },
   { arbitrary: fc.constant({ op: 'strip-prefixes' as const }), weight: 1 },
@@ -140,12 +143,34 @@ const xmlMutation: fc.Arbitrary<Mutation> = fc.oneof(
     weight: 1,
   },
   { arbitrary: fc.record({ op: fc.constant('many-attributes' as const), at: frac, count: fc.integer({ min: 2, max: 20_000 }) }), weight: 1 },
-  { arbitrary: fc.record({ op: fc.constant('text' as const), nth: fc.nat(200), text }), weight: 3 },
-  { arbitrary: fc.record({ op: fc.constant('rename' as const), nth: fc.nat(200), name: xmlName }), weight: 1 },
+  { arbitrary: fc.record({ op: fc.constant('text' as const), nth: index(200), text }), weight: 3 },
+  { arbitrary: fc.record({ op: fc.constant('rename' as const), nth: index(200), name: xmlName }), weight: 1 },
+);
+
+/** Mutations that keep a document well-formed XML, so the input reaches the rules and the schemas. */
+const wellFormedMutation: fc.Arbitrary<Mutation> = fc.oneof(
+  fc.record({ op: fc.constant('encoding-decl' as const), encoding: fc.constantFrom('UTF-8', 'utf-8', 'ISO-8859-1') }),
+  fc.record({ op: fc.constant('namespace' as const), nth: index(40), uri: fc.constantFrom(...KITH_NAMESPACES) }),
+  fc.record({
+    op: fc.constant('nest' as const),
+    at: frac,
+    depth: fc.oneof(fc.integer({ min: 1, max: 64 }), fc.integer({ min: 256, max: 5_000 })),
+    name: fc.constantFrom('x', 'Patient', 'Ident'),
+  }),
+  fc.record({
+    op: fc.constant('huge-attribute' as const),
+    at: frac,
+    length: fc.oneof(fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 100_000, max: 1_000_000 })),
+    char: fc.constantFrom('x', 'ø', '&amp;'),
+  }),
+  fc.record({ op: fc.constant('many-attributes' as const), at: frac, count: fc.integer({ min: 2, max: 5_000 }) }),
+  { arbitrary: fc.record({ op: fc.constant('text' as const), nth: index(200), text }), weight: 4 },
 );
 
 export const mutations = (kind: 'bytes' | 'xml', max = 4): fc.Arbitrary<Mutation[]> =>
-  fc.array(kind === 'xml' ? xmlMutation : byteMutation, { minLength: 1, maxLength: max });
+  kind === 'xml'
+    ? fc.oneof(fc.array(xmlMutation, { minLength: 1, maxLength: max }), fc.array(wellFormedMutation, { minLength: 1, maxLength: max }))
+    : fc.array(byteMutation, { minLength: 1, maxLength: max });
 
 const pos = (length: number, at: number) => Math.min(length, Math.floor(at * (length + 1)));
 const utf8 = (b: Buffer) => b.toString('utf8');

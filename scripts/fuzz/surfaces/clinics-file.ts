@@ -71,7 +71,7 @@ export async function clinicsFileSurface(): Promise<Surface<ClinicsInput>> {
     production: fc.boolean(),
     data: jsonInput(1),
     text: fc.oneof(fc.constant([] as Mutation[]), mutations('bytes', 3)),
-    tokens: fc.array(fc.record({ at: fc.double({ min: 0, max: 1, noNaN: true, maxExcluded: true }), token: fc.constantFrom(...YAML_TOKENS) }), {
+    tokens: fc.array(fc.record({ at: fc.noBias(fc.integer({ min: 0, max: 2 ** 30 - 1 })).map((n) => n / 2 ** 30), token: fc.constantFrom(...YAML_TOKENS) }), {
       maxLength: 3,
     }),
   });
