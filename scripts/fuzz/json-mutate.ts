@@ -35,12 +35,13 @@ function setAt(root: unknown, path: Path, value: unknown, drop: boolean): void {
 export function applyJsonMutations(sample: unknown, ms: readonly JsonMutation[]): unknown {
   let doc: unknown = structuredClone(sample);
   for (const m of ms) {
-    if (m.op === 'whole') doc = m.value;
+    // values are cloned in: fast-check hands out the same constant objects to many inputs
+    if (m.op === 'whole') doc = structuredClone(m.value);
     else if (m.op === 'wrap') doc = [doc];
     else {
       const paths = pathsOf(doc);
       const p = paths[m.at % Math.max(1, paths.length)];
-      if (p) setAt(doc, p, m.op === 'replace' ? m.value : undefined, m.op === 'drop');
+      if (p) setAt(doc, p, m.op === 'replace' ? structuredClone(m.value) : undefined, m.op === 'drop');
     }
   }
   return doc;

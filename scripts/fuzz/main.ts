@@ -45,16 +45,34 @@ interface Tally {
   seconds: number;
 }
 
+const children = new Set<ChildProcess>();
+function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  return child;
+}
+let redis: TestRedis | undefined;
+
+// stopped by hand: the workers and the Redis go too
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const c of children) c.kill('SIGKILL');
+    void (redis?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+  });
+}
+
 const replay = (surface: string, i: number) => `FUZZ_SEED=${seed} FUZZ_SURFACES=${surface} FUZZ_FROM=${i} FUZZ_RUNS=1 npm run fuzz`;
 
 /** Runs inputs [start, end) of one surface in a child; resolves at the end, or at a hang (the child killed). */
 function runChild(surface: string, start: number, end: number, tally: Tally, childEnv: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve) => {
-    const child: ChildProcess = fork(WORKER, [surface, String(seed), String(start), String(end - start)], {
-      execArgv: ['--expose-gc', '--max-old-space-size=1024', '--import', REGISTER],
-      env: childEnv,
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
+    const child: ChildProcess = track(
+      fork(WORKER, [surface, String(seed), String(start), String(end - start)], {
+        execArgv: ['--expose-gc', '--max-old-space-size=1024', '--import', REGISTER],
+        env: childEnv,
+        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      }),
+    );
     let running: number | undefined;
     let next = start;
     let timer: NodeJS.Timeout | undefined;
@@ -127,7 +145,6 @@ async function fuzzSurface(surface: string, childEnv: NodeJS.ProcessEnv): Promis
 async function main(): Promise<void> {
   console.log(`fuzz: seed ${seed}, ${runs} inputs per surface from #${from}, ${selected.length} surfaces, ${jobs} at once, ${timeoutMs} ms per input`);
   console.log(`      replay a run with FUZZ_SEED=${seed}; machine ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}`);
-  let redis: TestRedis | undefined;
   const childEnv: NodeJS.ProcessEnv = { ...env };
   if (selected.includes('epj-api')) {
     // started here, not in the worker, so a worker killed for a hang leaves no redis-server behind

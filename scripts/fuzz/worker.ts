@@ -50,6 +50,8 @@ async function main(): Promise<void> {
   };
   process.on('unhandledRejection', late('unhandled rejection'));
   process.on('uncaughtException', late('uncaught exception'));
+  // the parent gone (stopped with Ctrl-C, or killed): nothing is listening, so stop too
+  process.on('disconnect', () => process.exit(1));
 
   const surface = await factory();
   await send({ t: 'ready' });

@@ -7,7 +7,7 @@ import { startTestGateway, type TestGateway } from '../../../test/helpers/gatewa
 import { hasShared, XSD_DIR } from '../../../test/helpers/shared.js';
 import { describeJsonInput, jsonBody, jsonInput, type JsonInput } from '../json-mutate.js';
 import { applyMutations, describeMutations, mutations, type Mutation } from '../mutate.js';
-import { crash, type Outcome, type Surface } from '../surface.js';
+import { crash, guarded, type Outcome, type Surface } from '../surface.js';
 import { kithCorpus } from './kith-judge.js';
 
 /**
@@ -208,24 +208,25 @@ export async function epjApiSurface(): Promise<Surface<EpjInput>> {
               : `${i.body.bytes.length} random bytes`;
       return `${r.method} ${r.path} id=${i.id.slice(0, 40)} auth=${JSON.stringify(i.auth?.slice(0, 30))} type=${JSON.stringify(i.contentType)} encoding=${JSON.stringify(i.encoding)} pad=${i.padTo} ${body}`;
     },
-    run: async (i) => {
-      const r = ROUTES[i.route]!;
-      const method = r.method === '{method}' ? i.method : r.method;
-      const path = r.path.replace('{id}', i.id).replace('{query}', i.query).replace('{segment}', i.segment);
-      const body = method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : bodyOf(i);
-      const headers: Record<string, string> = { 'content-length': String(body.length) };
-      if (i.auth !== null) headers.authorization = i.auth;
-      if (i.contentType) headers['content-type'] = i.contentType;
-      if (i.encoding) headers['content-encoding'] = i.encoding.name;
-      const outcome = judgeAnswer(await send(agent, `${url}${path}`, method, headers, body), method);
-      if (outcome.kind === 'crash' && /INTERNAL/.test(outcome.reason)) {
-        // the cause is in the gateway's log line for the request (the answer names only the request id)
-        const last = logs().trim().split('\n').at(-1) ?? '';
-        const err = (JSON.parse(last || '{}') as { err?: { type?: string; stack?: string } }).err;
-        return crash(`${outcome.reason.slice(0, 60)} ${err?.type ?? ''}: ${(err?.stack ?? '').split('\n').slice(0, 4).join(' | ')}`);
-      }
-      return outcome;
-    },
+    run: (i) =>
+      guarded(async () => {
+        const r = ROUTES[i.route]!;
+        const method = r.method === '{method}' ? i.method : r.method;
+        const path = r.path.replace('{id}', i.id).replace('{query}', i.query).replace('{segment}', i.segment);
+        const body = method === 'GET' || method === 'HEAD' ? Buffer.alloc(0) : bodyOf(i);
+        const headers: Record<string, string> = { 'content-length': String(body.length) };
+        if (i.auth !== null) headers.authorization = i.auth;
+        if (i.contentType) headers['content-type'] = i.contentType;
+        if (i.encoding) headers['content-encoding'] = i.encoding.name;
+        const outcome = judgeAnswer(await send(agent, `${url}${path}`, method, headers, body), method);
+        if (outcome.kind === 'crash' && /INTERNAL/.test(outcome.reason)) {
+          // the cause is in the gateway's log line for the request (the answer names only the request id)
+          const last = logs().trim().split('\n').at(-1) ?? '';
+          const err = (JSON.parse(last || '{}') as { err?: { type?: string; stack?: string } }).err;
+          return crash(`${outcome.reason.slice(0, 60)} ${err?.type ?? ''}: ${(err?.stack ?? '').split('\n').slice(0, 4).join(' | ')}`);
+        }
+        return outcome;
+      }),
     close: async () => {
       agent.destroy();
       await gateway.shutdown('fuzz over');
