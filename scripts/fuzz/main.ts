@@ -143,6 +143,7 @@ async function fuzzSurface(surface: string, childEnv: NodeJS.ProcessEnv): Promis
 }
 
 async function main(): Promise<void> {
+  const started = Date.now();
   console.log(`fuzz: seed ${seed}, ${runs} inputs per surface from #${from}, ${selected.length} surfaces, ${jobs} at once, ${timeoutMs} ms per input`);
   console.log(`      replay a run with FUZZ_SEED=${seed}; machine ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, node ${process.version}`);
   const childEnv: NodeJS.ProcessEnv = { ...env };
@@ -184,6 +185,7 @@ async function main(): Promise<void> {
   const heapFaults = [...results.entries()].filter(([, t]) => t.heap && t.heap.endMb - t.heap.baselineMb > heapLimitMb);
   for (const [s, t] of heapFaults)
     console.error(`MEMORY ${s}: the heap grew ${(t.heap!.endMb - t.heap!.baselineMb).toFixed(0)} MB after warm-up (limit ${heapLimitMb})`);
+  console.log(`fuzz: ${((Date.now() - started) / 1000).toFixed(0)} s in all`);
   console.log(JSON.stringify({ inputs: total.inputs, surfaces: results.size, crashes: total.crashes, hangs: total.hangs }));
   process.exitCode = total.crashes > 0 || total.hangs > 0 || heapFaults.length > 0 ? 1 : 0;
 }
