@@ -67,6 +67,17 @@ export async function cmsUnprotectSurface(): Promise<Surface<CmsInput>> {
       guarded(async () => {
         const broken = (b: Buffer) => applyMutations(applyDerMutations(b, input.der), input.bytes);
         const wire = input.layer === 'envelope' ? broken(sealed[input.content]!) : encryptContent(broken(signed[input.content]!), clinicEncryption);
+        // The readers answer any fault inside them as CMS_MALFORMED or CMS_UNSIGNED, keeping it as the
+        // cause: a TypeError or RangeError there is a crash they hid, not a malformed message.
+        try {
+          await clinic.open(wire, helsenorgeSigning);
+        } catch (err) {
+          const cause = (err as { cause?: unknown }).cause;
+          if (cause instanceof TypeError || cause instanceof RangeError || cause instanceof ReferenceError) {
+            const where = (cause.stack ?? '').split('\n').slice(1, 3).join(' |');
+            return crash(`${(err as Error & { code?: string }).code ?? ''} hid ${cause.name}: ${cause.message} ${where}`);
+          }
+        }
         const answer = await protection.unprotect(wire, 8093244);
         if ('refused' in answer) {
           if (!/^[A-Z]\d\d$/.test(answer.refused.errorCode) || !answer.refused.code) return crash(`a refusal without codes: ${JSON.stringify(answer.refused)}`);
