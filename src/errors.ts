@@ -310,6 +310,11 @@ export const ERRORS = {
     status: 400,
     message: 'The request path holds a %-escape that is not UTF-8 (in a MsgId or another part of the URL); escape each part with encodeURIComponent.',
   },
+  CPPA_RESPONSE_INVALID: {
+    status: 502,
+    message:
+      "NHN's CPPA register (CPPA_URL) answered with something that is not a CPPA 2.0 agreement or profile (or not XML); the send is tried again. Check that CPPA_URL points at the CPPA register.",
+  },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERRORS;

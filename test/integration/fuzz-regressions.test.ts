@@ -7,6 +7,7 @@ import request from 'supertest';
 import { MshClient } from '../../adapters/transport/msh-client.js';
 import { isGatewayError } from '../../src/errors.js';
 import { errorHandler } from '../../src/http/error-handler.js';
+import { CPPA_NS, readCollaboration } from '../../src/registry/cppa.js';
 import { RestAddressRegister } from '../../src/registry/rest-client.js';
 import { captureLogger } from '../helpers/logger.js';
 
@@ -164,5 +165,23 @@ describe('fuzz regressions', () => {
       const res = await request(app).post('/v1/messages').set('Content-Type', 'application/json; charset=utf-8').send('{"a":1}');
       assert.equal(res.status, 202);
     });
+  });
+
+  describe("cppa: the CPPA register's agreements and profiles (were plain Errors)", () => {
+    const root = (inner: string, name = 'CollaborationProtocolAgreement') => `<tns:${name} xmlns:tns="${CPPA_NS}">${inner}</tns:${name}>`;
+    for (const [what, xml] of [
+      ['nested past the parser limit', root(`<x>`.repeat(20_000) + `</x>`.repeat(20_000))],
+      ['a DOCTYPE', `<!DOCTYPE x [<!ENTITY e "e">]>${root('')}`],
+      ['a comment not closed', root('<!-- c')],
+      ['a root of another namespace', '<tns:CollaborationProtocolAgreement xmlns:tns="urn:x"/>'],
+      ['an agreement without the other party', root(`<tns:PartyInfo><tns:PartyId>8142987</tns:PartyId></tns:PartyInfo>`)],
+    ] as const) {
+      it(`${what}: CPPA_RESPONSE_INVALID`, () => {
+        assert.throws(
+          () => readCollaboration(xml, '8142987'),
+          (err: unknown) => isGatewayError(err) && err.code === 'CPPA_RESPONSE_INVALID',
+        );
+      });
+    }
   });
 });

@@ -11,3 +11,4 @@ SURFACES['ar-rest'] = async () => (await import('./ar-rest.js')).arRestSurface()
 SURFACES['clinics-file'] = async () => (await import('./clinics-file.js')).clinicsFileSurface();
 SURFACES.settings = async () => (await import('./settings.js')).settingsSurface();
 SURFACES['epj-api'] = async () => (await import('./epj-api.js')).epjApiSurface();
+SURFACES.cppa = async () => (await import('./cppa.js')).cppaSurface();
