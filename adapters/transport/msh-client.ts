@@ -87,8 +87,10 @@ export class MshClient implements MessageTransport {
       path: `/Messages?receiverHerIds=${receiverHerId}&includeMetadata=true&messagesToFetch=${UNREAD_PAGE}`,
       expect: [200],
     });
-    if (!Array.isArray(data) || !data.every((m: { id?: unknown } | null) => typeof m?.id === 'string'))
-      throw invalidAnswer('list-unread', 'a list of messages with ids');
+    // the receiver decides whose message it is and where it is marked read: a number or nothing
+    const listed = (m: { id?: unknown; receiverHerId?: unknown } | null) =>
+      typeof m?.id === 'string' && (m.receiverHerId === undefined || m.receiverHerId === null || typeof m.receiverHerId === 'number');
+    if (!Array.isArray(data) || !data.every(listed)) throw invalidAnswer('list-unread', 'a list of messages with ids and numeric receivers');
     return (data as (MessageMetadata & { id: string })[]).map((m) => ({
       id: m.id,
       receiverHerId: m.receiverHerId ?? null,

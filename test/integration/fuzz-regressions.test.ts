@@ -77,6 +77,13 @@ describe('fuzz regressions', () => {
       assert.equal((thrown as { retryable?: boolean }).retryable, true);
     });
 
+    it('an unread list whose receiverHerId is not a number is an invalid answer (was: passed on to mark-read and routing)', async () => {
+      nhn.answer({ status: 200, body: '[{"id":"0c8f3d36-f9e7-4e3f-9d5c-c820fa9b5773","receiverHerId":{}}]' });
+      assert.equal(await codeOf(client().listUnread(8142987)), 'MSH_RESPONSE_INVALID');
+      nhn.answer({ status: 200, body: '[{"id":"0c8f3d36-f9e7-4e3f-9d5c-c820fa9b5773","receiverHerId":8142987},{"id":"a"}]' });
+      assert.equal((await client().listUnread(8142987)).length, 2);
+    });
+
     it('a status list holding null is an invalid answer (was: TypeError reading appRecStatus)', async () => {
       nhn.answer({ status: 200, body: '[{"receiverHerId":8093244,"appRecStatus":"Ok"},null]' });
       assert.equal(await codeOf(client().getStatus('m')), 'MSH_RESPONSE_INVALID');

@@ -78,8 +78,9 @@ const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.i
 
 /** What the client hands the pipeline must be what its port promises. */
 function checkResult(op: Operation, value: unknown): Outcome {
-  if (op === 'list-unread' && !(Array.isArray(value) && value.every((m: { id?: unknown }) => isObject(m) && typeof m.id === 'string')))
-    return crash('list-unread: not messages with ids');
+  const unread = (m: { id?: unknown; receiverHerId?: unknown }) =>
+    isObject(m) && typeof m.id === 'string' && (m.receiverHerId === null || m.receiverHerId === undefined || typeof m.receiverHerId === 'number');
+  if (op === 'list-unread' && !(Array.isArray(value) && value.every(unread))) return crash('list-unread: not messages with ids and numeric receivers');
   if (op === 'get-message' && !isObject(value)) return crash('get-message: not a message object');
   if (op === 'get-business-document' && !Buffer.isBuffer(value)) return crash('get-business-document: not bytes');
   if (op === 'send' && !(isObject(value) && typeof (value as { nhnMessageId?: unknown }).nhnMessageId === 'string')) return crash('send: no message id');
