@@ -108,7 +108,8 @@ export class MshClient implements MessageTransport {
 
   async getMessage(id: string): Promise<MessageMetadata> {
     const data = await this.call({ operation: 'get-message', method: 'GET', path: `/Messages/${seg(id)}`, expect: [200] });
-    if (!data || typeof data !== 'object' || Array.isArray(data)) throw invalidAnswer('get-message', 'a message object');
+    if (!isObject(data) || !METADATA_FIELDS.every(([field, type]) => data[field] === undefined || data[field] === null || typeof data[field] === type))
+      throw invalidAnswer('get-message', 'a message object with fields of the contract types');
     return data;
   }
 
@@ -236,6 +237,17 @@ export class MshClient implements MessageTransport {
     return answer;
   }
 }
+
+/** The message fields the pipeline reads (isAppRec decides between answering and tracking), with their types. */
+const METADATA_FIELDS = [
+  ['id', 'string'],
+  ['contentType', 'string'],
+  ['receiverHerId', 'number'],
+  ['senderHerId', 'number'],
+  ['businessDocumentId', 'string'],
+  ['businessDocumentGenDate', 'string'],
+  ['isAppRec', 'boolean'],
+] as const;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -84,6 +84,15 @@ describe('fuzz regressions', () => {
       assert.equal((await client().listUnread(8142987)).length, 2);
     });
 
+    it('a message whose isAppRec is text (was: "false" taken as true) is an invalid answer', async () => {
+      nhn.answer({ status: 200, body: '{"id":"m","isAppRec":"false","senderHerId":8093244}' });
+      assert.equal(await codeOf(client().getMessage('m')), 'MSH_RESPONSE_INVALID');
+      nhn.answer({ status: 200, body: '{"id":"m","isAppRec":false,"senderHerId":"8093244"}' });
+      assert.equal(await codeOf(client().getMessage('m')), 'MSH_RESPONSE_INVALID');
+      nhn.answer({ status: 200, body: '{"id":"m","isAppRec":false,"senderHerId":8093244,"unknownProperty":{}}' });
+      assert.equal((await client().getMessage('m')).isAppRec, false);
+    });
+
     it('a status list holding null is an invalid answer (was: TypeError reading appRecStatus)', async () => {
       nhn.answer({ status: 200, body: '[{"receiverHerId":8093244,"appRecStatus":"Ok"},null]' });
       assert.equal(await codeOf(client().getStatus('m')), 'MSH_RESPONSE_INVALID');

@@ -81,7 +81,11 @@ function checkResult(op: Operation, value: unknown): Outcome {
   const unread = (m: { id?: unknown; receiverHerId?: unknown }) =>
     isObject(m) && typeof m.id === 'string' && (m.receiverHerId === null || m.receiverHerId === undefined || typeof m.receiverHerId === 'number');
   if (op === 'list-unread' && !(Array.isArray(value) && value.every(unread))) return crash('list-unread: not messages with ids and numeric receivers');
-  if (op === 'get-message' && !isObject(value)) return crash('get-message: not a message object');
+  const typed = (m: Record<string, unknown>) =>
+    (['receiverHerId', 'senderHerId'] as const).every((f) => m[f] === undefined || m[f] === null || typeof m[f] === 'number') &&
+    (m.isAppRec === undefined || m.isAppRec === null || typeof m.isAppRec === 'boolean') &&
+    (m.businessDocumentId === undefined || m.businessDocumentId === null || typeof m.businessDocumentId === 'string');
+  if (op === 'get-message' && !(isObject(value) && typed(value as Record<string, unknown>))) return crash('get-message: not a message of the contract types');
   if (op === 'get-business-document' && !Buffer.isBuffer(value)) return crash('get-business-document: not bytes');
   if (op === 'send' && !(isObject(value) && typeof (value as { nhnMessageId?: unknown }).nhnMessageId === 'string')) return crash('send: no message id');
   if ((op === 'get-status' || op === 'get-apprec-info') && !(Array.isArray(value) && value.every(isObject))) return crash(`${op}: not a list of objects`);
