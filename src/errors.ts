@@ -383,6 +383,17 @@ export const ERRORS = {
     status: 409,
     message: 'The old certificates are retired only after the switch: switch first (epj-gateway cert rollover --switch).',
   },
+
+  // --- HTTP input found by fuzzing (docs/reliability.md) ---------------------------------------------
+  PATH_MALFORMED: {
+    status: 400,
+    message: 'The request path holds a %-escape that is not UTF-8 (in a MsgId or another part of the URL); escape each part with encodeURIComponent.',
+  },
+  CPPA_RESPONSE_INVALID: {
+    status: 502,
+    message:
+      "NHN's CPPA register (CPPA_URL) answered with something that is not a CPPA 2.0 agreement or profile (or not XML); the send is tried again. Check that CPPA_URL points at the CPPA register.",
+  },
 } as const satisfies Record<string, ErrorDefinition>;
 
 export type ErrorCode = keyof typeof ERRORS;

@@ -76,9 +76,13 @@ const NETWORK_CODES = new Set([
   'ERR_SOCKET_CONNECTION_TIMEOUT',
 ]);
 
-/** A fault in which no HTTP answer came back: refused, dropped, timed out. */
+/**
+ * A fault in which no whole HTTP answer came back: refused, dropped, timed out, or cut off after
+ * the status line (the connection closed mid-body: axios has a response then, but nothing to read).
+ */
 export function isNetworkFault(err: unknown): boolean {
   if (!(err instanceof AxiosError)) return false;
+  if (err.code === AxiosError.ERR_BAD_RESPONSE && /stream has been aborted/i.test(err.message)) return true;
   if (err.response) return false;
   return err.code === undefined || NETWORK_CODES.has(err.code) || /socket hang up|aborted|timeout/i.test(err.message);
 }

@@ -87,8 +87,10 @@ export class MshClient implements MessageTransport {
       path: `/Messages?receiverHerIds=${receiverHerId}&includeMetadata=true&messagesToFetch=${UNREAD_PAGE}`,
       expect: [200],
     });
-    if (!Array.isArray(data) || !data.every((m: { id?: unknown } | null) => typeof m?.id === 'string'))
-      throw invalidAnswer('list-unread', 'a list of messages with ids');
+    // the receiver decides whose message it is and where it is marked read: a number or nothing
+    const listed = (m: { id?: unknown; receiverHerId?: unknown } | null) =>
+      typeof m?.id === 'string' && (m.receiverHerId === undefined || m.receiverHerId === null || typeof m.receiverHerId === 'number');
+    if (!Array.isArray(data) || !data.every(listed)) throw invalidAnswer('list-unread', 'a list of messages with ids and numeric receivers');
     return (data as (MessageMetadata & { id: string })[]).map((m) => ({
       id: m.id,
       receiverHerId: m.receiverHerId ?? null,
@@ -106,7 +108,8 @@ export class MshClient implements MessageTransport {
 
   async getMessage(id: string): Promise<MessageMetadata> {
     const data = await this.call({ operation: 'get-message', method: 'GET', path: `/Messages/${seg(id)}`, expect: [200] });
-    if (!data || typeof data !== 'object' || Array.isArray(data)) throw invalidAnswer('get-message', 'a message object');
+    if (!isObject(data) || !METADATA_FIELDS.every(([field, type]) => data[field] === undefined || data[field] === null || typeof data[field] === type))
+      throw invalidAnswer('get-message', 'a message object with fields of the contract types');
     return data;
   }
 
@@ -151,13 +154,13 @@ export class MshClient implements MessageTransport {
 
   async getStatus(id: string): Promise<DeliveryStatus[]> {
     const data = await this.call({ operation: 'get-status', method: 'GET', path: `/Messages/${seg(id)}/status`, expect: [200] });
-    if (!Array.isArray(data)) throw invalidAnswer('get-status', 'a list of statuses');
+    if (!Array.isArray(data) || !data.every(isObject)) throw invalidAnswer('get-status', 'a list of statuses');
     return (data as (Omit<DeliveryStatus, 'appRecStatus'> & { appRecStatus?: unknown })[]).map((d) => ({ ...d, appRecStatus: appRecStatusOf(d.appRecStatus) }));
   }
 
   async getAppRecInfo(id: string): Promise<AppRecInfo[]> {
     const data = await this.call({ operation: 'get-apprec-info', method: 'GET', path: `/Messages/${seg(id)}/apprec`, expect: [200] });
-    if (!Array.isArray(data)) throw invalidAnswer('get-apprec-info', 'a list of AppRec infos');
+    if (!Array.isArray(data) || !data.every(isObject)) throw invalidAnswer('get-apprec-info', 'a list of AppRec infos');
     return (data as (Omit<AppRecInfo, 'appRecStatus'> & { appRecStatus?: unknown })[]).map((i) => ({ ...i, appRecStatus: appRecStatusOf(i.appRecStatus) }));
   }
 
@@ -199,6 +202,9 @@ export class MshClient implements MessageTransport {
             { operation: call.operation },
             { cause: err },
           );
+        else if (err instanceof AxiosError && err.code === AxiosError.ERR_BAD_RESPONSE)
+          // an answer axios could not take (over MAX_HTTP_BODY_BYTES, say): another attempt gets the same
+          failure = new TransportError('MSH_RESPONSE_INVALID', err.message, false, { operation: call.operation }, { cause: err });
         else throw err;
       }
       if (!failure.retryable || failure.code === 'HELSEID_CLIENT_REFUSED' || attempt >= retries) {
@@ -230,6 +236,21 @@ export class MshClient implements MessageTransport {
     if (typeof nonce === 'string' && nonce) this.resourceNonce = nonce;
     return answer;
   }
+}
+
+/** The message fields the pipeline reads (isAppRec decides between answering and tracking), with their types. */
+const METADATA_FIELDS = [
+  ['id', 'string'],
+  ['contentType', 'string'],
+  ['receiverHerId', 'number'],
+  ['senderHerId', 'number'],
+  ['businessDocumentId', 'string'],
+  ['businessDocumentGenDate', 'string'],
+  ['isAppRec', 'boolean'],
+] as const;
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
 function seg(id: string): string {

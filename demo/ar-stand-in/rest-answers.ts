@@ -25,7 +25,7 @@ function partyJson(p: CommunicationParty): Record<string, unknown> {
   };
 }
 
-function entryJson(entry: StandInEntry): Record<string, unknown> {
+export function entryJson(entry: StandInEntry): Record<string, unknown> {
   if (entry.type !== 'Organization') return { ...partyJson(partyOf(entry)), ...(entry.title ? { title: entry.title } : {}) };
   const org = organizationOf(entry);
   const member = (m: { herId: string; name: string; active: boolean }) => ({

@@ -1,3 +1,4 @@
+import { GatewayError } from '../errors.js';
 import { kid, kids, readSoapXml, type SoapEl } from './soap-xml.js';
 
 /**
@@ -72,15 +73,20 @@ function partyOf(info: SoapEl, cpaId: string | undefined): CollaborationParty {
 
 /**
  * The other party of an agreement (the PartyInfo whose PartyId is not `myHerId`), or the party of a
- * profile; throws on XML that is neither.
+ * profile; CPPA_RESPONSE_INVALID for XML that is neither (or not XML).
  */
 export function readCollaboration(xml: string, myHerId: string): CollaborationParty {
-  const root = readSoapXml(xml);
+  let root: SoapEl;
+  try {
+    root = readSoapXml(xml);
+  } catch (err) {
+    throw new GatewayError('CPPA_RESPONSE_INVALID', `(not XML: ${(err as Error).message.slice(0, 120)})`, undefined, { cause: err });
+  }
   if (root.ns !== CPPA_NS || (root.name !== 'CollaborationProtocolAgreement' && root.name !== 'CollaborationProtocolProfile'))
-    throw new Error(`not a CPPA 2.0 agreement or profile (${root.name})`);
+    throw new GatewayError('CPPA_RESPONSE_INVALID', `(not a CPPA 2.0 agreement or profile: ${root.name})`);
   const infos = kids(root, CPPA_NS, 'PartyInfo');
   const other = root.name === 'CollaborationProtocolAgreement' ? infos.find((i) => kid(i, CPPA_NS, 'PartyId')?.text.trim() !== myHerId) : infos[0];
-  if (!other) throw new Error('no PartyInfo of the other party');
+  if (!other) throw new GatewayError('CPPA_RESPONSE_INVALID', '(no PartyInfo of the other party)');
   return partyOf(other, root.name === 'CollaborationProtocolAgreement' ? a(root, 'cpaid') : undefined);
 }
 

@@ -22,43 +22,62 @@ export interface RestRegisterOptions {
   dpop?: { proof(request: { method: string; url: string; accessToken: string }): string };
 }
 
-interface PartyJson {
-  herId?: number | string;
-  name?: string;
-  displayName?: string;
-  type?: string;
-  active?: boolean;
-  isValidCommunicationParty?: boolean;
-  valid?: { from?: string; to?: string } | null;
-  parentHerId?: number | string | null;
-  parentName?: string | null;
-  parentOrganizationNumber?: number | string | null;
-  electronicAddresses?: { typeCodeValue?: string; address?: string }[] | null;
-  organizationNumber?: number | string | null;
-  people?: PartyJson[] | null;
-  services?: (PartyJson & { code?: { codeValue?: string; codeText?: string } | null })[] | null;
-  title?: string | null;
-}
-
 const TYPES: readonly string[] = ['None', 'Person', 'Organization', 'Service', 'All'];
-const id = (v: number | string | null | undefined) => (v === undefined || v === null || String(v) === '0' ? undefined : String(v));
 const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== null)) as T;
 
-function toParty(j: PartyJson): CommunicationParty {
-  const herId = id(j.herId);
-  if (!herId || !/^\d+$/.test(herId)) throw new GatewayError('AR_RESPONSE_INVALID', '(communicationparty: no herId)');
+/**
+ * The JSON is NHN's, so every field is checked for the type the contract gives it before it goes
+ * into the cache: a field of another type is AR_RESPONSE_INVALID, never a TypeError further on.
+ */
+function invalid(what: string): GatewayError {
+  return new GatewayError('AR_RESPONSE_INVALID', `(communicationparty: ${what})`);
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function text(v: unknown, field: string): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw invalid(`${field} is not text`);
+  return v;
+}
+
+function id(v: unknown, field: string): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if ((typeof v !== 'number' && typeof v !== 'string') || !/^\d{1,15}$/.test(String(v))) throw invalid(`${field} is not a number`);
+  return /^0+$/.test(String(v)) ? undefined : String(v);
+}
+
+function list(v: unknown, field: string): Record<string, unknown>[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v) || !v.every(isRecord)) throw invalid(`${field} is not a list of objects`);
+  return v;
+}
+
+function toParty(j: unknown): CommunicationParty {
+  if (!isRecord(j)) throw invalid('a party is not an object');
+  const herId = id(j.herId, 'herId');
+  if (!herId) throw invalid('no herId');
+  const valid = j.valid === undefined || j.valid === null ? undefined : isRecord(j.valid) ? j.valid : undefined;
+  if ((j.valid !== undefined && j.valid !== null && !valid) || (j.active !== undefined && typeof j.active !== 'boolean'))
+    throw invalid('valid or active of the wrong type');
+  const type = text(j.type, 'type');
+  const displayName = text(j.displayName, 'displayName');
   return defined({
     herId,
-    name: j.name ?? j.displayName ?? '',
-    displayName: j.displayName,
-    type: (TYPES.includes(j.type ?? '') ? j.type : 'None') as CommunicationPartyType,
+    name: text(j.name, 'name') ?? displayName ?? '',
+    displayName,
+    type: (TYPES.includes(type ?? '') ? type : 'None') as CommunicationPartyType,
     active: j.active === true,
     isValid: j.isValidCommunicationParty === true,
-    valid: j.valid ? defined({ from: j.valid.from, to: j.valid.to }) : undefined,
-    parentHerId: id(j.parentHerId),
-    parentName: j.parentName ?? undefined,
-    parentOrganizationNumber: id(j.parentOrganizationNumber),
-    electronicAddresses: (j.electronicAddresses ?? []).flatMap((a) => (a.typeCodeValue && a.address ? [{ type: a.typeCodeValue, address: a.address }] : [])),
+    valid: valid ? defined({ from: text(valid.from, 'valid.from'), to: text(valid.to, 'valid.to') }) : undefined,
+    parentHerId: id(j.parentHerId, 'parentHerId'),
+    parentName: text(j.parentName, 'parentName'),
+    parentOrganizationNumber: id(j.parentOrganizationNumber, 'parentOrganizationNumber'),
+    electronicAddresses: list(j.electronicAddresses, 'electronicAddresses').flatMap((a) => {
+      const type = text(a.typeCodeValue, 'electronicAddresses.typeCodeValue');
+      const address = text(a.address, 'electronicAddresses.address');
+      return type && address ? [{ type, address }] : [];
+    }),
   });
 }
 
@@ -93,8 +112,8 @@ export class RestAddressRegister implements AddressRegister {
     return res.data;
   }
 
-  private async party(herId: HerId): Promise<PartyJson> {
-    const j = await this.get<PartyJson>(`/api/v1/communicationparty/${herId}`, herId);
+  private async party(herId: HerId): Promise<Record<string, unknown>> {
+    const j = await this.get<Record<string, unknown>>(`/api/v1/communicationparty/${herId}`, herId);
     if (!j) throw new GatewayError('AR_RESPONSE_INVALID', '(communicationparty: an empty answer)');
     return j;
   }
@@ -105,25 +124,34 @@ export class RestAddressRegister implements AddressRegister {
 
   async getOrganizationDetails(herId: HerId): Promise<Organization> {
     const j = await this.party(herId);
-    if (j.type !== 'Organization') throw new GatewayError('AR_NOT_AN_ORGANIZATION', `(the register answered a ${j.type ?? 'party of no type'})`);
+    if (j.type !== 'Organization')
+      throw new GatewayError('AR_NOT_AN_ORGANIZATION', `(the register answered a ${typeof j.type === 'string' ? j.type : 'party of no type'})`);
     return defined({
       ...toParty(j),
-      organizationNumber: id(j.organizationNumber),
-      people: (j.people ?? []).map((p) => {
+      organizationNumber: id(j.organizationNumber, 'organizationNumber'),
+      people: list(j.people, 'people').map((p) => {
         const party = toParty(p);
-        return defined({ herId: party.herId, name: party.name, title: p.title ?? undefined, active: party.active });
+        return defined({ herId: party.herId, name: party.name, title: text(p.title, 'people.title'), active: party.active });
       }),
-      services: (j.services ?? []).map((s) => {
+      services: list(j.services, 'services').map((s) => {
         const party = toParty(s);
-        const code = s.code?.codeValue ? defined({ value: s.code.codeValue, text: s.code.codeText }) : undefined;
-        return defined({ herId: party.herId, name: party.name, code, active: party.active });
+        if (s.code !== undefined && s.code !== null && !isRecord(s.code)) throw invalid('services.code is not an object');
+        const code = s.code ? { value: text(s.code.codeValue, 'services.code.codeValue'), text: text(s.code.codeText, 'services.code.codeText') } : undefined;
+        return defined({
+          herId: party.herId,
+          name: party.name,
+          code: code?.value ? defined({ value: code.value, text: code.text }) : undefined,
+          active: party.active,
+        });
       }),
     });
   }
 
   private async certificate(herId: HerId, use: 'signing' | 'encryption'): Promise<RegisterCertificate | undefined> {
-    const j = await this.get<{ certificate?: string | null; ldapUrl?: string | null }>(`/api/v1/certificate/${herId}/${use}`, herId);
+    const j = await this.get<Record<string, unknown>>(`/api/v1/certificate/${herId}/${use}`, herId);
     if (!j?.certificate) return undefined;
+    if (typeof j.certificate !== 'string' || (j.ldapUrl !== undefined && j.ldapUrl !== null && typeof j.ldapUrl !== 'string'))
+      throw new GatewayError('AR_RESPONSE_INVALID', `(certificate/${use}: certificate or ldapUrl is not text)`);
     const der = Buffer.from(j.certificate, 'base64');
     if (der[0] !== 0x30) throw new GatewayError('AR_RESPONSE_INVALID', `(certificate/${use}: not base64 DER)`);
     return defined({ pem: pemFromDer(der), ldapUrl: j.ldapUrl ?? undefined });

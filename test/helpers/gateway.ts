@@ -22,7 +22,7 @@ export interface TestGateway extends GatewayProcess, Omit<Core, 'closers'> {}
 export async function startTestGateway(
   redisUrl: string,
   env: ConfigInput = {},
-  extra: { pollers?: Poller[] } = {},
+  extra: { pollers?: Poller[]; /** what the captured log keeps (default info); a long run keeps less */ logLevel?: string } = {},
 ): Promise<{ gateway: TestGateway; url: string; logs: () => string }> {
   const deployment = loadConfig({
     PORT: '0',
@@ -33,7 +33,7 @@ export async function startTestGateway(
     ...env,
   });
   const config = clinicSettings(clinicFromSettings(deployment), deployment.QUEUE_PREFIX);
-  const { logger, text } = captureLogger('info');
+  const { logger, text } = captureLogger(extra.logLevel ?? 'info');
   const infra = await buildInfrastructure(deployment, logger);
   const core = await buildCore(config, logger, infra, infra.metrics.forClinic(config.CLINIC_HER_ID));
   const flag = new ShutdownFlag();
