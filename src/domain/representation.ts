@@ -137,3 +137,28 @@ export function answerRefusalOf(facts: AnswerFacts): RepresentationFault | undef
     detail: `The answer is marked confidential to the child, but the request came from ${who}, who would receive it.${band}`,
   };
 }
+
+/**
+ * Something a request allows but the clinic should look at before answering, shown to the EPJ beside
+ * the message (never a refusal: the message itself is valid). No names or ids in it.
+ */
+export interface RepresentationFlag {
+  readonly code: 'minor-without-relation';
+  readonly ageAtRequest: number;
+  readonly summary: string;
+}
+
+/**
+ * A request about a patient under 16 with no patient-relation part: only parents act for children
+ * under 16, so it came from the child's own account or from someone the message does not name.
+ */
+export function minorWithoutRelationFlag(patientNationalId: string | undefined, hasRelation: boolean, onDate: string | undefined): RepresentationFlag | undefined {
+  if (hasRelation || !patientNationalId || !onDate) return undefined;
+  const age = ageOn(patientNationalId, onDate);
+  if (age === undefined || age >= AGE_OF_HEALTH_CONSENT) return undefined;
+  return {
+    code: 'minor-without-relation',
+    ageAtRequest: age,
+    summary: `The patient was ${age} when the request was sent and no patient-relation part names a parent: only parents act for children under ${AGE_OF_HEALTH_CONSENT}. Check who wrote before answering.`,
+  };
+}

@@ -25,6 +25,8 @@ export interface SealedDelivery {
   receiverHerId: number;
   receivedAt: string;
   representation?: Record<string, unknown>;
+  /** what the clinic should look at before answering (a patient under 16 with no relation part) */
+  flags?: Record<string, unknown>[];
   /** it came while the office had closed its service; the citizen was answered at once */
   arrivedWhileClosed?: ArrivedWhileClosed;
 }

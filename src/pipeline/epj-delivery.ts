@@ -161,6 +161,7 @@ export function deliveryProcessor(deps: DeliveryDeps) {
         receiverHerId: doc.receiverHerId,
         receivedAt: doc.receivedAt,
         ...(doc.representation ? { representation: doc.representation } : {}),
+        ...(doc.flags ? { flags: doc.flags } : {}),
         ...(doc.arrivedWhileClosed ? { arrivedWhileClosed: doc.arrivedWhileClosed } : {}),
       });
     } catch (err) {

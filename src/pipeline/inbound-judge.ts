@@ -1,6 +1,7 @@
 import { judgeReceivedMessage, type JudgeOptions } from '../kith/judge.js';
 import { herIdsOf } from '../kith/model.js';
 import { representationOf } from '../kith/patient-relation.js';
+import { minorWithoutRelationFlag } from '../domain/representation.js';
 import type { InboundVerdict, JudgeFn } from './inbound.js';
 
 /**
@@ -17,6 +18,7 @@ export function inboundJudge(opts: JudgeOptions): JudgeFn {
     const sender = msg ? herIdsOf(msg.sender).at(-1) : undefined;
     const patientId = msg?.patient?.ids.find((i) => i.type === 'FNR' || i.type === 'DNR' || i.type === 'HNR')?.id;
     const representation = msg ? representationOf(msg) : undefined;
+    const flag = msg ? minorWithoutRelationFlag(patientId, msg.patientRelation !== undefined, msg.genDate) : undefined;
     const verdict: InboundVerdict = {
       accepted: judgement.appRec !== 'Avvist',
       appRecStatus: judgement.appRec,
@@ -28,6 +30,7 @@ export function inboundJudge(opts: JudgeOptions): JudgeFn {
       ...(sender ? { senderHerId: Number(sender) } : {}),
       ...(patientId ? { patientId } : {}),
       ...(representation ? { representation: { ...representation } } : {}),
+      ...(flag ? { flags: [{ ...flag }] } : {}),
     };
     return verdict;
   };

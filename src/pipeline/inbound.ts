@@ -46,6 +46,8 @@ export interface InboundVerdict {
   patientId?: string;
   /** who acts for whom, when the message carries a patient relation */
   representation?: Record<string, unknown>;
+  /** what the clinic should look at before answering (src/domain/representation.ts) */
+  flags?: Record<string, unknown>[];
   appRecStatus: AppRecStatus;
   errors: { errorCode: string; details: string }[];
 }
@@ -157,6 +159,7 @@ export function inboundProcessor(deps: InboundDeps) {
           receivedAt,
           ...(verdict.senderHerId ? { senderHerId: verdict.senderHerId } : {}),
           ...(verdict.representation ? { representation: verdict.representation } : {}),
+          ...(verdict.flags ? { flags: verdict.flags } : {}),
           ...(office
             ? { arrivedWhileClosed: await answerWhileClosed(deps, document, verdict.service, office, verdict.senderHerId, new Date(job.timestamp)) }
             : {}),
@@ -184,6 +187,8 @@ export function inboundProcessor(deps: InboundDeps) {
     });
     // the patient's keyed hash with the record, so a purge by patient finds this message
     if (created && verdict.accepted && verdict.msgId && verdict.patientId) await deps.store.notePatient(msgId, deps.crypto.pseudonym(verdict.patientId));
+    // counted once per message: epj_gateway_messages_total{outcome="flagged-<code>"}, no ids
+    if (created && verdict.accepted) for (const flag of verdict.flags ?? []) deps.metrics?.countMessage('in', verdict.service, `flagged-${String(flag.code)}`);
     if (verdict.accepted && verdict.msgId && deps.requests && verdict.service && awaitsOfficeAnswer(verdict.service, verdict.action))
       await deps.requests.opened({
         msgId: verdict.msgId,

@@ -15,6 +15,8 @@ export interface EpjDelivery {
   receivedAt: string;
   /** who acts for whom (a parent for a child, a proxy), when the message says so */
   representation?: Record<string, unknown>;
+  /** what the clinic should look at before answering, e.g. `minor-without-relation` (docs/representation.md) */
+  flags?: Record<string, unknown>[];
   /** it arrived while the office had closed the service: the reason, the date it expects to open, and the auto-answer sent */
   arrivedWhileClosed?: { reason: string; expectedOpen?: string; autoAnswerMsgId?: string };
 }

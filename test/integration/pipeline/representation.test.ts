@@ -127,6 +127,33 @@ describe('representation through the pipeline', () => {
     assert.equal(own.representation, undefined, 'a request the patient sent has no representation');
   });
 
+  it('a request about a child under 16 with no relation part reaches the EPJ flagged, and is counted', async () => {
+    // the request of the parent of a 14-year-old without its patient-relation part: as if the child wrote
+    const msgId = randomUUID();
+    const xml = fixture('e-consultation/parent-for-child-14.xml')
+      .replace(/<Document>(?:(?!<Document>)[\s\S])*?<ContentDescription>Pasientrelasjon<\/ContentDescription>[\s\S]*?<\/Document>\s*/, '')
+      .replace(/<MsgId>[^<]+<\/MsgId>/, `<MsgId>${msgId}</MsgId>`);
+    assert.ok(!xml.includes('Pasientrelasjon'));
+    nhn.waiting.set(randomUUID(), Buffer.from(xml));
+    const file = path.join(inboxDir, `${msgId}.json`);
+    await eventually(() => existsSync(file), 10_000, 'the request to reach the inbox folder');
+    const sidecar = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    assert.equal(sidecar.representation, undefined);
+    assert.deepEqual(sidecar.flags, [
+      {
+        code: 'minor-without-relation',
+        ageAtRequest: 14,
+        summary:
+          'The patient was 14 when the request was sent and no patient-relation part names a parent: only parents act for children under 16. Check who wrote before answering.',
+      },
+    ]);
+    const metrics = await request(url).get('/metrics');
+    assert.match(metrics.text, /epj_gateway_messages_total\{[^}]*outcome="flagged-minor-without-relation"[^}]*\} 1/);
+    // an adult who wrote themselves is not flagged
+    const { sidecar: adult } = await arrives('prescription-renewal/request.xml');
+    assert.equal(adult.flags, undefined);
+  });
+
   it('keeps names and national ids out of Redis in clear and out of the log', async () => {
     await arrives('prescription-renewal/proxy-for-adult.xml');
     assertNoneOf(await everythingIn(gateway.redis), 'Redis');
