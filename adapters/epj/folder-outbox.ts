@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
-import { isGatewayError } from '../../src/errors.js';
+import { GatewayError, isGatewayError } from '../../src/errors.js';
 import type { Poller } from '../../src/lifecycle.js';
 import type { Logger } from '../../src/logging.js';
 import { writeFileAtomic } from './folder-inbox.js';
@@ -8,11 +8,18 @@ import { writeFileAtomic } from './folder-inbox.js';
 /**
  * Picks up the answers an EPJ drops into its outbox folder (`*.xml`, complete KITH documents).
  * An accepted file moves to `done/`; a refused one to `error/` with `<name>.reason.json` saying
- * why. A file that cannot be taken now — its service is closed, Redis is down — stays where it is
+ * why. A `<name>.json` beside `<name>.xml` (written first) may carry `{"confidentialToChild": true}`;
+ * it moves with its file. A file that cannot be taken now — its service is closed, Redis is down — stays where it is
  * and is tried again: nothing is lost. Files starting with a dot are still being written.
  */
 
-export type SubmitXml = (xml: string, origin: string) => Promise<unknown>;
+/** What an EPJ may say beside an XML file, in `<name>.json` next to `<name>.xml` (written before it). */
+export interface OutboxSidecar {
+  /** the clinic's mark that the answer is for the child alone (docs/representation.md) */
+  confidentialToChild?: boolean;
+}
+
+export type SubmitXml = (xml: string, origin: string, sidecar?: OutboxSidecar) => Promise<unknown>;
 
 /** Faults that a later try can get past; the file stays in the outbox. */
 const TRANSIENT = new Set(['GATE_CLOSED', 'REDIS_UNAVAILABLE', 'SHUTTING_DOWN']);
@@ -61,9 +68,11 @@ export class FolderOutbox implements Poller {
     for (const name of files) {
       const file = path.join(this.dir, name);
       const xml = await readFile(file, 'utf8');
+      const sidecarName = `${name.slice(0, -'.xml'.length)}.json`;
       try {
-        await this.submit(xml, 'folder');
+        await this.submit(xml, 'folder', await readSidecar(path.join(this.dir, sidecarName)));
         await this.moveTo('done', name);
+        await this.moveTo('done', sidecarName).catch(() => undefined);
         outcome[name] = 'done';
       } catch (err) {
         if (isGatewayError(err) && TRANSIENT.has(err.code)) {
@@ -75,6 +84,7 @@ export class FolderOutbox implements Poller {
           : { code: 'INTERNAL', message: 'The file could not be processed; operations can find the cause in the log.' };
         if (!isGatewayError(err)) this.logger.error({ file: name, err: String(err) }, 'outbox file failed');
         await this.moveTo('error', name);
+        await this.moveTo('error', sidecarName).catch(() => undefined);
         await writeFileAtomic(path.join(this.dir, 'error', `${name}.reason.json`), `${JSON.stringify(reason, null, 2)}\n`);
         outcome[name] = 'error';
       }
@@ -86,4 +96,24 @@ export class FolderOutbox implements Poller {
     await mkdir(path.join(this.dir, sub), { recursive: true });
     await rename(path.join(this.dir, name), path.join(this.dir, sub, name));
   }
+}
+
+/** The sidecar beside an outbox file, if there is one; one that is not the expected JSON refuses the file. */
+async function readSidecar(file: string): Promise<OutboxSidecar | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new GatewayError('EPJ_MESSAGE_INVALID', `(the sidecar ${path.basename(file)} is not JSON)`);
+  }
+  const mark = (parsed as { confidentialToChild?: unknown } | null)?.confidentialToChild;
+  if (typeof parsed !== 'object' || parsed === null || (mark !== undefined && typeof mark !== 'boolean'))
+    throw new GatewayError('EPJ_MESSAGE_INVALID', `(the sidecar ${path.basename(file)} must be {"confidentialToChild": true|false})`);
+  return mark === undefined ? {} : { confidentialToChild: mark };
 }

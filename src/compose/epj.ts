@@ -45,7 +45,7 @@ export function epjFolders(config: Pick<Config, 'EPJ_INBOX_DIR' | 'EPJ_OUTBOX_DI
 
 export function buildEpjSide({ config, logger, redis, crypto, submission }: EpjSideDeps): EpjSide {
   const { inboxDir, outboxDir } = epjFolders(config);
-  const outbox = new FolderOutbox(outboxDir, (xml, origin) => submitClinicXml(submission, xml, origin), logger);
+  const outbox = new FolderOutbox(outboxDir, (xml, origin, sidecar) => submitClinicXml(submission, xml, origin, { ...sidecar }), logger);
   const shared = { inboxDir: config.EPJ_DELIVERY === 'folder' ? inboxDir : undefined, outboxDir, outbox };
 
   if (config.EPJ_DELIVERY === 'webhook') {

@@ -22,7 +22,7 @@ export function epjSubmitRouter(deps: EpjSubmitDeps): Router {
     try {
       const result =
         typeof req.body === 'string'
-          ? await submitClinicXml(deps, req.body, origin)
+          ? await submitClinicXml(deps, req.body, origin, confidentialMark(req.get('Confidential-To-Child')))
           : req.is('application/json')
             ? isOfficeMessageJson(req.body)
               ? await submitOfficeJson(deps, req.body, origin)
@@ -37,4 +37,13 @@ export function epjSubmitRouter(deps: EpjSubmitDeps): Router {
     }
   });
   return router;
+}
+
+/** KITH has no mark for an answer meant for the child alone: an EPJ posting XML says it in a header. */
+function confidentialMark(header: string | undefined): { confidentialToChild?: boolean } {
+  if (header === undefined) return {};
+  if (/^(true|false)$/i.test(header.trim())) return { confidentialToChild: header.trim().toLowerCase() === 'true' };
+  throw new GatewayError('EPJ_MESSAGE_INVALID', '(the Confidential-To-Child header must be true or false)', {
+    errors: [{ code: 'field', field: 'Confidential-To-Child', message: 'true or false' }],
+  });
 }

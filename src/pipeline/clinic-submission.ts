@@ -77,6 +77,26 @@ export function parseEpjJson<T>(schema: z.ZodType<T>, body: unknown): T {
   });
 }
 
+/**
+ * An XML answer marked confidential to the child: refused when the request it answers came from
+ * someone acting for the child, or when the answer itself names one (its patient-relation part).
+ * The request must be one this clinic holds, or the mark cannot be checked.
+ */
+async function refuseConfidentialXml(deps: ClinicSubmissionDeps, answer: MsgHeadMessage, answers: boolean, now = new Date()): Promise<void> {
+  refuseConfidentialToRepresentative(answer, true, now);
+  const ref = answers ? answer.conversationRef?.refToParent : undefined;
+  if (!ref) return;
+  const sealed = await deps.outbound.store.getDocument(ref);
+  if (!sealed)
+    throw new GatewayError(
+      'EPJ_REQUEST_UNKNOWN',
+      `(an answer marked confidential to the child is checked against its request ${ref}, which this clinic does not hold)`,
+    );
+  const { xml } = deps.outbound.crypto.open<{ xml: string }>(sealed, ref);
+  const request = parseMessage(xml, { maxBytes: deps.config.KITH_MAX_BYTES });
+  if (request.document === 'MsgHead') refuseConfidentialToRepresentative(request, true, now);
+}
+
 /** An answer in JSON: the request it answers is read back (sealed in Redis) and the KITH message built from both. */
 export async function submitClinicJson(deps: ClinicSubmissionDeps, body: unknown, origin: string, now = new Date()): Promise<SubmissionResult> {
   const json = parseEpjJson(clinicAnswerSchema, body);
@@ -108,6 +128,8 @@ export async function submitClinicJson(deps: ClinicSubmissionDeps, body: unknown
 export interface DeclaredMessage {
   action?: string;
   requestKnown?: boolean;
+  /** the clinic's mark that the answer is for the child alone (JSON field, XML header, outbox sidecar) */
+  confidentialToChild?: boolean;
 }
 
 export async function submitClinicXml(deps: ClinicSubmissionDeps, xml: string, origin: string, declared: DeclaredMessage = {}): Promise<SubmissionResult> {
@@ -135,6 +157,7 @@ export async function submitClinicXml(deps: ClinicSubmissionDeps, xml: string, o
       errors: [{ code: 'action', message: `Action ${actionName ?? '(none)'} is not sent by a clinic in ${message.process.process}.` }],
     });
   await refuseMismatchedAnswer(deps.outbound.store, action, message.conversationRef?.refToParent);
+  if (declared.confidentialToChild && !declared.requestKnown) await refuseConfidentialXml(deps, message, action.answers !== undefined);
   const receiver = report.receiverHerIds.at(-1);
   if (!receiver) throw new GatewayError('EPJ_MESSAGE_INVALID', '(no receiver HER-id)');
 

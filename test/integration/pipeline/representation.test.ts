@@ -9,6 +9,8 @@ import { PullInbox } from '../../../adapters/epj/pull-inbox.js';
 import { WebhookDelivery } from '../../../adapters/epj/webhook.js';
 import type { MsgHeadMessage } from '../../../src/kith/model.js';
 import { parseMessage } from '../../../src/kith/parse.js';
+import { buildClinicAnswer } from '../../../src/kith/clinic-answer.js';
+import { toClinicAnswerInput } from '../../../src/pipeline/clinic-answer-json.js';
 import type { SealedOutbound } from '../../../src/pipeline/outbound.js';
 import { JobCrypto } from '../../../src/pipeline/job-crypto.js';
 import { inboundJudge } from '../../../src/pipeline/inbound-judge.js';
@@ -199,6 +201,30 @@ describe('representation through the pipeline', () => {
       const { msgId: own } = await arrives('e-consultation/request.xml');
       const toPatient = await answer(own, { confidentialToChild: true });
       assert.equal(toPatient.status, 202, JSON.stringify(toPatient.body));
+    });
+
+    it('holds for KITH XML too: the Confidential-To-Child header refuses an XML answer to a parent, without it it goes', async () => {
+      // a request of its own (each request is answered once)
+      const requestId = randomUUID();
+      const requestXml = fixture('e-consultation/parent-for-child-14.xml').replace(/<MsgId>[^<]+<\/MsgId>/, `<MsgId>${requestId}</MsgId>`);
+      nhn.waiting.set(randomUUID(), Buffer.from(requestXml));
+      await eventually(() => existsSync(path.join(inboxDir, `${requestId}.json`)), 10_000, 'the request in the inbox folder');
+      const xml = buildClinicAnswer(
+        parseMessage(requestXml) as MsgHeadMessage,
+        toClinicAnswerInput({ service: 'e-consultation', inReplyTo: requestId, text: 'Svar fra legen.' }),
+      );
+      const post = (headers: Record<string, string>) =>
+        request(url)
+          .post('/v1/messages')
+          .set({ ...EPJ, 'Content-Type': 'application/xml', ...headers })
+          .send(xml);
+      const refused = await post({ 'Confidential-To-Child': 'true' });
+      assert.equal(refused.status, 400, JSON.stringify(refused.body));
+      assert.equal(refused.body.error.code, 'REPRESENTATION_CONFIDENTIAL_TO_CHILD');
+      assert.equal(await gateway.store.get(msgIdOf(xml)), undefined, 'nothing queued');
+      assert.equal((await post({ 'Confidential-To-Child': 'maybe' })).body.error.code, 'EPJ_MESSAGE_INVALID');
+      const sent = await post({});
+      assert.equal(sent.status, 202, JSON.stringify(sent.body));
     });
   });
 });
