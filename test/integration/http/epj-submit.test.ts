@@ -96,4 +96,26 @@ describe('the clinic sends: POST /v1/messages with KITH XML, and the outbox fold
     await request(url).post('/ops/gate/office-contact/open').set(OPS).expect(200);
     assert.deepEqual(await outbox.scanOnce(), { 'd-later.xml': 'done' });
   });
+
+  it("the outbox folder hands a file's sidecar on and moves it with its file; a sidecar that is not the expected JSON refuses the file", async () => {
+    const dir = tempDir('outbox-sidecar');
+    const seen: Record<string, unknown> = {};
+    const outbox = new FolderOutbox(
+      dir,
+      async (xml, _origin, sidecar) => {
+        seen[/<MsgId>([^<]+)<\/MsgId>/.exec(xml)![1]!] = sidecar;
+      },
+      captureLogger().logger,
+    );
+    writeFileSync(path.join(dir, 'a.json'), '{"confidentialToChild": true}');
+    writeFileSync(path.join(dir, 'a.xml'), answer.replace(msgId, 'a'));
+    writeFileSync(path.join(dir, 'b.xml'), answer.replace(msgId, 'b'));
+    writeFileSync(path.join(dir, 'c.json'), '{"confidentialToChild": "yes"}');
+    writeFileSync(path.join(dir, 'c.xml'), answer.replace(msgId, 'c'));
+    assert.deepEqual(await outbox.scanOnce(), { 'a.xml': 'done', 'b.xml': 'done', 'c.xml': 'error' });
+    assert.deepEqual(seen, { a: { confidentialToChild: true }, b: undefined });
+    assert.deepEqual(readdirSync(path.join(dir, 'done')).sort(), ['a.json', 'a.xml', 'b.xml']);
+    assert.deepEqual(readdirSync(path.join(dir, 'error')).sort(), ['c.json', 'c.xml', 'c.xml.reason.json']);
+    assert.equal(JSON.parse(readFileSync(path.join(dir, 'error', 'c.xml.reason.json'), 'utf8')).code, 'EPJ_MESSAGE_INVALID');
+  });
 });
