@@ -285,6 +285,12 @@ export const configSchema = z.object({
   AR_STALE_LIMIT_S: int(0, 2_592_000).default(86_400),
   /** TCP port of the AR stand-in the demo starts when AR_URL is unset (demo mode only) */
   AR_STAND_IN_PORT: int(0, 65535).default(8092),
+
+  // --- operator accounts ------------------------------------------------------------------------------------------
+  /** the role of OPS_TOKEN's account (`ops`): viewer, operator or admin */
+  OPS_TOKEN_ROLE: z.enum(['viewer', 'operator', 'admin']).default('operator'),
+  /** YAML or JSON file of named operator accounts (`operators: [{ name, role, tokenSha256 }]`); unset: OPS_TOKEN's account, and in demo mode the demo's viewer and admin */
+  OPERATORS_FILE: optionalString,
 });
 
 export type Config = z.infer<typeof configSchema>;

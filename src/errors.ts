@@ -191,12 +191,27 @@ export const ERRORS = {
   },
 
   // --- operations dashboard: login, sessions, queue board -------------------------------------------
-  OPS_LOGIN_FAILED: { status: 401, message: 'The operator token given at the login form is not the configured one.' },
+  OPS_LOGIN_FAILED: { status: 401, message: 'The token given at the login form is not the token of any operator account.' },
   OPS_SESSION_EXPIRED: { status: 401, message: 'The dashboard session has expired or is no longer valid; log in again.' },
   OPS_CROSS_SITE: {
     status: 403,
     message: 'A changing request with the session cookie came from another site, or without the dashboard header; it was refused.',
   },
+  OPS_OPERATOR_ROLE_REQUIRED: {
+    status: 403,
+    message: 'This needs an account with the role operator (or admin); a viewer may only read. Ask an admin for an operator account.',
+  },
+  OPS_ADMIN_ROLE_REQUIRED: { status: 403, message: 'This needs an account with the role admin (clinics, operator accounts, purges).' },
+  OPERATOR_INVALID: {
+    status: 400,
+    message: 'An operator account needs a name (letters, digits and _ . @ + -, at most 64) and a role: viewer, operator or admin.',
+  },
+  OPERATOR_EXISTS: { status: 409, message: 'An operator account of this name exists already; remove it first or choose another name.' },
+  OPERATOR_FIXED: {
+    status: 409,
+    message: 'This account comes from the settings (OPS_TOKEN, the demo or OPERATORS_FILE); change it there, not through the API.',
+  },
+  OPERATOR_UNKNOWN: { status: 404, message: 'There is no operator account of this name.' },
   OPS_BOARD_READ_ONLY: {
     status: 405,
     message: 'The queue board is read-only; only failed and dead-lettered jobs can be retried there. Use the operations API for other actions.',

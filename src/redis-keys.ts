@@ -51,6 +51,8 @@ export interface RedisKeys {
    * HER-id goes right after the deployment's prefix like every clinic key.
    */
   pollLease(herId: string): string;
+  /** operator accounts made through the operations API (hash: name -> role and token hash); the deployment's, not a clinic's */
+  operators: string;
 }
 
 export function redisKeys(prefix: string): RedisKeys {
@@ -82,5 +84,6 @@ export function redisKeys(prefix: string): RedisKeys {
     pullInboxStream: key('epj-inbox'),
     pullInboxItems: key('epj-inbox', 'items'),
     pollLease: (herId) => key(herId, 'poll-lease'),
+    operators: key('operators'),
   };
 }

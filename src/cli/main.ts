@@ -9,6 +9,7 @@ import { registerAudit } from './audit.js';
 import { registerDemo } from './demo.js';
 import { registerAr } from './ar.js';
 import { registerClinics } from './clinics.js';
+import { registerOperators } from './operators.js';
 
 /** Exit codes shared by every command: 0 done/valid, 1 the thing checked is not valid, 2 usage error. */
 export const EXIT_OK = 0;
@@ -31,6 +32,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerAr(program);
   registerClinics(program);
+  registerOperators(program);
   return program;
 }
 

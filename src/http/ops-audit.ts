@@ -1,11 +1,12 @@
 import { Router } from 'express';
 import type { AuditLog } from '../audit/audit-log.js';
 import { GatewayError } from '../errors.js';
+import { needs } from './ops-roles.js';
 
 /** GET /ops/audit?since=ISO&after=ID&limit=N — JSON lines, oldest first. */
 export function opsAuditRouter(audit: AuditLog): Router {
   const router = Router();
-  router.get('/audit', async (req, res) => {
+  router.get('/audit', needs('operator'), async (req, res) => {
     const since = typeof req.query.since === 'string' ? new Date(req.query.since) : undefined;
     if (since && Number.isNaN(since.getTime())) throw new GatewayError('BODY_MALFORMED', '(since must be an ISO date)');
     const after = typeof req.query.after === 'string' && /^\d+-\d+$/.test(req.query.after) ? req.query.after : undefined;

@@ -3,6 +3,7 @@ import { GatewayError } from '../errors.js';
 import type { DeadLetters } from '../pipeline/dead-letters.js';
 import type { MessageStore } from '../pipeline/message-store.js';
 import { operatorOf } from './operator.js';
+import { needs } from './ops-roles.js';
 
 /**
  * What operators ask most: where is this message and why is it waiting; what is dead-lettered,
@@ -11,21 +12,21 @@ import { operatorOf } from './operator.js';
 export function opsMessagesRouter(deps: { store: MessageStore; deadLetters: DeadLetters }): Router {
   const router = Router();
 
-  router.get('/messages/:msgId', async (req, res) => {
+  router.get('/messages/:msgId', needs('viewer'), async (req, res) => {
     const record = await deps.store.get(req.params.msgId);
     if (!record) throw new GatewayError('NOT_FOUND', `(no message with MsgId ${req.params.msgId})`);
     res.json({ ...record, history: await deps.store.history(req.params.msgId) });
   });
 
-  router.get('/dead-letters', async (_req, res) => {
+  router.get('/dead-letters', needs('viewer'), async (_req, res) => {
     res.json({ deadLetters: await deps.deadLetters.list() });
   });
 
-  router.get('/dead-letters/:msgId', async (req, res) => {
+  router.get('/dead-letters/:msgId', needs('viewer'), async (req, res) => {
     res.json(await deps.deadLetters.show(req.params.msgId));
   });
 
-  router.post('/dead-letters/:msgId/replay', async (req, res) => {
+  router.post('/dead-letters/:msgId/replay', needs('operator'), async (req, res) => {
     res.json({ replayed: await deps.deadLetters.replay(req.params.msgId, operatorOf(req)) });
   });
   return router;

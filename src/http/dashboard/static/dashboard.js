@@ -327,7 +327,7 @@ async function refresh() {
       $('clinic').textContent = `— ${status.clinic.name} (HER-id ${status.clinic.herId})`;
       document.title = `${status.clinic.name} — epj-gateway`;
     }
-    if (status.operator) $('operator').textContent = `(${status.operator})`;
+    if (status.operator) $('operator').textContent = `(${status.operator}, ${status.role})`;
     renderGate(status.gate);
     renderWaiting(waiting);
     renderDead(dead.deadLetters);

@@ -3,7 +3,7 @@
 document.addEventListener('DOMContentLoaded', () => {
   const query = new URLSearchParams(location.search);
   const text = query.has('failed')
-    ? 'That token is not the operator token. Try again.'
+    ? 'That token is not the operator token of any account. Try again.'
     : query.has('expired')
       ? 'Your session has ended; log in again.'
       : query.has('loggedOut')
