@@ -9,7 +9,7 @@ import { redisKeys } from '../redis-keys.js';
  */
 
 export interface AuditEntry {
-  /** `system`, `epj:<client>`, `operator@<address>` */
+  /** `system`, `epj:<client>`, or an operator account as authenticated: `<account>@<address>` (never a name the request gives itself) */
   actor: string;
   action: string;
   msgId?: string;
