@@ -211,6 +211,19 @@ export const ERRORS = {
     status: 409,
     message: 'This account comes from the settings (OPS_TOKEN, the demo or OPERATORS_FILE); change it there, not through the API.',
   },
+  OIDC_NOT_CONFIGURED: { status: 404, message: 'OpenID Connect login is not set up here (OIDC_ISSUER, OIDC_CLIENT_ID); log in with an operator token.' },
+  OIDC_PROVIDER_UNREACHABLE: {
+    status: 502,
+    message: "The OpenID Connect provider's discovery document could not be read; check OIDC_ISSUER and the network to the provider.",
+  },
+  OIDC_LOGIN_FAILED: {
+    status: 401,
+    message: "The provider's answer to the login did not check out (state, PKCE, nonce, signature, or the login took over 10 minutes); log in again.",
+  },
+  OIDC_NO_ROLE: {
+    status: 403,
+    message: 'The login worked, but none of the values of the role claim (OIDC_ROLE_CLAIM) is mapped to a role by OIDC_ROLE_MAP; ask for a group that is.',
+  },
   OPERATOR_UNKNOWN: { status: 404, message: 'There is no operator account of this name.' },
   OPS_BOARD_READ_ONLY: {
     status: 405,

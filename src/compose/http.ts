@@ -12,6 +12,7 @@ import type { ReadinessSource } from '../http/health.js';
 import { opsAuditRouter } from '../http/ops-audit.js';
 import { opsLoginRouter } from '../http/ops-auth.js';
 import { opsOperatorsRouter } from '../http/ops-operators.js';
+import { opsOidcRouter } from '../http/ops-oidc.js';
 import { settingsAccounts, type OperatorAccount } from '../operators/operator-accounts.js';
 import { OperatorDirectory } from '../operators/operator-directory.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -175,6 +176,6 @@ export function buildHttp(
       ...(extra.opsRoutes ?? []),
       Router().use(dispatch(() => fleet.routers(), clinicParam, 'ops')),
     ],
-    opsPublicRoutes: [opsLoginRouter(operators, config.OPS_TOKEN), dashboardRouter()],
+    opsPublicRoutes: [opsLoginRouter(operators, config.OPS_TOKEN), opsOidcRouter(config, config.OPS_TOKEN), dashboardRouter()],
   });
 }

@@ -61,7 +61,7 @@ export function readSession(secret: string, value: string, now: number): OpsSess
   return { name, role, via, expiresAt };
 }
 
-function cookieOf(req: Request, name: string): string | undefined {
+export function cookieOf(req: Request, name: string): string | undefined {
   for (const pair of (req.get('cookie') ?? '').split(';')) {
     const i = pair.indexOf('=');
     if (i > 0 && pair.slice(0, i).trim() === name) return pair.slice(i + 1).trim();
