@@ -211,6 +211,10 @@ export const ERRORS = {
     status: 409,
     message: 'This account comes from the settings (OPS_TOKEN, the demo or OPERATORS_FILE); change it there, not through the API.',
   },
+  ACCESS_REASON_REQUIRED: {
+    status: 400,
+    message: "Looking at a message's history is logged with why: give a reason (?reason=… or the X-Access-Reason header, 3 characters or more).",
+  },
   OIDC_NOT_CONFIGURED: { status: 404, message: 'OpenID Connect login is not set up here (OIDC_ISSUER, OIDC_CLIENT_ID); log in with an operator token.' },
   OIDC_PROVIDER_UNREACHABLE: {
     status: 502,

@@ -28,8 +28,9 @@ export interface RedisKeys {
   /** notifications sent (list, newest first) and the claim that sends each id once */
   notifications: string;
   notified(notificationId: string): string;
-  /** the audit log (stream) */
+  /** the audit log (stream) and the hash of its newest entry (the chain's head) */
   audit: string;
+  auditHead: string;
   /** how many sent messages got no AppRec before the deadline (a counter) */
   appRecMissing: string;
   /** a CRL kept across restarts, by a hash of its URL */
@@ -75,6 +76,7 @@ export function redisKeys(prefix: string): RedisKeys {
     notifications: key('notifications'),
     notified: (notificationId) => key('notified', notificationId),
     audit: key('audit'),
+    auditHead: key('audit', 'head'),
     appRecMissing: key('apprec-missing'),
     crl: (urlHash) => key('crl', urlHash),
     addressRegister: (kind, herId) => key('ar', kind, herId),

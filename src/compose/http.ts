@@ -55,7 +55,7 @@ export function clinicRouters(settings: Config, core: Core, add: ClinicHttpAddit
     epj.use(r);
   const ops = Router();
   for (const r of [
-    opsMessagesRouter({ store, deadLetters }),
+    opsMessagesRouter({ store, deadLetters, audit }),
     opsGateRouter({
       gate,
       notifier,
@@ -67,7 +67,7 @@ export function clinicRouters(settings: Config, core: Core, add: ClinicHttpAddit
         return n ? core.delivery.resend(n, recipient) : false;
       },
     }),
-    opsAuditRouter(audit),
+    opsAuditRouter(audit, settings.CLINIC_HER_ID),
     opsStatusRouter({ gate, notifier, queues, redis: core.redis, throughput, sections: add.sections ?? {}, clinic }),
     opsWaitingRouter({ queues, store, gate }),
     queueBoardRouter({ herId: settings.CLINIC_HER_ID, queues, deadLetters, audit }),
