@@ -253,6 +253,19 @@ describe('dashboard in a real browser (headless Chromium)', function () {
     assert.ok(audit.some((e) => e.action === 'gate.open'));
     assert.ok(reopen.allNaming(herId()).some((c) => c.startsWith('/ops/gate/e-consultation/open?')));
   });
+
+  it("a viewer's page shows the gate but offers no close, open or replay; the login names the viewer account", async () => {
+    await page.locator('form[action="/ops/logout"] button').click();
+    await page.waitForURL(/login\.html\?loggedOut=1/);
+    await page.fill('#token', 'demo-viewer-token');
+    await page.click('button[type=submit]');
+    await page.waitForSelector('body[data-page="fleet"][data-loaded="true"]');
+    await fleetRow(page, herId()).click();
+    await page.waitForSelector('body[data-page="clinic"][data-loaded="true"][data-role="viewer"]');
+    assert.match(await page.locator('#operator').innerText(), /viewer, viewer/);
+    assert.equal(await row('e-consultation').getAttribute('data-state'), 'open');
+    assert.equal(await row('e-consultation').locator('form').isVisible(), false, 'no close form for a viewer');
+  });
 });
 
 /**
