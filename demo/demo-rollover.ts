@@ -10,6 +10,7 @@ import type { CertificateRollover, RolloverStep } from '../src/gate/certificate-
 import type { GateLevel } from '../src/gate/gate-state.js';
 import type { GateTransition, ServiceGate } from '../src/gate/service-gate.js';
 import { operatorOf } from '../src/http/operator.js';
+import { needs } from '../src/http/ops-roles.js';
 import { orgNumberOfCertificate } from '../src/registry/own-entry-audit.js';
 import { readCertificate, type ClinicKeys } from '../src/trust/clinic-keys.js';
 import type { ArStandIn } from './ar-stand-in/stand-in-server.js';
@@ -136,7 +137,7 @@ export async function runDemoRollover(deps: DemoRolloverDeps, by: string): Promi
 /** POST /ops/demo/rollover: runs the demo's rollover for the clinic (`?clinic=`), audited. */
 export function demoRolloverRouter(deps: DemoRolloverDeps): Router {
   const router = Router();
-  router.post('/demo/rollover', async (req, res) => {
+  router.post('/demo/rollover', needs('operator'), async (req, res) => {
     const result = await runDemoRollover(deps, operatorOf(req));
     await deps.audit.record({
       actor: operatorOf(req),

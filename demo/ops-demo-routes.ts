@@ -3,6 +3,7 @@ import type { AuditLog } from '../src/audit/audit-log.js';
 import type { ServiceGate } from '../src/gate/service-gate.js';
 import { operatorOf } from '../src/http/operator.js';
 import type { ReceivedMail } from './smtp-stand-in.js';
+import { needs } from '../src/http/ops-roles.js';
 
 export interface OpsDemoDeps {
   gate: ServiceGate;
@@ -35,11 +36,11 @@ export function opsDemoRouter(deps: OpsDemoDeps): Router {
     res.json({ ok: true, certificate: action === 'expire' ? 'expired sample' : 'valid sample', gateway, services });
   };
   // what the office, the IT operations provider and the EPJ vendor were told, as the demo's SMTP server received it
-  router.get('/demo/mail', (_req, res) => {
+  router.get('/demo/mail', needs('viewer'), (_req, res) => {
     const mine = (deps.mail?.() ?? []).filter((m) => m.clinic === undefined || m.clinic === deps.herId);
     res.json(mine.map((m) => ({ to: m.to, subject: m.subject, text: m.text, receivedAt: m.receivedAt })));
   });
-  router.post('/demo/expire-certificate', act('expire'));
-  router.post('/demo/restore-certificate', act('restore'));
+  router.post('/demo/expire-certificate', needs('operator'), act('expire'));
+  router.post('/demo/restore-certificate', needs('operator'), act('restore'));
   return router;
 }

@@ -354,6 +354,38 @@ export const configSchema = z.object({
     .min(0.01)
     .max(24 * 60)
     .default(60),
+  // --- operator accounts ------------------------------------------------------------------------------------------
+  /** the role of OPS_TOKEN's account (`ops`): viewer, operator or admin */
+  OPS_TOKEN_ROLE: z.enum(['viewer', 'operator', 'admin']).default('operator'),
+  /** YAML or JSON file of named operator accounts (`operators: [{ name, role, tokenSha256 }]`); unset: OPS_TOKEN's account, and in demo mode the demo's viewer and admin */
+  OPERATORS_FILE: optionalString,
+
+  // --- OpenID Connect login for the dashboard ----------------------------------------------------------------------
+  /** the identity provider's issuer URL (discovery at <issuer>/.well-known/openid-configuration); unset: no OpenID Connect login */
+  OIDC_ISSUER: optionalString.pipe(z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).optional()),
+  /** the client registered for the gateway at the provider */
+  OIDC_CLIENT_ID: optionalString,
+  /** its secret (client_secret_basic); unset: a public client, PKCE alone */
+  OIDC_CLIENT_SECRET: optionalString,
+  /** the callback registered at the provider, https://<gateway>/ops/oidc/callback; unset: made from the request's Host (set it behind a proxy) */
+  OIDC_REDIRECT_URL: optionalString.pipe(z.url({ protocol: /^https?$/, error: 'an http(s) URL' }).optional()),
+  /** scopes asked for */
+  OIDC_SCOPES: z.string().min(1).default('openid profile email'),
+  /** the claim holding the user's roles or groups (a dotted path for nested claims, e.g. realm_access.roles) */
+  OIDC_ROLE_CLAIM: z.string().min(1).default('roles'),
+  /** claim value -> operator role, `value=role,…` (e.g. `gw-admins=admin,gw-drift=operator`); the highest matching role counts, none: no login */
+  OIDC_ROLE_MAP: list
+    .pipe(
+      z.array(z.string().regex(/^.+=(viewer|operator|admin)$/, 'claim value=role pairs, roles viewer, operator or admin')).transform((pairs) =>
+        pairs.map((p) => {
+          const i = p.lastIndexOf('=');
+          return { value: p.slice(0, i).trim(), role: p.slice(i + 1) as 'viewer' | 'operator' | 'admin' };
+        }),
+      ),
+    )
+    .prefault(''),
+  /** the claim that names the person in the audit log (falls back to email, then sub) */
+  OIDC_NAME_CLAIM: z.string().min(1).default('preferred_username'),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -442,6 +474,10 @@ export function loadConfig(env: ConfigInput = process.env): Config {
   }
   checkSmtpSettings(config);
   if (config.GATEWAY_MODE === 'production') refuseDemoParts(config);
+  if (config.OIDC_ISSUER && !config.OIDC_CLIENT_ID)
+    throw new ConfigError('OIDC_CLIENT_ID', 'OpenID Connect login (OIDC_ISSUER) needs the client id registered at the provider');
+  if (config.OIDC_ISSUER && config.OIDC_ROLE_MAP.length === 0)
+    throw new ConfigError('OIDC_ROLE_MAP', 'OpenID Connect login needs at least one claim value=role pair, or nobody could log in');
   return config;
 }
 
@@ -535,6 +571,7 @@ function refuseDemoParts(config: Config): void {
     throw new ConfigError('JOB_ENCRYPTION_KEYS', 'production mode needs keys of its own to seal queued messages (openssl rand -base64 32)');
   if (!config.HELSEID_TOKEN_URL) throw new ConfigError('HELSEID_TOKEN_URL', 'production mode needs the HelseID token endpoint');
   if (!config.AR_URL) throw new ConfigError('AR_URL', "production mode needs NHN's address register URL (the stand-in is for the demo)");
+  if (config.OIDC_ISSUER?.startsWith('http:')) throw new ConfigError('OIDC_ISSUER', 'production mode needs an https:// issuer');
 }
 
 /** HelseID's token endpoint: HELSEID_TOKEN_URL, or the one beside NHN's message service; undefined without either. */

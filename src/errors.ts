@@ -192,12 +192,44 @@ export const ERRORS = {
   },
 
   // --- operations dashboard: login, sessions, queue board -------------------------------------------
-  OPS_LOGIN_FAILED: { status: 401, message: 'The operator token given at the login form is not the configured one.' },
+  OPS_LOGIN_FAILED: { status: 401, message: 'The token given at the login form is not the token of any operator account.' },
   OPS_SESSION_EXPIRED: { status: 401, message: 'The dashboard session has expired or is no longer valid; log in again.' },
   OPS_CROSS_SITE: {
     status: 403,
     message: 'A changing request with the session cookie came from another site, or without the dashboard header; it was refused.',
   },
+  OPS_OPERATOR_ROLE_REQUIRED: {
+    status: 403,
+    message: 'This needs an account with the role operator (or admin); a viewer may only read. Ask an admin for an operator account.',
+  },
+  OPS_ADMIN_ROLE_REQUIRED: { status: 403, message: 'This needs an account with the role admin (clinics, operator accounts, purges).' },
+  OPERATOR_INVALID: {
+    status: 400,
+    message: 'An operator account needs a name (letters, digits and _ . @ + -, at most 64) and a role: viewer, operator or admin.',
+  },
+  OPERATOR_EXISTS: { status: 409, message: 'An operator account of this name exists already; remove it first or choose another name.' },
+  OPERATOR_FIXED: {
+    status: 409,
+    message: 'This account comes from the settings (OPS_TOKEN, the demo or OPERATORS_FILE); change it there, not through the API.',
+  },
+  ACCESS_REASON_REQUIRED: {
+    status: 400,
+    message: "Looking at a message's history is logged with why: give a reason (?reason=… or the X-Access-Reason header, 3 characters or more).",
+  },
+  OIDC_NOT_CONFIGURED: { status: 404, message: 'OpenID Connect login is not set up here (OIDC_ISSUER, OIDC_CLIENT_ID); log in with an operator token.' },
+  OIDC_PROVIDER_UNREACHABLE: {
+    status: 502,
+    message: "The OpenID Connect provider's discovery document could not be read; check OIDC_ISSUER and the network to the provider.",
+  },
+  OIDC_LOGIN_FAILED: {
+    status: 401,
+    message: "The provider's answer to the login did not check out (state, PKCE, nonce, signature, or the login took over 10 minutes); log in again.",
+  },
+  OIDC_NO_ROLE: {
+    status: 403,
+    message: 'The login worked, but none of the values of the role claim (OIDC_ROLE_CLAIM) is mapped to a role by OIDC_ROLE_MAP; ask for a group that is.',
+  },
+  OPERATOR_UNKNOWN: { status: 404, message: 'There is no operator account of this name.' },
   OPS_BOARD_READ_ONLY: {
     status: 405,
     message: 'The queue board is read-only; only failed and dead-lettered jobs can be retried there. Use the operations API for other actions.',

@@ -3,6 +3,7 @@ import { composeGateway, type ComposedGateway } from './compose/gateway.js';
 import { isGatewayError } from './errors.js';
 import { PortInUseError } from './infra/listen.js';
 import { createLogger, type Logger } from './logging.js';
+import { DEMO_ACCOUNTS } from './operators/operator-accounts.js';
 
 /**
  * The process: settings, the composition (production, or the demo's when GATEWAY_MODE=demo),
@@ -54,6 +55,8 @@ export async function startGateway(demo: () => Promise<Compose>): Promise<void> 
   if (config.GATEWAY_MODE === 'demo') process.stdout.write(banner(config, gateway, composed.banner ?? []));
 }
 
+const opsTokenLine = (role: string, token: string) => `${`  Operations token (${role}):`.padEnd(34)}Authorization: Bearer ${token}`;
+
 function banner(config: Config, gateway: ComposedGateway, extra: string[]): string {
   const token = config.EPJ_TOKENS[0]!;
   const { url, epj } = gateway;
@@ -62,8 +65,9 @@ function banner(config: Config, gateway: ComposedGateway, extra: string[]): stri
       '',
       `  epj-gateway (demo) is ready at ${url}`,
       `  EPJ API token (${token.client}):  Authorization: Bearer ${token.token}`,
-      `  Operations token:               Authorization: Bearer ${config.OPS_TOKEN}`,
-      `  Dashboard:                      ${url}/ops/  (log in with the operations token)`,
+      opsTokenLine(config.OPS_TOKEN_ROLE, config.OPS_TOKEN),
+      ...(config.OPERATORS_FILE ? [] : DEMO_ACCOUNTS.map((a) => opsTokenLine(a.role, a.token))),
+      `  Dashboard:                      ${url}/ops/  (log in with an operations token)`,
       ...extra,
       ...(epj.inboxDir ? [`  EPJ inbox folder:               ${epj.inboxDir}`] : []),
       `  EPJ outbox folder:              ${epj.outboxDir}`,

@@ -28,8 +28,9 @@ export interface RedisKeys {
   /** notifications sent (list, newest first) and the claim that sends each id once */
   notifications: string;
   notified(notificationId: string): string;
-  /** the audit log (stream) */
+  /** the audit log (stream) and the hash of its newest entry (the chain's head) */
   audit: string;
+  auditHead: string;
   /** how many sent messages got no AppRec before the deadline (a counter) */
   appRecMissing: string;
   /** a CRL kept across restarts, by a hash of its URL */
@@ -71,6 +72,8 @@ export interface RedisKeys {
   retentionLastRun: string;
   /** a certificate rollover's switch (hash: the fingerprints switched to, when, by whom) */
   rollover: string;
+  /** operator accounts made through the operations API (hash: name -> role and token hash); the deployment's, not a clinic's */
+  operators: string;
 }
 
 export function redisKeys(prefix: string): RedisKeys {
@@ -93,6 +96,7 @@ export function redisKeys(prefix: string): RedisKeys {
     notifications: key('notifications'),
     notified: (notificationId) => key('notified', notificationId),
     audit: key('audit'),
+    auditHead: key('audit', 'head'),
     appRecMissing: key('apprec-missing'),
     crl: (urlHash) => key('crl', urlHash),
     addressRegister: (kind, herId) => key('ar', kind, herId),
@@ -113,5 +117,6 @@ export function redisKeys(prefix: string): RedisKeys {
     retentionLease: key('retention', 'lease'),
     retentionLastRun: key('retention', 'last-run'),
     rollover: key('rollover'),
+    operators: key('operators'),
   };
 }

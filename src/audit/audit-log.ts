@@ -1,15 +1,18 @@
 import type { Redis } from 'ioredis';
 import { REDACTED_PATHS } from '../logging.js';
 import { redisKeys } from '../redis-keys.js';
+import { entryHash, GENESIS, type ChainedFields } from './audit-chain.js';
 
 /**
  * Who did what and when, by id: messages received, delivered, answered; gate changes; operator
  * actions; dead-letter replays. Kept in a Redis stream trimmed by age, so every gateway process
  * writes to one log. Entries carry ids, codes and outcomes — never message content or national ids.
+ * Each entry carries the hash of the one before it (audit-chain.ts), so a changed or removed entry
+ * shows: `epj-gateway audit verify`.
  */
 
 export interface AuditEntry {
-  /** `system`, `epj:<client>`, `operator@<address>` */
+  /** `system`, `epj:<client>`, or an operator account as authenticated: `<account>@<address>` (never a name the request gives itself) */
   actor: string;
   action: string;
   msgId?: string;
@@ -21,7 +24,22 @@ export interface AuditEntry {
 export interface StoredAuditEntry extends AuditEntry {
   id: string;
   at: string;
+  /** the hash of the entry before it and its own (absent on entries written before the chain) */
+  prev?: string;
+  hash?: string;
 }
+
+/**
+ * Appends only if the chain's head is still the one the hash was made on (another process may
+ * have written since): the link and the entry go in together, or not at all.
+ */
+const APPEND = `
+local head = redis.call('GET', KEYS[2]) or '${GENESIS}'
+if head ~= ARGV[1] then return false end
+local id = redis.call('XADD', KEYS[1], 'MINID', ARGV[3], '*', unpack(ARGV, 4))
+redis.call('SET', KEYS[2], ARGV[2])
+return id
+`;
 
 // Eleven digits, also written 6+5 with a space or dash: a national id (FNR, DNR, HNR) or one in
 // disguise. Nothing the audit log keeps by right (MsgIds, HER-ids, org numbers) has that shape.
@@ -62,6 +80,9 @@ export function redactAuditEntry(entry: AuditEntry): AuditEntry {
 
 export class AuditLog {
   private readonly key: string;
+  private readonly headKey: string;
+  /** this process's writes one after another, so they do not race each other for the head */
+  private writing: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly redis: Redis,
@@ -69,19 +90,47 @@ export class AuditLog {
     private readonly retentionDays: number,
   ) {
     this.key = redisKeys(prefix).audit;
+    this.headKey = redisKeys(prefix).auditHead;
   }
 
-  async record(raw: AuditEntry): Promise<void> {
+  record(raw: AuditEntry): Promise<void> {
     const entry = redactAuditEntry(raw);
-    const minId = `${Date.now() - this.retentionDays * 86_400_000}-0`;
-    const fields: string[] = ['actor', entry.actor, 'action', entry.action];
+    const write = this.writing.then(() => this.append(entry));
+    this.writing = write.catch(() => undefined);
+    return write;
+  }
+
+  private async append(entry: AuditEntry): Promise<void> {
+    const chained: ChainedFields = {
+      at: new Date().toISOString(),
+      actor: entry.actor,
+      action: entry.action,
+      msgId: entry.msgId,
+      service: entry.service,
+      outcome: entry.outcome,
+      details: entry.details ? JSON.stringify(entry.details) : undefined,
+    };
+    const fields: string[] = ['at', chained.at, 'actor', entry.actor, 'action', entry.action];
     if (entry.msgId) fields.push('msgId', entry.msgId);
     if (entry.service) fields.push('service', entry.service);
     if (entry.outcome) fields.push('outcome', entry.outcome);
-    if (entry.details) fields.push('details', JSON.stringify(entry.details));
+    if (chained.details) fields.push('details', chained.details);
     // Exact trimming: at a clinic's rate the cost is nothing, and retention means what it says
     // (approximate trimming keeps old entries until a whole stream node can go).
-    await this.redis.xadd(this.key, 'MINID', minId, '*', ...fields);
+    const minId = `${Date.now() - this.retentionDays * 86_400_000}-0`;
+    // Another gateway process may append between reading the head and writing: then read it again.
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const prev = (await this.redis.get(this.headKey)) ?? GENESIS;
+      const hash = entryHash(prev, chained);
+      const id = await this.redis.eval(APPEND, 2, this.key, this.headKey, prev, hash, minId, ...fields, 'prev', prev, 'hash', hash);
+      if (id) return;
+    }
+    throw new Error('audit log: the chain head kept changing under 50 attempts to append');
+  }
+
+  /** The hash of the newest entry: what the last exported entry must carry. */
+  async head(): Promise<string> {
+    return (await this.redis.get(this.headKey)) ?? GENESIS;
   }
 
   /** Entries from `since` on, oldest first, at most `limit`; `after` continues from a previous page. */
@@ -91,11 +140,13 @@ export class AuditLog {
     return raw.map(([id, flat]) => {
       const f: Record<string, string> = {};
       for (let i = 0; i < flat.length; i += 2) f[flat[i]!] = flat[i + 1]!;
-      const entry: StoredAuditEntry = { id, at: new Date(Number(id.split('-')[0])).toISOString(), actor: f.actor ?? '', action: f.action ?? '' };
+      const at = f.at ?? new Date(Number(id.split('-')[0])).toISOString();
+      const entry: StoredAuditEntry = { id, at, actor: f.actor ?? '', action: f.action ?? '' };
       if (f.msgId) entry.msgId = f.msgId;
       if (f.service) entry.service = f.service;
       if (f.outcome) entry.outcome = f.outcome;
       if (f.details) entry.details = JSON.parse(f.details) as AuditEntry['details'];
+      if (f.prev && f.hash) Object.assign(entry, { prev: f.prev, hash: f.hash });
       return entry;
     });
   }

@@ -11,6 +11,7 @@ import { registerAr } from './ar.js';
 import { registerClinics } from './clinics.js';
 import { registerCommtest } from './commtest.js';
 import { registerPurge } from './purge.js';
+import { registerOperators } from './operators.js';
 
 /** Exit codes shared by every command: 0 done/valid, 1 the thing checked is not valid, 2 usage error. */
 export const EXIT_OK = 0;
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerClinics(program);
   registerCommtest(program);
   registerPurge(program);
+  registerOperators(program);
   return program;
 }
 

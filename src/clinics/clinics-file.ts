@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import yaml from 'js-yaml';
 import type { z } from 'zod';
 import { checkClinicSettings, ConfigError, type Config } from '../config.js';
+import { readDataFile } from '../data-file.js';
 import type { CredentialSource } from '../trust/credential-source.js';
 import { clinicFromSettings, OVERRIDABLE_SETTINGS, type Clinic, type ClinicContacts } from './clinic.js';
 import { clinicsFileSchema, type ClinicEntry } from './clinics-file-schema.js';
@@ -21,36 +20,9 @@ export function loadClinics(config: Config): Clinic[] {
 }
 
 export function readClinicsFile(file: string, config: Config): Clinic[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError('CLINICS_FILE', `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  const raw = parseText(text, file);
+  const raw = readDataFile(file, 'CLINICS_FILE');
   if (raw === undefined || raw === null) throw new ConfigError('CLINICS_FILE', `${file} is empty; expected { clinics: [ … ] }`);
   return parseClinics(raw, config, path.dirname(path.resolve(file)));
-}
-
-/**
- * YAML through the core schema only: plain data, no custom tags (a `!!js/…` or any other tag is
- * refused), no dates made from timestamps. JSON is read by JSON.parse when the name says so.
- */
-function parseText(text: string, file: string): unknown {
-  if (file.toLowerCase().endsWith('.json')) {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch (err) {
-      throw new ConfigError('CLINICS_FILE', `${file} is not valid JSON: ${(err as Error).message}`);
-    }
-  }
-  try {
-    return yaml.load(text, { schema: yaml.CORE_SCHEMA, filename: file });
-  } catch (err) {
-    const e = err as yaml.YAMLException;
-    const where = e.mark ? ` (line ${e.mark.line + 1}, column ${e.mark.column + 1})` : '';
-    throw new ConfigError('CLINICS_FILE', `${file} is not valid YAML: ${e.reason ?? e.message}${where}`);
-  }
 }
 
 /** The file's content (already parsed from YAML or JSON) as clinics; `baseDir` anchors the relative paths. */

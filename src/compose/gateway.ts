@@ -15,6 +15,7 @@ import type { ClinicParts, DemoHooks, FarSide } from './clinic.js';
 import { loadClinics } from '../clinics/clinics-file.js';
 import { opsClinicsRouter } from '../http/ops-clinics.js';
 import { opsRolloverRouter } from '../http/ops-rollover.js';
+import { settingsAccounts } from '../operators/operator-accounts.js';
 import { buildHttp } from './http.js';
 import { buildInfrastructure, type Infrastructure } from './infrastructure.js';
 import { buildBus, type BusSide } from './bus.js';
@@ -85,6 +86,8 @@ export function farSideFromSettings(config: Config): FarSide {
 export async function composeGateway(config: Config, logger: Logger, options: ComposeOptions = {}): Promise<ComposedGateway> {
   const far = options.far ?? farSideFromSettings(config);
   const specs = options.clinics ?? loadClinics(config);
+  // read before anything starts, so a bad operators file stops the start like a bad setting
+  const accounts = settingsAccounts(config);
   let port: BoundPort | undefined;
   let infra: Infrastructure | undefined;
   let bus: BusSide | undefined;
@@ -123,6 +126,7 @@ export async function composeGateway(config: Config, logger: Logger, options: Co
           clinicsFile,
         ),
       ],
+      accounts,
     });
     port.serve(app);
     const { server, url } = port;

@@ -15,6 +15,11 @@ import { readOpenRequestAges } from '../pipeline/request-age.js';
 import type { ReadinessSource } from '../http/health.js';
 import { opsAuditRouter } from '../http/ops-audit.js';
 import { opsLoginRouter } from '../http/ops-auth.js';
+import { opsOperatorsRouter } from '../http/ops-operators.js';
+import { opsOidcRouter } from '../http/ops-oidc.js';
+import { settingsAccounts, type OperatorAccount } from '../operators/operator-accounts.js';
+import { OperatorDirectory } from '../operators/operator-directory.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import { opsGateRouter } from '../http/ops-gate.js';
 import { opsMessagesRouter } from '../http/ops-messages.js';
 import { opsStatusRouter, type StatusSections } from '../http/ops-status.js';
@@ -48,6 +53,8 @@ export interface ClinicRouters {
   ops: Router;
   tokens: ClientToken[];
   readiness: ReadinessSource[];
+  /** the clinic's audit log: deployment-wide operator actions (accounts) are written to every clinic's */
+  audit: AuditLog;
 }
 
 export function clinicRouters(settings: Config, core: Core, add: ClinicHttpAdditions, readiness: ReadinessSource[] = []): ClinicRouters {
@@ -70,7 +77,7 @@ export function clinicRouters(settings: Config, core: Core, add: ClinicHttpAddit
     epj.use(r);
   const ops = Router();
   for (const r of [
-    opsMessagesRouter({ store, deadLetters }),
+    opsMessagesRouter({ store, deadLetters, audit }),
     opsGateRouter({
       gate,
       notifier,
@@ -83,7 +90,7 @@ export function clinicRouters(settings: Config, core: Core, add: ClinicHttpAddit
         return n ? core.delivery.resend(n, recipient) : false;
       },
     }),
-    opsAuditRouter(audit),
+    opsAuditRouter(audit, settings.CLINIC_HER_ID),
     opsStatusRouter({
       gate,
       notifier,
@@ -107,6 +114,7 @@ export function clinicRouters(settings: Config, core: Core, add: ClinicHttpAddit
     ops,
     tokens: settings.EPJ_TOKENS.map((t) => ({ ...t, clinic: settings.CLINIC_HER_ID })),
     readiness: [gateReadiness(core), ...readiness],
+    audit,
   };
 }
 
@@ -176,8 +184,9 @@ export function buildHttp(
   infra: Infrastructure,
   fleet: { routers(): ClinicRouters[]; tokens(): readonly ClientToken[] },
   flag: ShutdownFlag,
-  extra: { opsRoutes?: Router[] } = {},
+  extra: { opsRoutes?: Router[]; accounts?: OperatorAccount[] } = {},
 ): Express {
+  const operators = new OperatorDirectory(infra.redis, config.QUEUE_PREFIX, extra.accounts ?? settingsAccounts(config));
   return createApp({
     config,
     logger,
@@ -195,7 +204,12 @@ export function buildHttp(
         ),
       ),
     ],
-    opsRoutes: [...(extra.opsRoutes ?? []), Router().use(dispatch(() => fleet.routers(), clinicParam, 'ops'))],
-    opsPublicRoutes: [opsLoginRouter(config.OPS_TOKEN), dashboardRouter()],
+    operators,
+    opsRoutes: [
+      opsOperatorsRouter(operators, () => fleet.routers().map((r) => r.audit)),
+      ...(extra.opsRoutes ?? []),
+      Router().use(dispatch(() => fleet.routers(), clinicParam, 'ops')),
+    ],
+    opsPublicRoutes: [opsLoginRouter(operators, config.OPS_TOKEN), opsOidcRouter(config, config.OPS_TOKEN), dashboardRouter()],
   });
 }

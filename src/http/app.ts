@@ -4,6 +4,7 @@ import { GatewayError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import { bearerAuth, type ClientToken } from './auth.js';
 import { opsAuth } from './ops-auth.js';
+import type { OperatorDirectory } from '../operators/operator-directory.js';
 import { errorHandler, notFound } from './error-handler.js';
 import { healthRouter, type HealthDeps } from './health.js';
 import { requestContext } from './request-context.js';
@@ -15,9 +16,11 @@ export interface AppDeps extends HealthDeps {
   /** every EPJ client's token, each with the clinic it belongs to */
   epjTokens: readonly ClientToken[] | (() => readonly ClientToken[]);
   logger: Logger;
+  /** the operator accounts the operations API and dashboard authenticate against */
+  operators: OperatorDirectory;
   /** routers mounted under /v1 behind the EPJ token */
   epjRoutes?: Router[];
-  /** routers mounted under /ops behind the operator token */
+  /** routers mounted under /ops behind an operator account; each declares the role it needs */
   opsRoutes?: Router[];
   /** routers mounted under /ops before authentication (the dashboard's login page and assets) */
   opsPublicRoutes?: Router[];
@@ -25,7 +28,7 @@ export interface AppDeps extends HealthDeps {
 
 /**
  * The gateway's HTTP face: open health endpoints, the EPJ API under /v1 (a bearer token per EPJ
- * client) and the operations API under /ops (the operator token). Nothing else is reachable.
+ * client) and the operations API under /ops (named operator accounts, each route its role). Nothing else is reachable.
  */
 export function createApp(deps: AppDeps): Express {
   const app = express();
@@ -53,7 +56,7 @@ export function createApp(deps: AppDeps): Express {
 
   const ops = Router();
   for (const r of deps.opsPublicRoutes ?? []) ops.use(r);
-  ops.use(opsAuth(deps.config.OPS_TOKEN));
+  ops.use(opsAuth(deps.operators, deps.config.OPS_TOKEN));
   ops.use(express.json({ limit: '1mb' }));
   for (const r of deps.opsRoutes ?? []) ops.use(r);
   app.use('/ops', ops);

@@ -1,8 +1,12 @@
 import type { Request } from 'express';
+import { identityOf } from './ops-roles.js';
 
-/** Who did it and from where, for the audit log: the X-Operator header names the person. */
+/**
+ * Who did it and from where, for the audit log: the operator account the request authenticated
+ * as (`<account>@<address>`). Nothing the request says about itself (no header, no form field)
+ * changes the name.
+ */
 export function operatorOf(req: Request): string {
-  const name = req.get('x-operator');
-  const who = name && /^[\w.@+-]{1,64}$/.test(name) ? name : 'operator';
-  return `${who}@${req.ip ?? 'unknown'}`;
+  const identity = req.res ? identityOf(req.res) : undefined;
+  return `${identity?.name ?? 'unknown'}@${req.ip ?? 'unknown'}`;
 }

@@ -7,6 +7,7 @@ import type { Queues } from '../pipeline/queues.js';
 import { GatewayError } from '../errors.js';
 import { operatorOf } from './operator.js';
 import { redisKeys } from '../redis-keys.js';
+import { needs } from './ops-roles.js';
 
 /** What the fleet view reads of one clinic. */
 export interface FleetClinic {
@@ -93,19 +94,19 @@ export interface ClinicsManagement {
  */
 export function opsClinicsRouter(clinics: () => readonly FleetClinic[], manage: ClinicsManagement): Router {
   const router = Router();
-  router.get('/clinics', async (_req, res) => {
+  router.get('/clinics', needs('viewer'), async (_req, res) => {
     const rows = await Promise.all(clinics().map(fleetRow));
     res.json(rows.sort(worstFirst));
   });
-  router.post('/clinics', async (req, res) => {
+  router.post('/clinics', needs('admin'), async (req, res) => {
     res.status(201).json(await manage.add(req.body));
   });
-  router.delete('/clinics/:herId', async (req, res) => {
+  router.delete('/clinics/:herId', needs('admin'), async (req, res) => {
     const force = req.query.force === 'true' || req.query.force === '1';
     const result = await manage.remove(req.params.herId, { force, actor: operatorOf(req) });
     res.json({ herId: req.params.herId, removed: true, ...result });
   });
-  router.get('/clinics/:herId', async (req, res) => {
+  router.get('/clinics/:herId', needs('viewer'), async (req, res) => {
     const clinic = clinics().find((c) => c.herId === req.params.herId);
     if (!clinic) throw new GatewayError('CLINIC_UNKNOWN', `(HER-id ${req.params.herId.slice(0, 12)})`);
     res.json(await fleetRow(clinic));

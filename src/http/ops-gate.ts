@@ -6,6 +6,7 @@ import { isGatedService, type GatedService } from '../gate/gate-state.js';
 import type { Notifier } from '../gate/notifier.js';
 import type { ServiceGate } from '../gate/service-gate.js';
 import { operatorOf } from './operator.js';
+import { needs } from './ops-roles.js';
 
 export interface OpsGateDeps {
   gate: ServiceGate;
@@ -40,18 +41,18 @@ export function opsGateRouter(deps: OpsGateDeps): Router {
     notifications: await deps.notifier.recent(20),
   });
 
-  router.get('/gate', async (_req, res) => {
+  router.get('/gate', needs('viewer'), async (_req, res) => {
     res.json(await view());
   });
 
-  router.post('/gate/recheck', async (req, res) => {
+  router.post('/gate/recheck', needs('operator'), async (req, res) => {
     await deps.recheck();
     await deps.audit.record({ actor: operatorOf(req), action: 'gate.recheck' });
     res.json(await view());
   });
 
   // a dead-lettered notification, sent again to one recipient: {"id":"<event id>","recipient":"<address or webhook URL>"}
-  router.post('/notifications/resend', async (req, res) => {
+  router.post('/notifications/resend', needs('operator'), async (req, res) => {
     const body = resendBody.extend({ id: z.string().min(1).max(300) }).safeParse(req.body ?? {});
     if (!body.success || !deps.resend) throw new GatewayError('NOT_FOUND');
     if (!(await deps.resend(body.data.id, body.data.recipient))) throw new GatewayError('NOT_FOUND');
@@ -59,7 +60,7 @@ export function opsGateRouter(deps: OpsGateDeps): Router {
     res.json({ resent: true, notifications: await deps.notifier.recent(20) });
   });
 
-  router.post('/gate/:service/:action', async (req, res) => {
+  router.post('/gate/:service/:action', needs('operator'), async (req, res) => {
     const { service, action } = req.params;
     if (!isGatedService(service) || (action !== 'close' && action !== 'open')) throw new GatewayError('NOT_FOUND');
     const operator = operatorOf(req);

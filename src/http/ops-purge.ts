@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import type { Purger } from '../retention/purge.js';
 import { operatorOf } from './operator.js';
+import { needs } from './ops-roles.js';
 
 /**
  * Purge on request (docs/operations.md, "Retention and purge"):
@@ -16,12 +17,12 @@ export function opsPurgeRouter(purger: Purger): Router {
     return typeof value === 'string' ? value : '';
   };
 
-  router.delete('/messages/:msgId', async (req, res) => {
+  router.delete('/messages/:msgId', needs('admin'), async (req, res) => {
     const purged = await purger.purgeMessage(req.params.msgId, operatorOf(req), field(req.body, 'reason'));
     res.json({ ok: true, purged });
   });
 
-  router.delete('/patients', async (req, res) => {
+  router.delete('/patients', needs('admin'), async (req, res) => {
     const purged = await purger.purgePatient(field(req.body, 'nationalId'), operatorOf(req), field(req.body, 'reason'));
     res.json({ ok: true, ...purged });
   });

@@ -4,6 +4,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { GatewayError } from '../errors.js';
 import type { CertificateRollover, RolloverState } from '../gate/certificate-rollover.js';
 import { operatorOf } from './operator.js';
+import { needs } from './ops-roles.js';
 
 /** What the rollover routes need of one clinic. */
 export interface RolloverClinic {
@@ -53,11 +54,11 @@ export function opsRolloverRouter(clinics: () => readonly RolloverClinic[], file
     return clinic.rollover.state();
   };
 
-  router.get('/certificates/rollover', async (req, res) => {
+  router.get('/certificates/rollover', needs('viewer'), async (req, res) => {
     res.json(await clinicOf(req).rollover.state());
   });
 
-  router.post('/certificates/rollover/next', async (req, res) => {
+  router.post('/certificates/rollover/next', needs('operator'), async (req, res) => {
     const clinic = clinicOf(req);
     const body = installBody.safeParse(req.body ?? {});
     if (!body.success || (!body.data.signing && !body.data.encryption))
@@ -70,13 +71,13 @@ export function opsRolloverRouter(clinics: () => readonly RolloverClinic[], file
     res.json(await done(clinic, req, 'install', state));
   });
 
-  router.post('/certificates/rollover/switch', async (req, res) => {
+  router.post('/certificates/rollover/switch', needs('operator'), async (req, res) => {
     const clinic = clinicOf(req);
     const state = await clinic.rollover.switch(operatorOf(req));
     res.json(await done(clinic, req, 'switch', state));
   });
 
-  router.post('/certificates/rollover/retire', async (req, res) => {
+  router.post('/certificates/rollover/retire', needs('operator'), async (req, res) => {
     const clinic = clinicOf(req);
     const before = await clinic.rollover.state();
     if (before.phase !== 'switched') throw new GatewayError(before.phase === 'none' ? 'ROLLOVER_NO_NEXT' : 'ROLLOVER_NOT_SWITCHED');

@@ -4,6 +4,7 @@ import type { Notifier } from '../gate/notifier.js';
 import type { ServiceGate } from '../gate/service-gate.js';
 import type { Queues } from '../pipeline/queues.js';
 import type { ThroughputRecorder } from './dashboard/throughput.js';
+import { identityOf, needs } from './ops-roles.js';
 
 /**
  * Parts of the status the gateway fills in as their areas arrive; each is asked at request time,
@@ -101,10 +102,11 @@ export async function readStatus(deps: OpsStatusDeps) {
 /** GET /ops/status: the status page's one read. */
 export function opsStatusRouter(deps: OpsStatusDeps): Router {
   const router = Router();
-  router.get('/status', async (_req, res) => {
+  router.get('/status', needs('viewer'), async (_req, res) => {
     res.setHeader('Cache-Control', 'no-store');
-    const session = res.locals.operatorSession as { operator: string } | undefined;
-    res.json({ ...(await readStatus(deps)), ...(session ? { operator: session.operator } : {}) });
+    // the account the page is used as, named beside the logout button
+    const who = identityOf(res);
+    res.json({ ...(await readStatus(deps)), ...(who ? { operator: who.name, role: who.role } : {}) });
   });
   return router;
 }

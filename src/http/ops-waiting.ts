@@ -4,6 +4,7 @@ import { isGatedService, type GateSnapshot } from '../gate/gate-state.js';
 import type { ServiceGate } from '../gate/service-gate.js';
 import type { HistoryEntry, MessageStore } from '../pipeline/message-store.js';
 import type { Queues } from '../pipeline/queues.js';
+import { needs } from './ops-roles.js';
 
 /**
  * GET /ops/waiting: every message that waits in the outbound and EPJ delivery queues, with why —
@@ -119,7 +120,7 @@ export async function listWaiting(deps: OpsWaitingDeps, perQueue = PER_QUEUE_LIM
 
 export function opsWaitingRouter(deps: OpsWaitingDeps): Router {
   const router = Router();
-  router.get('/waiting', async (_req, res) => {
+  router.get('/waiting', needs('viewer'), async (_req, res) => {
     res.setHeader('Cache-Control', 'no-store');
     const { messages, truncated } = await listWaiting(deps);
     res.json({ at: new Date().toISOString(), count: messages.length, truncated, messages });

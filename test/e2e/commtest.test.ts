@@ -99,7 +99,7 @@ describe('e2e: the communication test', function () {
     assert.equal(svar.msgType, 'DIALOG_INNBYGGER_TEST');
     assert.match(svar.xml, /<TemaKodet V="KT"[^>]*7603/);
     assert.equal(existsSync(path.join(stack.inboxDir!, `${msgId}.xml`)), false, 'a test is not for the EPJ');
-    const record = await request(stack.url).get(`/ops/messages/${msgId}`).set(stack.opsAuth).expect(200);
+    const record = await request(stack.url).get(`/ops/messages/${msgId}`).query({ reason: 'commtest check' }).set(stack.opsAuth).expect(200);
     assert.equal(record.body.service ?? record.body.message?.service, 'communication-test');
     // seen again (NHN delivers twice): answered once
     const again = stack.simulator.citizen.send(helsenorgeTest(msgId));

@@ -36,6 +36,7 @@ function findInFolders(dirs: string[], needles: readonly string[]): string[] {
   return found;
 }
 
+const ADMIN = { authorization: 'Bearer demo-admin-token' };
 describe('e2e: purge on request leaves nothing of the message behind', function () {
   this.timeout(120_000);
   let server: TestRedis;
@@ -54,7 +55,7 @@ describe('e2e: purge on request leaves nothing of the message behind', function 
   });
 
   const stateOf = async (msgId: string) =>
-    (await request(stack.url).get(`/ops/messages/${msgId}`).set(stack.opsAuth)).body as { state?: string; answeredBy?: string };
+    (await request(stack.url).get(`/ops/messages/${msgId}`).query({ reason: 'purge test' }).set(stack.opsAuth)).body as { state?: string; answeredBy?: string };
   const audit = async () =>
     (await request(stack.url).get('/ops/audit').set(stack.opsAuth)).text
       .split('\n')
@@ -82,7 +83,11 @@ describe('e2e: purge on request leaves nothing of the message behind', function 
     const needles = [request1, answer, '02919010099', 'Fjelltopp', 'legeattest', 'Attesten ligger klar'];
     assert.notDeepEqual(await leftovers(needles), [], 'the scan finds the messages before the purge');
 
-    const res = await runCli(['purge', '--patient', '-', '--reason', 'Pasienten er død (02919010099)', '--json', '--url', stack.url], {}, '02919010099\n');
+    const res = await runCli(
+      ['purge', '--patient', '-', '--reason', 'Pasienten er død (02919010099)', '--json', '--url', stack.url],
+      { OPS_TOKEN: 'demo-admin-token' },
+      '02919010099\n',
+    );
     assert.equal(res.code, 0, res.stderr);
     const out = JSON.parse(res.stdout) as { ok: boolean; messages: { msgId: string; found: boolean; files: string[] }[] };
     assert.equal(out.ok, true);
@@ -110,11 +115,11 @@ describe('e2e: purge on request leaves nothing of the message behind', function 
     const answer = submitted.body.msgId as string;
     await eventually(async () => (await stateOf(answer)).state === 'waiting', 30_000, 'the answer waiting for NHN');
 
-    const missing = await request(stack.url).delete(`/ops/messages/${answer}`).set(stack.opsAuth).send({});
+    const missing = await request(stack.url).delete(`/ops/messages/${answer}`).set(ADMIN).send({});
     assert.equal(missing.status, 400);
     assert.equal(missing.body.error.code, 'PURGE_REASON_REQUIRED');
 
-    const purged = await request(stack.url).delete(`/ops/messages/${answer}`).set(stack.opsAuth).send({ reason: 'consent withdrawn' });
+    const purged = await request(stack.url).delete(`/ops/messages/${answer}`).set(ADMIN).send({ reason: 'consent withdrawn' });
     assert.equal(purged.status, 200, JSON.stringify(purged.body));
     assert.deepEqual(purged.body.purged.cancelled, ['outbound-e-consultation']);
     stack.simulator.faults.clear();
@@ -127,7 +132,7 @@ describe('e2e: purge on request leaves nothing of the message behind', function 
     assert.deepEqual(await leftovers([answer, text]), []);
     assert.equal((await stateOf(request2)).answeredBy, 'purged');
 
-    const cli = await runCli(['purge', '--msg-id', request2, '--reason', 'consent withdrawn', '--url', stack.url]);
+    const cli = await runCli(['purge', '--msg-id', request2, '--reason', 'consent withdrawn', '--url', stack.url], { OPS_TOKEN: 'demo-admin-token' });
     assert.equal(cli.code, 0, cli.stderr);
     assert.match(cli.stdout, new RegExp(`^purged ${request2}: \\d+ job\\(s\\)`));
     assert.deepEqual(await leftovers([request2, '07900110051', 'Prøvesen']), []);
@@ -142,11 +147,15 @@ describe('e2e: purge on request leaves nothing of the message behind', function 
   });
 
   it('refuses a patient purge without a valid national id, and one without --msg-id or --patient', async () => {
-    const res = await request(stack.url).delete('/ops/patients').set(stack.opsAuth).send({ nationalId: '12345678901', reason: 'test' });
+    // a purge is the admin's: an operator is told the role it needs
+    const operator = await request(stack.url).delete('/ops/patients').set(stack.opsAuth).send({ nationalId: '02919010099', reason: 'test' });
+    assert.equal(operator.status, 403);
+    assert.equal(operator.body.error.code, 'OPS_ADMIN_ROLE_REQUIRED');
+    const res = await request(stack.url).delete('/ops/patients').set(ADMIN).send({ nationalId: '12345678901', reason: 'test' });
     assert.equal(res.status, 400);
     assert.equal(res.body.error.code, 'PURGE_PATIENT_ID_INVALID');
     assert.equal(JSON.stringify(await audit()).includes('12345678901'), false);
-    const cli = await runCli(['purge', '--reason', 'x', '--url', stack.url]);
+    const cli = await runCli(['purge', '--reason', 'x', '--url', stack.url], { OPS_TOKEN: 'demo-admin-token' });
     assert.equal(cli.code, 2);
   });
 });

@@ -30,7 +30,11 @@ export interface TestStack {
   logs: () => string;
   /** the EPJ client's bearer header */
   epjAuth: { authorization: string };
+  /** OPS_TOKEN's account (`ops`, an operator in the demo) */
   opsAuth: { authorization: string };
+  /** the demo's viewer and admin accounts */
+  viewerAuth: { authorization: string };
+  adminAuth: { authorization: string };
   stop: () => Promise<void>;
 }
 
@@ -71,6 +75,8 @@ export async function startStack(redisUrl: string, env: ConfigInput = {}, option
     logs: text,
     epjAuth: { authorization: `Bearer ${composed.clinics[0]!.settings.EPJ_TOKENS[0]!.token}` },
     opsAuth: { authorization: `Bearer ${config.OPS_TOKEN}` },
+    viewerAuth: { authorization: 'Bearer demo-viewer-token' },
+    adminAuth: { authorization: 'Bearer demo-admin-token' },
     stop: () => composed.shutdown('test done'),
   };
 }

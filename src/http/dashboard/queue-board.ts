@@ -7,6 +7,7 @@ import { GatewayError, isGatewayError } from '../../errors.js';
 import type { DeadLetters } from '../../pipeline/dead-letters.js';
 import type { Queues } from '../../pipeline/queues.js';
 import { operatorOf } from '../operator.js';
+import { needs } from '../ops-roles.js';
 
 /**
  * The queues through bull-board, under /ops/queues behind the operator login. Read-only except
@@ -117,6 +118,13 @@ export function queueBoardRouter(deps: QueueBoardDeps): Router {
   const router = Router();
   // /ops/queues (with ?clinic=, or the first clinic) opens the clinic's own board
   router.get(['/queues', '/queues/'], (_req, res) => res.redirect(302, `${QUEUE_BOARD_PATH}/${deps.herId}/`));
-  router.use(`/queues/${deps.herId}`, guard, serverAdapter.getRouter() as Router);
+  // reading the board is a viewer's; its retries are an operator's
+  const retryRole = needs('operator');
+  router.use(
+    `/queues/${deps.herId}`,
+    (req: Request, res: Response, next: NextFunction) => (req.method === 'GET' || req.method === 'HEAD' ? next() : retryRole(req, res, next)),
+    guard,
+    serverAdapter.getRouter() as Router,
+  );
   return router;
 }

@@ -27,7 +27,7 @@ describe('audit log: who did what, by id', () => {
     await log.record({ actor: 'operator@10.0.0.7', action: 'dead-letter.replay', msgId: 'b6f7c1de-0a7e-4c4e-9d7e-5c0a4bb1f002', service: 'appointment' });
     const entries = await log.read();
     assert.deepEqual(
-      entries.map(({ id: _id, at: _at, ...rest }) => rest),
+      entries.map(({ id: _id, at: _at, prev: _prev, hash: _hash, ...rest }) => rest),
       [
         { actor: 'system', action: 'message.received', msgId: 'b6f7c1de-0a7e-4c4e-9d7e-5c0a4bb1f001', service: 'office-contact', outcome: 'accepted' },
         { actor: 'operator@10.0.0.7', action: 'dead-letter.replay', msgId: 'b6f7c1de-0a7e-4c4e-9d7e-5c0a4bb1f002', service: 'appointment' },

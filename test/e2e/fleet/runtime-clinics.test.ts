@@ -42,7 +42,10 @@ describe('e2e: clinics added and removed at run time, the others undisturbed', f
   it('POST /ops/clinics adds a clinic without a restart: served, in the file, its token works, its citizen messages arrive', async () => {
     assert.deepEqual((await rows()).map((r) => r.herId).sort(), ['8142987', '8143100']);
     await request(stack.url).get('/v1/whoami').set(bearer('demo-token-3')).expect(401);
-    const added = await request(stack.url).post('/ops/clinics').set(stack.opsAuth).send(third).expect(201);
+    // managing clinics is an admin's: the demo's operator token is refused, naming the role
+    const refused = await request(stack.url).post('/ops/clinics').set(stack.opsAuth).send(third).expect(403);
+    assert.equal(refused.body.error.code, 'OPS_ADMIN_ROLE_REQUIRED');
+    const added = await request(stack.url).post('/ops/clinics').set(stack.adminAuth).send(third).expect(201);
     assert.equal(added.body.herId, '8143200');
     assert.doesNotMatch(JSON.stringify(added.body), /demo-token-3/, 'no secret in the answer');
     assert.deepEqual(fileHerIds(), ['8142987', '8143100', '8143200']);
@@ -54,11 +57,11 @@ describe('e2e: clinics added and removed at run time, the others undisturbed', f
     const inbox = stack.composed.fleet.get('8143200')!.epj.inboxDir!;
     await eventually(() => existsSync(inbox) && readdirSync(inbox).some((f) => f.endsWith('.xml')), 15_000, "the request in the new clinic's inbox");
 
-    const again = await request(stack.url).post('/ops/clinics').set(stack.opsAuth).send(third);
+    const again = await request(stack.url).post('/ops/clinics').set(stack.adminAuth).send(third);
     assert.equal(again.status, 409);
     const clash = await request(stack.url)
       .post('/ops/clinics')
-      .set(stack.opsAuth)
+      .set(stack.adminAuth)
       .send({ ...third, herId: '8143300', epj: { delivery: 'folder', tokens: [{ client: 'x', token: 'demo-token' }] } });
     assert.equal(clash.status, 400, 'a token of another clinic: the file would not be valid');
     assert.deepEqual(fileHerIds(), ['8142987', '8143100', '8143200'], 'a refused entry leaves the file as it was');
@@ -75,12 +78,12 @@ describe('e2e: clinics added and removed at run time, the others undisturbed', f
       .send({ service: 'e-consultation', inReplyTo: sent.businessDocumentId, text: 'Svar som venter.' })
       .expect(202);
 
-    const busy = await runCli(['clinics', 'remove', '8143200', '--url', stack.url, '--token', 'demo-ops-token']);
+    const busy = await runCli(['clinics', 'remove', '8143200', '--url', stack.url, '--token', 'demo-admin-token']);
     assert.notEqual(busy.code, 0);
     assert.match(busy.stderr + busy.stdout, /CLINIC_BUSY/);
     assert.equal((await rows()).length, 3, 'still served');
 
-    const forced = await runCli(['clinics', 'remove', '8143200', '--force', '--json', '--url', stack.url, '--token', 'demo-ops-token']);
+    const forced = await runCli(['clinics', 'remove', '8143200', '--force', '--json', '--url', stack.url, '--token', 'demo-admin-token']);
     assert.equal(forced.code, 0, forced.stderr);
     assert.equal((JSON.parse(forced.stdout) as { movedToDeadLetters: number }).movedToDeadLetters, 1);
     stack.simulator.faults.clear();

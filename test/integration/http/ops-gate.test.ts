@@ -1,13 +1,18 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { eventually } from '../../helpers/eventually.js';
 import { startTestGateway, type TestGateway as Gateway } from '../../helpers/gateway.js';
 import { startTestRedis, type TestRedis } from '../../helpers/redis.js';
 import { startWebhookReceiver } from '../../helpers/webhook.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { tokenSha256 } from '../../../src/operators/operator-accounts.js';
 
 const OPS = { Authorization: 'Bearer demo-ops-token' };
+// a named operator account of the operators file: the audit log names it
+const KARI_TOKEN = 'kari-drift-token-0123456789abcdef';
+const KARI = { Authorization: `Bearer ${KARI_TOKEN}` };
 
 describe('operations API: the service gate and the audit log', () => {
   let server: TestRedis;
@@ -17,7 +22,9 @@ describe('operations API: the service gate and the audit log', () => {
   before(async () => {
     server = await startTestRedis();
     hook = await startWebhookReceiver();
-    ({ gateway, url } = await startTestGateway(server.url, { NOTIFY_WEBHOOKS: `it-provider=${hook.url}` }));
+    const operatorsFile = path.join(tempDir('operators'), 'operators.yaml');
+    writeFileSync(operatorsFile, `operators:\n  - { name: kari.drift, role: operator, tokenSha256: ${tokenSha256(KARI_TOKEN)} }\n`);
+    ({ gateway, url } = await startTestGateway(server.url, { NOTIFY_WEBHOOKS: `it-provider=${hook.url}`, OPERATORS_FILE: operatorsFile }));
   });
   after(async () => {
     await gateway.shutdown('test over');
@@ -42,8 +49,9 @@ describe('operations API: the service gate and the audit log', () => {
     assert.equal(bad.body.error.code, 'GATE_REASON_REQUIRED');
     const res = await request(url)
       .post('/ops/gate/e-consultation/close')
-      .set(OPS)
-      .set('X-Operator', 'kari.drift')
+      .set(KARI)
+      // a header naming someone else changes nothing: the token's account is who did it
+      .set('X-Operator', 'ola.nordmann')
       .send({ reason: 'The GP is away this week' })
       .expect(200);
     assert.equal(res.body.services['e-consultation'].state, 'closed');

@@ -29,7 +29,7 @@ function gateRow(service) {
   const close = el('button', { type: 'submit', class: 'danger' }, 'Close');
   const form = el(
     'form',
-    { class: 'inline', 'aria-label': `Close ${service}` },
+    { class: 'inline needs-operator', 'aria-label': `Close ${service}` },
     el('label', { for: `reason-${service}`, class: 'visually-hidden' }, `Reason for closing ${service}`),
     reason,
     el('label', { for: `auto-answer-${service}`, class: 'visually-hidden' }, `Auto-answer to citizens while ${service} is closed`),
@@ -49,7 +49,11 @@ function gateRow(service) {
       expectedOpen.value = '';
     });
   });
-  const open = el('button', { type: 'button', onclick: () => act(open, () => post(`/ops/gate/${service}/open`), `${service} opened.`, refresh) }, 'Open');
+  const open = el(
+    'button',
+    { type: 'button', class: 'needs-operator', onclick: () => act(open, () => post(`/ops/gate/${service}/open`), `${service} opened.`, refresh) },
+    'Open',
+  );
   const cells = { state: el('td'), since: el('td'), reasons: el('td'), action: el('td') };
   const row = el('tr', { 'data-service': service }, el('th', { scope: 'row' }, service), cells.state, cells.since, cells.reasons, cells.action);
   return { row, cells, form, open };
@@ -131,7 +135,7 @@ function renderDead(list) {
   $('dead').hidden = list.length === 0;
   $('dead').tBodies[0].replaceChildren(
     ...list.map((d) => {
-      const replay = el('button', { type: 'button' }, 'Replay');
+      const replay = el('button', { type: 'button', class: 'needs-operator' }, 'Replay');
       replay.addEventListener('click', () =>
         act(replay, () => post(`/ops/dead-letters/${encodeURIComponent(d.msgId)}/replay`), `${d.msgId} replayed.`, refresh),
       );
@@ -298,7 +302,7 @@ function deliveryItem(n, d) {
     d.reason ? ` — ${d.reason}` : '',
   );
   if (d.state === 'dead') {
-    const resend = el('button', { type: 'button' }, 'Resend');
+    const resend = el('button', { type: 'button', class: 'needs-operator' }, 'Resend');
     resend.addEventListener('click', () =>
       act(resend, () => post('/ops/notifications/resend', { id: n.id, recipient: d.recipient }), `Sent again to ${d.recipient}.`, refresh),
     );
@@ -388,7 +392,9 @@ async function refresh() {
       $('clinic').textContent = `— ${status.clinic.name} (HER-id ${status.clinic.herId})`;
       document.title = `${status.clinic.name} — epj-gateway`;
     }
-    if (status.operator) $('operator').textContent = `(${status.operator})`;
+    if (status.operator) $('operator').textContent = `(${status.operator}, ${status.role})`;
+    // a viewer is not offered what it may not do (the API refuses it anyway)
+    if (status.role) document.body.dataset.role = status.role;
     renderGate(status.gate);
     renderWaiting(waiting);
     renderDead(dead.deadLetters);
