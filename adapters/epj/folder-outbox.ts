@@ -1,6 +1,7 @@
 import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { isGatewayError } from '../../src/errors.js';
+import { isRedisDown } from '../../src/http/error-handler.js';
 import type { Poller } from '../../src/lifecycle.js';
 import type { Logger } from '../../src/logging.js';
 import { writeFileAtomic } from './folder-inbox.js';
@@ -9,7 +10,10 @@ import { writeFileAtomic } from './folder-inbox.js';
  * Picks up the answers an EPJ drops into its outbox folder (`*.xml`, complete KITH documents).
  * An accepted file moves to `done/`; a refused one to `error/` with `<name>.reason.json` saying
  * why. A file that cannot be taken now — its service is closed, Redis is down — stays where it is
- * and is tried again: nothing is lost. Files starting with a dot are still being written.
+ * and is tried again: nothing is lost. So does one taken that cannot be moved to done/ now (the
+ * folder unwritable or full): taken again, it is the same MsgId, never a second message. Several
+ * replicas may watch one folder: a file another took first is left to it. Files starting with a dot
+ * are still being written.
  */
 
 export type SubmitXml = (xml: string, origin: string) => Promise<unknown>;
@@ -60,13 +64,18 @@ export class FolderOutbox implements Poller {
       .sort();
     for (const name of files) {
       const file = path.join(this.dir, name);
-      const xml = await readFile(file, 'utf8');
+      let xml: string;
+      try {
+        xml = await readFile(file, 'utf8');
+      } catch (err) {
+        // another replica watching the same folder took it first
+        if (isGone(err)) continue;
+        throw err;
+      }
       try {
         await this.submit(xml, 'folder');
-        await this.moveTo('done', name);
-        outcome[name] = 'done';
       } catch (err) {
-        if (isGatewayError(err) && TRANSIENT.has(err.code)) {
+        if ((isGatewayError(err) && TRANSIENT.has(err.code)) || isRedisDown(err)) {
           outcome[name] = 'waiting';
           continue;
         }
@@ -74,16 +83,31 @@ export class FolderOutbox implements Poller {
           ? { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) }
           : { code: 'INTERNAL', message: 'The file could not be processed; operations can find the cause in the log.' };
         if (!isGatewayError(err)) this.logger.error({ file: name, err: String(err) }, 'outbox file failed');
-        await this.moveTo('error', name);
-        await writeFileAtomic(path.join(this.dir, 'error', `${name}.reason.json`), `${JSON.stringify(reason, null, 2)}\n`);
+        if (await this.moved('error', name)) await writeFileAtomic(path.join(this.dir, 'error', `${name}.reason.json`), `${JSON.stringify(reason, null, 2)}\n`);
         outcome[name] = 'error';
+        continue;
       }
+      // Taken: a file that cannot be moved to done/ now (the folder unwritable, full) stays, and is
+      // taken again next time under the same MsgId, which the gateway already has: never a second message.
+      outcome[name] = (await this.moved('done', name)) ? 'done' : 'waiting';
     }
     return outcome;
   }
 
-  private async moveTo(sub: 'done' | 'error', name: string): Promise<void> {
-    await mkdir(path.join(this.dir, sub), { recursive: true });
-    await rename(path.join(this.dir, name), path.join(this.dir, sub, name));
+  /** Moves a file to done/ or error/; false when it cannot be moved now (logged), or another replica moved it first. */
+  private async moved(sub: 'done' | 'error', name: string): Promise<boolean> {
+    try {
+      await mkdir(path.join(this.dir, sub), { recursive: true });
+      await rename(path.join(this.dir, name), path.join(this.dir, sub, name));
+      return true;
+    } catch (err) {
+      if (!isGone(err))
+        this.logger.warn({ file: name, err: String(err) }, `outbox file taken, but it cannot be moved to ${sub}/ now: it stays and is tried again`);
+      return false;
+    }
   }
+}
+
+function isGone(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
 }
