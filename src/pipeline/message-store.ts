@@ -63,6 +63,8 @@ export interface MessageRecord {
   nextAttemptAt?: string;
   appRec?: AppRecOutcome;
   deadLetterReason?: string;
+  /** outbound: NHN's id of the message once NHN took it (a later attempt then never sends it again) */
+  nhnMessageId?: string;
 }
 
 const JSON_FIELDS = new Set(['appRec']);

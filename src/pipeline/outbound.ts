@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DelayedError, UnrecoverableError, Worker, type Job, type MinimalJob, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { GatewayError } from '../errors.js';
 import type { GatedService } from '../gate/gate-state.js';
 import type { ServiceGate } from '../gate/service-gate.js';
+import { isRedisDown } from '../http/error-handler.js';
 import type { Logger } from '../logging.js';
 import type { PipelineMetrics } from '../metrics.js';
 import type { MessageProtection } from '../ports/message-protection.js';
@@ -137,28 +139,26 @@ export function outboundProcessor(
       await job.moveToDelayed(Date.now() + GATE_RECHECK_MS, token);
       throw new DelayedError();
     }
+    // Already at NHN (the send went through, then the process or Redis went away before the job was
+    // done): finish what comes after the send, never send it a second time.
+    const known = await deps.store.get(msgId);
+    if (known?.nhnMessageId) {
+      await afterSent(deps, job, known.nhnMessageId, attempt, false);
+      return known.nhnMessageId;
+    }
     const doc = deps.crypto.open<SealedOutbound>(job.data.sealed, msgId);
+    let nhnMessageId: string;
     try {
       const document = await deps.protection.protect(Buffer.from(doc.xml, 'utf8'), doc.receiverHerId);
       // the message function (MsgInfo/Type), which the service bus carries as the subject
       const subject = /<(?:\w+:)?MsgInfo\b[\s\S]*?<(?:\w+:)?Type\b[^>]*\bV="([^"]+)"/.exec(doc.xml)?.[1];
-      const { nhnMessageId } = await deps.send({
+      ({ nhnMessageId } = await deps.send({
         msgId,
         document,
         receiverHerId: doc.receiverHerId,
         ...(subject ? { subject } : {}),
         ...(job.data.action ? { action: job.data.action } : {}),
-      });
-      await deps.store.update(
-        msgId,
-        { state: 'sent', waitingReason: null, nextAttemptAt: null },
-        { event: 'send', outcome: 'ok', attempt, reason: `NHN message ${nhnMessageId}` },
-      );
-      await deps.afterSend(msgId, nhnMessageId);
-      deps.metrics?.countMessage('out', job.data.service, 'sent');
-      // The job was added when the message was accepted (a replay starts the clock again).
-      deps.metrics?.observeProcessing('outbound', job.data.service, job.timestamp);
-      return nhnMessageId;
+      }));
     } catch (err) {
       const failure = toTransportFailure(err);
       if (!failure.retryable || attempt >= (job.opts.attempts ?? 1)) {
@@ -181,7 +181,47 @@ export function outboundProcessor(
       // eslint-disable-next-line preserve-caught-error
       throw new Error(failure.reason);
     }
+    // NHN has it: from here a fault is never a failed send (which would send it again). Redis away
+    // for a moment is waited out; the record's NHN id tells a later attempt not to send again.
+    await whileRedisIsDown(() => afterSent(deps, job, nhnMessageId, attempt, true), deps.logger, msgId);
+    return nhnMessageId;
   };
+}
+
+/** What follows a send NHN took: the record (with NHN's id), the AppRec tracking, the counts. Each step may be repeated. */
+async function afterSent(
+  deps: OutboundDeps & { afterSend: (msgId: string, nhnMessageId: string) => Promise<void> },
+  job: Job<OutboundJobData>,
+  nhnMessageId: string,
+  attempt: number,
+  justSent: boolean,
+): Promise<void> {
+  const { msgId } = job.data;
+  if (justSent)
+    await deps.store.update(
+      msgId,
+      { state: 'sent', nhnMessageId, waitingReason: null, nextAttemptAt: null },
+      { event: 'send', outcome: 'ok', attempt, reason: `NHN message ${nhnMessageId}` },
+    );
+  await deps.afterSend(msgId, nhnMessageId);
+  if (!justSent) return;
+  deps.metrics?.countMessage('out', job.data.service, 'sent');
+  // The job was added when the message was accepted (a replay starts the clock again).
+  deps.metrics?.observeProcessing('outbound', job.data.service, job.timestamp);
+}
+
+/** Runs `step` again while it fails because Redis cannot be reached, for up to `ms`; other faults at once. */
+export async function whileRedisIsDown(step: () => Promise<void>, logger: Logger, msgId: string, ms = 120_000, everyMs = 500): Promise<void> {
+  const until = Date.now() + ms;
+  for (;;) {
+    try {
+      return await step();
+    } catch (err) {
+      if (!isRedisDown(err) || Date.now() > until) throw err;
+      logger.warn({ msgId }, 'sent to NHN; recording it waits for Redis');
+      await sleep(everyMs);
+    }
+  }
 }
 
 /** BullMQ backoff strategy of the outbound workers: the delay the processor chose. */
