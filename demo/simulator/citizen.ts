@@ -85,6 +85,7 @@ export class CitizenSide {
   /** what the citizen wrote, before protection: the AppRec to it names its MsgId */
   private readonly plain = new Map<string, Buffer>();
   private readonly appRecByMessage = new Map<string, CitizenAppRec>();
+  private readonly appRecCount = new Map<string, number>();
   /** the service bus: the answer to a synchronous request, and transport-level refusals, by the request's id */
   private readonly answerByMessage = new Map<string, SyncAnswerSeen>();
   private readonly refusalByMessage = new Map<string, TransportRefusal>();
@@ -173,6 +174,11 @@ export class CitizenSide {
     return [...this.appRecByMessage.values()];
   }
 
+  /** How many AppRecs each answered citizen message got (NHN message id → count): more than one is a duplicate. */
+  appRecCounts(): Record<string, number> {
+    return Object.fromEntries(this.appRecCount);
+  }
+
   answers(): ClinicAnswer[] {
     return [...this.answerList];
   }
@@ -210,6 +216,7 @@ export class CitizenSide {
     this.sent.clear();
     this.plain.clear();
     this.appRecByMessage.clear();
+    this.appRecCount.clear();
     this.answerByMessage.clear();
     this.refusalByMessage.clear();
     this.answerList.length = 0;
@@ -255,6 +262,7 @@ export class CitizenSide {
         at: now.toISOString(),
       };
       this.appRecByMessage.set(message.id, appRec);
+      this.appRecCount.set(message.id, (this.appRecCount.get(message.id) ?? 0) + 1);
       this.events.emit(`apprec:${message.id}`, appRec);
     }
     return stored.id;

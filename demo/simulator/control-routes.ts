@@ -61,6 +61,7 @@ export function citizenRouter(citizen: CitizenSide): Router {
   });
 
   router.get('/apprecs', (_req, res) => void res.json(citizen.appRecs()));
+  router.get('/apprec-counts', (_req, res) => void res.json(citizen.appRecCounts()));
   router.get('/answers', (_req, res) => void res.json(citizen.answers()));
   return router;
 }
