@@ -698,9 +698,16 @@ if (stillDead) {
 }
 
 // the AppRec times come from the simulator's list of AppRecs
-const appRecAt = new Map(
-  ((await (await fetch(`${simulator.url}/citizen/apprecs`)).json()) as { nhnMessageId: string; at: string }[]).map((a) => [a.nhnMessageId, Date.parse(a.at)]),
-);
+const appRecList = (await (await fetch(`${simulator.url}/citizen/apprecs`)).json()) as { nhnMessageId: string; at: string; status: string }[];
+const appRecAt = new Map(appRecList.map((a) => [a.nhnMessageId, Date.parse(a.at)]));
+const appRecStatus = new Map(appRecList.map((a) => [a.nhnMessageId, a.status]));
+for (const m of inbound.values()) {
+  const status = appRecStatus.get(m.nhnId);
+  if (status && status !== 'OK') {
+    unexplained++;
+    problems.push(`unexplained: citizen message ${m.msgId} (${m.service.service} to ${m.clinic.herId}) was answered with AppRec ${status}`);
+  }
+}
 const recoveries = [...inbound.values()]
   .filter((m) => m.probeFor && appRecAt.has(m.nhnId) && m.deliveredAt)
   .map((m) => ({ fault: m.probeFor!.fault, s: (Math.max(appRecAt.get(m.nhnId)!, m.deliveredAt!) - m.probeFor!.endedAt) / 1000 }));
