@@ -13,6 +13,7 @@ import type { JobCrypto } from './job-crypto.js';
 import type { MessageStore } from './message-store.js';
 import type { WorkerSupervisor } from './worker-supervisor.js';
 import { RECOVERY } from './worker-supervisor.js';
+import { whileRedisIsDown } from './redis-wait.js';
 import type { DeliveryOrder } from './epj-delivery.js';
 
 /**
@@ -177,7 +178,8 @@ export function inboundProcessor(deps: InboundDeps) {
 
     if (!job.data.appRecSent) {
       await deps.transport.sendAppRec(nhnMessageId, receiverHerId, { status: verdict.appRecStatus, errors: verdict.errors }, document);
-      await job.updateData({ ...job.data, appRecSent: true });
+      // sent: from here Redis away for a moment is waited out, not a failed job that would send it again
+      await whileRedisIsDown(() => job.updateData({ ...job.data, appRecSent: true }), deps.logger, { msgId, step: 'apprec-sent' });
       deps.metrics?.countAppRec(
         'sent',
         verdict.appRecStatus,

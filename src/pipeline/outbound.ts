@@ -1,17 +1,16 @@
 import { createHash } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DelayedError, UnrecoverableError, Worker, type Job, type MinimalJob, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { GatewayError } from '../errors.js';
 import type { GatedService } from '../gate/gate-state.js';
 import type { ServiceGate } from '../gate/service-gate.js';
-import { isRedisDown } from '../http/error-handler.js';
 import type { Logger } from '../logging.js';
 import type { PipelineMetrics } from '../metrics.js';
 import type { MessageProtection } from '../ports/message-protection.js';
 import type { OutgoingDocument, TransportFailure } from '../ports/transport.js';
 import type { JobCrypto, SealedPayload } from './job-crypto.js';
 import type { MessageRecord, MessageStore } from './message-store.js';
+import { whileRedisIsDown } from './redis-wait.js';
 import { backoffDelay, type RetryPolicy } from './retry.js';
 import type { WorkerSupervisor } from './worker-supervisor.js';
 import { RECOVERY } from './worker-supervisor.js';
@@ -183,7 +182,7 @@ export function outboundProcessor(
     }
     // NHN has it: from here a fault is never a failed send (which would send it again). Redis away
     // for a moment is waited out; the record's NHN id tells a later attempt not to send again.
-    await whileRedisIsDown(() => afterSent(deps, job, nhnMessageId, attempt, true), deps.logger, msgId);
+    await whileRedisIsDown(() => afterSent(deps, job, nhnMessageId, attempt, true), deps.logger, { msgId, step: 'sent' });
     return nhnMessageId;
   };
 }
@@ -208,20 +207,6 @@ async function afterSent(
   deps.metrics?.countMessage('out', job.data.service, 'sent');
   // The job was added when the message was accepted (a replay starts the clock again).
   deps.metrics?.observeProcessing('outbound', job.data.service, job.timestamp);
-}
-
-/** Runs `step` again while it fails because Redis cannot be reached, for up to `ms`; other faults at once. */
-export async function whileRedisIsDown(step: () => Promise<void>, logger: Logger, msgId: string, ms = 120_000, everyMs = 500): Promise<void> {
-  const until = Date.now() + ms;
-  for (;;) {
-    try {
-      return await step();
-    } catch (err) {
-      if (!isRedisDown(err) || Date.now() > until) throw err;
-      logger.warn({ msgId }, 'sent to NHN; recording it waits for Redis');
-      await sleep(everyMs);
-    }
-  }
 }
 
 /** BullMQ backoff strategy of the outbound workers: the delay the processor chose. */
