@@ -83,10 +83,12 @@ export async function submitClinicJson(deps: ClinicSubmissionDeps, body: unknown
       ],
     });
   refuseConfidentialToRepresentative(request, json.confidentialToChild === true, now);
-  return submitClinicXml(deps, buildClinicAnswer(request, toClinicAnswerInput(json, now)), origin);
+  // the same JSON again (a retry after a lost answer) is the same message, though its GenDate would differ
+  return submitClinicXml(deps, buildClinicAnswer(request, toClinicAnswerInput(json, now)), origin, `json:${JSON.stringify(json)}`);
 }
 
-export async function submitClinicXml(deps: ClinicSubmissionDeps, xml: string, origin: string): Promise<SubmissionResult> {
+/** `sameAs`: what a repeat of the same MsgId is compared by (default the XML itself). */
+export async function submitClinicXml(deps: ClinicSubmissionDeps, xml: string, origin: string, sameAs?: string): Promise<SubmissionResult> {
   const schemas = deps.schemas();
   const { report, message } = validateDocument(xml, {
     maxBytes: deps.config.KITH_MAX_BYTES,
@@ -119,6 +121,7 @@ export async function submitClinicXml(deps: ClinicSubmissionDeps, xml: string, o
     xml,
     receiverHerId: Number(receiver),
     origin,
+    ...(sameAs ? { sameAs } : {}),
   });
   return { msgId: record.msgId, service: record.service, state: record.state, created, schemaValidation: report.schemaValidation };
 }

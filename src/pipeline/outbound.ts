@@ -35,6 +35,8 @@ export interface OutboundDocument {
   origin: string;
   /** the auto-answer to a request that came while the office had closed the service: sent while it stays closed by the office */
   whileClosed?: boolean;
+  /** what a repeat of this MsgId is compared by, when not the XML (an answer built from JSON: the JSON, as its XML's GenDate differs each time) */
+  sameAs?: string;
 }
 
 /** What a job holds in Redis: ids in clear, the document sealed. */
@@ -80,7 +82,7 @@ export interface OutboundDeps {
  * record (idempotent); with other content it is a conflict.
  */
 export async function submitOutbound(deps: OutboundDeps, doc: OutboundDocument): Promise<{ record: MessageRecord; created: boolean }> {
-  const hash = contentHash(doc.xml);
+  const hash = contentHash(doc.sameAs ?? doc.xml);
   const result = await deps.store.create({
     msgId: doc.msgId,
     direction: 'outbound',
