@@ -558,7 +558,7 @@ const load = (async () => {
   }
 })();
 log(
-  `scale ${SCALE}: load for ${PLAN.loadS} s at ${PLAN.ratePerS}/s, ${PLAN.kills} replica kills, ${PLAN.redisKills} redis kills, ${PLAN.stormsPerKind} storms of each kind`,
+  `appendfsync ${APPENDFSYNC}; scale ${SCALE}: load for ${PLAN.loadS} s at ${PLAN.ratePerS}/s, ${PLAN.kills} replica kills, ${PLAN.redisKills} redis kills, ${PLAN.stormsPerKind} storms of each kind`,
 );
 await rounds(loadEnd);
 await load;
