@@ -427,12 +427,27 @@ async function fault(kind: string, run: () => Promise<void>): Promise<void> {
   await sendCitizenMessage({ fault: kind, endedAt: entry.endedAt }).catch(() => undefined);
 }
 
+/**
+ * Started and answering /healthz; one that is not within a minute is killed and started again, as a
+ * start-up probe would (a replica started while Redis restarts can hang half-started: counted).
+ */
+let hungStarts = 0;
+async function readyOrRestarted(r: Replica): Promise<void> {
+  for (let i = 0; i < 3; i++) {
+    if (await until(() => replicaReady(r), 60_000, `replica ${r.name} to come back`)) return;
+    hungStarts++;
+    log(`replica ${r.name} did not answer within a minute of its start: killed and started again`);
+    await killReplica(r);
+    await startReplica(r);
+  }
+}
+
 async function killAReplica(): Promise<void> {
   const r = replicas[Math.floor(Math.random() * replicas.length)]!;
   await fault('replica-kill', async () => {
     await killReplica(r);
     await startReplica(r);
-    await until(() => replicaReady(r), 120_000, `replica ${r.name} to come back`);
+    await readyOrRestarted(r);
   });
 }
 
@@ -567,7 +582,7 @@ if (loadError) log(`note: a citizen message could not be sent: ${loadError insta
 
 // ---- drain -----------------------------------------------------------------------------------------
 
-for (const r of replicas) if (!(await replicaReady(r))) await until(() => replicaReady(r), 60_000, `replica ${r.name}`);
+for (const r of replicas) if (!(await replicaReady(r))) await readyOrRestarted(r);
 const ops = async <T>(p: string, init?: RequestInit): Promise<T | undefined> => {
   for (const r of replicas) {
     const res = await fetch(`${replicaUrl(r)}${p}`, { ...init, headers: { authorization: `Bearer ${OPS_TOKEN}` }, signal: AbortSignal.timeout(10_000) }).catch(
@@ -732,7 +747,7 @@ log(
 );
 for (const [f, s] of byFault) log(`recovery after ${f}: max ${Math.max(...s).toFixed(1)} s over ${s.length}`);
 log(
-  `drain took ${((Date.now() - drainStart) / 1000).toFixed(0)} s; replica starts ${replicas.map((r) => `${r.name} ${r.starts} (ended by itself ${r.exits})`).join(', ')}`,
+  `drain took ${((Date.now() - drainStart) / 1000).toFixed(0)} s; replica starts ${replicas.map((r) => `${r.name} ${r.starts} (ended by itself ${r.exits})`).join(', ')}; hung starts killed and started again: ${hungStarts}`,
 );
 for (const p of problems.slice(0, 40)) log(p);
 if (problems.length > 40) log(`… and ${problems.length - 40} more`);
