@@ -1,6 +1,8 @@
 import { mkdir, readdir, readFile, rename } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { GatewayError, isGatewayError } from '../../src/errors.js';
+import { isRedisDown } from '../../src/http/error-handler.js';
 import type { Poller } from '../../src/lifecycle.js';
 import type { Logger } from '../../src/logging.js';
 import { writeFileAtomic } from './folder-inbox.js';
@@ -10,7 +12,10 @@ import { writeFileAtomic } from './folder-inbox.js';
  * An accepted file moves to `done/`; a refused one to `error/` with `<name>.reason.json` saying
  * why. A `<name>.json` beside `<name>.xml` (written first) may carry `{"confidentialToChild": true}`;
  * it moves with its file. A file that cannot be taken now — its service is closed, Redis is down — stays where it is
- * and is tried again: nothing is lost. Files starting with a dot are still being written.
+ * and is tried again: nothing is lost. So does one taken that cannot be moved to done/ now (the
+ * folder unwritable or full): taken again, it is the same MsgId, never a second message. Several
+ * replicas may watch one folder: a file another took first is left to it. Files starting with a dot
+ * are still being written.
  */
 
 /** What an EPJ may say beside an XML file, in `<name>.json` next to `<name>.xml` (written before it). */
@@ -67,15 +72,19 @@ export class FolderOutbox implements Poller {
       .sort();
     for (const name of files) {
       const file = path.join(this.dir, name);
-      const xml = await readFile(file, 'utf8');
+      let xml: string;
+      try {
+        xml = await readFile(file, 'utf8');
+      } catch (err) {
+        // another replica watching the same folder took it first
+        if (isGone(err)) continue;
+        throw err;
+      }
       const sidecarName = `${name.slice(0, -'.xml'.length)}.json`;
       try {
         await this.submit(xml, 'folder', await readSidecar(path.join(this.dir, sidecarName)));
-        await this.moveTo('done', name);
-        await this.moveTo('done', sidecarName).catch(() => undefined);
-        outcome[name] = 'done';
       } catch (err) {
-        if (isGatewayError(err) && TRANSIENT.has(err.code)) {
+        if ((isGatewayError(err) && TRANSIENT.has(err.code)) || isRedisDown(err)) {
           outcome[name] = 'waiting';
           continue;
         }
@@ -83,19 +92,39 @@ export class FolderOutbox implements Poller {
           ? { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) }
           : { code: 'INTERNAL', message: 'The file could not be processed; operations can find the cause in the log.' };
         if (!isGatewayError(err)) this.logger.error({ file: name, err: String(err) }, 'outbox file failed');
-        await this.moveTo('error', name);
-        await this.moveTo('error', sidecarName).catch(() => undefined);
-        await writeFileAtomic(path.join(this.dir, 'error', `${name}.reason.json`), `${JSON.stringify(reason, null, 2)}\n`);
+        if (await this.moved('error', name)) {
+          await this.moved('error', sidecarName, true);
+          await writeFileAtomic(path.join(this.dir, 'error', `${name}.reason.json`), `${JSON.stringify(reason, null, 2)}\n`);
+        }
         outcome[name] = 'error';
+        continue;
       }
+      // Taken: a file that cannot be moved to done/ now (the folder unwritable, full) stays, and is
+      // taken again next time under the same MsgId, which the gateway already has: never a second message.
+      const done = await this.moved('done', name);
+      if (done) await this.moved('done', sidecarName, true);
+      outcome[name] = done ? 'done' : 'waiting';
     }
     return outcome;
   }
 
-  private async moveTo(sub: 'done' | 'error', name: string): Promise<void> {
-    await mkdir(path.join(this.dir, sub), { recursive: true });
-    await rename(path.join(this.dir, name), path.join(this.dir, sub, name));
+  /** Moves a file to done/ or error/; false when it cannot be moved now (logged), or another replica moved it first. */
+  private async moved(sub: 'done' | 'error', name: string, optional = false): Promise<boolean> {
+    if (optional && !existsSync(path.join(this.dir, name))) return false;
+    try {
+      await mkdir(path.join(this.dir, sub), { recursive: true });
+      await rename(path.join(this.dir, name), path.join(this.dir, sub, name));
+      return true;
+    } catch (err) {
+      if (!isGone(err))
+        this.logger.warn({ file: name, err: String(err) }, `outbox file taken, but it cannot be moved to ${sub}/ now: it stays and is tried again`);
+      return false;
+    }
   }
+}
+
+function isGone(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
 }
 
 /** The sidecar beside an outbox file, if there is one; one that is not the expected JSON refuses the file. */

@@ -94,6 +94,7 @@ export class CitizenSide {
   /** what the citizen wrote, before protection: the AppRec to it names its MsgId */
   private readonly plain = new Map<string, Buffer>();
   private readonly appRecByMessage = new Map<string, CitizenAppRec>();
+  private readonly appRecCount = new Map<string, number>();
   /** the service bus: the answer to a synchronous request, and transport-level refusals, by the request's id */
   private readonly answerByMessage = new Map<string, SyncAnswerSeen>();
   private readonly refusalByMessage = new Map<string, TransportRefusal>();
@@ -185,6 +186,11 @@ export class CitizenSide {
     return [...this.appRecByMessage.values()];
   }
 
+  /** How many AppRecs each answered citizen message got (NHN message id → count): more than one is a duplicate. */
+  appRecCounts(): Record<string, number> {
+    return Object.fromEntries(this.appRecCount);
+  }
+
   /** Every message the clinics sent, oldest first; with `action`, those of that CPA action only. */
   answers(action?: string): ClinicAnswer[] {
     return action ? this.answerList.filter((a) => a.action === action) : [...this.answerList];
@@ -223,6 +229,7 @@ export class CitizenSide {
     this.sent.clear();
     this.plain.clear();
     this.appRecByMessage.clear();
+    this.appRecCount.clear();
     this.answerByMessage.clear();
     this.refusalByMessage.clear();
     this.answerList.length = 0;
@@ -270,6 +277,7 @@ export class CitizenSide {
         at: now.toISOString(),
       };
       this.appRecByMessage.set(message.id, appRec);
+      this.appRecCount.set(message.id, (this.appRecCount.get(message.id) ?? 0) + 1);
       this.events.emit(`apprec:${message.id}`, appRec);
     }
     return stored.id;

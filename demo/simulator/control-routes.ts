@@ -70,6 +70,7 @@ export function citizenRouter(citizen: CitizenSide): Router {
     res.json({ nationalId: req.params.nationalId, digital, statusEndringTo: told });
   });
   router.get('/answers', (req, res) => void res.json(citizen.answers(typeof req.query.action === 'string' ? req.query.action : undefined)));
+  router.get('/apprec-counts', (_req, res) => void res.json(citizen.appRecCounts()));
   return router;
 }
 

@@ -54,8 +54,11 @@ export function registerSimulator(program: Command): void {
       const config = loadConfig();
       const port = flags.port === undefined ? config.SIMULATOR_PORT : Number(flags.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port needs a port number (got "${flags.port}").`);
-      // CLINICS_FILE: every clinic of the file; without it the one clinic of the CLINIC_* settings
-      const clinics = loadClinics(config);
+      // CLINICS_FILE: every clinic of the file, as the demo's `serve` has them (the third demo clinic's
+      // near-expiry signing certificate under DATA_DIR, else HelseID would refuse that clinic); without
+      // it the one clinic of the CLINIC_* settings
+      const { demoClinics } = await import('../../demo/compose-demo.js');
+      const clinics = config.CLINICS_FILE ? demoClinics(config) : loadClinics(config);
       const { startDemoSimulator } = await import('../../demo/start-simulator.js');
       // on the service bus too when TRANSPORT=amqp: Helsenorge's end of it, on the broker AMQP_URL names
       if (config.TRANSPORT === 'amqp' && !config.AMQP_URL) throw new UsageError('TRANSPORT=amqp: set AMQP_URL to the broker the simulator should use.');

@@ -22,6 +22,12 @@ export interface SupervisedRedisOptions {
   maxRestarts?: number;
   restartWindowMs?: number;
   logger?: Logger;
+  /**
+   * when the append-only file is flushed to disk: everysec (default) loses up to the last second or
+   * two of acknowledged writes when redis-server is killed while the disk is slow; always loses none,
+   * at the cost of an fsync per round of commands (`npm run chaos` runs with always)
+   */
+  appendfsync?: 'everysec' | 'always';
 }
 
 export async function freePort(host = '127.0.0.1'): Promise<number> {
@@ -127,7 +133,7 @@ export class SupervisedRedis extends EventEmitter {
       '--appendonly',
       'yes',
       '--appendfsync',
-      'everysec',
+      this.options.appendfsync ?? 'everysec',
       '--maxmemory-policy',
       'noeviction',
       '--loglevel',

@@ -118,7 +118,8 @@ export async function submitClinicJson(deps: ClinicSubmissionDeps, body: unknown
   if (!answerAction || !allowed.includes(answerAction))
     throw answerMismatch({ msgId: json.inReplyTo, action: requestAction }, answerAction ?? '(none)', allowed);
   const xml = buildClinicAnswer(request, { ...toClinicAnswerInput(json, now), action: answerAction, requestAction });
-  return submitClinicXml(deps, xml, origin, { action: answerAction, requestKnown: true });
+  // the same JSON again (a retry after a lost answer) is the same message, though its GenDate would differ
+  return submitClinicXml(deps, xml, origin, { action: answerAction, requestKnown: true, sameAs: `json:${JSON.stringify(json)}` });
 }
 
 /**
@@ -130,6 +131,8 @@ export interface DeclaredMessage {
   requestKnown?: boolean;
   /** the clinic's mark that the answer is for the child alone (JSON field, XML header, outbox sidecar) */
   confidentialToChild?: boolean;
+  /** what a repeat of the same MsgId is compared by (default the XML itself) */
+  sameAs?: string;
 }
 
 export async function submitClinicXml(deps: ClinicSubmissionDeps, xml: string, origin: string, declared: DeclaredMessage = {}): Promise<SubmissionResult> {
@@ -170,6 +173,7 @@ export async function submitClinicXml(deps: ClinicSubmissionDeps, xml: string, o
       xml,
       receiverHerId: Number(receiver),
       origin,
+      ...(declared.sameAs ? { sameAs: declared.sameAs } : {}),
     });
   // An answer claims the request it answers (RefToParent), once; an answer in XML to a request this
   // clinic does not hold (received before the gateway, or past its retention) still goes.

@@ -16,6 +16,7 @@ import type { CommunicationTests } from './communication-tests.js';
 import { COMMUNICATION_TEST } from '../domain/services.js';
 import type { WorkerSupervisor } from './worker-supervisor.js';
 import { RECOVERY } from './worker-supervisor.js';
+import { whileRedisIsDown } from './redis-wait.js';
 import type { DeliveryOrder } from './epj-delivery.js';
 
 /**
@@ -203,7 +204,8 @@ export function inboundProcessor(deps: InboundDeps) {
 
     if (!job.data.appRecSent) {
       await deps.transport.sendAppRec(nhnMessageId, receiverHerId, { status: verdict.appRecStatus, errors: verdict.errors }, document);
-      await job.updateData({ ...job.data, appRecSent: true });
+      // sent: from here Redis away for a moment is waited out, not a failed job that would send it again
+      await whileRedisIsDown(() => job.updateData({ ...job.data, appRecSent: true }), deps.logger, { msgId, step: 'apprec-sent' });
       deps.metrics?.countAppRec(
         'sent',
         verdict.appRecStatus,

@@ -70,7 +70,8 @@ export interface MessageRecord {
   answeredAt?: string;
   /** an answer: the MsgId of the request it claimed */
   answers?: string;
-  /** a received message: its id at NHN (the inbound job's id), so a purge finds that job too */
+  /** its id at NHN: a received message's (the inbound job's id, so a purge finds that job too); an outbound
+   * message's once NHN took it (a later attempt then never sends it again) */
   nhnMessageId?: string;
   /** an answer: the MsgId of the received request it answers */
   inReplyTo?: string;

@@ -10,6 +10,7 @@ import type { MessageProtection } from '../ports/message-protection.js';
 import type { OutgoingDocument, TransportFailure } from '../ports/transport.js';
 import type { JobCrypto, SealedPayload } from './job-crypto.js';
 import type { MessageRecord, MessageStore } from './message-store.js';
+import { whileRedisIsDown } from './redis-wait.js';
 import { backoffDelay, type RetryPolicy } from './retry.js';
 import type { WorkerSupervisor } from './worker-supervisor.js';
 import { RECOVERY } from './worker-supervisor.js';
@@ -34,6 +35,8 @@ export interface OutboundDocument {
   origin: string;
   /** the auto-answer to a request that came while the office had closed the service: sent while it stays closed by the office */
   whileClosed?: boolean;
+  /** what a repeat of this MsgId is compared by, when not the XML (an answer built from JSON: the JSON, as its XML's GenDate differs each time) */
+  sameAs?: string;
 }
 
 /** What a job holds in Redis: ids in clear, the document sealed. */
@@ -79,7 +82,7 @@ export interface OutboundDeps {
  * record (idempotent); with other content it is a conflict.
  */
 export async function submitOutbound(deps: OutboundDeps, doc: OutboundDocument): Promise<{ record: MessageRecord; created: boolean }> {
-  const hash = contentHash(doc.xml);
+  const hash = contentHash(doc.sameAs ?? doc.xml);
   const result = await deps.store.create({
     msgId: doc.msgId,
     direction: 'outbound',
@@ -137,28 +140,26 @@ export function outboundProcessor(
       await job.moveToDelayed(Date.now() + GATE_RECHECK_MS, token);
       throw new DelayedError();
     }
+    // Already at NHN (the send went through, then the process or Redis went away before the job was
+    // done): finish what comes after the send, never send it a second time.
+    const known = await deps.store.get(msgId);
+    if (known?.nhnMessageId) {
+      await afterSent(deps, job, known.nhnMessageId, attempt, false);
+      return known.nhnMessageId;
+    }
     const doc = deps.crypto.open<SealedOutbound>(job.data.sealed, msgId);
+    let nhnMessageId: string;
     try {
       const document = await deps.protection.protect(Buffer.from(doc.xml, 'utf8'), doc.receiverHerId);
       // the message function (MsgInfo/Type), which the service bus carries as the subject
       const subject = /<(?:\w+:)?MsgInfo\b[\s\S]*?<(?:\w+:)?Type\b[^>]*\bV="([^"]+)"/.exec(doc.xml)?.[1];
-      const { nhnMessageId } = await deps.send({
+      ({ nhnMessageId } = await deps.send({
         msgId,
         document,
         receiverHerId: doc.receiverHerId,
         ...(subject ? { subject } : {}),
         ...(job.data.action ? { action: job.data.action } : {}),
-      });
-      await deps.store.update(
-        msgId,
-        { state: 'sent', waitingReason: null, nextAttemptAt: null },
-        { event: 'send', outcome: 'ok', attempt, reason: `NHN message ${nhnMessageId}` },
-      );
-      await deps.afterSend(msgId, nhnMessageId);
-      deps.metrics?.countMessage('out', job.data.service, 'sent');
-      // The job was added when the message was accepted (a replay starts the clock again).
-      deps.metrics?.observeProcessing('outbound', job.data.service, job.timestamp);
-      return nhnMessageId;
+      }));
     } catch (err) {
       const failure = toTransportFailure(err);
       if (!failure.retryable || attempt >= (job.opts.attempts ?? 1)) {
@@ -181,7 +182,33 @@ export function outboundProcessor(
       // eslint-disable-next-line preserve-caught-error
       throw new Error(failure.reason);
     }
+    // NHN has it: from here a fault is never a failed send (which would send it again). Redis away
+    // for a moment is waited out; the record's NHN id tells a later attempt not to send again.
+    await whileRedisIsDown(() => afterSent(deps, job, nhnMessageId, attempt, true), deps.logger, { msgId, step: 'sent' });
+    return nhnMessageId;
   };
+}
+
+/** What follows a send NHN took: the record (with NHN's id), the AppRec tracking, the counts. Each step may be repeated. */
+async function afterSent(
+  deps: OutboundDeps & { afterSend: (msgId: string, nhnMessageId: string) => Promise<void> },
+  job: Job<OutboundJobData>,
+  nhnMessageId: string,
+  attempt: number,
+  justSent: boolean,
+): Promise<void> {
+  const { msgId } = job.data;
+  if (justSent)
+    await deps.store.update(
+      msgId,
+      { state: 'sent', nhnMessageId, waitingReason: null, nextAttemptAt: null },
+      { event: 'send', outcome: 'ok', attempt, reason: `NHN message ${nhnMessageId}` },
+    );
+  await deps.afterSend(msgId, nhnMessageId);
+  if (!justSent) return;
+  deps.metrics?.countMessage('out', job.data.service, 'sent');
+  // The job was added when the message was accepted (a replay starts the clock again).
+  deps.metrics?.observeProcessing('outbound', job.data.service, job.timestamp);
 }
 
 /** BullMQ backoff strategy of the outbound workers: the delay the processor chose. */

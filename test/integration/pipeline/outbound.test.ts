@@ -29,6 +29,9 @@ describe('outbound pipeline: retry, dead letter, replay', () => {
   /** what the far side (NHN) answers next: a number is an HTTP fault, 'ok' accepts */
   let script: (number | 'ok')[] = [];
   const prefix = 'ob';
+  /** what the worker does once NHN took a message (a test may make it fail as Redis away would) */
+  let afterSend: (msgId: string, nhnMessageId: string) => Promise<void> = async () => undefined;
+  const processor = () => outboundProcessor({ ...deps, protection: noProtection, send, afterSend: (m, n) => afterSend(m, n) });
 
   const send: SendFn = async ({ msgId }) => {
     const next = script.shift() ?? 'ok';
@@ -58,12 +61,7 @@ describe('outbound pipeline: retry, dead letter, replay', () => {
     };
     deadLetters = new DeadLetters(deps.deadLetter, queues, store, new AuditLog(http, prefix, 30), 4);
     supervisor = new WorkerSupervisor({ logger: deps.logger });
-    addOutboundWorkers(
-      supervisor,
-      GATED_SERVICES,
-      { connection: worker, prefix, concurrency: 4 },
-      outboundProcessor({ ...deps, protection: noProtection, send, afterSend: async () => undefined }),
-    );
+    addOutboundWorkers(supervisor, GATED_SERVICES, { connection: worker, prefix, concurrency: 4 }, processor());
   });
   after(async () => {
     await supervisor.close(2_000);
@@ -157,5 +155,47 @@ describe('outbound pipeline: retry, dead letter, replay', () => {
       (await deadLetters.list()).some((d) => d.msgId === msgId),
       false,
     );
+  });
+
+  // found by `npm run chaos`: a redis-server SIGKILL right after NHN took a message made the worker
+  // take the failed record for a failed send, and send it again
+  it('Redis away right after NHN took it: the record waits for Redis, the message is sent once', async () => {
+    const msgId = randomUUID();
+    let failures = 2;
+    afterSend = async () => {
+      if (failures-- > 0) throw new Error("Stream isn't writeable and enableOfflineQueue options is false");
+    };
+    try {
+      await submitOutbound(deps, { msgId, service: 'office-contact', xml: XML, receiverHerId: 8093244, origin: 'epj:test' });
+      await until(msgId, 'sent');
+      await eventually(() => failures < 0, 5_000, 'the tracking step to be done');
+      assert.deepEqual(
+        sent.filter((m) => m === msgId),
+        [msgId],
+      );
+      assert.equal((await deps.store.get(msgId))?.nhnMessageId, `nhn-${msgId}`);
+    } finally {
+      afterSend = async () => undefined;
+    }
+  });
+
+  it('a job taken again after NHN took its message (the process died before the job was done) does not send it again', async () => {
+    const msgId = randomUUID();
+    await submitOutbound(deps, { msgId, service: 'e-consultation', xml: XML, receiverHerId: 8093244, origin: 'epj:test' });
+    await until(msgId, 'sent');
+    const job = await deps.queues['e-consultation'].getJob(msgId);
+    assert.ok(job);
+    const tracked: string[] = [];
+    afterSend = async (m, n) => void tracked.push(`${m} ${n}`);
+    try {
+      assert.equal(await processor()(job), `nhn-${msgId}`);
+    } finally {
+      afterSend = async () => undefined;
+    }
+    assert.deepEqual(
+      sent.filter((m) => m === msgId),
+      [msgId],
+    );
+    assert.deepEqual(tracked, [`${msgId} nhn-${msgId}`], 'what follows the send is done again (it may not have been)');
   });
 });

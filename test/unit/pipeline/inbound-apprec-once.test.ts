@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import type { Job } from 'bullmq';
+import { inboundProcessor, type InboundDeps, type InboundJobData } from '../../../src/pipeline/inbound.js';
+import { createLogger } from '../../../src/logging.js';
+
+/**
+ * Found by `npm run chaos`: a redis-server SIGKILL between the AppRec going to NHN and the job's
+ * note of it failed the job, and the next attempt sent the AppRec again (two AppRecs for one
+ * citizen message). The note now waits for Redis; the AppRec goes once.
+ */
+describe('inbound: the AppRec is sent once when Redis goes away right after it', () => {
+  it('waits for Redis to note it, and does not fail the job', async () => {
+    const calls: string[] = [];
+    const deps = {
+      transport: {
+        getMessage: async () => ({ isAppRec: false, senderHerId: 8093244 }),
+        getBusinessDocument: async () => Buffer.from('<MsgHead/>'),
+        sendAppRec: async () => void calls.push('sendAppRec'),
+        markRead: async () => void calls.push('markRead'),
+      },
+      protection: { unprotect: async (document: Buffer) => ({ document }) },
+      judge: () => ({ accepted: false, msgId: 'm-1', appRecStatus: 'Avvist', errors: [{ errorCode: 'T01', details: 'not well-formed' }] }),
+      gate: { isOpen: () => true },
+      store: { create: async () => ({ created: true }), addHistory: async () => undefined },
+      audit: { record: async () => undefined },
+      logger: createLogger('silent'),
+    } as unknown as InboundDeps;
+    let failures = 2;
+    const job = {
+      data: { nhnMessageId: 'n-1', receiverHerId: 8142987 } as InboundJobData,
+      timestamp: 0,
+      updateData: async function (this: { data: InboundJobData }, data: InboundJobData) {
+        if (failures-- > 0) throw new Error("Stream isn't writeable and enableOfflineQueue options is false");
+        this.data = data;
+      },
+    };
+    assert.equal(await inboundProcessor(deps)(job as unknown as Job<InboundJobData>), 'rejected');
+    assert.deepEqual(calls, ['sendAppRec', 'markRead']);
+    assert.equal(job.data.appRecSent, true);
+  });
+});
