@@ -13,7 +13,7 @@
  * done/ folder unwritable, SMTP down. Then it drains, replays dead letters, and checks every message
  * end to end. Ends with one JSON line:
  *   {"kills":K,"redis_kills":R,"storms":S,"messages":M,"lost":0,"duplicates":0,"unexplained":0,"dead_letters":D,"max_recovery_s":T}
- * and exits 1 when lost, duplicates or unexplained is not 0. See docs/reliability-chaos.md.
+ * and exits 1 when lost, duplicates or unexplained is not 0. See docs/reliability.md, "Chaos".
  * CHAOS_KEEP=1 keeps the run's folder (logs of each replica) for a look afterwards.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
