@@ -152,7 +152,11 @@ export interface RepresentationFlag {
  * A request about a patient under 16 with no patient-relation part: only parents act for children
  * under 16, so it came from the child's own account or from someone the message does not name.
  */
-export function minorWithoutRelationFlag(patientNationalId: string | undefined, hasRelation: boolean, onDate: string | undefined): RepresentationFlag | undefined {
+export function minorWithoutRelationFlag(
+  patientNationalId: string | undefined,
+  hasRelation: boolean,
+  onDate: string | undefined,
+): RepresentationFlag | undefined {
   if (hasRelation || !patientNationalId || !onDate) return undefined;
   const age = ageOn(patientNationalId, onDate);
   if (age === undefined || age >= AGE_OF_HEALTH_CONSENT) return undefined;
