@@ -4,12 +4,15 @@ import { AuditLog } from '../../../src/audit/audit-log.js';
 import { verifyChain, type ExportedEntry } from '../../../src/audit/audit-chain.js';
 import { runCli } from '../../helpers/cli.js';
 import { startTestGateway, type TestGateway as Gateway } from '../../helpers/gateway.js';
-import { useTestRedis } from '../../helpers/redis.js';
+import type { Redis } from 'ioredis';
+import { connectRedis, workerConnectionOptions } from '../../../src/infra/redis.js';
+import { startTestRedis, type TestRedis } from '../../helpers/redis.js';
 
 const MSG_ID = 'c0ffee00-0a7e-4c4e-9d7e-5c0a4bb1f017';
 
 describe('tamper-evident audit log: a hash chain per clinic, verify and export', () => {
-  const ctx = useTestRedis();
+  // the gateway is shut down before its Redis stops (a gateway left reconnecting keeps the test process alive)
+  const ctx = {} as { server: TestRedis; redis: Redis };
   let gateway: Gateway;
   let url: string;
   let key: string;
@@ -34,6 +37,8 @@ describe('tamper-evident audit log: a hash chain per clinic, verify and export',
   };
 
   before(async () => {
+    ctx.server = await startTestRedis();
+    ctx.redis = await connectRedis(ctx.server.url, workerConnectionOptions());
     ({ gateway, url } = await startTestGateway(ctx.server.url));
     key = `${gateway.config.QUEUE_PREFIX}:audit`;
     // two writers on one log, as two gateway processes would be: the chain stays one line
@@ -45,7 +50,11 @@ describe('tamper-evident audit log: a hash chain per clinic, verify and export',
     );
     await gateway.audit.record({ actor: 'kari@10.0.0.7', action: 'gate.close', service: 'e-consultation', details: { reason: 'Ferie', n: 2, forced: false } });
   });
-  after(() => gateway.shutdown('test over'));
+  after(async () => {
+    await gateway.shutdown('test over');
+    ctx.redis.disconnect();
+    await ctx.server.stop();
+  });
 
   it('every entry carries the hash of the one before it; the export is JSON lines with the clinic and the chain', async () => {
     const res = await cli('export');
