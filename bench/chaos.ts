@@ -1,6 +1,6 @@
 /**
  * Chaos: what the gateway survives, measured end to end (issue 18):
- *   npm run chaos                  (CHAOS_SCALE=small for CI: a couple of minutes, fewer faults)
+ *   npm run chaos                  (CHAOS_SCALE=small: a couple of minutes, fewer faults)
  * Starts a real redis-server with its append-only file (restarted on the same port and files after
  * each SIGKILL), the NHN simulator in its own process, the address register stand-in, an SMTP server
  * and an EPJ webhook receiver in this process, and two gateway replicas (`epj-gateway serve`, child
