@@ -23,7 +23,7 @@ import { SupervisedRabbitMq } from '../src/infra/supervised-rabbitmq.js';
 import { SupervisedRedis } from '../src/infra/supervised-redis.js';
 import { createLogger } from '../src/logging.js';
 import { json, percentile, pool, sleep, waitFor } from './load.js';
-import { startSimulatorProcess } from './simulator-process.js';
+import { startSimulatorProcess, simulatorSettings } from './simulator-process.js';
 
 const N = Number(process.env.BENCH_N ?? 1000);
 const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 5);
@@ -62,9 +62,7 @@ const config = loadConfig({
   PORT: '0',
   LOG_LEVEL: 'warn',
   ...bus,
-  MSH_BASE_URL: simUrl,
-  HELSEID_TOKEN_URL: `${simUrl}/connect/token`,
-  REVOCATION_HTTP_PROXY: simUrl,
+  ...simulatorSettings(simUrl),
   AR_STAND_IN_PORT: '0',
   SMTP_STAND_IN_PORT: '0',
   APPREC_DEADLINE_HOURS: '1',

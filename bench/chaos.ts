@@ -40,7 +40,7 @@ import { SMTPServer } from 'smtp-server';
 import { startArStandIn } from '../demo/ar-stand-in/stand-in-server.js';
 import { freePort, SupervisedRedis } from '../src/infra/supervised-redis.js';
 import { sleep } from './load.js';
-import { startSimulatorProcess } from './simulator-process.js';
+import { startSimulatorProcess, simulatorSettings } from './simulator-process.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SCALE = process.env.CHAOS_SCALE ?? 'default';
@@ -231,9 +231,7 @@ const replicaEnv = (r: Replica): Record<string, string> => ({
   REDIS_URL: redis.url,
   QUEUE_PREFIX: 'chaos',
   PORT: String(r.port),
-  MSH_BASE_URL: simulator.url,
-  HELSEID_TOKEN_URL: `${simulator.url}/connect/token`,
-  REVOCATION_HTTP_PROXY: simulator.url,
+  ...simulatorSettings(simulator.url),
   AR_URL: register.url,
   AR_CACHE_TTL_S: String(PLAN.cacheS),
   AR_STALE_LIMIT_S: String(PLAN.staleS),

@@ -19,7 +19,7 @@ import { loadClinics } from '../src/clinics/clinics-file.js';
 import { composeGateway } from '../src/compose/gateway.js';
 import { loadConfig } from '../src/config.js';
 import { SupervisedRedis } from '../src/infra/supervised-redis.js';
-import { startSimulatorProcess } from './simulator-process.js';
+import { startSimulatorProcess, simulatorSettings } from './simulator-process.js';
 import { createLogger } from '../src/logging.js';
 
 const CLINICS = Number(process.env.BENCH_CLINICS ?? 200);
@@ -88,9 +88,7 @@ const config = loadConfig({
   REDIS_URL: redis.url,
   PORT: '0',
   LOG_LEVEL: 'warn',
-  MSH_BASE_URL: simUrl,
-  HELSEID_TOKEN_URL: `${simUrl}/connect/token`,
-  REVOCATION_HTTP_PROXY: simUrl,
+  ...simulatorSettings(simUrl),
   CLINICS_FILE: clinicsFile,
   POLL_INTERVAL_MS: String(process.env.BENCH_POLL_INTERVAL_MS ?? 500),
   POLL_MAX_INTERVAL_MS: String(process.env.BENCH_POLL_INTERVAL_MS ?? 500),

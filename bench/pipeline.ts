@@ -32,7 +32,7 @@ import { Redis } from 'ioredis';
 import { composeDemo } from '../demo/compose-demo.js';
 import { SupervisedRedis } from '../src/infra/supervised-redis.js';
 import { json, percentile, pool, sleep, waitFor } from './load.js';
-import { processCpuMs, startSimulatorProcess } from './simulator-process.js';
+import { processCpuMs, startSimulatorProcess, simulatorSettings } from './simulator-process.js';
 
 const N = Number(process.env.BENCH_N ?? 1000);
 const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 5);
@@ -151,9 +151,7 @@ async function run(protection: 'cms' | 'none', withLatency: boolean): Promise<Ru
     REDIS_URL: redis.url,
     PORT: '0',
     LOG_LEVEL: 'warn',
-    MSH_BASE_URL: simUrl,
-    HELSEID_TOKEN_URL: `${simUrl}/connect/token`,
-    REVOCATION_HTTP_PROXY: simUrl,
+    ...simulatorSettings(simUrl),
     AR_STAND_IN_PORT: '0',
     SMTP_STAND_IN_PORT: '0',
     POLL_INTERVAL_MS: '10',

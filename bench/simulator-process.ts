@@ -62,3 +62,8 @@ export async function startSimulatorProcess(env: Record<string, string>): Promis
     },
   };
 }
+
+/** The settings that point a gateway at a simulator: its message service, token endpoint and CRL proxy. */
+export function simulatorSettings(url: string): { MSH_BASE_URL: string; HELSEID_TOKEN_URL: string; REVOCATION_HTTP_PROXY: string } {
+  return { MSH_BASE_URL: url, HELSEID_TOKEN_URL: `${url}/connect/token`, REVOCATION_HTTP_PROXY: url };
+}

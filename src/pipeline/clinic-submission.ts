@@ -180,15 +180,15 @@ export async function submitClinicXml(deps: ClinicSubmissionDeps, xml: string, o
   const inReplyTo = action.answers ? message.conversationRef?.refToParent : undefined;
   const { record, created } =
     inReplyTo && deps.requests ? await deps.requests.answering(inReplyTo, message.msgId, declared.requestKnown === true, queue) : await queue();
-  if (created) await noteForRetention(deps, message, record.msgId);
+  if (created) await notePatient(deps, message, record.msgId);
   return { msgId: record.msgId, service: record.service, state: record.state, created, schemaValidation: report.schemaValidation };
 }
 
-/** What retention and purge need to know of a new answer: whose it is (keyed hash) and which request it answers. */
-async function noteForRetention(deps: ClinicSubmissionDeps, message: MsgHeadMessage, msgId: string): Promise<void> {
-  const { store, crypto } = deps.outbound;
+/**
+ * Whose a new message is (keyed hash), so a purge by patient finds it. Which request an answer
+ * answers is recorded by its claim (src/pipeline/open-requests.ts: answeredBy, inReplyTo).
+ */
+async function notePatient(deps: ClinicSubmissionDeps, message: MsgHeadMessage, msgId: string): Promise<void> {
   const patientId = nationalIdOf(message.patient)?.id;
-  if (patientId) await store.notePatient(msgId, crypto.pseudonym(patientId));
-  const request = message.conversationRef?.refToParent;
-  if (request && request !== msgId) await store.markAnswered(request, msgId);
+  if (patientId) await deps.outbound.store.notePatient(msgId, deps.outbound.crypto.pseudonym(patientId));
 }

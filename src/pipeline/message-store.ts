@@ -68,12 +68,10 @@ export interface MessageRecord {
   representation?: string;
   answeredBy?: string;
   answeredAt?: string;
-  /** an answer: the MsgId of the request it claimed */
-  answers?: string;
   /** its id at NHN: a received message's (the inbound job's id, so a purge finds that job too); an outbound
    * message's once NHN took it (a later attempt then never sends it again) */
   nhnMessageId?: string;
-  /** an answer: the MsgId of the received request it answers */
+  /** an answer: the MsgId of the received request it claimed (src/pipeline/open-requests.ts) */
   inReplyTo?: string;
   /** the keyed hash that stands for the patient (never the national id), so a purge can find its messages */
   patientRef?: string;
@@ -220,14 +218,6 @@ export class MessageStore {
   /** The MsgIds noted for a patient. */
   async messagesOfPatient(patientRef: string): Promise<string[]> {
     return this.redis.smembers(this.keys.patientMessages(patientRef));
-  }
-
-  /** Marks a received request answered, when it is one this store knows. */
-  async markAnswered(requestMsgId: string, answerMsgId: string): Promise<void> {
-    const record = await this.get(requestMsgId);
-    if (record?.direction !== 'inbound') return;
-    await this.update(requestMsgId, { answeredBy: answerMsgId });
-    await this.update(answerMsgId, { inReplyTo: requestMsgId });
   }
 
   /** Keeps a record that still matters (waiting, unanswered) for another full retention. */

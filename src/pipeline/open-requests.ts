@@ -146,7 +146,7 @@ export class OpenRequests {
       throw err;
     }
     // the answer names its request, so a rejection by Helsenorge can give the request back
-    if (claim.outcome !== 'unknown') await this.redis.hset(this.keys.message(answerMsgId), 'answers', requestMsgId);
+    if (claim.outcome !== 'unknown') await this.redis.hset(this.keys.message(answerMsgId), 'inReplyTo', requestMsgId);
     return sent;
   }
 
@@ -155,7 +155,7 @@ export class OpenRequests {
    * answered is open again for a corrected answer. Returns the request reopened, if any.
    */
   async answerRejected(answerMsgId: string): Promise<string | undefined> {
-    const requestMsgId = await this.redis.hget(this.keys.message(answerMsgId), 'answers');
+    const requestMsgId = await this.redis.hget(this.keys.message(answerMsgId), 'inReplyTo');
     if (!requestMsgId) return undefined;
     await this.release(requestMsgId, answerMsgId);
     return requestMsgId;
