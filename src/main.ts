@@ -28,7 +28,8 @@ function fail(message: string, code: number): never {
 
 /**
  * Starts the gateway and keeps it running until SIGTERM/SIGINT. Exit 2: settings that cannot work
- * (including a port another process holds); exit 1: a part that could not start.
+ * (including a port another process holds); exit 1: a part that could not start (what had started
+ * is stopped first).
  */
 export async function startGateway(demo: () => Promise<Compose>): Promise<void> {
   let config: Config;
@@ -47,7 +48,13 @@ export async function startGateway(demo: () => Promise<Compose>): Promise<void> 
   } catch (err) {
     if (err instanceof ConfigError || err instanceof PortInUseError) fail(err.message, 2);
     if (isGatewayError(err)) fail(err.message, 1);
-    throw err;
+    // anything else (Redis gone half-way through the start): the composition has stopped what it
+    // started, so the process ends by itself once its last connection lets go; one that does not is
+    // ended after a shutdown's deadline rather than left running, never listening
+    process.stderr.write(`epj-gateway: the gateway could not start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+    setTimeout(() => process.exit(1), config.SHUTDOWN_DEADLINE_MS).unref();
+    return;
   }
   const { gateway } = composed;
   gateway.lifecycle.installSignalHandlers();

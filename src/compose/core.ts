@@ -109,7 +109,18 @@ export async function buildCore(config: Config, logger: Logger, infra: Infrastru
     language: config.NOTIFY_LANGUAGE,
   });
   const gate = new ServiceGate(redis, prefix, logger);
-  await gate.start();
+  try {
+    await gate.start();
+  } catch (err) {
+    // Redis went away half-way (a start during a Redis restart): what this clinic started so far is
+    // stopped again, or its notification worker and the gate's subscriber would keep a failed
+    // process alive, never listening
+    await gate.stop();
+    await workers.close(1_000);
+    await closeQueues(queues).catch(() => undefined);
+    mail?.close();
+    throw err;
+  }
   announceGateChanges({ gate, notifier, audit, metrics, config, logger });
 
   // the keys' TTL is only the clean-up's backstop: never so short that a message in flight could lose its record

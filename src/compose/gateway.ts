@@ -163,11 +163,14 @@ export async function composeGateway(config: Config, logger: Logger, options: Co
       clinics: fleet.list(),
     };
   } catch (err) {
-    // what was started is stopped again, so a failed start leaves no redis-server, worker or timer behind
+    // what was started is stopped again, as a shutdown would, so a failed start leaves no
+    // redis-server, worker or timer behind: a job in hand of a clinic already built gets the
+    // shutdown's deadline to finish (cut short, its message could be sent again by another replica)
+    logger.error({ err: String(err) }, 'the start failed: stopping what was started');
     await scheduler.pause();
     await bus?.inbound.pause();
     await fleet.pause();
-    await fleet.close(1_000);
+    await fleet.close(config.SHUTDOWN_DEADLINE_MS);
     await closeInOrder([...fleet.closers(), ...busClosers, ...infra.closers, ...infra.finalClosers, ...(options.finalClosers ?? [])], logger);
     port.server.close();
     throw err;
