@@ -747,8 +747,28 @@ for (const [f, s] of byFault) log(`recovery after ${f}: max ${Math.max(...s).toF
 log(
   `drain took ${((Date.now() - drainStart) / 1000).toFixed(0)} s; replica starts ${replicas.map((r) => `${r.name} ${r.starts} (ended by itself ${r.exits})`).join(', ')}; hung starts killed and started again: ${hungStarts}`,
 );
-for (const p of problems.slice(0, 40)) log(p);
-if (problems.length > 40) log(`… and ${problems.length - 40} more`);
+// what the gateway says of a citizen message not in the EPJ: its state, why it waits, its last steps
+const lostInbound = [...inbound.values()].filter((m) => m.delivered === 0).slice(0, 12);
+for (const m of lostInbound) {
+  const rec = await ops<{ state?: string; waitingReason?: string; history?: { at?: string; event?: string; outcome?: string; reason?: string }[] }>(
+    `/ops/messages/${m.msgId}?clinic=${m.clinic.herId}&reason=chaos-diagnosis`,
+  );
+  const steps = (rec?.history ?? []).slice(-5).map((h) => `${h.at?.slice(11, 23) ?? ''} ${h.event}/${h.outcome}${h.reason ? ` (${h.reason})` : ''}`);
+  problems.push(
+    `  gateway on ${m.msgId}: ${rec ? `state ${rec.state}${rec.waitingReason ? `, waiting: ${rec.waitingReason}` : ''}; ${steps.join('; ')}` : 'no record'}`,
+  );
+}
+// and of an answer that reached the citizen twice: its sends as the gateway recorded them
+for (const o of [...outbound.values()].filter((o) => (answersByMsgId.get(o.msgId)?.length ?? 0) > 1).slice(0, 12)) {
+  const rec = await ops<{ state?: string; history?: { at?: string; event?: string; outcome?: string; reason?: string; attempt?: number }[] }>(
+    `/ops/messages/${o.msgId}?clinic=${o.clinic.herId}&reason=chaos-diagnosis`,
+  );
+  const steps = (rec?.history ?? []).map((h) => `${h.at?.slice(11, 23) ?? ''} ${h.event}/${h.outcome}#${h.attempt ?? ''}${h.reason ? ` (${h.reason})` : ''}`);
+  problems.push(`  gateway on ${o.msgId}: ${rec ? `state ${rec.state}; ${steps.join('; ')}` : 'no record'}`);
+}
+if (problems.length) log(`fault times: ${faultLog.map((f) => `${f.kind} ${new Date(f.at).toISOString().slice(11, 23)}`).join(', ')}`);
+for (const p of problems.slice(0, 60)) log(p);
+if (problems.length > 60) log(`… and ${problems.length - 60} more`);
 
 stopping = true;
 const result = {

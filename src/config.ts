@@ -233,6 +233,8 @@ export const configSchema = z.object({
   SMTP_CA_FILE: optionalString,
   /** how often, in seconds, the certificate and address-register watchers run */
   GATE_CHECK_INTERVAL_S: int(5, 86_400).default(300),
+  /** how often, in seconds, the watchers run while an outage (the address register unreachable) holds the gate */
+  GATE_RETRY_INTERVAL_S: int(1, 3_600).default(15),
   /** days the audit log is kept */
   AUDIT_RETENTION_DAYS: int(1, 3650).default(365),
 

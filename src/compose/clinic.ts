@@ -4,7 +4,7 @@ import { AmqpTransport } from '../../adapters/transport/amqp/amqp-transport.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { messageProtectionOf, type Config } from '../config.js';
 import { checkCertificates } from '../gate/certificate-watcher.js';
-import { startGateWatchers, type GateWatchers } from '../gate/gate-watchers.js';
+import { OUTAGE_REASONS, startGateWatchers, type GateWatchers } from '../gate/gate-watchers.js';
 import { remindOfFaults } from '../gate/announce.js';
 import { tellOverdueRequests } from '../pipeline/request-age.js';
 import { checkRegister } from '../gate/register-watcher.js';
@@ -254,6 +254,7 @@ async function composeOnCore(clinic: ClinicSpec, settings: Config, core: Core, m
     ],
     settings.GATE_CHECK_INTERVAL_S,
     logger,
+    { retryS: settings.GATE_RETRY_INTERVAL_S, pending: () => gate.current().gateway.reasons.some((r) => OUTAGE_REASONS.has(r.code)) },
   );
   await watchers.recheck();
 

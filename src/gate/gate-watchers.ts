@@ -9,12 +9,51 @@ export interface GateWatchers {
   stop: () => Promise<void>;
 }
 
-/** Runs the checks every interval; a failing check is logged and the others still run. */
-export function startGateWatchers(checks: readonly GateCheck[], intervalS: number, logger: Logger): GateWatchers {
+/**
+ * Gate reasons that an outage of a far side gives and its end clears by itself: while one holds,
+ * the checks run every `retryS` instead of every interval, so a service closed because the address
+ * register was away for a minute opens again within moments of its return, not minutes after.
+ */
+export const OUTAGE_REASONS: ReadonlySet<string> = new Set(['ar-unreachable', 'ar-stale']);
+
+export interface GateRetry {
+  /** seconds between checks while `pending()` says an outage holds */
+  retryS: number;
+  pending: () => boolean;
+}
+
+/**
+ * Runs the checks every interval (every `retry.retryS` while an outage holds the gate); a failing
+ * check is logged and the others still run.
+ */
+export function startGateWatchers(checks: readonly GateCheck[], intervalS: number, logger: Logger, retry?: GateRetry): GateWatchers {
   const recheck = async () => {
     await Promise.all(checks.map((check) => check().catch((err: unknown) => logger.error({ err: String(err) }, 'gate check failed'))));
   };
-  const timer = setInterval(() => void recheck(), intervalS * 1000);
-  timer.unref();
-  return { recheck, stop: async () => clearInterval(timer) };
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  const delayS = () => (retry && retry.pending() ? Math.min(retry.retryS, intervalS) : intervalS);
+  const schedule = (seconds: number) => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      void recheck().finally(() => schedule(delayS()));
+    }, seconds * 1000);
+    timer.unref();
+  };
+  schedule(intervalS);
+  // an outage seen by a recheck (at start, or asked for) shortens the wait already scheduled
+  const recheckAndReschedule = async () => {
+    await recheck();
+    if (!stopped && delayS() < intervalS) {
+      clearTimeout(timer);
+      schedule(delayS());
+    }
+  };
+  return {
+    recheck: recheckAndReschedule,
+    stop: async () => {
+      stopped = true;
+      clearTimeout(timer);
+    },
+  };
 }

@@ -27,7 +27,14 @@ describe('e2e: the service gate closes cleanly and opens again after the fix', f
   before(async () => {
     server = await startTestRedis();
     // long retry delays: the queued answers sit between attempts when the certificate expires
-    stack = await startStack(server.url, { AR_CACHE_TTL_S: '1', AR_STALE_LIMIT_S: '3', OUTBOUND_ATTEMPTS: '20', RETRY_BASE_MS: '6000', RETRY_CAP_MS: '8000' });
+    stack = await startStack(server.url, {
+      AR_CACHE_TTL_S: '1',
+      AR_STALE_LIMIT_S: '3',
+      GATE_RETRY_INTERVAL_S: '2',
+      OUTBOUND_ATTEMPTS: '20',
+      RETRY_BASE_MS: '6000',
+      RETRY_CAP_MS: '8000',
+    });
     const xml = readFileSync(path.join(FIXTURES_DIR, 'office-contact/request.xml'), 'utf8');
     for (let i = 0; i < 8; i++) {
       const msgId = randomUUID();
@@ -155,5 +162,14 @@ describe('e2e: the service gate closes cleanly and opens again after the fix', f
 
     stack.standIn.setDown(false);
     assert.equal((await ops('post', '/ops/gate/recheck').expect(200)).body.gateway.state, 'open');
+  });
+
+  it('the register back after an outage: the services open by themselves within GATE_RETRY_INTERVAL_S, with no recheck asked for', async () => {
+    stack.standIn.setDown(true);
+    await recheckUntil('closed'); // past AR_STALE_LIMIT_S: ar-unreachable
+    stack.standIn.setDown(false);
+    // GATE_CHECK_INTERVAL_S is 300 s here: only the outage's own retry can open it this soon
+    await eventually(async () => (await ops('get', '/ops/gate').expect(200)).body.gateway.state === 'open', 15_000, 'the gate open again by itself');
+    assert.equal((await answer('Svar etter at AR er tilbake.')).status, 202);
   });
 });
