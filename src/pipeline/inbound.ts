@@ -28,7 +28,7 @@ import type { DeliveryOrder } from './epj-delivery.js';
  */
 
 /** What the inbound side needs of the transport. */
-export interface InboundTransport extends Pick<MessageTransport, 'refuse' | 'noteAppRec'> {
+export interface InboundTransport extends Pick<MessageTransport, 'refuse' | 'noteAppRec' | 'getStatus'> {
   getMessage(id: string): Promise<Pick<MessageMetadata, 'isAppRec' | 'senderHerId' | 'businessDocumentId'>>;
   getBusinessDocument(id: string): Promise<Buffer>;
   sendAppRec(id: string, senderHerId: number, appRec: AppRecToSend, original?: Buffer): Promise<void>;
@@ -202,6 +202,13 @@ export function inboundProcessor(deps: InboundDeps) {
     if (verdict.accepted && verdict.msgType === COMMUNICATION_TEST.msgType && deps.communicationTest)
       await deps.communicationTest.received(document, verdict.senderHerId ?? meta.senderHerId ?? undefined);
 
+    // The record was there already: an earlier attempt got this far and may have sent the AppRec
+    // before its process died, short of noting it. NHN's status of the message tells whether the
+    // clinic's AppRec is there (a second one would reach the citizen's sender twice); only asked on
+    // such a repeat, never on the first attempt.
+    if (!job.data.appRecSent && !created && (await appRecAtNhn(deps.transport, nhnMessageId, receiverHerId))) {
+      await whileRedisIsDown(() => job.updateData({ ...job.data, appRecSent: true }), deps.logger, { msgId, step: 'apprec-found' });
+    }
     if (!job.data.appRecSent) {
       await deps.transport.sendAppRec(nhnMessageId, receiverHerId, { status: verdict.appRecStatus, errors: verdict.errors }, document);
       // sent: from here Redis away for a moment is waited out, not a failed job that would send it again
@@ -230,6 +237,12 @@ export function inboundProcessor(deps: InboundDeps) {
     deps.metrics?.countMessage('in', verdict.service, verdict.accepted ? 'accepted' : 'rejected');
     return verdict.accepted ? 'accepted' : 'rejected';
   };
+}
+
+/** Whether NHN has the clinic's AppRec to received message `nhnMessageId` already (its status names it per receiver). */
+async function appRecAtNhn(transport: Pick<MessageTransport, 'getStatus'>, nhnMessageId: string, receiverHerId: number): Promise<boolean> {
+  const statuses = await transport.getStatus(nhnMessageId);
+  return statuses.some((s) => s.receiverHerId === receiverHerId && s.appRecStatus !== null && s.appRecStatus !== undefined);
 }
 
 export function addInboundWorker(

@@ -48,6 +48,10 @@ class FakeNhn implements InboundTransport {
   async markRead(id: string) {
     this.read.add(id);
   }
+  async getStatus(id: string) {
+    const appRec = this.appRecs.find((a) => a.id === id);
+    return [{ receiverHerId: CLINIC_HER_ID, transportDeliveryState: 'Acknowledged' as const, appRecStatus: appRec ? ('OK' as const) : null }];
+  }
 }
 
 /** One sample's value from the Prometheus text, or undefined when the series is absent. */

@@ -38,4 +38,46 @@ describe('inbound: the AppRec is sent once when Redis goes away right after it',
     assert.deepEqual(calls, ['sendAppRec', 'markRead']);
     assert.equal(job.data.appRecSent, true);
   });
+
+  describe('a job repeated after its process died between the AppRec and the note of it', () => {
+    const repeat = async (appRecAtNhn: boolean) => {
+      const calls: string[] = [];
+      const deps = {
+        transport: {
+          getMessage: async () => ({ isAppRec: false, senderHerId: 8093244 }),
+          getBusinessDocument: async () => Buffer.from('<MsgHead/>'),
+          getStatus: async () => {
+            calls.push('getStatus');
+            return [{ receiverHerId: 8142987, transportDeliveryState: 'Acknowledged', appRecStatus: appRecAtNhn ? 'Avvist' : null }];
+          },
+          sendAppRec: async () => void calls.push('sendAppRec'),
+          markRead: async () => void calls.push('markRead'),
+        },
+        protection: { unprotect: async (document: Buffer) => ({ document }) },
+        judge: () => ({ accepted: false, msgId: 'm-1', appRecStatus: 'Avvist', errors: [{ errorCode: 'T01', details: 'not well-formed' }] }),
+        gate: { isOpen: () => true },
+        // the record is there: an earlier attempt of this job made it
+        store: { create: async () => ({ created: false }), addHistory: async () => undefined },
+        audit: { record: async () => undefined },
+        logger: createLogger('silent'),
+      } as unknown as InboundDeps;
+      const job = {
+        data: { nhnMessageId: 'n-1', receiverHerId: 8142987 } as InboundJobData,
+        timestamp: 0,
+        updateData: async function (this: { data: InboundJobData }, data: InboundJobData) {
+          this.data = data;
+        },
+      };
+      assert.equal(await inboundProcessor(deps)(job as unknown as Job<InboundJobData>), 'rejected');
+      return { calls, noted: job.data.appRecSent };
+    };
+
+    it("asks NHN's status first and, when the clinic's AppRec is there, does not send a second", async () => {
+      assert.deepEqual(await repeat(true), { calls: ['getStatus', 'markRead'], noted: true });
+    });
+
+    it('sends it when NHN has none', async () => {
+      assert.deepEqual(await repeat(false), { calls: ['getStatus', 'sendAppRec', 'markRead'], noted: true });
+    });
+  });
 });

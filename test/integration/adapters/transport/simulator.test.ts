@@ -66,7 +66,16 @@ describe('NHN simulator', () => {
 
       const msh = mshClientFor(sim);
       const waited = fetch(`${sim.url}/citizen/messages/${sent.id}?waitMs=5000`);
+      // the message's status names the clinic's AppRec once it is there (what a job repeated after a crash asks)
+      assert.deepEqual(
+        (await msh.getStatus(sent.id)).map((s) => [s.receiverHerId, s.appRecStatus]),
+        [[CLINIC_HER, null]],
+      );
       await msh.sendAppRec(sent.id, CLINIC_HER, { status: 'OK', errors: [] });
+      assert.deepEqual(
+        (await msh.getStatus(sent.id)).map((s) => [s.receiverHerId, s.appRecStatus]),
+        [[CLINIC_HER, 'OK']],
+      );
       await msh.markRead(sent.id, CLINIC_HER);
       const done = await json<{ appRec: { status: string; statusCode: string; xml: string; nhnMessageId: string } }>(await waited);
       assert.equal(done.body.appRec.status, 'OK');
