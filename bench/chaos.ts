@@ -242,6 +242,9 @@ const replicaEnv = (r: Replica): Record<string, string> => ({
   AR_STAND_IN_PORT: '0',
   SMTP_STAND_IN_PORT: '0',
   POLL_INTERVAL_MS: '200',
+  // the simulator's Helsenorge sends its AppRec at once: an answer whose replica died in the middle of
+  // its POST need not wait the default 120 s for one before it is sent again (the drain waits for it)
+  OUTBOUND_UNCERTAIN_WAIT_S: '30',
   OPS_TOKEN,
   LOG_LEVEL: 'warn',
 });

@@ -187,6 +187,8 @@ export const configSchema = z.object({
   POLL_CONCURRENCY: int(1, 256).default(8),
   /** how long a process holds a clinic's mailbox without renewing before another takes it over, ms */
   POLL_LEASE_TTL_MS: int(1_000, 600_000).default(6_000),
+  /** seconds an answer whose earlier send may have reached NHN (its process died before noting NHN's answer) waits for the receiver's AppRec before it is sent again */
+  OUTBOUND_UNCERTAIN_WAIT_S: int(1, 86_400).default(120),
   /** hours to wait for the AppRec of a sent message before reporting "no AppRec" */
   APPREC_DEADLINE_HOURS: z.coerce.number().positive().max(720).default(24),
 

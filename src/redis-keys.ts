@@ -33,6 +33,8 @@ export interface RedisKeys {
   auditHead: string;
   /** how many sent messages got no AppRec before the deadline (a counter) */
   appRecMissing: string;
+  /** the AppRecs received lately (sorted set: NHN message id, scored by when it came), read only for a send whose outcome is not known */
+  receivedAppRecs: string;
   /** a CRL kept across restarts, by a hash of its URL */
   crl(urlHash: string): string;
   /** an address-register answer cached for a HER-id */
@@ -98,6 +100,7 @@ export function redisKeys(prefix: string): RedisKeys {
     audit: key('audit'),
     auditHead: key('audit', 'head'),
     appRecMissing: key('apprec-missing'),
+    receivedAppRecs: key('apprec', 'received'),
     crl: (urlHash) => key('crl', urlHash),
     addressRegister: (kind, herId) => key('ar', kind, herId),
     throughput: (outcome, minute) => key('dashboard', 'throughput', outcome, minute),

@@ -412,6 +412,9 @@ export class CitizenSide {
       receiver: { herId: String(message.senderHerId) },
       original: { msgType: head.msgType ?? 'UKJENT', issueDate: head.genDate ?? kithDateTime(now), id: head.msgId || 'ukjent' },
     });
-    this.mailbox.add({ senderHerId: this.options.helsenorgeHerId, receiverHerIds: [message.senderHerId], document: Buffer.from(xml), isAppRec: true });
+    // protected like any document Helsenorge sends the clinic (signed by Helsenorge, encrypted to the clinic)
+    const clinic = this.options.clinics.owning(message.senderHerId);
+    const document = this.options.protection && clinic ? this.options.protection.protect(Buffer.from(xml), clinic.certificates) : Buffer.from(xml);
+    this.mailbox.add({ senderHerId: this.options.helsenorgeHerId, receiverHerIds: [message.senderHerId], document, isAppRec: true });
   }
 }

@@ -41,6 +41,33 @@ const STATE_OF: Record<AppRecStatus, MessageState> = {
   'OK, feil i delmelding': 'apprec-partial',
 };
 
+/** Records a received AppRec's outcome with the message, counts it and tells the EPJ (onOutcome); returns the message's new state. */
+export async function recordAppRec(
+  deps: Pick<AppRecTrackingDeps, 'store' | 'onOutcome' | 'metrics'>,
+  msgId: string,
+  status: AppRecStatus,
+  errorList: { errorCode?: string | null; details?: string | null }[],
+): Promise<MessageState> {
+  const appRec: AppRecOutcome = {
+    status: recordedAppRecStatus(status),
+    errors: errorList.map((e) => ({ code: e.errorCode ?? '', ...(e.details ? { description: e.details } : {}) })),
+    receivedAt: new Date().toISOString(),
+  };
+  const state = STATE_OF[status];
+  deps.metrics?.countAppRec(
+    'received',
+    status,
+    appRec.errors.map((e) => e.code),
+  );
+  await deps.store.update(
+    msgId,
+    { state, appRec },
+    { event: 'apprec', outcome: state === 'apprec-rejected' ? 'failed' : 'ok', reason: [appRec.status, ...appRec.errors.map((e) => e.code)].join(' ') },
+  );
+  await deps.onOutcome(msgId, state, appRec);
+  return state;
+}
+
 export function trackingProcessor(deps: AppRecTrackingDeps) {
   return async (job: Job<TrackingJobData>, token?: string): Promise<MessageState> => {
     const { msgId, nhnMessageId, sentAt } = job.data;
@@ -48,26 +75,7 @@ export function trackingProcessor(deps: AppRecTrackingDeps) {
     // A rejection by any receiver outweighs the others' OK.
     const answered = infos.filter((i) => i.appRecStatus);
     const chosen = answered.find((i) => i.appRecStatus === 'Avvist') ?? answered.find((i) => i.appRecStatus === 'OK, feil i delmelding') ?? answered[0];
-    if (chosen?.appRecStatus) {
-      const appRec: AppRecOutcome = {
-        status: recordedAppRecStatus(chosen.appRecStatus),
-        errors: (chosen.appRecErrorList ?? []).map((e) => ({ code: e.errorCode ?? '', ...(e.details ? { description: e.details } : {}) })),
-        receivedAt: new Date().toISOString(),
-      };
-      const state = STATE_OF[chosen.appRecStatus];
-      deps.metrics?.countAppRec(
-        'received',
-        chosen.appRecStatus,
-        appRec.errors.map((e) => e.code),
-      );
-      await deps.store.update(
-        msgId,
-        { state, appRec },
-        { event: 'apprec', outcome: state === 'apprec-rejected' ? 'failed' : 'ok', reason: [appRec.status, ...appRec.errors.map((e) => e.code)].join(' ') },
-      );
-      await deps.onOutcome(msgId, state, appRec);
-      return state;
-    }
+    if (chosen?.appRecStatus) return await recordAppRec(deps, msgId, chosen.appRecStatus, chosen.appRecErrorList ?? []);
     if (Date.now() - Date.parse(sentAt) >= deps.deadlineMs) {
       await deps.store.update(msgId, { state: 'apprec-missing' }, { event: 'apprec', outcome: 'failed', reason: 'no AppRec before the deadline' });
       deps.logger.warn({ msgId }, 'no AppRec before the deadline');

@@ -18,6 +18,7 @@ import type { WorkerSupervisor } from './worker-supervisor.js';
 import { RECOVERY } from './worker-supervisor.js';
 import { whileRedisIsDown } from './redis-wait.js';
 import type { DeliveryOrder } from './epj-delivery.js';
+import type { ReceivedAppRecs } from './received-apprecs.js';
 
 /**
  * The inbound side. For each unread message at NHN the worker fetches the document, opens it (the
@@ -94,6 +95,8 @@ export interface InboundDeps {
   /** opens what the sender protected (cms) or takes it as it came (none); throws when the message should wait */
   protection: MessageProtection;
   metrics?: PipelineMetrics;
+  /** where each received AppRec's NHN id is noted (not fetched), for an outbound job that cannot tell whether its send reached NHN */
+  receivedAppRecs?: Pick<ReceivedAppRecs, 'note'>;
 }
 
 const refusedVerdict = (error: Refusal): InboundVerdict => ({ accepted: false, appRecStatus: 'Avvist', errors: [error] });
@@ -107,6 +110,9 @@ export function inboundProcessor(deps: InboundDeps) {
       if (deps.transport.noteAppRec) {
         const appRec = await deps.protection.unprotect(fetched ?? (await deps.transport.getBusinessDocument(nhnMessageId)), senderHerId);
         if ('document' in appRec) await deps.transport.noteAppRec(nhnMessageId, appRec.document);
+      } else {
+        // NHN keeps it, read or not: its id (one write, no fetch) is enough to open it later, if ever needed
+        await deps.receivedAppRecs?.note(nhnMessageId);
       }
       await deps.transport.markRead(nhnMessageId, receiverHerId);
       return 'apprec-received';

@@ -71,6 +71,8 @@ export interface MessageRecord {
   /** its id at NHN: a received message's (the inbound job's id, so a purge finds that job too); an outbound
    * message's once NHN took it (a later attempt then never sends it again) */
   nhnMessageId?: string;
+  /** an outbound message: when an attempt began posting it to NHN; with no nhnMessageId, whether NHN took it is not known until the receiver's AppRec tells (src/pipeline/outbound.ts) */
+  sendingSince?: string;
   /** an answer: the MsgId of the received request it claimed (src/pipeline/open-requests.ts) */
   inReplyTo?: string;
   /** the keyed hash that stands for the patient (never the national id), so a purge can find its messages */
@@ -173,6 +175,12 @@ export class MessageStore {
     if (remove.length) tx.hdel(key, ...remove);
     if (history) this.appendHistory(tx, msgId, history);
     await tx.exec();
+  }
+
+  /** Notes that a send to NHN begins (one HSET): a later attempt that finds it without NHN's id cannot tell whether NHN took it. */
+  async noteSending(msgId: string): Promise<void> {
+    const now = new Date().toISOString();
+    await this.redis.hset(this.key(msgId), 'sendingSince', now, 'updatedAt', now);
   }
 
   /** Keeps a received document (sealed) so the clinic can answer it later by MsgId. */

@@ -10,6 +10,7 @@ import type { MessageProtection } from '../ports/message-protection.js';
 import type { OutgoingDocument, TransportFailure } from '../ports/transport.js';
 import type { JobCrypto, SealedPayload } from './job-crypto.js';
 import type { MessageRecord, MessageStore } from './message-store.js';
+import type { FoundAppRec } from './received-apprecs.js';
 import { whileRedisIsDown } from './redis-wait.js';
 import { backoffDelay, type RetryPolicy } from './retry.js';
 import type { WorkerSupervisor } from './worker-supervisor.js';
@@ -50,6 +51,9 @@ export interface OutboundJobData {
   whileClosed?: boolean;
   /** set by the processor before a retry */
   retryDelayMs?: number;
+  /** a send whose outcome is not known: when this job found it so, and the received AppRecs it has looked at */
+  uncertainSince?: string;
+  appRecsSeen?: string[];
 }
 
 export interface SealedOutbound {
@@ -114,6 +118,24 @@ export async function submitOutbound(deps: OutboundDeps, doc: OutboundDocument):
 
 /** How long a job of a closed service waits before it looks at the gate again. */
 const GATE_RECHECK_MS = 2_000;
+/** How long a job whose earlier send may have reached NHN waits before it looks for the receiver's AppRec again. */
+const UNCERTAIN_RECHECK_MS = 3_000;
+/** AppRecs are looked at from this long before the earlier send began (the replicas' clocks may differ a little). */
+const UNCERTAIN_SLACK_MS = 60_000;
+
+/**
+ * A send an earlier attempt began and never recorded (its process died between NHN's answer and the
+ * record): NHN may have the message. NHN cannot be asked by our MsgId, so the receiver's AppRec, which
+ * names it, is looked for among the AppRecs the clinic received.
+ */
+export interface UncertainSends {
+  /** how long a job waits for the receiver's AppRec, from when it found the send uncertain, before it sends again */
+  waitMs: number;
+  /** the receiver's AppRec to `msgId` among those received since `sinceMs`, not counting `seen`; and the ids looked at */
+  find(msgId: string, receiverHerId: number, sinceMs: number, seen: readonly string[]): Promise<{ found?: FoundAppRec; seen: string[] }>;
+  /** records the AppRec's outcome with the message and tells the EPJ (as AppRec tracking does) */
+  answered(msgId: string, appRec: FoundAppRec): Promise<void>;
+}
 
 /** The processor of the outbound workers. */
 export function outboundProcessor(
@@ -124,6 +146,8 @@ export function outboundProcessor(
     afterSend: (msgId: string, nhnMessageId: string) => Promise<void>;
     /** the service gate: a job of a closed service waits, even one a paused worker took in a race */
     gate?: Pick<ServiceGate, 'isOpen' | 'current'> & Partial<Pick<ServiceGate, 'closedByOffice'>>;
+    /** without it, a send an earlier attempt began and never recorded is sent again at once */
+    uncertain?: UncertainSends;
   },
 ) {
   return async (job: Job<OutboundJobData>, token?: string): Promise<string> => {
@@ -148,11 +172,19 @@ export function outboundProcessor(
       return known.nhnMessageId;
     }
     const doc = deps.crypto.open<SealedOutbound>(job.data.sealed, msgId);
+    if (known?.sendingSince && deps.uncertain) {
+      // its AppRec recorded by an earlier look (whose job did not finish): done
+      if (known.appRec) return 'answered';
+      const answered = await settleUncertain({ ...deps, uncertain: deps.uncertain }, job, known.sendingSince, doc.receiverHerId, token);
+      if (answered) return answered;
+    }
     let nhnMessageId: string;
     try {
       const document = await deps.protection.protect(Buffer.from(doc.xml, 'utf8'), doc.receiverHerId);
       // the message function (MsgInfo/Type), which the service bus carries as the subject
       const subject = /<(?:\w+:)?MsgInfo\b[\s\S]*?<(?:\w+:)?Type\b[^>]*\bV="([^"]+)"/.exec(doc.xml)?.[1];
+      // noted right before the POST: a process that dies before recording NHN's answer leaves it behind
+      await deps.store.noteSending(msgId);
       ({ nhnMessageId } = await deps.send({
         msgId,
         document,
@@ -173,7 +205,7 @@ export function outboundProcessor(
       await job.updateData({ ...job.data, retryDelayMs: delay });
       await deps.store.update(
         msgId,
-        { state: 'waiting', waitingReason: failure.reason, nextAttemptAt },
+        { state: 'waiting', waitingReason: failure.reason, nextAttemptAt, sendingSince: null },
         { event: 'send', outcome: 'retry', attempt, reason: failure.reason, nextAttemptAt },
       );
       deps.logger.warn({ msgId, attempt, reason: failure.reason }, 'send failed; will retry');
@@ -189,6 +221,78 @@ export function outboundProcessor(
   };
 }
 
+/**
+ * An earlier attempt began sending and never recorded NHN's answer. The receiver's AppRec to it
+ * proves NHN had it: the message is recorded as sent (NHN's id of it unknown) with the AppRec's
+ * outcome, and never sent again; the AppRec's id is returned. Until one comes the job waits, up to
+ * the wait; past it, returns undefined and the message is sent again (the receiver never answered).
+ */
+async function settleUncertain(
+  deps: OutboundDeps & { uncertain: UncertainSends },
+  job: Job<OutboundJobData>,
+  sendingSince: string,
+  receiverHerId: number,
+  token: string | undefined,
+): Promise<string | undefined> {
+  const { msgId } = job.data;
+  const since = Date.parse(sendingSince);
+  let looked: Awaited<ReturnType<UncertainSends['find']>> | undefined;
+  try {
+    looked = await deps.uncertain.find(msgId, receiverHerId, since - UNCERTAIN_SLACK_MS, job.data.appRecsSeen ?? []);
+  } catch (err) {
+    // NHN or the register away for a moment: looked at again in a few seconds, never sent unlooked
+    deps.logger.warn({ msgId, err: err instanceof Error ? err.message : String(err) }, 'looking for the AppRec to an earlier send failed; will look again');
+  }
+  const { found, seen } = looked ?? { seen: job.data.appRecsSeen ?? [] };
+  if (found) {
+    // sendingSince stays: a repeat of this job finds the same AppRec (or the outcome) and does not send
+    await deps.store.update(
+      msgId,
+      { state: 'sent', waitingReason: null, nextAttemptAt: null },
+      {
+        event: 'send',
+        outcome: 'ok',
+        reason: `sent by an attempt that began ${sendingSince} and stopped before noting NHN's answer: the receiver's AppRec (NHN message ${found.nhnMessageId}) answers it; NHN's id of the message is not known`,
+      },
+    );
+    await deps.uncertain.answered(msgId, found);
+    deps.logger.info({ msgId, appRec: found.nhnMessageId }, 'an earlier send reached NHN (its AppRec came): not sent again');
+    deps.metrics?.countMessage('out', job.data.service, 'sent');
+    return found.nhnMessageId;
+  }
+  const firstLook = job.data.uncertainSince ?? new Date().toISOString();
+  const waitedMs = Date.now() - Math.max(since, Date.parse(firstLook));
+  if (looked && waitedMs >= deps.uncertain.waitMs) {
+    await deps.store.addHistory(msgId, {
+      event: 'send',
+      outcome: 'info',
+      reason: `no AppRec from the receiver within ${Math.round(deps.uncertain.waitMs / 1000)} s of an attempt that began ${sendingSince} and stopped before noting NHN's answer: sending again`,
+    });
+    deps.logger.warn({ msgId }, 'no AppRec to an earlier send whose outcome is not known: sending again');
+    return undefined;
+  }
+  await job.updateData({ ...job.data, uncertainSince: firstLook, appRecsSeen: seen });
+  const nextAttemptAt = new Date(Date.now() + UNCERTAIN_RECHECK_MS).toISOString();
+  await deps.store.update(
+    msgId,
+    {
+      state: 'waiting',
+      waitingReason: "an earlier attempt's send may have reached NHN: waiting for the receiver's AppRec before sending again",
+      nextAttemptAt,
+    },
+    // once in the history, not at every look
+    job.data.uncertainSince
+      ? undefined
+      : {
+          event: 'send',
+          outcome: 'waiting',
+          reason: `an attempt that began ${sendingSince} stopped before noting NHN's answer: waiting for the receiver's AppRec`,
+        },
+  );
+  await job.moveToDelayed(Date.now() + UNCERTAIN_RECHECK_MS, token);
+  throw new DelayedError();
+}
+
 /** What follows a send NHN took: the record (with NHN's id), the AppRec tracking, the counts. Each step may be repeated. */
 async function afterSent(
   deps: OutboundDeps & { afterSend: (msgId: string, nhnMessageId: string) => Promise<void> },
@@ -201,7 +305,7 @@ async function afterSent(
   if (justSent)
     await deps.store.update(
       msgId,
-      { state: 'sent', nhnMessageId, waitingReason: null, nextAttemptAt: null },
+      { state: 'sent', nhnMessageId, waitingReason: null, nextAttemptAt: null, sendingSince: null },
       { event: 'send', outcome: 'ok', attempt, reason: `NHN message ${nhnMessageId}` },
     );
   await deps.afterSend(msgId, nhnMessageId);
@@ -228,7 +332,7 @@ async function deadLetter(deps: OutboundDeps, job: Job<OutboundJobData>, reason:
   await deps.deadLetter.add('dead', { ...job.data, reason, from: job.queueName, at: new Date().toISOString() }, { jobId: msgId });
   await deps.store.update(
     msgId,
-    { state: 'dead-lettered', deadLetterReason: reason, waitingReason: null, nextAttemptAt: null },
+    { state: 'dead-lettered', deadLetterReason: reason, waitingReason: null, nextAttemptAt: null, sendingSince: null },
     { event: 'dead-letter', outcome: 'failed', attempt: job.attemptsMade + 1, reason },
   );
   deps.logger.error({ msgId, reason }, 'message moved to the dead-letter queue');

@@ -7,14 +7,15 @@ import type { Logger } from '../logging.js';
 import type { Metrics } from '../metrics.js';
 import type { MessageProtection } from '../ports/message-protection.js';
 import type { JobCrypto } from './job-crypto.js';
-import type { MessageStore } from './message-store.js';
+import type { AppRecOutcome, MessageState, MessageStore } from './message-store.js';
 import type { OpenRequests } from './open-requests.js';
 import type { CommunicationTests } from './communication-tests.js';
 import type { OutboundDeps } from './outbound.js';
 import type { Queues } from './queues.js';
 import type { WorkerSupervisor } from './worker-supervisor.js';
 import { GATED_SERVICES } from '../gate/gate-state.js';
-import { addTrackingWorker, trackingProcessor } from './apprec-tracking.js';
+import { addTrackingWorker, recordAppRec, trackingProcessor } from './apprec-tracking.js';
+import { findAppRecTo, ReceivedAppRecs } from './received-apprecs.js';
 import { DeliveryOrder, addDeliveryWorker, deliveryProcessor, promoteDueDeliveries } from './epj-delivery.js';
 import { addInboundWorker, inboundProcessor, type InboundJobData, type JudgeFn } from './inbound.js';
 import { InboundPoller } from './inbound-poller.js';
@@ -45,7 +46,7 @@ export interface PipelineParts {
 
 /** What the pipeline runs on: the infrastructure and the gateway's own state, nothing more. */
 export interface PipelineDeps {
-  config: Pick<Config, 'QUEUE_PREFIX' | 'APPREC_DEADLINE_HOURS' | 'CLINIC_HER_ID' | 'POLL_INTERVAL_MS'>;
+  config: Pick<Config, 'QUEUE_PREFIX' | 'APPREC_DEADLINE_HOURS' | 'CLINIC_HER_ID' | 'POLL_INTERVAL_MS' | 'OUTBOUND_UNCERTAIN_WAIT_S'>;
   logger: Logger;
   redis: Redis;
   /** the workers' connection, which waits through Redis outages */
@@ -79,6 +80,16 @@ export async function startPipeline(deps: PipelineDeps, parts: PipelineParts): P
   const prefix = config.QUEUE_PREFIX;
   const connection = deps.workerConnection;
   const order = new DeliveryOrder(deps.redis, prefix);
+  const uncertainWaitMs = config.OUTBOUND_UNCERTAIN_WAIT_S * 1_000;
+  // kept well past the wait, so a job that looks late still finds the AppRec that came early
+  const receivedAppRecs = new ReceivedAppRecs(deps.redis, prefix, { ms: Math.max(30 * 60_000, 4 * uncertainWaitMs), max: 10_000 });
+  const appRecOutcome = async (msgId: string, state: MessageState, appRec?: AppRecOutcome) => {
+    await audit.record({ actor: 'system', action: 'message.answered', msgId, outcome: state });
+    if (state === 'apprec-missing') await deps.redis.incr(redisKeys(prefix).appRecMissing);
+    // a rejected answer never reached the citizen: its request goes back on the worklist
+    if (state === 'apprec-rejected') await deps.requests?.answerRejected(msgId);
+    await parts.epj.status?.({ msgId, state, ...(appRec ? { appRec } : {}), at: new Date().toISOString() });
+  };
 
   addInboundWorker(
     workers,
@@ -98,6 +109,7 @@ export async function startPipeline(deps: PipelineDeps, parts: PipelineParts): P
       gateRecheckMs: 30_000,
       metrics: metrics,
       protection: parts.protection,
+      receivedAppRecs,
       autoAnswer: async (request, service, office, senderHerId, at) => {
         const built = senderHerId ? buildAutoAnswer(request, autoAnswerText(office), at) : undefined;
         if (!built || !senderHerId) return undefined;
@@ -162,6 +174,15 @@ export async function startPipeline(deps: PipelineDeps, parts: PipelineParts): P
         );
         await audit.record({ actor: 'system', action: 'message.sent', msgId, outcome: nhnMessageId });
       },
+      uncertain: {
+        waitMs: uncertainWaitMs,
+        find: (msgId, receiverHerId, sinceMs, seen) =>
+          findAppRecTo({ appRecs: receivedAppRecs, transport: parts.transport, protection: parts.protection }, msgId, receiverHerId, sinceMs, seen),
+        answered: async (msgId, appRec) => {
+          await audit.record({ actor: 'system', action: 'message.sent', msgId, outcome: `NHN id unknown; AppRec ${appRec.nhnMessageId}` });
+          await recordAppRec({ store, onOutcome: appRecOutcome, metrics }, msgId, appRec.status, appRec.errors);
+        },
+      },
     }),
   );
 
@@ -171,13 +192,7 @@ export async function startPipeline(deps: PipelineDeps, parts: PipelineParts): P
     trackingProcessor({
       store,
       getAppRecInfo: (id) => parts.transport.getAppRecInfo(id),
-      onOutcome: async (msgId, state, appRec) => {
-        await audit.record({ actor: 'system', action: 'message.answered', msgId, outcome: state });
-        if (state === 'apprec-missing') await deps.redis.incr(redisKeys(prefix).appRecMissing);
-        // a rejected answer never reached the citizen: its request goes back on the worklist
-        if (state === 'apprec-rejected') await deps.requests?.answerRejected(msgId);
-        await parts.epj.status?.({ msgId, state, ...(appRec ? { appRec } : {}), at: new Date().toISOString() });
-      },
+      onOutcome: appRecOutcome,
       deadlineMs,
       firstPollMs: 2_000,
       maxPollMs: 15 * 60_000,
