@@ -60,10 +60,8 @@ export class ThroughputRecorder {
     const batch = this.pending;
     this.pending = new Map();
     const tx = this.redis.pipeline();
-    for (const [key, fields] of batch) {
-      for (const field of fields) tx.hsetnx(key, field, '1');
-      tx.expire(key, BUCKET_TTL_S);
-    }
+    // one HSET per bucket with every attempt as a field: an attempt counted twice is still one field
+    for (const [key, fields] of batch) tx.hset(key, ...fields.flatMap((field) => [field, '1'])).expire(key, BUCKET_TTL_S);
     await tx.exec();
   }
 
