@@ -199,9 +199,17 @@ async function run(protection: 'cms' | 'none', withLatency: boolean): Promise<Ru
   const postedAt = async () => new Map((await json<{ msgId: string; at: string }[]>(`${simUrl}/citizen/answers`)).map((a) => [a.msgId, Date.parse(a.at)]));
 
   const redisClient = new Redis(redis.url);
-  const rssAtRest = process.memoryUsage.rss();
+  const mb = (n: number) => `${(n / 1024 / 1024).toFixed(0)} MB`;
+  const memoryLine = (m: NodeJS.MemoryUsage) =>
+    `heap ${mb(m.heapUsed)} used of ${mb(m.heapTotal)}, external ${mb(m.external)} (array buffers ${mb(m.arrayBuffers)}), rest ${mb(m.rss - m.heapTotal - m.external)}`;
+  const atRest = process.memoryUsage();
+  const rssAtRest = atRest.rss;
   let rssMax = 0;
-  const rssTimer = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage.rss())), 200);
+  let atMax = atRest;
+  const rssTimer = setInterval(() => {
+    const rss = process.memoryUsage.rss();
+    if (rss > rssMax) [rssMax, atMax] = [rss, process.memoryUsage()];
+  }, 200);
 
   // --- inbound burst: N unread at NHN, then the poller lets go ----------------------------------------
   await pipeline.poller.pause();
@@ -255,6 +263,7 @@ async function run(protection: 'cms' | 'none', withLatency: boolean): Promise<Ru
   console.log(
     `[${protection}] largest RSS during the bursts: ${(rssMax / 1024 / 1024).toFixed(0)} MB (${(rssAtRest / 1024 / 1024).toFixed(0)} MB before them)`,
   );
+  console.log(`[${protection}]   at the largest: ${memoryLine(atMax)}; before the bursts: ${memoryLine(atRest)}`);
 
   let latency: RunResult['latency'];
   if (withLatency) {
