@@ -11,7 +11,10 @@
  * taken from the inbox), divided by N, so no direction's work is counted in the other's window:
  * this process's (the gateway, with the benchmark's polling of Redis and the simulator) by
  * process.cpuUsage, and the simulator's from /proc, apart, so the gateway's figure does not depend
- * on how the two share the cores; redis-server's too. RSS is the largest seen during the bursts.
+ * on how the two share the cores; redis-server's too. RSS is the largest seen during the bursts;
+ * `npm run bench:pipeline` runs with the production image's V8 heap settings (Dockerfile's NODE_OPTIONS),
+ * as bench:fleet does, so the figure is the deployed gateway's (without them V8 lets the heap grow to
+ * some four times what is live before it collects: 330-370 MB here against 230-245 MB).
  * BENCH_PROTECTION=cms|none runs one of the two (default both); BENCH_COMMANDS=1 prints the Redis
  * commands sent per message by name (a script by the name it is defined with); BENCH_PROFILE_DIR=dir writes a CPU
  * profile of each burst (this process) there, BENCH_SIM_PROFILE_DIR=dir one of each simulator.
