@@ -11,15 +11,19 @@
  * taken from the inbox), divided by N, so no direction's work is counted in the other's window:
  * this process's (the gateway, with the benchmark's polling of Redis and the simulator) by
  * process.cpuUsage, and the simulator's from /proc, apart, so the gateway's figure does not depend
- * on how the two share the cores; redis-server's too. RSS is the largest seen during the bursts.
- * BENCH_PROTECTION=cms|none runs one of the two (default both); BENCH_PROFILE_DIR=dir writes a CPU
+ * on how the two share the cores; redis-server's too. RSS is the largest seen during the bursts;
+ * `npm run bench:pipeline` runs with the production image's V8 heap settings (Dockerfile's NODE_OPTIONS),
+ * as bench:fleet does, so the figure is the deployed gateway's (without them V8 lets the heap grow to
+ * some four times what is live before it collects: 330-370 MB here against 230-245 MB).
+ * BENCH_PROTECTION=cms|none runs one of the two (default both); BENCH_COMMANDS=1 prints the Redis
+ * commands sent per message by name (a script by the name it is defined with); BENCH_PROFILE_DIR=dir writes a CPU
  * profile of each burst (this process) there, BENCH_SIM_PROFILE_DIR=dir one of each simulator.
  * Ends with one JSON line (CMS on):
  *   {"inbound_msgs_per_s": N, "outbound_msgs_per_s": N, "inbound_p99_ms": N, "outbound_p99_ms": N,
  *    "inbound_cpu_ms_per_msg": X, "outbound_cpu_ms_per_msg": X}
  */
 import { fork } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import os from 'node:os';
@@ -68,8 +72,25 @@ interface RunResult {
 /** Commands this process's Redis clients have sent so far (the gateway's and BullMQ's; MULTI and EXEC count, scripts' own calls not). */
 let commandsSent = 0;
 const { sendCommand } = Redis.prototype as { sendCommand: (this: Redis, ...args: Parameters<Redis['sendCommand']>) => unknown };
+/** BENCH_COMMANDS=1: the commands sent per message by name (a script by the name it was defined with), to see whose they are. */
+const TALLY = process.env.BENCH_COMMANDS ? new Map<string, number>() : undefined;
+const scriptNames = new Map<string, string>();
+if (TALLY) {
+  const { defineCommand } = Redis.prototype as unknown as {
+    defineCommand: (this: Redis, name: string, definition: { lua: string; numberOfKeys?: number }) => void;
+  };
+  Redis.prototype.defineCommand = function (this: Redis, name: string, definition: { lua: string; numberOfKeys?: number }) {
+    scriptNames.set(createHash('sha1').update(definition.lua).digest('hex'), name);
+    defineCommand.call(this, name, definition);
+  };
+}
 Redis.prototype.sendCommand = function (this: Redis, ...args: Parameters<Redis['sendCommand']>) {
   commandsSent++;
+  if (TALLY) {
+    const command = args[0] as unknown as { name: string; args: unknown[] };
+    const name = command.name === 'evalsha' ? (scriptNames.get(String(command.args[0])) ?? 'evalsha') : command.name;
+    TALLY.set(name, (TALLY.get(name) ?? 0) + 1);
+  }
   return sendCommand.apply(this, args);
 };
 
@@ -102,6 +123,7 @@ async function measured(
 ): Promise<Burst> {
   const callsBefore = await commandCalls(redis);
   const sentBefore = commandsSent;
+  TALLY?.clear();
   const session = PROFILE_DIR ? new Session() : undefined;
   if (session) {
     session.connect();
@@ -119,6 +141,10 @@ async function measured(
   const redisUsed = redisCpuMs() - redisServer;
   const calls = [...(await commandCalls(redis))].map(([c, n]): [string, number] => [c, (n - (callsBefore.get(c) ?? 0)) / N]).filter(([, n]) => n > 0);
   calls.sort((a, b) => b[1] - a[1]);
+  if (TALLY) {
+    const sent = [...TALLY].sort((a, b) => b[1] - a[1]).filter(([, n]) => n >= N / 10);
+    console.log(`[${name}] commands sent per message: ${sent.map(([c, n]) => `${c} ${(n / N).toFixed(1)}`).join(', ')}`);
+  }
   if (session) {
     const { profile } = await session.post('Profiler.stop');
     writeFileSync(path.join(PROFILE_DIR!, `${name}.cpuprofile`), JSON.stringify(profile));
@@ -176,9 +202,17 @@ async function run(protection: 'cms' | 'none', withLatency: boolean): Promise<Ru
   const postedAt = async () => new Map((await json<{ msgId: string; at: string }[]>(`${simUrl}/citizen/answers`)).map((a) => [a.msgId, Date.parse(a.at)]));
 
   const redisClient = new Redis(redis.url);
-  const rssAtRest = process.memoryUsage.rss();
+  const mb = (n: number) => `${(n / 1024 / 1024).toFixed(0)} MB`;
+  const memoryLine = (m: NodeJS.MemoryUsage) =>
+    `heap ${mb(m.heapUsed)} used of ${mb(m.heapTotal)}, external ${mb(m.external)} (array buffers ${mb(m.arrayBuffers)}), rest ${mb(m.rss - m.heapTotal - m.external)}`;
+  const atRest = process.memoryUsage();
+  const rssAtRest = atRest.rss;
   let rssMax = 0;
-  const rssTimer = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage.rss())), 200);
+  let atMax = atRest;
+  const rssTimer = setInterval(() => {
+    const rss = process.memoryUsage.rss();
+    if (rss > rssMax) [rssMax, atMax] = [rss, process.memoryUsage()];
+  }, 200);
 
   // --- inbound burst: N unread at NHN, then the poller lets go ----------------------------------------
   await pipeline.poller.pause();
@@ -232,6 +266,7 @@ async function run(protection: 'cms' | 'none', withLatency: boolean): Promise<Ru
   console.log(
     `[${protection}] largest RSS during the bursts: ${(rssMax / 1024 / 1024).toFixed(0)} MB (${(rssAtRest / 1024 / 1024).toFixed(0)} MB before them)`,
   );
+  console.log(`[${protection}]   at the largest: ${memoryLine(atMax)}; before the bursts: ${memoryLine(atRest)}`);
 
   let latency: RunResult['latency'];
   if (withLatency) {

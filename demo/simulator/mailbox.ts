@@ -43,6 +43,12 @@ export interface NewMessage {
 
 export class Mailbox {
   private readonly messages = new Map<string, StoredMessage>();
+  /**
+   * Per receiver, the messages it may not have read yet, oldest first: a poll looks at these, not at
+   * every message ever stored (the benches poll every 10 ms while thousands pile up). A message read
+   * since (`read` is set where it is marked) leaves at the next look.
+   */
+  private readonly unread = new Map<number, Set<StoredMessage>>();
   private readonly listeners: ((m: StoredMessage) => void)[] = [];
 
   /** Called for every message added (the service bus bridge puts those for a clinic on the bus). */
@@ -63,6 +69,11 @@ export class Mailbox {
       createdAt: new Date().toISOString(),
     };
     this.messages.set(stored.id, stored);
+    for (const herId of stored.receivers.keys()) {
+      const waiting = this.unread.get(herId);
+      if (waiting) waiting.add(stored);
+      else this.unread.set(herId, new Set([stored]));
+    }
     for (const listener of this.listeners) listener(stored);
     return stored;
   }
@@ -73,7 +84,14 @@ export class Mailbox {
 
   /** Unread messages to a receiver, oldest first (NHN's default order). */
   unreadFor(herId: number): StoredMessage[] {
-    return [...this.messages.values()].filter((m) => m.receivers.get(herId)?.read === false);
+    const waiting = this.unread.get(herId);
+    if (!waiting) return [];
+    const out: StoredMessage[] = [];
+    for (const m of waiting) {
+      if (m.receivers.get(herId)?.read === false) out.push(m);
+      else waiting.delete(m);
+    }
+    return out;
   }
 
   /** Whether a party may see the message: its sender or one of its receivers. */
@@ -83,6 +101,7 @@ export class Mailbox {
 
   clear(): void {
     this.messages.clear();
+    this.unread.clear();
   }
 }
 

@@ -30,16 +30,36 @@ export interface StoredAuditEntry extends AuditEntry {
 }
 
 /**
- * Appends only if the chain's head is still the one the hash was made on (another process may
- * have written since): the link and the entry go in together, or not at all.
+ * Appends entries only if the chain's head is still the one their hashes were made on (another
+ * process may have written since): the links and the entries go in together, or not at all; when
+ * the head moved, it is answered so the caller can chain onto it. KEYS[1] the stream, KEYS[2] the
+ * head. ARGV[1] the head the hashes were made on, ARGV[2] the trimming's MINID, ARGV[3] how many
+ * entries, then per entry the number of its field and value strings and those, and last the new head.
  */
 const APPEND = `
 local head = redis.call('GET', KEYS[2]) or '${GENESIS}'
-if head ~= ARGV[1] then return false end
-local id = redis.call('XADD', KEYS[1], 'MINID', ARGV[3], '*', unpack(ARGV, 4))
-redis.call('SET', KEYS[2], ARGV[2])
-return id
+if head ~= ARGV[1] then return {0, head} end
+local i = 4
+for _ = 1, tonumber(ARGV[3]) do
+  local n = tonumber(ARGV[i])
+  redis.call('XADD', KEYS[1], 'MINID', ARGV[2], '*', unpack(ARGV, i + 1, i + n))
+  i = i + n + 1
+end
+redis.call('SET', KEYS[2], ARGV[#ARGV])
+return {1}
 `;
+
+type AuditCommands = { auditAppend(stream: string, head: string, ...args: (string | number)[]): Promise<[0, string] | [1]> };
+
+/** how many waiting entries at most go in one append */
+const MAX_BATCH = 100;
+
+interface Waiting {
+  chained: ChainedFields;
+  /** the stream entry's fields and values, without prev and hash */
+  fields: string[];
+  done: (err?: Error) => void;
+}
 
 // Eleven digits, also written 6+5 with a space or dash: a national id (FNR, DNR, HNR) or one in
 // disguise. Nothing the audit log keeps by right (MsgIds, HER-ids, org numbers) has that shape.
@@ -81,26 +101,31 @@ export function redactAuditEntry(entry: AuditEntry): AuditEntry {
 export class AuditLog {
   private readonly key: string;
   private readonly headKey: string;
-  /** this process's writes one after another, so they do not race each other for the head */
-  private writing: Promise<unknown> = Promise.resolve();
+  private readonly redis: Redis & AuditCommands;
+  /**
+   * Entries wait here while an append is under way, and go in the next one together: one round trip
+   * for all of them (this process's writes never race each other for the head). Each record() is
+   * answered once its entry is in Redis.
+   */
+  private waiting: Waiting[] = [];
+  private appending = false;
+  /** the head as this process last wrote or read it; another process's append since is answered by the script */
+  private knownHead: string | undefined;
 
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     prefix: string,
     private readonly retentionDays: number,
   ) {
     this.key = redisKeys(prefix).audit;
     this.headKey = redisKeys(prefix).auditHead;
+    // EVALSHA instead of the script's text with every entry; defining it again on a shared connection is harmless
+    redis.defineCommand('auditAppend', { numberOfKeys: 2, lua: APPEND });
+    this.redis = redis as Redis & AuditCommands;
   }
 
   record(raw: AuditEntry): Promise<void> {
     const entry = redactAuditEntry(raw);
-    const write = this.writing.then(() => this.append(entry));
-    this.writing = write.catch(() => undefined);
-    return write;
-  }
-
-  private async append(entry: AuditEntry): Promise<void> {
     const chained: ChainedFields = {
       at: new Date().toISOString(),
       actor: entry.actor,
@@ -115,15 +140,53 @@ export class AuditLog {
     if (entry.service) fields.push('service', entry.service);
     if (entry.outcome) fields.push('outcome', entry.outcome);
     if (chained.details) fields.push('details', chained.details);
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.push({ chained, fields, done: (err) => (err === undefined ? resolve() : reject(err)) });
+      if (!this.appending) void this.appendWaiting();
+    });
+  }
+
+  /** Appends what waits, a batch at a time, until nothing does. */
+  private async appendWaiting(): Promise<void> {
+    this.appending = true;
+    try {
+      while (this.waiting.length > 0) {
+        const batch = this.waiting.splice(0, MAX_BATCH);
+        try {
+          await this.append(batch);
+          for (const w of batch) w.done();
+        } catch (err) {
+          const fault = err instanceof Error ? err : new Error(`audit log: append failed: ${String(err)}`);
+          for (const w of batch) w.done(fault);
+        }
+      }
+    } finally {
+      this.appending = false;
+    }
+  }
+
+  private async append(batch: Waiting[]): Promise<void> {
     // Exact trimming: at a clinic's rate the cost is nothing, and retention means what it says
     // (approximate trimming keeps old entries until a whole stream node can go).
     const minId = `${Date.now() - this.retentionDays * 86_400_000}-0`;
-    // Another gateway process may append between reading the head and writing: then read it again.
+    let prev = this.knownHead ?? (await this.redis.get(this.headKey)) ?? GENESIS;
+    // Another gateway process may have appended since this one last did: then chain onto its head.
     for (let attempt = 0; attempt < 50; attempt++) {
-      const prev = (await this.redis.get(this.headKey)) ?? GENESIS;
-      const hash = entryHash(prev, chained);
-      const id = await this.redis.eval(APPEND, 2, this.key, this.headKey, prev, hash, minId, ...fields, 'prev', prev, 'hash', hash);
-      if (id) return;
+      const args: (string | number)[] = [prev, minId, batch.length];
+      let hash = prev;
+      for (const w of batch) {
+        const link = hash;
+        hash = entryHash(link, w.chained);
+        args.push(w.fields.length + 4, ...w.fields, 'prev', link, 'hash', hash);
+      }
+      args.push(hash);
+      const answer = await this.redis.auditAppend(this.key, this.headKey, ...args);
+      if (answer[0] === 1) {
+        this.knownHead = hash;
+        return;
+      }
+      prev = answer[1];
+      this.knownHead = undefined;
     }
     throw new Error('audit log: the chain head kept changing under 50 attempts to append');
   }

@@ -159,13 +159,17 @@ export async function submitClinicXml(deps: ClinicSubmissionDeps, xml: string, o
     throw new GatewayError('EPJ_MESSAGE_INVALID', '(not an action a clinic sends)', {
       errors: [{ code: 'action', message: `Action ${actionName ?? '(none)'} is not sent by a clinic in ${message.process.process}.` }],
     });
-  await refuseMismatchedAnswer(deps.outbound.store, action, message.conversationRef?.refToParent);
+  // an answer built from JSON was paired with its request's recorded action already (submitClinicJson)
+  if (!declared.requestKnown) await refuseMismatchedAnswer(deps.outbound.store, action, message.conversationRef?.refToParent);
   if (declared.confidentialToChild && !declared.requestKnown) await refuseConfidentialXml(deps, message, action.answers !== undefined);
   const receiver = report.receiverHerIds.at(-1);
   if (!receiver) throw new GatewayError('EPJ_MESSAGE_INVALID', '(no receiver HER-id)');
 
   refuseWhenClosed(deps.gate, message.service);
-  const queue = () =>
+  // whose message it is (keyed hash), so a purge by patient finds it; noted with the record, as is the
+  // request an answer claimed (src/pipeline/open-requests.ts: answeredBy there, inReplyTo here)
+  const patientId = nationalIdOf(message.patient)?.id;
+  const queue = (claimed?: string) =>
     submitOutbound(deps.outbound, {
       msgId: message.msgId!,
       service: message.service!,
@@ -174,21 +178,13 @@ export async function submitClinicXml(deps: ClinicSubmissionDeps, xml: string, o
       receiverHerId: Number(receiver),
       origin,
       ...(declared.sameAs ? { sameAs: declared.sameAs } : {}),
+      ...(patientId ? { patientRef: deps.outbound.crypto.pseudonym(patientId) } : {}),
+      ...(claimed ? { inReplyTo: claimed } : {}),
     });
   // An answer claims the request it answers (RefToParent), once; an answer in XML to a request this
   // clinic does not hold (received before the gateway, or past its retention) still goes.
   const inReplyTo = action.answers ? message.conversationRef?.refToParent : undefined;
   const { record, created } =
-    inReplyTo && deps.requests ? await deps.requests.answering(inReplyTo, message.msgId, declared.requestKnown === true, queue) : await queue();
-  if (created) await notePatient(deps, message, record.msgId);
+    inReplyTo && deps.requests ? await deps.requests.answering(inReplyTo, message.msgId, declared.requestKnown === true, queue) : await queue(undefined);
   return { msgId: record.msgId, service: record.service, state: record.state, created, schemaValidation: report.schemaValidation };
-}
-
-/**
- * Whose a new message is (keyed hash), so a purge by patient finds it. Which request an answer
- * answers is recorded by its claim (src/pipeline/open-requests.ts: answeredBy, inReplyTo).
- */
-async function notePatient(deps: ClinicSubmissionDeps, message: MsgHeadMessage, msgId: string): Promise<void> {
-  const patientId = nationalIdOf(message.patient)?.id;
-  if (patientId) await deps.outbound.store.notePatient(msgId, deps.outbound.crypto.pseudonym(patientId));
 }

@@ -158,6 +158,8 @@ export function inboundProcessor(deps: InboundDeps) {
     }
 
     const receivedAt = new Date().toISOString();
+    // the patient's keyed hash: orders the EPJ deliveries, and is noted with the record so a purge by patient finds this message
+    const patientRef = verdict.accepted && verdict.msgId && verdict.patientId ? deps.crypto.pseudonym(verdict.patientId) : undefined;
     if (verdict.accepted && verdict.service && verdict.msgId) {
       const sealed = deps.crypto.seal(
         {
@@ -175,9 +177,9 @@ export function inboundProcessor(deps: InboundDeps) {
       );
       await deps.store.putDocument(verdict.msgId, sealed);
       const data: DeliveryJobData = { msgId: verdict.msgId, service: verdict.service, ...(verdict.action ? { action: verdict.action } : {}), sealed };
-      if (verdict.patientId) {
-        data.patientRef = deps.crypto.pseudonym(verdict.patientId);
-        data.sequence = await deps.order.numberFor(data.patientRef, verdict.msgId);
+      if (patientRef) {
+        data.patientRef = patientRef;
+        data.sequence = await deps.order.numberFor(patientRef, verdict.msgId);
       }
       await deps.delivery.add('deliver', data, { jobId: verdict.msgId, attempts: 1_000, backoff: { type: 'exponential', delay: 2_000 } });
       // The job was added when the message was taken from NHN.
@@ -191,9 +193,8 @@ export function inboundProcessor(deps: InboundDeps) {
       state: verdict.accepted ? 'received' : 'rejected',
       origin: `her:${verdict.senderHerId ?? meta.senderHerId ?? 'unknown'}`,
       nhnMessageId,
+      ...(patientRef ? { patientRef } : {}),
     });
-    // the patient's keyed hash with the record, so a purge by patient finds this message
-    if (created && verdict.accepted && verdict.msgId && verdict.patientId) await deps.store.notePatient(msgId, deps.crypto.pseudonym(verdict.patientId));
     // counted once per message: epj_gateway_messages_total{outcome="flagged-<code>"}, no ids
     if (created && verdict.accepted) for (const flag of verdict.flags ?? []) deps.metrics?.countMessage('in', verdict.service, `flagged-${String(flag.code)}`);
     if (verdict.accepted && verdict.msgId && deps.requests && verdict.service && awaitsOfficeAnswer(verdict.service, verdict.action))

@@ -1,4 +1,4 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { AppRecStatus } from '../domain/codes.js';
 import type { EpjAppRecOutcome, EpjAppRecStatus } from '../ports/epj-delivery.js';
 import type { SealedPayload } from './job-crypto.js';
@@ -92,22 +92,66 @@ function toHash(patch: Partial<MessageRecord>): Record<string, string> {
   return out;
 }
 
+function historyJson(entry: NewHistoryEntry, now: string): string {
+  const full: HistoryEntry = { at: now, ...entry };
+  return JSON.stringify(full);
+}
+
 function fromHash(hash: Record<string, string>): MessageRecord {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(hash)) out[k] = JSON_FIELDS.has(k) ? JSON.parse(v) : v;
   return out as unknown as MessageRecord;
 }
 
-// KEYS[1] the record. ARGV[1] retention in seconds, ARGV[2..] field, value, … with msgId first.
-// Created: 1. There already: the stored record (HGETALL), so a repeat costs one round trip too.
+// KEYS[1] the record, KEYS[2] its history, KEYS[3] its patient's set of MsgIds (the record's key when there is none).
+// ARGV[1] retention in seconds, ARGV[2] the first history entry or '', ARGV[3] the patient's keyed hash or '',
+// ARGV[4..] field, value, … with msgId first. Created: 1. There already: the stored record (HGETALL), so a
+// repeat costs one round trip too. The record, its expiry, its first history entry and its patient's note
+// go in together: no crash leaves one without the others.
 const CREATE = `
-if redis.call('HSETNX', KEYS[1], 'msgId', ARGV[3]) == 0 then return redis.call('HGETALL', KEYS[1]) end
-redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+if redis.call('HSETNX', KEYS[1], 'msgId', ARGV[5]) == 0 then return redis.call('HGETALL', KEYS[1]) end
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
 redis.call('EXPIRE', KEYS[1], ARGV[1])
+if ARGV[2] ~= '' then
+  redis.call('RPUSH', KEYS[2], ARGV[2])
+  redis.call('LTRIM', KEYS[2], -200, -1)
+  redis.call('EXPIRE', KEYS[2], ARGV[1])
+end
+if ARGV[3] ~= '' then
+  redis.call('SADD', KEYS[3], ARGV[5])
+  redis.call('EXPIRE', KEYS[3], ARGV[1])
+end
 return 1
 `;
 
-type StoreCommands = { messageStoreCreate(key: string, retentionSeconds: number, ...fieldsAndValues: string[]): Promise<1 | string[]> };
+// A step: the record's changes and the step's history entry together, one command (a MULTI costs
+// ioredis a pipeline object and Redis two commands more). KEYS[1] the record, KEYS[2] its history.
+// ARGV[1] retention in seconds, ARGV[2] the history entry or '', ARGV[3] k fields to remove,
+// ARGV[4..3+k] those fields, the rest field, value, … to set.
+const STEP = `
+local k = tonumber(ARGV[3])
+if #ARGV > 3 + k then redis.call('HSET', KEYS[1], unpack(ARGV, 4 + k)) end
+if k > 0 then redis.call('HDEL', KEYS[1], unpack(ARGV, 4, 3 + k)) end
+if ARGV[2] ~= '' then
+  redis.call('RPUSH', KEYS[2], ARGV[2])
+  redis.call('LTRIM', KEYS[2], -200, -1)
+  redis.call('EXPIRE', KEYS[2], ARGV[1])
+end
+return 1
+`;
+
+type StoreCommands = {
+  messageStoreCreate(
+    key: string,
+    historyKey: string,
+    patientKey: string,
+    retentionSeconds: number,
+    history: string,
+    patientRef: string,
+    ...fieldsAndValues: string[]
+  ): Promise<1 | string[]>;
+  messageStoreStep(key: string, historyKey: string, retentionSeconds: number, history: string, removeCount: number, ...fields: string[]): Promise<1>;
+};
 
 /** HGETALL's answer inside a script comes as a flat list: field, value, … */
 function pairsToHash(flat: string[]): Record<string, string> {
@@ -127,7 +171,8 @@ export class MessageStore {
   ) {
     this.keys = redisKeys(prefix);
     // defineCommand sends EVALSHA and falls back to EVAL once per connection; defining it again on a shared connection is harmless.
-    redis.defineCommand('messageStoreCreate', { numberOfKeys: 1, lua: CREATE });
+    redis.defineCommand('messageStoreCreate', { numberOfKeys: 3, lua: CREATE });
+    redis.defineCommand('messageStoreStep', { numberOfKeys: 2, lua: STEP });
     this.redis = redis as Redis & StoreCommands;
   }
 
@@ -141,15 +186,26 @@ export class MessageStore {
 
   /**
    * Records a new message unless one with this MsgId exists. Returns the stored record and whether
-   * it was created now, so callers can answer a repeat with the first result.
+   * it was created now, so callers can answer a repeat with the first result. `history`: its first
+   * entry; a `patientRef` notes the message in its patient's set too (a purge by patient finds it).
+   * Both are written only when the record is created, in the same round trip.
    */
-  async create(record: Omit<MessageRecord, 'createdAt' | 'updatedAt'>): Promise<{ record: MessageRecord; created: boolean }> {
+  async create(record: Omit<MessageRecord, 'createdAt' | 'updatedAt'>, history?: NewHistoryEntry): Promise<{ record: MessageRecord; created: boolean }> {
     const now = new Date().toISOString();
     const full: MessageRecord = { ...record, createdAt: now, updatedAt: now };
-    // HSETNX on msgId makes creation atomic across gateway processes; the record and its expiry
-    // are set in the same script, so no crash leaves a record without them (and one round trip, not two).
+    // HSETNX on msgId makes creation atomic across gateway processes
     const { msgId, ...rest } = toHash(full);
-    const answer = await this.redis.messageStoreCreate(this.key(record.msgId), this.retentionSeconds, 'msgId', msgId!, ...Object.entries(rest).flat());
+    const answer = await this.redis.messageStoreCreate(
+      this.key(record.msgId),
+      this.historyKey(record.msgId),
+      record.patientRef ? this.keys.patientMessages(record.patientRef) : this.key(record.msgId),
+      this.retentionSeconds,
+      history ? historyJson(history, now) : '',
+      record.patientRef ?? '',
+      'msgId',
+      msgId!,
+      ...Object.entries(rest).flat(),
+    );
     if (answer !== 1) return { record: fromHash(pairsToHash(answer)), created: false };
     return { record: full, created: true };
   }
@@ -161,20 +217,25 @@ export class MessageStore {
 
   /**
    * Fields set to null are removed (e.g. a waiting reason once the message moves on). `history`:
-   * the step that made the change, recorded in the same transaction (one round trip, not two).
+   * the step that made the change, written with it (one script, one round trip).
    */
   async update(msgId: string, patch: { [K in keyof MessageRecord]?: MessageRecord[K] | null }, history?: NewHistoryEntry): Promise<void> {
-    const key = this.key(msgId);
-    const set: Partial<MessageRecord> = { updatedAt: new Date().toISOString() };
+    const now = new Date().toISOString();
+    const set: Partial<MessageRecord> = { updatedAt: now };
     const remove: string[] = [];
     for (const [k, v] of Object.entries(patch)) {
       if (v === null) remove.push(k);
       else (set as Record<string, unknown>)[k] = v;
     }
-    const tx = this.redis.multi().hset(key, toHash(set));
-    if (remove.length) tx.hdel(key, ...remove);
-    if (history) this.appendHistory(tx, msgId, history);
-    await tx.exec();
+    await this.redis.messageStoreStep(
+      this.key(msgId),
+      this.historyKey(msgId),
+      this.retentionSeconds,
+      history ? historyJson(history, now) : '',
+      remove.length,
+      ...remove,
+      ...Object.entries(toHash(set)).flat(),
+    );
   }
 
   /** Notes that a send to NHN begins (one HSET): a later attempt that finds it without NHN's id cannot tell whether NHN took it. */
@@ -194,15 +255,7 @@ export class MessageStore {
   }
 
   async addHistory(msgId: string, entry: NewHistoryEntry): Promise<void> {
-    const tx = this.redis.multi();
-    this.appendHistory(tx, msgId, entry);
-    await tx.exec();
-  }
-
-  private appendHistory(tx: ChainableCommander, msgId: string, entry: NewHistoryEntry): void {
-    const key = this.historyKey(msgId);
-    const full: HistoryEntry = { at: new Date().toISOString(), ...entry };
-    tx.rpush(key, JSON.stringify(full)).ltrim(key, -200, -1).expire(key, this.retentionSeconds);
+    await this.redis.messageStoreStep(this.key(msgId), this.historyKey(msgId), this.retentionSeconds, historyJson(entry, new Date().toISOString()), 0);
   }
 
   async history(msgId: string): Promise<HistoryEntry[]> {
@@ -215,12 +268,6 @@ export class MessageStore {
   /** how long a record, its history and document live after their last write (the clean-up's backstop) */
   get ttlSeconds(): number {
     return this.retentionSeconds;
-  }
-
-  /** Notes whose message this is (by keyed hash): the patient's set of MsgIds, and the record's field. */
-  async notePatient(msgId: string, patientRef: string): Promise<void> {
-    const set = this.keys.patientMessages(patientRef);
-    await this.redis.multi().sadd(set, msgId).expire(set, this.retentionSeconds).hset(this.key(msgId), 'patientRef', patientRef).exec();
   }
 
   /** The MsgIds noted for a patient. */

@@ -59,6 +59,34 @@ for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[2]) end
 return 1
 `;
 
+// KEYS as CLAIM, KEYS[4] the service's worklist. ARGV[1] MsgId, ARGV[2] received (ms), ARGV[3] received (ISO),
+// ARGV[4] request retention (s), ARGV[5] 'true' when someone acts for the patient, else ''.
+const OPEN = `
+if redis.call('HEXISTS', KEYS[1], 'answeredBy') == 1 then return 0 end
+redis.call('ZADD', KEYS[4], 'NX', ARGV[2], ARGV[1])
+redis.call('HSET', KEYS[1], 'receivedAt', ARGV[3])
+if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'representation', ARGV[5]) end
+for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[4]) end
+return 1
+`;
+
+type RequestKeys = [record: string, document: string, history: string];
+type RequestCommands = {
+  openRequestsClaim(...args: [...RequestKeys, answerMsgId: string, now: string, retentionSeconds: number, listPrefix: string]): Promise<string[]>;
+  openRequestsRelease(...args: [...RequestKeys, answerMsgId: string, retentionSeconds: number, listPrefix: string, score: number]): Promise<number>;
+  openRequestsOpen(
+    record: string,
+    document: string,
+    history: string,
+    worklist: string,
+    msgId: string,
+    receivedMs: number,
+    receivedAt: string,
+    retentionSeconds: number,
+    representation: string,
+  ): Promise<number>;
+};
+
 export interface OpenRequestsOptions {
   /** how long an unanswered request stays answerable (REQUEST_RETENTION_DAYS) */
   retentionSeconds: number;
@@ -72,47 +100,46 @@ export class OpenRequests {
   readonly retentionSeconds: number;
   private readonly answeredRetentionSeconds: number;
 
-  constructor(
-    private readonly redis: Redis,
-    prefix: string,
-    options: OpenRequestsOptions,
-  ) {
+  private readonly redis: Redis & RequestCommands;
+
+  constructor(redis: Redis, prefix: string, options: OpenRequestsOptions) {
+    // EVALSHA: one command for what was a read and a six-command transaction; defining it again on a shared connection is harmless
+    redis.defineCommand('openRequestsOpen', { numberOfKeys: 4, lua: OPEN });
+    redis.defineCommand('openRequestsClaim', { numberOfKeys: 3, lua: CLAIM });
+    redis.defineCommand('openRequestsRelease', { numberOfKeys: 3, lua: RELEASE });
+    this.redis = redis as Redis & RequestCommands;
     this.keys = redisKeys(prefix);
     this.listPrefix = this.keys.openRequests('');
     this.retentionSeconds = options.retentionSeconds;
     this.answeredRetentionSeconds = options.answeredRetentionSeconds ?? 90 * 24 * 3600;
   }
 
-  private requestKeys(msgId: string): string[] {
+  private requestKeys(msgId: string): RequestKeys {
     return [this.keys.message(msgId), this.keys.messageDocument(msgId), this.keys.messageHistory(msgId)];
   }
 
   /** A received request the office must answer: on the worklist, and kept answerable for the retention. Repeats change nothing. */
   async opened(request: OpenRequest): Promise<void> {
-    const [record, document, history] = this.requestKeys(request.msgId);
-    const answered = await this.redis.hexists(record!, 'answeredBy');
-    if (answered) return;
-    await this.redis
-      .multi()
-      .zadd(this.keys.openRequests(request.service), 'NX', Date.parse(request.receivedAt), request.msgId)
-      .hset(record!, { receivedAt: request.receivedAt, ...(request.representation ? { representation: 'true' } : {}) })
-      .expire(record!, this.retentionSeconds)
-      .expire(document!, this.retentionSeconds)
-      .expire(history!, this.retentionSeconds)
-      .exec();
+    await this.redis.openRequestsOpen(
+      ...this.requestKeys(request.msgId),
+      this.keys.openRequests(request.service),
+      request.msgId,
+      Date.parse(request.receivedAt),
+      request.receivedAt,
+      this.retentionSeconds,
+      request.representation ? 'true' : '',
+    );
   }
 
   /** Claims the request for this answer: once; the same answer again is a repeat. */
   async claim(requestMsgId: string, answerMsgId: string, now = new Date()): Promise<Claim> {
-    const result = (await this.redis.eval(
-      CLAIM,
-      3,
+    const result = await this.redis.openRequestsClaim(
       ...this.requestKeys(requestMsgId),
       answerMsgId,
       now.toISOString(),
       this.answeredRetentionSeconds,
       this.listPrefix,
-    )) as string[];
+    );
     if (result[0] === 'answered') return { outcome: 'answered', answeredBy: result[1]!, answeredAt: result[2]! };
     return { outcome: result[0] as 'claimed' | 'repeat' | 'unknown' };
   }
@@ -121,15 +148,17 @@ export class OpenRequests {
   async release(requestMsgId: string, answerMsgId: string): Promise<void> {
     const record = await this.redis.hmget(this.keys.message(requestMsgId), 'receivedAt', 'createdAt');
     const at = Date.parse(record[0] ?? record[1] ?? '') || Date.now();
-    await this.redis.eval(RELEASE, 3, ...this.requestKeys(requestMsgId), answerMsgId, this.retentionSeconds, this.listPrefix, at);
+    await this.redis.openRequestsRelease(...this.requestKeys(requestMsgId), answerMsgId, this.retentionSeconds, this.listPrefix, at);
   }
 
   /**
    * Claims `requestMsgId` for the answer `answerMsgId` while `send` queues it, and gives the claim
    * back when `send` fails. Refuses an answer to a request already answered by another message (409),
-   * and, when `mustExist`, one to a request this clinic does not hold (404).
+   * and, when `mustExist`, one to a request this clinic does not hold (404). `send` is told the
+   * request claimed (undefined for one this clinic does not hold): the answer's record names it as
+   * its inReplyTo, so a rejection by Helsenorge can give the request back.
    */
-  async answering<T>(requestMsgId: string, answerMsgId: string, mustExist: boolean, send: () => Promise<T>): Promise<T> {
+  async answering<T>(requestMsgId: string, answerMsgId: string, mustExist: boolean, send: (inReplyTo: string | undefined) => Promise<T>): Promise<T> {
     const claim = await this.claim(requestMsgId, answerMsgId);
     if (claim.outcome === 'answered')
       throw new GatewayError('EPJ_REQUEST_ANSWERED', `(${requestMsgId} was answered by ${claim.answeredBy} at ${claim.answeredAt})`, {
@@ -138,16 +167,12 @@ export class OpenRequests {
         answeredAt: claim.answeredAt,
       });
     if (claim.outcome === 'unknown' && mustExist) throw new GatewayError('EPJ_REQUEST_UNKNOWN', `(inReplyTo ${requestMsgId})`);
-    let sent: T;
     try {
-      sent = await send();
+      return await send(claim.outcome === 'unknown' ? undefined : requestMsgId);
     } catch (err) {
       if (claim.outcome === 'claimed') await this.release(requestMsgId, answerMsgId).catch(() => undefined);
       throw err;
     }
-    // the answer names its request, so a rejection by Helsenorge can give the request back
-    if (claim.outcome !== 'unknown') await this.redis.hset(this.keys.message(answerMsgId), 'inReplyTo', requestMsgId);
-    return sent;
   }
 
   /**

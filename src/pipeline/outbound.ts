@@ -38,6 +38,10 @@ export interface OutboundDocument {
   whileClosed?: boolean;
   /** what a repeat of this MsgId is compared by, when not the XML (an answer built from JSON: the JSON, as its XML's GenDate differs each time) */
   sameAs?: string;
+  /** the patient's keyed hash, noted with the record so a purge by patient finds the message */
+  patientRef?: string;
+  /** an answer: the request it claimed (src/pipeline/open-requests.ts), named in its record */
+  inReplyTo?: string;
 }
 
 /** What a job holds in Redis: ids in clear, the document sealed. */
@@ -87,15 +91,21 @@ export interface OutboundDeps {
  */
 export async function submitOutbound(deps: OutboundDeps, doc: OutboundDocument): Promise<{ record: MessageRecord; created: boolean }> {
   const hash = contentHash(doc.sameAs ?? doc.xml);
-  const result = await deps.store.create({
-    msgId: doc.msgId,
-    direction: 'outbound',
-    service: doc.service,
-    ...(doc.action ? { action: doc.action } : {}),
-    state: 'queued',
-    contentHash: hash,
-    origin: doc.origin,
-  });
+  // the record, its first history entry and its patient's note in one round trip
+  const result = await deps.store.create(
+    {
+      msgId: doc.msgId,
+      direction: 'outbound',
+      service: doc.service,
+      ...(doc.action ? { action: doc.action } : {}),
+      state: 'queued',
+      contentHash: hash,
+      origin: doc.origin,
+      ...(doc.patientRef ? { patientRef: doc.patientRef } : {}),
+      ...(doc.inReplyTo ? { inReplyTo: doc.inReplyTo } : {}),
+    },
+    { event: 'accepted', outcome: 'ok', reason: `from ${doc.origin}` },
+  );
   if (!result.created && result.record.contentHash !== hash) throw new GatewayError('MSGID_CONFLICT');
   // Added also on a repeat: if a crash came between recording and queueing, the repeat heals it;
   // the jobId makes a second add of a queued message a no-op.
@@ -106,10 +116,7 @@ export async function submitOutbound(deps: OutboundDeps, doc: OutboundDocument):
     ...(doc.whileClosed ? { whileClosed: true } : {}),
     sealed: deps.crypto.seal({ xml: doc.xml, receiverHerId: doc.receiverHerId } satisfies SealedOutbound, doc.msgId),
   };
-  if (result.created) {
-    await deps.store.addHistory(doc.msgId, { event: 'accepted', outcome: 'ok', reason: `from ${doc.origin}` });
-    deps.metrics?.countMessage('out', doc.service, 'accepted');
-  }
+  if (result.created) deps.metrics?.countMessage('out', doc.service, 'accepted');
   if (result.created || result.record.state === 'queued') {
     await deps.queues[doc.service].add('send', data, { jobId: doc.msgId, attempts: deps.policy.attempts, backoff: { type: 'gateway' } });
   }

@@ -212,6 +212,8 @@ export async function startPipeline(deps: PipelineDeps, parts: PipelineParts): P
     mayTake: () => gate.current().gateway.state !== 'closed',
     logger,
     metrics: metrics,
+    // polled by the process's one scheduler (under its lease) when there is one: no timer of its own beside it
+    ...(parts.scheduledPolling ? { scheduled: true } : {}),
   });
   poller.start();
   return { poller, order };

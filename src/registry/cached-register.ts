@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { isGatewayError, type ErrorCode } from '../errors.js';
 import type { Logger } from '../logging.js';
 import type { AddressRegister, CommunicationParty, HerId, Organization, RegisterCertificate } from '../ports/address-register.js';
-import { redisKeys } from '../redis-keys.js';
+import { redisKeys, type RedisKeys } from '../redis-keys.js';
 
 /**
  * Lookups in Redis, shared by every gateway process: an entry younger than the TTL is answered from
@@ -61,6 +61,7 @@ interface Cached<T> {
 export class CachedAddressRegister implements AddressRegister {
   private readonly now: () => number;
   private readonly listeners: ((outcome: LookupOutcome) => void)[] = [];
+  private readonly keys: RedisKeys;
   /** one call to AR per key at a time, however many callers ask */
   private readonly inFlight = new Map<string, Promise<RegisterAnswer<unknown>>>();
   private readonly state: RegisterStatus = {
@@ -76,6 +77,7 @@ export class CachedAddressRegister implements AddressRegister {
     private readonly settings: CacheSettings,
   ) {
     this.now = settings.now ?? Date.now;
+    this.keys = redisKeys(settings.prefix);
   }
 
   communicationParty(herId: HerId): Promise<RegisterAnswer<CommunicationParty>> {
@@ -126,7 +128,7 @@ export class CachedAddressRegister implements AddressRegister {
   }
 
   private key(kind: Kind, herId: HerId): string {
-    return redisKeys(this.settings.prefix).addressRegister(kind, herId);
+    return this.keys.addressRegister(kind, herId);
   }
 
   private count(outcome: LookupOutcome): void {

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { redisKeys } from '../../redis-keys.js';
+import { redisKeys, type RedisKeys } from '../../redis-keys.js';
 
 /**
  * Jobs finished per minute, completed and failed, for the dashboard's last-hour chart. Counted by the
@@ -28,13 +28,17 @@ export class ThroughputRecorder {
   private pending = new Map<string, string[]>();
   private timer: NodeJS.Timeout | undefined;
 
+  private readonly keys: RedisKeys;
+
   constructor(
     private readonly redis: Redis,
-    private readonly prefix: string,
-  ) {}
+    prefix: string,
+  ) {
+    this.keys = redisKeys(prefix);
+  }
 
   private bucketKey(outcome: Outcome, minute: number): string {
-    return redisKeys(this.prefix).throughput(outcome, minute);
+    return this.keys.throughput(outcome, minute);
   }
 
   /**
@@ -60,10 +64,8 @@ export class ThroughputRecorder {
     const batch = this.pending;
     this.pending = new Map();
     const tx = this.redis.pipeline();
-    for (const [key, fields] of batch) {
-      for (const field of fields) tx.hsetnx(key, field, '1');
-      tx.expire(key, BUCKET_TTL_S);
-    }
+    // one HSET per bucket with every attempt as a field: an attempt counted twice is still one field
+    for (const [key, fields] of batch) tx.hset(key, ...fields.flatMap((field) => [field, '1'])).expire(key, BUCKET_TTL_S);
     await tx.exec();
   }
 
