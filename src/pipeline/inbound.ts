@@ -158,6 +158,7 @@ export function inboundProcessor(deps: InboundDeps) {
     }
 
     const receivedAt = new Date().toISOString();
+    let toDeliver: DeliveryJobData | undefined;
     // the patient's keyed hash: orders the EPJ deliveries, and is noted with the record so a purge by patient finds this message
     const patientRef = verdict.accepted && verdict.msgId && verdict.patientId ? deps.crypto.pseudonym(verdict.patientId) : undefined;
     if (verdict.accepted && verdict.service && verdict.msgId) {
@@ -181,9 +182,7 @@ export function inboundProcessor(deps: InboundDeps) {
         data.patientRef = patientRef;
         data.sequence = await deps.order.numberFor(patientRef, verdict.msgId);
       }
-      await deps.delivery.add('deliver', data, { jobId: verdict.msgId, attempts: 1_000, backoff: { type: 'exponential', delay: 2_000 } });
-      // The job was added when the message was taken from NHN.
-      deps.metrics?.observeProcessing('inbound', verdict.service, job.timestamp);
+      toDeliver = data;
     }
     const { created, record } = await deps.store.create({
       msgId,
@@ -205,6 +204,14 @@ export function inboundProcessor(deps: InboundDeps) {
         receivedAt: record.createdAt,
         representation: verdict.representation !== undefined,
       });
+    // Only now to the EPJ: the record and the open request are there before the EPJ can see the
+    // request, so an answer to it is never refused as unknown (a process that died in between
+    // delivered a request the gateway did not know until the job was taken up again).
+    if (toDeliver) {
+      await deps.delivery.add('deliver', toDeliver, { jobId: toDeliver.msgId, attempts: 1_000, backoff: { type: 'exponential', delay: 2_000 } });
+      // The job was added when the message was taken from NHN.
+      deps.metrics?.observeProcessing('inbound', toDeliver.service, job.timestamp);
+    }
     // queued (the Svar) or noted before the AppRec goes and the message is marked read: a crash repeats it, once
     if (verdict.accepted && verdict.msgType === COMMUNICATION_TEST.msgType && deps.communicationTest)
       await deps.communicationTest.received(document, verdict.senderHerId ?? meta.senderHerId ?? undefined);
