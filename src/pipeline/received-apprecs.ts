@@ -12,8 +12,20 @@ import { redisKeys } from '../redis-keys.js';
  * message by our MsgId, but the receiver answers every message with an AppRec naming our MsgId
  * (OriginalMsgId): one that answers the message proves NHN had it.
  */
+// KEYS[1] the clinic's list. ARGV[1] now (ms), ARGV[2] the AppRec's NHN id, ARGV[3] window (ms), ARGV[4] cap.
+const NOTE = `
+local now = tonumber(ARGV[1])
+redis.call('ZADD', KEYS[1], now, ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - tonumber(ARGV[3]))
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -tonumber(ARGV[4]) - 1)
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+`;
+
+type NoteCommand = { receivedAppRecNote(key: string, now: number, nhnMessageId: string, windowMs: number, max: number): Promise<unknown> };
+
 export class ReceivedAppRecs {
   private readonly key: string;
+  private readonly commands: Redis & NoteCommand;
 
   constructor(
     private readonly redis: Redis,
@@ -22,17 +34,14 @@ export class ReceivedAppRecs {
     private readonly window: { ms: number; max: number } = { ms: 30 * 60_000, max: 10_000 },
   ) {
     this.key = redisKeys(prefix).receivedAppRecs;
+    // one EVALSHA per AppRec (was four commands in a pipeline); defining it again on a shared connection is harmless
+    redis.defineCommand('receivedAppRecNote', { numberOfKeys: 1, lua: NOTE });
+    this.commands = redis as Redis & NoteCommand;
   }
 
-  /** Notes an AppRec received now; the old ones are trimmed in the same round trip. */
+  /** Notes an AppRec received now; the old ones are trimmed by the same script. */
   async note(nhnMessageId: string, at = Date.now()): Promise<void> {
-    await this.redis
-      .pipeline()
-      .zadd(this.key, at, nhnMessageId)
-      .zremrangebyscore(this.key, '-inf', at - this.window.ms)
-      .zremrangebyrank(this.key, 0, -this.window.max - 1)
-      .pexpire(this.key, this.window.ms)
-      .exec();
+    await this.commands.receivedAppRecNote(this.key, at, nhnMessageId, this.window.ms, this.window.max);
   }
 
   /** The NHN ids of the AppRecs received since `sinceMs`, oldest first. */
