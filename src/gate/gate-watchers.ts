@@ -33,7 +33,9 @@ export function startGateWatchers(checks: readonly GateCheck[], intervalS: numbe
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   const delayS = () => (retry && retry.pending() ? Math.min(retry.retryS, intervalS) : intervalS);
+  // one timer at a time: a recheck asked for while a scheduled one runs replaces, not adds, the next
   const schedule = (seconds: number) => {
+    clearTimeout(timer);
     if (stopped) return;
     timer = setTimeout(() => {
       void recheck().finally(() => schedule(delayS()));
@@ -44,10 +46,7 @@ export function startGateWatchers(checks: readonly GateCheck[], intervalS: numbe
   // an outage seen by a recheck (at start, or asked for) shortens the wait already scheduled
   const recheckAndReschedule = async () => {
     await recheck();
-    if (!stopped && delayS() < intervalS) {
-      clearTimeout(timer);
-      schedule(delayS());
-    }
+    if (delayS() < intervalS) schedule(delayS());
   };
   return {
     recheck: recheckAndReschedule,

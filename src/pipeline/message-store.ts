@@ -238,12 +238,6 @@ export class MessageStore {
     );
   }
 
-  /** Notes that a send to NHN begins (one HSET): a later attempt that finds it without NHN's id cannot tell whether NHN took it. */
-  async noteSending(msgId: string): Promise<void> {
-    const now = new Date().toISOString();
-    await this.redis.hset(this.key(msgId), 'sendingSince', now, 'updatedAt', now);
-  }
-
   /** Keeps a received document (sealed) so the clinic can answer it later by MsgId. */
   async putDocument(msgId: string, sealed: SealedPayload): Promise<void> {
     await this.redis.set(this.keys.messageDocument(msgId), JSON.stringify(sealed), 'EX', this.retentionSeconds);

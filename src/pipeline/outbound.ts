@@ -190,8 +190,9 @@ export function outboundProcessor(
       const document = await deps.protection.protect(Buffer.from(doc.xml, 'utf8'), doc.receiverHerId);
       // the message function (MsgInfo/Type), which the service bus carries as the subject
       const subject = /<(?:\w+:)?MsgInfo\b[\s\S]*?<(?:\w+:)?Type\b[^>]*\bV="([^"]+)"/.exec(doc.xml)?.[1];
-      // noted right before the POST: a process that dies before recording NHN's answer leaves it behind
-      await deps.store.noteSending(msgId);
+      // noted right before the POST: a process that dies before recording NHN's answer leaves it
+      // behind, and a later attempt that finds it without NHN's id cannot tell whether NHN took it
+      await deps.store.update(msgId, { sendingSince: new Date().toISOString() });
       ({ nhnMessageId } = await deps.send({
         msgId,
         document,

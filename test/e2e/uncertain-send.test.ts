@@ -55,7 +55,7 @@ describe('e2e: an answer whose earlier send may have reached NHN is sent exactly
     const xml = answerXml(msgId);
     const { store, outbound, transport, trust } = parts();
     await store.create({ msgId, direction: 'outbound', service: 'office-contact', state: 'queued', contentHash: contentHash(xml), origin: 'epj:test' });
-    await store.noteSending(msgId);
+    await store.update(msgId, { sendingSince: new Date().toISOString() });
     if (reachedNhn) {
       const document = await trust.protection.protect(Buffer.from(xml, 'utf8'), HELSENORGE);
       await transport.send({ msgId, document, receiverHerId: HELSENORGE });
