@@ -1,5 +1,5 @@
-import { mkdir, open, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { writeDurably } from './durable-files.js';
 import type { EpjDelivery, EpjDeliveryPort, EpjStatusUpdate } from '../../src/ports/epj-delivery.js';
 
 /**
@@ -14,29 +14,9 @@ export function fileStem(msgId: string): string {
   return msgId.replace(/[^A-Za-z0-9._-]/g, '_');
 }
 
+/** One file, durably (see writeDurably): the EPJ never reads half of it. */
 export async function writeFileAtomic(file: string, content: string): Promise<void> {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  const handle = await open(tmp, 'w', 0o640);
-  try {
-    await handle.writeFile(content, 'utf8');
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(tmp, file);
-  const dir = await open(path.dirname(file), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
-}
-
-async function exists(file: string): Promise<boolean> {
-  return stat(file).then(
-    () => true,
-    () => false,
-  );
+  await writeDurably({ dir: path.dirname(file), files: [{ file, content }] });
 }
 
 export class FolderInbox implements EpjDeliveryPort {
@@ -45,19 +25,22 @@ export class FolderInbox implements EpjDeliveryPort {
   constructor(private readonly dir: string) {}
 
   async deliver(m: EpjDelivery): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
     const stem = fileStem(m.msgId);
     const sidecar = path.join(this.dir, `${stem}.json`);
-    if (await exists(sidecar)) return;
-    await writeFileAtomic(path.join(this.dir, `${stem}.xml`), m.xml);
     const { xml: _xml, ...meta } = m;
-    await writeFileAtomic(sidecar, `${JSON.stringify({ ...meta, xmlFile: `${stem}.xml` }, null, 2)}\n`);
+    await writeDurably({
+      dir: this.dir,
+      skipIfExists: sidecar,
+      files: [
+        { file: path.join(this.dir, `${stem}.xml`), content: m.xml },
+        { file: sidecar, content: `${JSON.stringify({ ...meta, xmlFile: `${stem}.xml` }, null, 2)}\n` },
+      ],
+    });
   }
 
   /** Outcomes of the clinic's own messages go to `status/<MsgId>.json`, apart from citizen messages. */
   async status(update: EpjStatusUpdate): Promise<void> {
     const dir = path.join(this.dir, 'status');
-    await mkdir(dir, { recursive: true });
     await writeFileAtomic(path.join(dir, `${fileStem(update.msgId)}.json`), `${JSON.stringify(update, null, 2)}\n`);
   }
 }
