@@ -2,6 +2,8 @@
  * Pipeline throughput, latency and cost per message through the NHN simulator (a separate process,
  * over HTTP with HelseID and DPoP) and a real Redis, with CMS on as in the demo and then off:
  *   npm run bench:pipeline          (BENCH_N messages per direction, default 1000)
+ * First BENCH_WARMUP messages each way (default 300) go through unmeasured but for one printed line:
+ * the process's first work pays V8's compilation of the hot paths and the first connections.
  * inbound:  unread at NHN → queued for the EPJ (the delivery job exists)
  * outbound: accepted by POST /v1/messages (202) → posted to NHN (the simulator has it)
  * Throughput is a burst of N each way; latency is measured at a steady 100 messages/s (CMS on).
@@ -39,6 +41,8 @@ import { json, percentile, pool, sleep, waitFor } from './load.js';
 import { processCpuMs, startSimulatorProcess, simulatorSettings } from './simulator-process.js';
 
 const N = Number(process.env.BENCH_N ?? 1000);
+/** messages each way through the gateway before the measured bursts (BENCH_WARMUP=0: none) */
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 300);
 const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 5);
 const PROTECTIONS = (process.env.BENCH_PROTECTION ? [process.env.BENCH_PROTECTION] : ['cms', 'none']) as ('cms' | 'none')[];
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
@@ -115,6 +119,7 @@ async function commandCalls(redis: Redis): Promise<Map<string, number>> {
 
 async function measured(
   name: string,
+  n: number,
   simCpuMs: () => number,
   redisCpuMs: () => number,
   redis: Redis,
@@ -139,11 +144,13 @@ async function measured(
   const used = process.cpuUsage(cpu);
   const simUsed = simCpuMs() - sim;
   const redisUsed = redisCpuMs() - redisServer;
-  const calls = [...(await commandCalls(redis))].map(([c, n]): [string, number] => [c, (n - (callsBefore.get(c) ?? 0)) / N]).filter(([, n]) => n > 0);
+  const calls = [...(await commandCalls(redis))]
+    .map(([c, count]): [string, number] => [c, (count - (callsBefore.get(c) ?? 0)) / n])
+    .filter(([, perMessage]) => perMessage > 0);
   calls.sort((a, b) => b[1] - a[1]);
   if (TALLY) {
-    const sent = [...TALLY].sort((a, b) => b[1] - a[1]).filter(([, n]) => n >= N / 10);
-    console.log(`[${name}] commands sent per message: ${sent.map(([c, n]) => `${c} ${(n / N).toFixed(1)}`).join(', ')}`);
+    const sent = [...TALLY].sort((a, b) => b[1] - a[1]).filter(([, count]) => count >= n / 10);
+    console.log(`[${name}] commands sent per message: ${sent.map(([c, count]) => `${c} ${(count / n).toFixed(1)}`).join(', ')}`);
   }
   if (session) {
     const { profile } = await session.post('Profiler.stop');
@@ -151,17 +158,17 @@ async function measured(
     session.disconnect();
   }
   return {
-    perS: N / seconds,
-    redisCalls: calls.reduce((sum, [, n]) => sum + n, 0),
-    clientCommands: (commandsSent - sentBefore) / N,
+    perS: n / seconds,
+    redisCalls: calls.reduce((sum, [, perMessage]) => sum + perMessage, 0),
+    clientCommands: (commandsSent - sentBefore) / n,
     topCalls: calls
       .slice(0, 8)
-      .map(([c, n]) => `${c} ${n.toFixed(1)}`)
+      .map(([c, perMessage]) => `${c} ${perMessage.toFixed(1)}`)
       .join(', '),
-    cpuMs: (used.user + used.system) / 1000 / N,
-    sysCpuMs: used.system / 1000 / N,
-    simCpuMs: simUsed / N,
-    redisCpuMs: redisUsed / N,
+    cpuMs: (used.user + used.system) / 1000 / n,
+    sysCpuMs: used.system / 1000 / n,
+    simCpuMs: simUsed / n,
+    redisCpuMs: redisUsed / n,
   };
 }
 
@@ -214,47 +221,67 @@ async function run(protection: 'cms' | 'none', withLatency: boolean): Promise<Ru
     if (rss > rssMax) [rssMax, atMax] = [rss, process.memoryUsage()];
   }, 200);
 
-  // --- inbound burst: N unread at NHN, then the poller lets go ----------------------------------------
-  await pipeline.poller.pause();
-  const inboundIds = Array.from({ length: N }, () => randomUUID());
-  await pool(inboundIds, 16, async (id) => void (await citizenSend(id)));
-  const inbound = await measured(
-    `inbound-${protection}`,
-    simulator.cpuMs,
-    () => processCpuMs(redis.pid),
-    redisClient,
-    async () => {
-      const inStart = Date.now();
-      pipeline.poller.resume();
-      await waitFor(
-        async () => (await gateway.queues['epj-delivery'].getJobCountByTypes('waiting', 'active', 'completed', 'delayed', 'prioritized')) >= N,
-        'inbound burst',
-      );
-      return (Date.now() - inStart) / 1000;
-    },
-    async () => await waitFor(async () => (await counts('epj-delivery', 'completed')) >= N && !(await busy('epj-delivery')), 'inbound delivered', 120_000, 100),
-  );
+  /** A burst of n each way, measured; `done` messages went through before it. */
+  const bursts = async (n: number, done: number, label: string) => {
+    // --- inbound burst: n unread at NHN, then the poller lets go ----------------------------------------
+    await pipeline.poller.pause();
+    const ids = Array.from({ length: n }, () => randomUUID());
+    await pool(ids, 16, async (id) => void (await citizenSend(id)));
+    const total = done + n;
+    const inbound = await measured(
+      `inbound-${label}`,
+      n,
+      simulator.cpuMs,
+      () => processCpuMs(redis.pid),
+      redisClient,
+      async () => {
+        const inStart = Date.now();
+        pipeline.poller.resume();
+        await waitFor(
+          async () => (await gateway.queues['epj-delivery'].getJobCountByTypes('waiting', 'active', 'completed', 'delayed', 'prioritized')) >= total,
+          'inbound burst',
+        );
+        return (Date.now() - inStart) / 1000;
+      },
+      async () =>
+        await waitFor(async () => (await counts('epj-delivery', 'completed')) >= total && !(await busy('epj-delivery')), 'inbound delivered', 120_000, 100),
+    );
 
-  // --- outbound burst: N answers accepted, then posted ------------------------------------------------
-  let acceptedPerS = 0;
-  const outbound = await measured(
-    `outbound-${protection}`,
-    simulator.cpuMs,
-    () => processCpuMs(redis.pid),
-    redisClient,
-    async () => {
-      const outStart = Date.now();
-      const bodies = inboundIds.map((inReplyTo) => JSON.stringify({ service: 'office-contact', inReplyTo, text: 'Attesten er klar.' }));
-      const accepted = await postFromAnotherProcess(`${url}/v1/messages`, epj, bodies, 32);
-      acceptedPerS = N / ((Date.now() - outStart) / 1000);
-      // the simulator's list of answers grows with every one: asked for less often than Redis
-      await waitFor(async () => (await postedAt()).size >= N, 'outbound burst', 120_000, 200);
-      const posted = await postedAt();
-      const lastPosted = Math.max(...[...accepted.keys()].map((id) => posted.get(id) ?? 0));
-      return (lastPosted - outStart) / 1000;
-    },
-    async () => await waitFor(async () => (await counts('apprec-tracking', 'completed')) >= N && !(await busy('inbound')), 'outbound tracked', 120_000, 100),
-  );
+    // --- outbound burst: n answers accepted, then posted ------------------------------------------------
+    let acceptedPerS = 0;
+    const outbound = await measured(
+      `outbound-${label}`,
+      n,
+      simulator.cpuMs,
+      () => processCpuMs(redis.pid),
+      redisClient,
+      async () => {
+        const outStart = Date.now();
+        const bodies = ids.map((inReplyTo) => JSON.stringify({ service: 'office-contact', inReplyTo, text: 'Attesten er klar.' }));
+        const accepted = await postFromAnotherProcess(`${url}/v1/messages`, epj, bodies, 32);
+        acceptedPerS = n / ((Date.now() - outStart) / 1000);
+        // the simulator's list of answers grows with every one: asked for less often than Redis
+        await waitFor(async () => (await postedAt()).size >= total, 'outbound burst', 120_000, 200);
+        const posted = await postedAt();
+        const lastPosted = Math.max(...[...accepted.keys()].map((id) => posted.get(id) ?? 0));
+        return (lastPosted - outStart) / 1000;
+      },
+      async () =>
+        await waitFor(async () => (await counts('apprec-tracking', 'completed')) >= total && !(await busy('inbound')), 'outbound tracked', 120_000, 100),
+    );
+    return { inbound, outbound, acceptedPerS };
+  };
+
+  // The process's first work pays V8's compilation of the hot paths (on threads process.cpuUsage
+  // counts) and the first connections: a warm-up goes first, printed apart, so the figures below
+  // are a gateway that has run a while.
+  if (WARMUP > 0) {
+    const cold = await bursts(WARMUP, 0, `warmup-${protection}`);
+    console.log(
+      `[${protection}] warm-up (the process's first ${WARMUP} each way, not counted below): inbound ${cold.inbound.cpuMs.toFixed(2)} ms/message, outbound ${cold.outbound.cpuMs.toFixed(2)} ms/message`,
+    );
+  }
+  const { inbound, outbound, acceptedPerS } = await bursts(N, WARMUP, protection);
   clearInterval(rssTimer);
 
   const cpuLine = (b: Burst) =>
