@@ -370,6 +370,11 @@ export const ERRORS = {
     message:
       "The communication test did not come back whole: the AppRec was not OK, or the AppRec or Helsenorge's answer did not come in time (the reason follows). Check the transport (dashboard, /ops/waiting) and NHN's status; run it again.",
   },
+  EPJ_FOLDER_STALLED: {
+    status: 503,
+    message:
+      "The clinic's EPJ folder does not answer: a file operation in it has not returned (a network share that hangs, a disk that stopped). Its deliveries wait and are tried again; the other clinics' folders go on. Check the share or disk; nothing is lost.",
+  },
   EPJ_REQUESTS_QUERY_INVALID: {
     status: 400,
     message:

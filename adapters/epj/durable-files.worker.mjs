@@ -3,12 +3,22 @@
 // loop one message each way instead of a trip through libuv's thread pool each. Requests that
 // arrive while a round runs are written together in the next one, and each folder a round touched
 // is flushed once per step (a group commit), never before the files renamed into it are on disk.
+// `progress` (shared with the gateway's thread) counts the system calls made and names the request
+// in hand, so that a call that never returns (a hung network share) is seen and only its folder held.
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { Buffer } from 'node:buffer';
 import path from 'node:path';
 import process from 'node:process';
 import { setImmediate } from 'node:timers';
-import { parentPort } from 'node:worker_threads';
+import { parentPort, threadId, workerData } from 'node:worker_threads';
+
+/** [0]: system calls made so far, [1]: the id of the request in hand (0: none) */
+const progress = new Int32Array(workerData.progress);
+
+function working(id) {
+  Atomics.store(progress, 1, id);
+  Atomics.add(progress, 0, 1);
+}
 
 /** @typedef {{ id: number, dir: string, skipIfExists?: string, files: { file: string, content: string }[] }} WriteRequest */
 
@@ -35,7 +45,8 @@ function flushDir(dir) {
 }
 
 function writeTemp(file, content) {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  // named by process and thread: a thread given up as stalled may still finish its own later
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${threadId}.tmp`);
   const fd = openSync(tmp, 'w', 0o640);
   try {
     const bytes = Buffer.from(content, 'utf8');
@@ -66,6 +77,7 @@ function round() {
   const made = new Set();
   const live = [];
   for (const r of batch) {
+    working(r.id);
     try {
       if (!made.has(r.dir)) {
         mkdirSync(r.dir, { recursive: true });
@@ -80,10 +92,12 @@ function round() {
   // step i: every request's i-th file written, flushed and renamed, then the folders flushed, so
   // that a request's next file is never in place before the one before it is on disk
   for (let step = 0; live.some((r) => step < r.files.length && !failed.has(r.id)); step++) {
-    const dirs = new Set();
+    /** folder → a request with a file in it (named while the folder is flushed) */
+    const dirs = new Map();
     for (const r of live) {
       const f = r.files[step];
       if (!f || failed.has(r.id)) continue;
+      working(r.id);
       try {
         const tmp = writeTemp(f.file, f.content);
         try {
@@ -92,12 +106,13 @@ function round() {
           removeQuietly(tmp);
           throw err;
         }
-        dirs.add(path.dirname(f.file));
+        dirs.set(path.dirname(f.file), r.id);
       } catch (err) {
         failed.set(r.id, describe(err));
       }
     }
-    for (const dir of dirs) {
+    for (const [dir, id] of dirs) {
+      working(id);
       try {
         flushDir(dir);
       } catch (err) {
@@ -105,6 +120,7 @@ function round() {
       }
     }
   }
+  Atomics.store(progress, 1, 0);
   parentPort.postMessage(batch.map((r) => (failed.has(r.id) ? { id: r.id, error: failed.get(r.id) } : { id: r.id })));
   if (waiting.length > 0) setImmediate(round);
   else scheduled = false;

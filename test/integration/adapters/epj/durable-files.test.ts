@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { writeDurably } from '../../../../adapters/epj/durable-files.js';
+import { DurableWriter, writeDurably } from '../../../../adapters/epj/durable-files.js';
+import { eventually } from '../../../helpers/eventually.js';
 
 describe('durable file writes (the EPJ folder writer thread)', () => {
   let dir: string;
@@ -71,5 +73,45 @@ describe('durable file writes (the EPJ folder writer thread)', () => {
     assert.equal(existsSync(path.join(dir, 'bad.json')), false);
     assert.ok(!readdirSync(dir).some((n) => n.endsWith('.tmp')), 'the failed temporary file is removed');
     assert.equal(readFileSync(path.join(dir, 'good-2.xml'), 'utf8'), '2');
+  });
+
+  it('a folder that hangs holds only its own deliveries: the rest go on, on a new thread, and it is taken again once its call returns', async () => {
+    const writer = new DurableWriter(300);
+    const hung = path.join(dir, 'share');
+    const other = path.join(dir, 'other-clinic');
+    mkdirSync(hung);
+    // the temporary file is named by process and thread: a FIFO under each name a thread could use,
+    // so opening it to write waits, as a call on a share that stopped answering does
+    const fifos = Array.from({ length: 400 }, (_, i) => path.join(hung, `.m.xml.${process.pid}.${i + 1}.tmp`));
+    execFileSync('mkfifo', fifos);
+    const readers: number[] = [];
+    try {
+      const hanging = writer.write({ dir: hung, files: [{ file: path.join(hung, 'm.xml'), content: 'm' }] });
+      const behind = writer.write({ dir: other, files: [{ file: path.join(other, 'queued.xml'), content: 'q' }] });
+      await assert.rejects(hanging, { code: 'EPJ_FOLDER_STALLED' });
+      // the request queued behind it on the same thread is let go, to be tried again
+      await assert.rejects(behind, { code: 'EPJ_FOLDER_STALLED' });
+      // the hung folder is refused at once while its call has not returned
+      await assert.rejects(writer.write({ dir: hung, files: [{ file: path.join(hung, 'n.xml'), content: 'n' }] }), { code: 'EPJ_FOLDER_STALLED' });
+      // another clinic's folder goes on, on a new thread
+      await writer.write({ dir: other, files: [{ file: path.join(other, 'a.xml'), content: 'a' }] });
+      assert.equal(readFileSync(path.join(other, 'a.xml'), 'utf8'), 'a');
+      // the share answers again: the call returns, the given-up thread ends, the folder is taken again
+      for (const f of fifos) readers.push(openSync(f, constants.O_RDONLY | constants.O_NONBLOCK));
+      await eventually(
+        async () =>
+          await writer.write({ dir: hung, files: [{ file: path.join(hung, 'n.xml'), content: 'n' }] }).then(
+            () => true,
+            () => false,
+          ),
+        10_000,
+        'the folder taken again',
+      );
+      assert.equal(readFileSync(path.join(hung, 'n.xml'), 'utf8'), 'n');
+    } finally {
+      // a failed assertion above must not leave the thread waiting on its FIFO
+      if (readers.length === 0) for (const f of fifos) readers.push(openSync(f, constants.O_RDONLY | constants.O_NONBLOCK));
+      for (const fd of readers) closeSync(fd);
+    }
   });
 });
