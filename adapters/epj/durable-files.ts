@@ -40,10 +40,10 @@ interface Pending {
 interface Writer {
   worker: Worker;
   pending: Map<number, Pending>;
-  /** [0]: system calls made, [1]: the request in hand */
+  /** [0]: steps taken (a request begun, a file written, a folder flushed), [1]: the request in hand */
   progress: Int32Array;
-  /** the call count at the last look, and since when it has stood still */
-  seen: { calls: number; since: number };
+  /** the step count at the last look, and since when it has stood still */
+  seen: { steps: number; since: number };
 }
 
 type Answer = { id: number; error?: { message: string; code?: string } };
@@ -68,20 +68,20 @@ export class DurableWriter {
     const done = new Promise<void>((resolve, reject) => writer.pending.set(id, { dir: request.dir, resolve, reject }));
     if (writer.pending.size === 1) {
       writer.worker.ref();
-      writer.seen = { calls: Atomics.load(writer.progress, 0), since: Date.now() };
+      writer.seen = { steps: Atomics.load(writer.progress, 0), since: Date.now() };
     }
     writer.worker.postMessage({ id, ...request });
     this.watch ??= setInterval(() => this.look(), Math.max(10, Math.min(1_000, this.stallMs / 4))).unref();
     return done;
   }
 
-  /** Gives the thread up when it has work and has made no system call for `stallMs`. */
+  /** Gives the thread up when it has work and has taken no step for `stallMs`. */
   private look(): void {
     const writer = this.current;
     if (!writer || writer.pending.size === 0) return;
-    const calls = Atomics.load(writer.progress, 0);
-    if (calls !== writer.seen.calls) {
-      writer.seen = { calls, since: Date.now() };
+    const steps = Atomics.load(writer.progress, 0);
+    if (steps !== writer.seen.steps) {
+      writer.seen = { steps, since: Date.now() };
       return;
     }
     if (Date.now() - writer.seen.since < this.stallMs) return;
@@ -104,7 +104,7 @@ export class DurableWriter {
       workerData: { progress: progress.buffer },
       resourceLimits: { maxYoungGenerationSizeMb: 4, maxOldGenerationSizeMb: 256 },
     });
-    const writer: Writer = { worker, pending: new Map(), progress, seen: { calls: 0, since: Date.now() } };
+    const writer: Writer = { worker, pending: new Map(), progress, seen: { steps: 0, since: Date.now() } };
     worker.on('message', (answers: Answer[]) => {
       for (const a of answers) {
         const p = writer.pending.get(a.id);

@@ -3,8 +3,9 @@
 // loop one message each way instead of a trip through libuv's thread pool each. Requests that
 // arrive while a round runs are written together in the next one, and each folder a round touched
 // is flushed once per step (a group commit), never before the files renamed into it are on disk.
-// `progress` (shared with the gateway's thread) counts the system calls made and names the request
-// in hand, so that a call that never returns (a hung network share) is seen and only its folder held.
+// `progress` (shared with the gateway's thread) counts the steps taken (a request begun, a file
+// written, a folder flushed) and names the request in hand, so that a call that never returns (a hung
+// network share) is seen and only its folder held.
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { Buffer } from 'node:buffer';
 import path from 'node:path';
@@ -12,7 +13,7 @@ import process from 'node:process';
 import { setImmediate } from 'node:timers';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 
-/** [0]: system calls made so far, [1]: the id of the request in hand (0: none) */
+/** [0]: steps taken so far, [1]: the id of the request in hand (0: none) */
 const progress = new Int32Array(workerData.progress);
 
 function working(id) {
@@ -72,7 +73,7 @@ function removeQuietly(file) {
 function round() {
   const batch = waiting;
   waiting = [];
-  /** @type {Map<number, string>} the error of each request that failed */
+  /** @type {Map<number, { message: string, code: string | undefined }>} the error of each request that failed */
   const failed = new Map();
   const made = new Set();
   const live = [];
