@@ -228,12 +228,10 @@ async function run(protection: 'cms' | 'none', withLatency: boolean): Promise<Ru
     const ids = Array.from({ length: n }, () => randomUUID());
     await pool(ids, 16, async (id) => void (await citizenSend(id)));
     const total = done + n;
-    const inbound = await measured(
-      `inbound-${label}`,
-      n,
-      simulator.cpuMs,
-      () => processCpuMs(redis.pid),
-      redisClient,
+    const measure = (name: string, fn: () => Promise<number>, settled: () => Promise<void>) =>
+      measured(`${name}-${label}`, n, simulator.cpuMs, () => processCpuMs(redis.pid), redisClient, fn, settled);
+    const inbound = await measure(
+      'inbound',
       async () => {
         const inStart = Date.now();
         pipeline.poller.resume();
@@ -249,12 +247,8 @@ async function run(protection: 'cms' | 'none', withLatency: boolean): Promise<Ru
 
     // --- outbound burst: n answers accepted, then posted ------------------------------------------------
     let acceptedPerS = 0;
-    const outbound = await measured(
-      `outbound-${label}`,
-      n,
-      simulator.cpuMs,
-      () => processCpuMs(redis.pid),
-      redisClient,
+    const outbound = await measure(
+      'outbound',
       async () => {
         const outStart = Date.now();
         const bodies = ids.map((inReplyTo) => JSON.stringify({ service: 'office-contact', inReplyTo, text: 'Attesten er klar.' }));
