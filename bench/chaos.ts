@@ -1,5 +1,5 @@
 /**
- * Chaos: what the gateway survives, measured end to end (issue 18):
+ * Chaos: what the gateway survives, measured end to end (docs/reliability.md):
  *   npm run chaos                  (CHAOS_SCALE=small: a couple of minutes, fewer faults)
  * Starts a real redis-server with its append-only file (restarted on the same port and files after
  * each SIGKILL), the NHN simulator in its own process, the address register stand-in, an SMTP server
@@ -49,7 +49,7 @@ if (!['small', 'default', 'large'].includes(SCALE)) {
   process.exit(2);
 }
 
-/** How much of everything: the issue's minimum counts at the default scale, within 10 minutes. */
+/** How much of everything: the minimum counts (docs/reliability.md) at the default scale, within 10 minutes. */
 const PLAN = {
   small: { loadS: 75, kills: 8, redisKills: 2, stormsPerKind: 1, ratePerS: 2, arDownS: 20, cacheS: 4, staleS: 8, windowS: 12, drainS: 150 },
   default: { loadS: 330, kills: 50, redisKills: 10, stormsPerKind: 3, ratePerS: 3, arDownS: 30, cacheS: 5, staleS: 10, windowS: 15, drainS: 200 },
