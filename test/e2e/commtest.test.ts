@@ -7,8 +7,7 @@ import { buildCitizenRequest } from '../../src/kith/citizen-request.js';
 import { COMMUNICATION_TEST_TYPE } from '../../src/kith/communication-test.js';
 import { runCli } from '../helpers/cli.js';
 import { eventually } from '../helpers/eventually.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
-import { startStack, type TestStack } from '../helpers/stack.js';
+import { useStack } from '../helpers/stack.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /**
@@ -40,18 +39,8 @@ function helsenorgeTest(msgId: string): string {
 
 describe('e2e: the communication test', function () {
   this.timeout(120_000);
-  let server: TestRedis;
-  let stack: TestStack;
-
-  before(async () => {
-    server = await startTestRedis();
-    stack = await startStack(server.url);
-  });
-  after(async () => {
-    await stack?.stop();
-    await server?.stop();
-  });
-  const cli = (...args: string[]) => runCli(['commtest', '--url', stack.url, ...args], { OPS_TOKEN: 'demo-ops-token' });
+  const ctx = useStack();
+  const cli = (...args: string[]) => runCli(['commtest', '--url', ctx.stack.url, ...args], { OPS_TOKEN: 'demo-ops-token' });
 
   it('commtest --json: sent, AppRec OK and the answer from Helsenorge, with milliseconds; exit 0 and one JSON object', async () => {
     const r = await cli('--json', '--clinic', CLINIC);
@@ -68,15 +57,15 @@ describe('e2e: the communication test', function () {
     assert.match(out.answer.msgId, /^[0-9a-f-]{36}$/);
     assert.ok(out.answer.ms >= 0 && out.ms >= out.answer.ms);
     // Helsenorge got the test valid, as a communication test
-    const atCitizen = stack.simulator.citizen.answers().find((a) => a.msgId === out.msgId);
+    const atCitizen = ctx.stack.simulator.citizen.answers().find((a) => a.msgId === out.msgId);
     assert.ok(atCitizen?.valid, JSON.stringify(atCitizen?.errors));
     assert.equal(atCitizen.msgType, 'DIALOG_INNBYGGER_TEST');
     // the metric the staleness alert reads
-    const metrics = (await request(stack.url).get('/metrics').expect(200)).text;
+    const metrics = (await request(ctx.stack.url).get('/metrics').expect(200)).text;
     const last = /^epj_gateway_commtest_last_success_timestamp_seconds\{clinic="8142987"\} (\S+)$/m.exec(metrics);
     assert.ok(last && Number(last[1]) * 1000 >= Date.parse(out.sent), 'the last success is this test');
     // the audit log names who tested
-    const audit = await request(stack.url).get('/ops/audit').set(stack.opsAuth).expect(200);
+    const audit = await request(ctx.stack.url).get('/ops/audit').set(ctx.stack.opsAuth).expect(200);
     assert.match(audit.text, /commtest\.sent/);
   });
 
@@ -91,25 +80,25 @@ describe('e2e: the communication test', function () {
 
   it("Helsenorge's test through the normal inbound path gets AppRec OK and its Svar, and never reaches the EPJ", async () => {
     const msgId = randomUUID();
-    const sent = stack.simulator.citizen.send(helsenorgeTest(msgId));
-    const appRec = await stack.simulator.citizen.waitForAppRec(sent.id, 20_000);
+    const sent = ctx.stack.simulator.citizen.send(helsenorgeTest(msgId));
+    const appRec = await ctx.stack.simulator.citizen.waitForAppRec(sent.id, 20_000);
     assert.equal(appRec?.status, 'OK', JSON.stringify(appRec?.errors));
-    const svar = await eventually(() => stack.simulator.citizen.answers().find((a) => a.refToParent === msgId), 20_000, 'the Svar at Helsenorge');
+    const svar = await eventually(() => ctx.stack.simulator.citizen.answers().find((a) => a.refToParent === msgId), 20_000, 'the Svar at Helsenorge');
     assert.ok(svar.valid, JSON.stringify(svar.errors));
     assert.equal(svar.msgType, 'DIALOG_INNBYGGER_TEST');
     assert.match(svar.xml, /<TemaKodet V="KT"[^>]*7603/);
-    assert.equal(existsSync(path.join(stack.inboxDir!, `${msgId}.xml`)), false, 'a test is not for the EPJ');
-    const record = await request(stack.url).get(`/ops/messages/${msgId}`).query({ reason: 'commtest check' }).set(stack.opsAuth).expect(200);
+    assert.equal(existsSync(path.join(ctx.stack.inboxDir!, `${msgId}.xml`)), false, 'a test is not for the EPJ');
+    const record = await request(ctx.stack.url).get(`/ops/messages/${msgId}`).query({ reason: 'commtest check' }).set(ctx.stack.opsAuth).expect(200);
     assert.equal(record.body.service ?? record.body.message?.service, 'communication-test');
     // seen again (NHN delivers twice): answered once
-    const again = stack.simulator.citizen.send(helsenorgeTest(msgId));
-    await stack.simulator.citizen.waitForAppRec(again.id, 20_000);
+    const again = ctx.stack.simulator.citizen.send(helsenorgeTest(msgId));
+    await ctx.stack.simulator.citizen.waitForAppRec(again.id, 20_000);
     await new Promise((r) => setTimeout(r, 500));
-    assert.equal(stack.simulator.citizen.answers().filter((a) => a.refToParent === msgId).length, 1);
+    assert.equal(ctx.stack.simulator.citizen.answers().filter((a) => a.refToParent === msgId).length, 1);
   });
 
   it('the periodic probe sends one test per interval and clinic, however often it is asked', async () => {
-    const tests = stack.composed.clinics[0]!.communicationTests;
+    const tests = ctx.stack.composed.clinics[0]!.communicationTests;
     const first = await tests.probe(60);
     assert.match(first ?? '', /^[0-9a-f-]{36}$/);
     assert.equal(await tests.probe(60), undefined, 'the interval is taken');
@@ -127,7 +116,7 @@ describe('e2e: the communication test', function () {
     assert.equal(report.msgType, 'DIALOG_INNBYGGER_TEST');
   });
   it('exit 1 with "ok":false and the reason when it does not come back in time', async () => {
-    stack.simulator.faults.add({ kind: 'error', status: 503, count: 10_000, path: '/Messages', method: 'POST' });
+    ctx.stack.simulator.faults.add({ kind: 'error', status: 503, count: 10_000, path: '/Messages', method: 'POST' });
     try {
       const r = await cli('--json', '--timeout', '1');
       assert.equal(r.code, 1, r.stdout + r.stderr);
@@ -137,7 +126,7 @@ describe('e2e: the communication test', function () {
       assert.equal(out.error.code, 'COMMTEST_INCOMPLETE');
       assert.match(out.error.message, /no AppRec within 1 s/);
     } finally {
-      stack.simulator.faults.clear();
+      ctx.stack.simulator.faults.clear();
     }
     const unreachable = await runCli(['commtest', '--json', '--url', 'http://127.0.0.1:9'], {});
     assert.equal(unreachable.code, 1);

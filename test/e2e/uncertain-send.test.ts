@@ -5,9 +5,8 @@ import path from 'node:path';
 import request from 'supertest';
 import { FIXTURES_DIR } from '../../demo/simulator/citizen.js';
 import { contentHash, submitOutbound } from '../../src/pipeline/outbound.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
 import { eventually } from '../helpers/eventually.js';
-import { startStack, type TestStack } from '../helpers/stack.js';
+import { useStack } from '../helpers/stack.js';
 
 /**
  * A clinic's answer whose first attempt died between NHN's answer to the POST and the record of it
@@ -23,21 +22,11 @@ const answerXml = (msgId: string) => ANSWER.replace(/<MsgId>[^<]+<\/MsgId>/, `<M
 
 describe('e2e: an answer whose earlier send may have reached NHN is sent exactly once', function () {
   this.timeout(120_000);
-  let server: TestRedis;
-  let stack: TestStack;
+  const ctx = useStack({ OUTBOUND_UNCERTAIN_WAIT_S: String(WAIT_S) });
 
-  before(async () => {
-    server = await startTestRedis();
-    stack = await startStack(server.url, { OUTBOUND_UNCERTAIN_WAIT_S: String(WAIT_S) });
-  });
-  after(async () => {
-    await stack?.stop();
-    await server?.stop();
-  });
-
-  const parts = () => stack.composed.clinics[0]!;
+  const parts = () => ctx.stack.composed.clinics[0]!;
   const record = async (msgId: string) => parts().store.get(msgId);
-  const atCitizen = (msgId: string) => stack.simulator.citizen.answers().filter((a) => a.msgId === msgId).length;
+  const atCitizen = (msgId: string) => ctx.stack.simulator.citizen.answers().filter((a) => a.msgId === msgId).length;
   const reached = async (msgId: string, state: string, ms = 30_000) =>
     eventually(
       async () => (await record(msgId))?.state === state,
@@ -69,9 +58,9 @@ describe('e2e: an answer whose earlier send may have reached NHN is sent exactly
   it('the normal path: sent once, the record keeps NHN id, and no AppRec is fetched', async () => {
     const inReplyTo = randomUUID();
     const xml = readFileSync(path.join(FIXTURES_DIR, 'office-contact/request.xml'), 'utf8').replace(/<MsgId>[^<]+<\/MsgId>/, `<MsgId>${inReplyTo}</MsgId>`);
-    assert.equal((await stack.simulator.citizen.waitForAppRec(stack.simulator.citizen.send(xml).id, 15_000))?.status, 'OK');
-    const seenBefore = stack.simulator.requests.length;
-    const res = await request(stack.url).post('/v1/messages').set(stack.epjAuth).send({ service: 'office-contact', inReplyTo, text: 'Svar.' });
+    assert.equal((await ctx.stack.simulator.citizen.waitForAppRec(ctx.stack.simulator.citizen.send(xml).id, 15_000))?.status, 'OK');
+    const seenBefore = ctx.stack.simulator.requests.length;
+    const res = await request(ctx.stack.url).post('/v1/messages').set(ctx.stack.epjAuth).send({ service: 'office-contact', inReplyTo, text: 'Svar.' });
     assert.equal(res.status, 202, JSON.stringify(res.body));
     const { msgId } = res.body as { msgId: string };
     await reached(msgId, 'apprec-ok');
@@ -80,12 +69,12 @@ describe('e2e: an answer whose earlier send may have reached NHN is sent exactly
     assert.equal(rec.sendingSince, undefined, 'a recorded send leaves no send under way');
     assert.equal(atCitizen(msgId), 1);
     // Helsenorge's AppRec came into the clinic's inbox, was noted and marked read, never fetched
-    await eventually(() => stack.simulator.mailbox.unreadFor(8142987).length === 0, 15_000, 'the AppRec marked read');
-    const calls = stack.simulator.requests.slice(seenBefore);
+    await eventually(() => ctx.stack.simulator.mailbox.unreadFor(8142987).length === 0, 15_000, 'the AppRec marked read');
+    const calls = ctx.stack.simulator.requests.slice(seenBefore);
     assert.equal(calls.filter((c) => c.method === 'POST' && c.path === '/Messages').length, 1, 'one POST /Messages');
     const fetchedAppRecs = calls.filter((c) => {
       const id = /^\/Messages\/([^/]+)\/business-document$/.exec(c.path)?.[1];
-      return id !== undefined && stack.simulator.mailbox.get(id)?.isAppRec;
+      return id !== undefined && ctx.stack.simulator.mailbox.get(id)?.isAppRec;
     });
     assert.deepEqual(fetchedAppRecs, [], 'no AppRec document fetched');
   });
