@@ -84,9 +84,8 @@ export function describeRedisTarget(target: RedisTarget | string): string {
  */
 function corkPerTurn(redis: Redis): void {
   redis.on('connect', () => {
-    const socket = redis.stream as (Redis['stream'] & { [CORKED]?: true }) | undefined;
-    if (!socket || socket[CORKED]) return;
-    socket[CORKED] = true;
+    // each (re)connect brings a socket of its own
+    const socket = redis.stream;
     let corked = false;
     const uncork = () => {
       corked = false;
@@ -103,8 +102,6 @@ function corkPerTurn(redis: Redis): void {
     };
   });
 }
-
-const CORKED = Symbol('corked per turn');
 
 function clientFor(target: RedisTarget, options: RedisOptions): Redis {
   const redis = connectionFor(target, options);
