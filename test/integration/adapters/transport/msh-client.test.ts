@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { SOURCE_SYSTEM } from '../../../../adapters/transport/headers.js';
 import type { Simulator } from '../../../../demo/simulator/server.js';
@@ -199,5 +201,34 @@ describe('MSH v2 client against the simulator over HTTP', () => {
     assert.equal(err.code, 'MSH_DOCUMENT_TOO_LARGE');
     assert.equal(err.retryable, false);
     assert.equal(sim.requests.length, before, 'nothing was posted');
+  });
+  it('goes through the proxy the environment names (HTTP_PROXY), and straight to NHN when none is named', async () => {
+    const through: string[] = [];
+    const proxy = http.createServer((req, res) => {
+      if (req.url?.includes('/Messages')) through.push(`${req.method} ${req.url}`);
+      // a forward proxy: the request line carries the whole URL
+      const onward = http.request(req.url!, { method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode!, answer.headers);
+        answer.pipe(res);
+      });
+      req.pipe(onward);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const saved = Object.fromEntries(Object.entries(process.env).filter(([name]) => /proxy$/i.test(name)));
+    try {
+      process.env.HTTP_PROXY = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+      for (const name of ['NO_PROXY', 'no_proxy'] as const) delete process.env[name];
+      sim.citizen.sendFixture('e-consultation/request');
+      assert.equal((await mshClientFor(sim).listUnread(CLINIC_HER)).length, 1);
+      assert.deepEqual(through, [`GET ${sim.url}/Messages?receiverHerIds=${CLINIC_HER}&includeMetadata=true&messagesToFetch=100`]);
+
+      for (const name of Object.keys(process.env)) if (/proxy$/i.test(name)) delete process.env[name];
+      assert.equal((await mshClientFor(sim).listUnread(CLINIC_HER)).length, 1);
+      assert.equal(through.length, 1, 'a client made with no proxy named goes straight');
+    } finally {
+      for (const name of Object.keys(process.env)) if (/proxy$/i.test(name)) delete process.env[name];
+      Object.assign(process.env, saved);
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 });
