@@ -40,7 +40,7 @@ interface Pending {
 interface Writer {
   worker: Worker;
   pending: Map<number, Pending>;
-  /** [0]: steps taken (a request begun, a file written, a folder flushed), [1]: the request in hand */
+  /** [0]: steps taken (a request begun, a file written, a folder flushed), [1]: the request in hand, [2]: the thread's id in the OS (0: not known) */
   progress: Int32Array;
   /** the step count at the last look, and since when it has stood still */
   seen: { steps: number; since: number };
@@ -75,6 +75,11 @@ export class DurableWriter {
     return done;
   }
 
+  /** The operating system's id of the thread writing now (Linux; undefined before it has started or elsewhere), to read its CPU time in /proc. */
+  get osThreadId(): number | undefined {
+    return this.current ? Atomics.load(this.current.progress, 2) || undefined : undefined;
+  }
+
   /** Gives the thread up when it has work and has taken no step for `stallMs`. */
   private look(): void {
     const writer = this.current;
@@ -96,7 +101,7 @@ export class DurableWriter {
   }
 
   private start(): Writer {
-    const progress = new Int32Array(new SharedArrayBuffer(8));
+    const progress = new Int32Array(new SharedArrayBuffer(12));
     // Plain JavaScript, so no loader (execArgv empty); a young generation kept small (the process's
     // 16 MB semi-spaces would cost it some 30 MB of RSS); the old one holds a round's contents at most.
     const worker = new Worker(new URL('./durable-files.worker.mjs', import.meta.url), {
@@ -131,6 +136,11 @@ export class DurableWriter {
 }
 
 const writer = new DurableWriter();
+
+/** The OS thread id of the process's file writer, if it runs (for measuring its CPU time apart). */
+export function durableWriterThreadId(): number | undefined {
+  return writer.osThreadId;
+}
 
 /** Writes the request's files durably, in order; see DurableWriter. */
 export function writeDurably(request: WriteRequest): Promise<void> {

@@ -5,16 +5,23 @@
 // is flushed once per step (a group commit), never before the files renamed into it are on disk.
 // `progress` (shared with the gateway's thread) counts the steps taken (a request begun, a file
 // written, a folder flushed) and names the request in hand, so that a call that never returns (a hung
-// network share) is seen and only its folder held.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+// network share) is seen and only its folder held; and the thread's id in the OS, so that its CPU
+// time can be read apart.
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readlinkSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { Buffer } from 'node:buffer';
 import path from 'node:path';
 import process from 'node:process';
 import { setImmediate } from 'node:timers';
 import { parentPort, threadId, workerData } from 'node:worker_threads';
 
-/** [0]: steps taken so far, [1]: the id of the request in hand (0: none) */
+/** [0]: steps taken so far, [1]: the id of the request in hand (0: none), [2]: this thread's id in the OS */
 const progress = new Int32Array(workerData.progress);
+try {
+  // Linux: /proc/thread-self is "<pid>/task/<tid>"
+  Atomics.store(progress, 2, Number(readlinkSync('/proc/thread-self').split('/').pop()) || 0);
+} catch {
+  // another system: not known
+}
 
 function working(id) {
   Atomics.store(progress, 1, id);

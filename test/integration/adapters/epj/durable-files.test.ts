@@ -33,6 +33,16 @@ describe('durable file writes (the EPJ folder writer thread)', () => {
     assert.deepEqual(JSON.parse(readFileSync(path.join(inbox, 'm7.json'), 'utf8')), { n: 7 });
   });
 
+  it("names its thread's id in the OS, a thread of this process whose CPU time /proc gives", async function () {
+    if (process.platform !== 'linux') this.skip();
+    const writer = new DurableWriter();
+    assert.equal(writer.osThreadId, undefined, 'no thread before the first request');
+    await writer.write({ dir, files: [{ file: path.join(dir, 'a.txt'), content: 'a' }] });
+    const tid = writer.osThreadId;
+    assert.ok(tid && tid !== process.pid, `a thread of its own: ${tid}`);
+    assert.ok(readdirSync(`/proc/${process.pid}/task`).includes(String(tid)));
+  });
+
   it('writes nothing when the file that marks the request done is there already', async () => {
     writeFileSync(path.join(dir, 'm.json'), 'there');
     await writeDurably({
