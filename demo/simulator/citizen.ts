@@ -191,9 +191,10 @@ export class CitizenSide {
     return Object.fromEntries(this.appRecCount);
   }
 
-  /** Every message the clinics sent, oldest first; with `action`, those of that CPA action only. */
-  answers(action?: string): ClinicAnswer[] {
-    return action ? this.answerList.filter((a) => a.action === action) : [...this.answerList];
+  /** Every message the clinics sent, oldest first (after the first `since`); with `action`, those of that CPA action only. */
+  answers(action?: string, since = 0): ClinicAnswer[] {
+    const list = this.answerList.slice(since);
+    return action ? list.filter((a) => a.action === action) : list;
   }
 
   /**

@@ -69,7 +69,12 @@ export function citizenRouter(citizen: CitizenSide): Router {
     const told = citizen.setDigitalUser(req.params.nationalId, digital);
     res.json({ nationalId: req.params.nationalId, digital, statusEndringTo: told });
   });
-  router.get('/answers', (req, res) => void res.json(citizen.answers(typeof req.query.action === 'string' ? req.query.action : undefined)));
+  // ?since=N: the answers after the first N (in the order they came), for a reader that keeps what it has
+  router.get('/answers', (req, res) => {
+    const since = Number(req.query.since ?? 0);
+    if (!Number.isSafeInteger(since) || since < 0) return void res.status(400).json({ error: 'since: a count of answers already read (0 or more)' });
+    res.json(citizen.answers(typeof req.query.action === 'string' ? req.query.action : undefined, since));
+  });
   router.get('/apprec-counts', (_req, res) => void res.json(citizen.appRecCounts()));
   return router;
 }

@@ -107,6 +107,14 @@ describe('NHN simulator', () => {
         ],
       );
       assert.ok(answers.body[0]!.refToParent, 'the answer names the request it answers');
+      // a reader that keeps what it has asks for the rest only
+      const rest = await json<{ valid: boolean }[]>(await fetch(`${sim.url}/citizen/answers?since=1`));
+      assert.deepEqual(
+        rest.body.map((a) => a.valid),
+        [false],
+      );
+      assert.deepEqual((await json<unknown[]>(await fetch(`${sim.url}/citizen/answers?since=2`))).body, []);
+      assert.equal((await fetch(`${sim.url}/citizen/answers?since=-1`)).status, 400);
 
       const inbox = await msh.listUnread(CLINIC_HER);
       assert.equal(inbox.length, 2);
