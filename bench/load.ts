@@ -30,3 +30,28 @@ export async function waitFor(check: () => Promise<boolean>, what: string, ms = 
     await sleep(everyMs);
   }
 }
+
+/**
+ * `count` different synthetic national ids (Skatteetaten's test numbers: month + 80, valid mod-11
+ * check digits), born 1990, so a benchmark's messages come from many invented patients.
+ */
+export function syntheticNationalIds(count: number): string[] {
+  const ids: string[] = [];
+  const check = (digits: number[], weights: number[]) => {
+    const k = 11 - (digits.reduce((sum, d, i) => sum + d * weights[i]!, 0) % 11);
+    return k === 11 ? 0 : k;
+  };
+  for (let serial = 0; ids.length < count; serial++) {
+    const day = 1 + (serial % 28);
+    const month = 81 + (Math.floor(serial / 28) % 12);
+    const individual = 100 + Math.floor(serial / (28 * 12));
+    if (individual > 499) throw new Error(`at most some 13,000 synthetic ids from 1990 (asked for ${count})`);
+    const digits = [...`${String(day).padStart(2, '0')}${month}90${individual}`].map(Number);
+    const k1 = check(digits, [3, 7, 6, 1, 8, 9, 4, 5, 2]);
+    if (k1 === 10) continue;
+    const k2 = check([...digits, k1], [5, 4, 3, 2, 7, 6, 5, 4, 3, 2]);
+    if (k2 === 10) continue;
+    ids.push([...digits, k1, k2].join(''));
+  }
+  return ids;
+}

@@ -12,11 +12,15 @@
  * is done too (inbound: delivered to the EPJ; outbound: its AppRec tracked, and Helsenorge's AppRec
  * taken from the inbox), divided by N, so no direction's work is counted in the other's window:
  * this process's (the gateway, with the benchmark's polling of Redis and the simulator) by
- * process.cpuUsage, and the simulator's from /proc, apart, so the gateway's figure does not depend
- * on how the two share the cores; redis-server's too. RSS is the largest seen during the bursts;
+ * process.cpuUsage (all its threads: the event loop, V8's collector and compiler helpers, libuv's
+ * pool, the EPJ folder's writer), of it the main thread's and the folder writer's from /proc, and the simulator's,
+ * apart, so the gateway's figure does not depend on how the two share the cores; redis-server's too. RSS is the largest seen during the bursts;
  * `npm run bench:pipeline` runs with the production image's V8 heap settings (Dockerfile's NODE_OPTIONS),
  * as bench:fleet does, so the figure is the deployed gateway's (without them V8 lets the heap grow to
  * some four times what is live before it collects: 330-370 MB here against 230-245 MB).
+ * The citizens' messages come from BENCH_PATIENTS invented patients in turn (default 100; synthetic
+ * national ids), as a clinic's mailbox does; BENCH_PATIENTS=1 sends them all from one patient, whose
+ * messages the EPJ gets one at a time, in order (the worst case for the delivery order).
  * BENCH_PROTECTION=cms|none runs one of the two (default both); BENCH_COMMANDS=1 prints the Redis
  * commands sent per message by name (a script by the name it is defined with); BENCH_PROFILE_DIR=dir writes a CPU
  * profile of each burst (this process) there, BENCH_SIM_PROFILE_DIR=dir one of each simulator.
@@ -26,7 +30,7 @@
  */
 import { fork } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -36,9 +40,10 @@ import { createLogger } from '../src/logging.js';
 import type { JobType } from 'bullmq';
 import { Redis } from 'ioredis';
 import { composeDemo } from '../demo/compose-demo.js';
+import { durableWriterThreadId } from '../adapters/epj/durable-files.js';
 import { SupervisedRedis } from '../src/infra/supervised-redis.js';
-import { json, percentile, pool, sleep, waitFor } from './load.js';
-import { processCpuMs, startSimulatorProcess, simulatorSettings } from './simulator-process.js';
+import { json, percentile, pool, sleep, syntheticNationalIds, waitFor } from './load.js';
+import { processCpuMs, startSimulatorProcess, simulatorSettings, threadCpuMs } from './simulator-process.js';
 
 const N = Number(process.env.BENCH_N ?? 1000);
 /** messages each way through the gateway before the measured bursts (BENCH_WARMUP=0: none) */
@@ -46,8 +51,14 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 300);
 const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 5);
 const PROTECTIONS = (process.env.BENCH_PROTECTION ? [process.env.BENCH_PROTECTION] : ['cms', 'none']) as ('cms' | 'none')[];
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
+if (PROFILE_DIR) mkdirSync(PROFILE_DIR, { recursive: true });
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const REQUEST = readFileSync(path.join(ROOT, 'fixtures/office-contact/request.xml'), 'utf8');
+/** how many (invented, synthetic-id) patients the messages come from, in turn; 1: all from the fixture's one */
+const PATIENTS = Number(process.env.BENCH_PATIENTS ?? 100);
+const FIXTURE_PATIENT = /02919010099/g;
+const patientIds = PATIENTS > 1 ? syntheticNationalIds(PATIENTS) : ['02919010099'];
+let sentByCitizens = 0;
 const logger = createLogger('warn');
 
 interface Burst {
@@ -61,6 +72,11 @@ interface Burst {
   cpuMs: number;
   /** of which system time (the kernel: sockets, fsync; also the thread pool's) */
   sysCpuMs: number;
+  /** of which the main thread's (the event loop: JavaScript, and the system calls made from it), and its system share */
+  mainCpuMs: number;
+  mainSysCpuMs: number;
+  /** of which the EPJ folder's writer thread's (its files' system calls, fsync above all) */
+  writerCpuMs: number;
   simCpuMs: number;
   redisCpuMs: number;
 }
@@ -117,6 +133,12 @@ async function commandCalls(redis: Redis): Promise<Map<string, number>> {
   return new Map([...info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)].map((m) => [m[1]!, Number(m[2])]));
 }
 
+/** BENCH_THREADS=1: each thread's CPU per message (main: the event loop; the others V8's helpers, libuv's pool, the folder's writer). */
+const THREADS = Boolean(process.env.BENCH_THREADS);
+function threadTimes(): Map<string, { total: number; system: number }> {
+  return new Map(readdirSync(`/proc/${process.pid}/task`).map((tid) => [tid, threadCpuMs(process.pid, Number(tid))]));
+}
+
 async function measured(
   name: string,
   n: number,
@@ -137,11 +159,32 @@ async function measured(
     await session.post('Profiler.start');
   }
   const cpu = process.cpuUsage();
+  const main = threadCpuMs(process.pid, process.pid);
+  const threadsBefore = THREADS ? threadTimes() : undefined;
+  const writerBefore = durableWriterThreadId();
+  const writer = writerBefore ? threadCpuMs(process.pid, writerBefore).total : 0;
   const sim = simCpuMs();
   const redisServer = redisCpuMs();
   const seconds = await fn();
   await settled();
   const used = process.cpuUsage(cpu);
+  const mainNow = threadCpuMs(process.pid, process.pid);
+  // a writer started during the burst has used all its time in it
+  const writerNow = writerBefore ?? durableWriterThreadId();
+  const writerUsed = writerNow ? threadCpuMs(process.pid, writerNow).total - (writerNow === writerBefore ? writer : 0) : 0;
+  if (threadsBefore) {
+    const per = [...threadTimes()]
+      .map(([tid, now]): [string, number, number] => [
+        tid,
+        (now.total - (threadsBefore.get(tid)?.total ?? 0)) / n,
+        (now.system - (threadsBefore.get(tid)?.system ?? 0)) / n,
+      ])
+      .filter(([, total]) => total >= 0.01)
+      .sort((a, b) => b[1] - a[1]);
+    console.log(
+      `[${name}] CPU per message by thread: ${per.map(([tid, total, system]) => `${tid === String(process.pid) ? 'main' : tid} ${total.toFixed(2)} (system ${system.toFixed(2)})`).join(', ')}`,
+    );
+  }
   const simUsed = simCpuMs() - sim;
   const redisUsed = redisCpuMs() - redisServer;
   const calls = [...(await commandCalls(redis))]
@@ -167,6 +210,9 @@ async function measured(
       .join(', '),
     cpuMs: (used.user + used.system) / 1000 / n,
     sysCpuMs: used.system / 1000 / n,
+    mainCpuMs: (mainNow.total - main.total) / n,
+    mainSysCpuMs: (mainNow.system - main.system) / n,
+    writerCpuMs: writerUsed / n,
     simCpuMs: simUsed / n,
     redisCpuMs: redisUsed / n,
   };
@@ -201,12 +247,19 @@ async function run(protection: 'cms' | 'none', withLatency: boolean): Promise<Ru
     await json<{ id: string; sentAt: string }>(`${simUrl}/citizen/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ xml: REQUEST.replace(/<MsgId>[^<]+<\/MsgId>/, `<MsgId>${msgId}</MsgId>`) }),
+      body: JSON.stringify({
+        xml: REQUEST.replace(/<MsgId>[^<]+<\/MsgId>/, `<MsgId>${msgId}</MsgId>`).replace(FIXTURE_PATIENT, patientIds[sentByCitizens++ % patientIds.length]!),
+      }),
     });
   const queuedAt = async (msgId: string) => (await gateway.queues['epj-delivery'].getJob(msgId))?.timestamp;
   const counts = async (queue: 'inbound' | 'epj-delivery' | 'apprec-tracking', ...types: JobType[]) => await gateway.queues[queue].getJobCountByTypes(...types);
   const busy = async (queue: 'inbound' | 'epj-delivery') => (await counts(queue, 'waiting', 'active', 'delayed', 'prioritized')) > 0;
-  const postedAt = async () => new Map((await json<{ msgId: string; at: string }[]>(`${simUrl}/citizen/answers`)).map((a) => [a.msgId, Date.parse(a.at)]));
+  // the simulator's answers, read on from the last one read (each parsed once, in this process)
+  const posted = new Map<string, number>();
+  const postedAt = async () => {
+    for (const a of await json<{ msgId: string; at: string }[]>(`${simUrl}/citizen/answers?since=${posted.size}`)) posted.set(a.msgId, Date.parse(a.at));
+    return posted;
+  };
 
   const redisClient = new Redis(redis.url);
   const mb = (n: number) => `${(n / 1024 / 1024).toFixed(0)} MB`;
@@ -254,9 +307,7 @@ async function run(protection: 'cms' | 'none', withLatency: boolean): Promise<Ru
         const bodies = ids.map((inReplyTo) => JSON.stringify({ service: 'office-contact', inReplyTo, text: 'Attesten er klar.' }));
         const accepted = await postFromAnotherProcess(`${url}/v1/messages`, epj, bodies, 32);
         acceptedPerS = n / ((Date.now() - outStart) / 1000);
-        // the simulator's list of answers grows with every one: asked for less often than Redis
-        await waitFor(async () => (await postedAt()).size >= total, 'outbound burst', 120_000, 200);
-        const posted = await postedAt();
+        await waitFor(async () => (await postedAt()).size >= total, 'outbound burst', 120_000, 50);
         const lastPosted = Math.max(...[...accepted.keys()].map((id) => posted.get(id) ?? 0));
         return (lastPosted - outStart) / 1000;
       },
@@ -279,7 +330,7 @@ async function run(protection: 'cms' | 'none', withLatency: boolean): Promise<Ru
   clearInterval(rssTimer);
 
   const cpuLine = (b: Burst) =>
-    `gateway CPU ${b.cpuMs.toFixed(2)} ms/message (system ${b.sysCpuMs.toFixed(2)}), simulator CPU ${b.simCpuMs.toFixed(2)} ms/message, redis-server CPU ${b.redisCpuMs.toFixed(2)} ms/message; Redis: ${b.clientCommands.toFixed(1)} commands sent, ${b.redisCalls.toFixed(1)} run/message (${b.topCalls})`;
+    `gateway CPU ${b.cpuMs.toFixed(2)} ms/message (system ${b.sysCpuMs.toFixed(2)}; main thread ${b.mainCpuMs.toFixed(2)} of it, system ${b.mainSysCpuMs.toFixed(2)}; EPJ folder writer ${b.writerCpuMs.toFixed(2)}; the rest ${(b.cpuMs - b.mainCpuMs - b.writerCpuMs).toFixed(2)}), simulator CPU ${b.simCpuMs.toFixed(2)} ms/message, redis-server CPU ${b.redisCpuMs.toFixed(2)} ms/message; Redis: ${b.clientCommands.toFixed(1)} commands sent, ${b.redisCalls.toFixed(1)} run/message (${b.topCalls})`;
   console.log(`[${protection}] inbound burst: ${N} messages at ${inbound.perS.toFixed(0)}/s; ${cpuLine(inbound)}`);
   console.log(
     `[${protection}] outbound burst: ${N} answers accepted at ${acceptedPerS.toFixed(0)}/s, all posted at ${outbound.perS.toFixed(0)}/s; ${cpuLine(outbound)}`,

@@ -17,13 +17,23 @@ const CLOCK_TICKS = (() => {
 
 /** CPU time (user + system) a process has used so far, in ms, from /proc; NaN where there is no /proc. */
 export function processCpuMs(pid: number | undefined): number {
+  return cpuOf(`/proc/${pid}/stat`).total;
+}
+
+/** CPU time (ms) one thread of a process has used so far, and the system share of it; the main thread's tid is the pid. */
+export function threadCpuMs(pid: number, tid: number): { total: number; system: number } {
+  return cpuOf(`/proc/${pid}/task/${tid}/stat`);
+}
+
+function cpuOf(statFile: string): { total: number; system: number } {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(statFile, 'utf8');
     // the fields after the command name, which is in parentheses and may hold spaces
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+    const [user, system] = [Number(fields[11]), Number(fields[12])].map((ticks) => (ticks * 1000) / CLOCK_TICKS) as [number, number];
+    return { total: user + system, system };
   } catch {
-    return NaN;
+    return { total: NaN, system: NaN };
   }
 }
 
