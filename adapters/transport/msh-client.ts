@@ -1,3 +1,5 @@
+import http from 'node:http';
+import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import axios, { AxiosError, type AxiosInstance, type AxiosResponse, type Method } from 'axios';
 import type { Logger } from '../../src/logging.js';
@@ -48,6 +50,19 @@ const RETRY_CAP_MS = 2_000;
 /** messages per unread list: NHN's most (its default is 10) */
 const UNREAD_PAGE = 100;
 
+/**
+ * The connections to NHN, kept alive and shared by every clinic's client. TCP keep-alive after a
+ * minute idle, the delay axios sets on each request's socket: Node's own agents set one second
+ * whenever a socket goes back to the pool, so the two took turns and each request changed the
+ * socket's options twice (some ten setsockopt calls); with the same delay both are no-ops after
+ * the first.
+ */
+const KEEP_ALIVE_MS = 60_000;
+export const NHN_AGENTS = {
+  http: new http.Agent({ keepAlive: true, keepAliveMsecs: KEEP_ALIVE_MS }),
+  https: new https.Agent({ keepAlive: true, keepAliveMsecs: KEEP_ALIVE_MS }),
+};
+
 interface Call {
   operation: string;
   method: Method;
@@ -73,6 +88,8 @@ export class MshClient implements MessageTransport {
       // A redirect could not be followed anyway (the DPoP proof names the URL asked): answered as it
       // comes, and Node's http is used directly instead of through follow-redirects.
       maxRedirects: 0,
+      httpAgent: NHN_AGENTS.http,
+      httpsAgent: NHN_AGENTS.https,
       // With no proxy named in the environment there is none to look up on every request (axios reads
       // the variables per request: some 0.05 ms a message); with one, axios goes on deciding per URL.
       ...(proxyInEnvironment() ? {} : { proxy: false as const }),

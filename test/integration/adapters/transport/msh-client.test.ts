@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { SOURCE_SYSTEM } from '../../../../adapters/transport/headers.js';
+import { NHN_AGENTS } from '../../../../adapters/transport/msh-client.js';
 import type { Simulator } from '../../../../demo/simulator/server.js';
 import { toTransportFailure } from '../../../../src/pipeline/outbound.js';
 import { PRODUCT_VERSION } from '../../../../src/version.js';
@@ -230,5 +231,21 @@ describe('MSH v2 client against the simulator over HTTP', () => {
       Object.assign(process.env, saved);
       await new Promise((resolve) => proxy.close(resolve));
     }
+  });
+  it("sets a kept-alive connection's TCP keep-alive once, not again on every request over it", async () => {
+    const msh = mshClientFor(sim);
+    await msh.listUnread(CLINIC_HER);
+    // the pool it went back to: the client's own agent (Node's global one, should it use that)
+    const sockets = [NHN_AGENTS.http, http.globalAgent].flatMap((agent) => Object.values(agent.freeSockets).flat()) as (Socket & {
+      _handle: { setKeepAlive: (...a: unknown[]) => unknown };
+    })[];
+    assert.ok(sockets.length > 0, 'the connection went back to the pool');
+    let set = 0;
+    for (const socket of sockets) {
+      const native = socket._handle.setKeepAlive.bind(socket._handle);
+      socket._handle.setKeepAlive = (...a: unknown[]) => (set++, native(...a));
+    }
+    for (let i = 0; i < 20; i++) await msh.listUnread(CLINIC_HER);
+    assert.equal(set, 0, 'the socket options were set again');
   });
 });
