@@ -247,5 +247,11 @@ describe('MSH v2 client against the simulator over HTTP', () => {
     }
     for (let i = 0; i < 20; i++) await msh.listUnread(CLINIC_HER);
     assert.equal(set, 0, 'the socket options were set again');
+    // otherwise as Node's own agents: an idle connection closed after the same time, the last used taken first
+    for (const agent of [NHN_AGENTS.http, NHN_AGENTS.https] as (http.Agent & { options: http.AgentOptions })[])
+      assert.deepEqual(
+        [agent.options.timeout, agent.options.scheduling],
+        [(http.globalAgent as typeof agent).options.timeout, (http.globalAgent as typeof agent).options.scheduling],
+      );
   });
 });
