@@ -56,8 +56,8 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const REQUEST = readFileSync(path.join(ROOT, 'fixtures/office-contact/request.xml'), 'utf8');
 /** how many (invented, synthetic-id) patients the messages come from, in turn; 1: all from the fixture's one */
 const PATIENTS = Number(process.env.BENCH_PATIENTS ?? 100);
-const FIXTURE_PATIENT = /02919010099/g;
-const patientIds = PATIENTS > 1 ? syntheticNationalIds(PATIENTS) : ['02919010099'];
+const FIXTURE_PATIENT = '02919010099';
+const patientIds = PATIENTS > 1 ? syntheticNationalIds(PATIENTS) : [FIXTURE_PATIENT];
 let sentByCitizens = 0;
 const logger = createLogger('warn');
 
@@ -135,8 +135,9 @@ async function commandCalls(redis: Redis): Promise<Map<string, number>> {
 
 /** BENCH_THREADS=1: each thread's CPU per message (main: the event loop; the others V8's helpers, libuv's pool, the folder's writer). */
 const THREADS = Boolean(process.env.BENCH_THREADS);
-function threadTimes(): Map<string, { total: number; system: number }> {
-  return new Map(readdirSync(`/proc/${process.pid}/task`).map((tid) => [tid, threadCpuMs(process.pid, Number(tid))]));
+/** CPU time so far of each of this process's threads, by thread id (the main thread's is the pid). */
+function threadTimes(): Map<number, { total: number; system: number }> {
+  return new Map(readdirSync(`/proc/${process.pid}/task`).map((tid) => [Number(tid), threadCpuMs(process.pid, Number(tid))]));
 }
 
 async function measured(
@@ -159,30 +160,25 @@ async function measured(
     await session.post('Profiler.start');
   }
   const cpu = process.cpuUsage();
-  const main = threadCpuMs(process.pid, process.pid);
-  const threadsBefore = THREADS ? threadTimes() : undefined;
-  const writerBefore = durableWriterThreadId();
-  const writer = writerBefore ? threadCpuMs(process.pid, writerBefore).total : 0;
+  const threadsBefore = threadTimes();
   const sim = simCpuMs();
   const redisServer = redisCpuMs();
   const seconds = await fn();
   await settled();
   const used = process.cpuUsage(cpu);
-  const mainNow = threadCpuMs(process.pid, process.pid);
-  // a writer started during the burst has used all its time in it
-  const writerNow = writerBefore ?? durableWriterThreadId();
-  const writerUsed = writerNow ? threadCpuMs(process.pid, writerNow).total - (writerNow === writerBefore ? writer : 0) : 0;
-  if (threadsBefore) {
-    const per = [...threadTimes()]
-      .map(([tid, now]): [string, number, number] => [
-        tid,
-        (now.total - (threadsBefore.get(tid)?.total ?? 0)) / n,
-        (now.system - (threadsBefore.get(tid)?.system ?? 0)) / n,
-      ])
-      .filter(([, total]) => total >= 0.01)
-      .sort((a, b) => b[1] - a[1]);
+  // each thread's CPU time in the burst (one started during it has used all of its time in it)
+  const threads = new Map(
+    [...threadTimes()].map(([tid, now]): [number, { total: number; system: number }] => {
+      const before = threadsBefore.get(tid) ?? { total: 0, system: 0 };
+      return [tid, { total: now.total - before.total, system: now.system - before.system }];
+    }),
+  );
+  const mainThread = threads.get(process.pid)!;
+  const writerTid = durableWriterThreadId();
+  if (THREADS) {
+    const per = [...threads].filter(([, used]) => used.total / n >= 0.01).sort((a, b) => b[1].total - a[1].total);
     console.log(
-      `[${name}] CPU per message by thread: ${per.map(([tid, total, system]) => `${tid === String(process.pid) ? 'main' : tid} ${total.toFixed(2)} (system ${system.toFixed(2)})`).join(', ')}`,
+      `[${name}] CPU per message by thread: ${per.map(([tid, used]) => `${tid === process.pid ? 'main' : tid} ${(used.total / n).toFixed(2)} (system ${(used.system / n).toFixed(2)})`).join(', ')}`,
     );
   }
   const simUsed = simCpuMs() - sim;
@@ -210,9 +206,9 @@ async function measured(
       .join(', '),
     cpuMs: (used.user + used.system) / 1000 / n,
     sysCpuMs: used.system / 1000 / n,
-    mainCpuMs: (mainNow.total - main.total) / n,
-    mainSysCpuMs: (mainNow.system - main.system) / n,
-    writerCpuMs: writerUsed / n,
+    mainCpuMs: mainThread.total / n,
+    mainSysCpuMs: mainThread.system / n,
+    writerCpuMs: (writerTid ? (threads.get(writerTid)?.total ?? 0) : 0) / n,
     simCpuMs: simUsed / n,
     redisCpuMs: redisUsed / n,
   };
@@ -248,7 +244,7 @@ async function run(protection: 'cms' | 'none', withLatency: boolean): Promise<Ru
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
-        xml: REQUEST.replace(/<MsgId>[^<]+<\/MsgId>/, `<MsgId>${msgId}</MsgId>`).replace(FIXTURE_PATIENT, patientIds[sentByCitizens++ % patientIds.length]!),
+        xml: REQUEST.replace(/<MsgId>[^<]+<\/MsgId>/, `<MsgId>${msgId}</MsgId>`).replaceAll(FIXTURE_PATIENT, patientIds[sentByCitizens++ % patientIds.length]!),
       }),
     });
   const queuedAt = async (msgId: string) => (await gateway.queues['epj-delivery'].getJob(msgId))?.timestamp;

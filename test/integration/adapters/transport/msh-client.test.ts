@@ -216,22 +216,27 @@ describe('MSH v2 client against the simulator over HTTP', () => {
     });
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     const saved = Object.fromEntries(Object.entries(process.env).filter(([name]) => /proxy$/i.test(name)));
+    const clearProxyVariables = () =>
+      Object.keys(saved)
+        .concat(['HTTP_PROXY'])
+        .forEach((name) => delete process.env[name]);
     try {
+      clearProxyVariables();
       process.env.HTTP_PROXY = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-      for (const name of ['NO_PROXY', 'no_proxy'] as const) delete process.env[name];
       sim.citizen.sendFixture('e-consultation/request');
       assert.equal((await mshClientFor(sim).listUnread(CLINIC_HER)).length, 1);
       assert.deepEqual(through, [`GET ${sim.url}/Messages?receiverHerIds=${CLINIC_HER}&includeMetadata=true&messagesToFetch=100`]);
 
-      for (const name of Object.keys(process.env)) if (/proxy$/i.test(name)) delete process.env[name];
+      clearProxyVariables();
       assert.equal((await mshClientFor(sim).listUnread(CLINIC_HER)).length, 1);
       assert.equal(through.length, 1, 'a client made with no proxy named goes straight');
     } finally {
-      for (const name of Object.keys(process.env)) if (/proxy$/i.test(name)) delete process.env[name];
+      clearProxyVariables();
       Object.assign(process.env, saved);
       await new Promise((resolve) => proxy.close(resolve));
     }
   });
+
   it("sets a kept-alive connection's TCP keep-alive once, not again on every request over it", async () => {
     const msh = mshClientFor(sim);
     await msh.listUnread(CLINIC_HER);
