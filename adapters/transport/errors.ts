@@ -87,7 +87,7 @@ export function isNetworkFault(err: unknown): boolean {
   return err.code === undefined || NETWORK_CODES.has(err.code) || /socket hang up|aborted|timeout/i.test(err.message);
 }
 
-export function networkReason(err: AxiosError, service: string, timeoutMs: number): string {
+export function networkReason(err: { code?: string | undefined; message: string }, service: string, timeoutMs: number): string {
   if (err.code === 'ECONNABORTED' || err.code === 'ETIMEDOUT' || /timeout/i.test(err.message)) return `${service} did not answer within ${timeoutMs} ms`;
   if (err.code === 'ECONNREFUSED') return `${service} refused the connection`;
   if (err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN') return `${service} host name could not be resolved`;

@@ -5,10 +5,10 @@ import type { NextFunction, Request, Response } from 'express';
 /**
  * Faults on demand, for the message service and the token endpoint (never the citizen or control
  * routes): the next N matching requests answer with an error status, hang until the client gives
- * up, lose their connection, or are answered late. Rules are tried in the order they were added.
+ * up, lose their connection, are cut off mid-answer, or are answered late. Rules are tried in the order they were added.
  */
 
-export type FaultKind = 'error' | 'timeout' | 'drop' | 'slow';
+export type FaultKind = 'error' | 'timeout' | 'drop' | 'cut' | 'slow';
 
 export interface FaultRule {
   kind: FaultKind;
@@ -33,7 +33,7 @@ interface ActiveRule extends FaultRule {
   remaining: number | null;
 }
 
-const KINDS: readonly FaultKind[] = ['error', 'timeout', 'drop', 'slow'];
+const KINDS: readonly FaultKind[] = ['error', 'timeout', 'drop', 'cut', 'slow'];
 
 /** A rule from JSON; an error string when it is not one. */
 export function readFaultRule(body: unknown): FaultRule | string {
@@ -66,7 +66,7 @@ export class Faults {
   private rules: ActiveRule[] = [];
   private readonly hanging = new Set<Socket>();
   /** faults applied so far, by kind */
-  readonly applied: Record<FaultKind, number> = { error: 0, timeout: 0, drop: 0, slow: 0 };
+  readonly applied: Record<FaultKind, number> = { error: 0, timeout: 0, drop: 0, cut: 0, slow: 0 };
 
   add(rule: FaultRule): void {
     this.rules.push({ ...rule, remaining: rule.count === undefined ? 1 : rule.count });
@@ -107,6 +107,12 @@ export class Faults {
         return;
       case 'drop':
         req.socket.destroy();
+        return;
+      case 'cut':
+        // An answer that starts and never ends: the status line, headers and a first part of the body,
+        // then the connection closes. The request itself is not served.
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '64' });
+        res.write('{"id":"', () => req.socket.destroy());
         return;
       case 'slow':
         setTimeout(next, rule.delayMs ?? 0);

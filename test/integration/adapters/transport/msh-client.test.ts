@@ -171,6 +171,20 @@ describe('MSH v2 client against the simulator over HTTP', () => {
     assert.equal(toTransportFailure(err).retryable, true);
   });
 
+  it('takes an answer cut off mid-body for no answer: retried, and reported as a dropped connection when it lasts', async () => {
+    const msh = mshClientFor(sim);
+    const sent = { msgId: 'm-cut', document: Buffer.from('<x/>'), receiverHerId: HELSENORGE_HER };
+    sim.faults.add({ kind: 'cut', path: '/Messages', method: 'POST' });
+    assert.match((await msh.send(sent)).nhnMessageId, /^[0-9a-f-]{36}$/);
+    assert.equal(sim.faults.applied.cut, 1);
+    sim.faults.add({ kind: 'cut', count: null, path: '/Messages' });
+    const err = await rejection(msh.listUnread(CLINIC_HER));
+    assert.equal(err.code, 'MSH_UNREACHABLE');
+    assert.equal(err.retryable, true);
+    assert.match(err.reason, /^connection to NHN was dropped/);
+    assert.equal(sim.faults.applied.cut, 4, 'the first try and two retries');
+  });
+
   it('waits out a slow answer within the timeout', async () => {
     const msh = mshClientFor(sim, { timeoutMs: 1_000 });
     sim.faults.add({ kind: 'slow', delayMs: 150, path: '/Messages' });
