@@ -16,7 +16,10 @@ import { freePort } from '../src/infra/supervised-redis.js';
 
 const N = Number(process.env.BENCH_N ?? 4_000);
 const AT_ONCE = 16;
-const agents = () => ({ http: new http.Agent({ keepAlive: true, keepAliveMsecs: 60_000, scheduling: 'lifo', timeout: 5_000 }), https: new https.Agent({ keepAlive: true }) });
+const agents = () => ({
+  http: new http.Agent({ keepAlive: true, keepAliveMsecs: 60_000, scheduling: 'lifo', timeout: 5_000 }),
+  https: new https.Agent({ keepAlive: true }),
+});
 
 const SERVER = `
 const http = require('node:http');
@@ -54,13 +57,29 @@ async function main(): Promise<void> {
   const server = spawn(process.execPath, ['-e', SERVER, String(port)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   await new Promise((resolve) => server.once('message', resolve));
   const base = `http://127.0.0.1:${port}/api`;
-  const headers = { 'api-version': '2', 'nhn-source-system': 'bench', accept: 'application/json', authorization: `DPoP ${'t'.repeat(800)}`, dpop: 'p'.repeat(600) };
+  const headers = {
+    'api-version': '2',
+    'nhn-source-system': 'bench',
+    accept: 'application/json',
+    authorization: `DPoP ${'t'.repeat(800)}`,
+    dpop: 'p'.repeat(600),
+  };
 
   const direct = new DirectHttp(base, agents(), 5_000, 50 * 1024 * 1024);
   const directCall: Call = (method, body) => direct.request({ method, path: '/Messages', headers, ...(body ? { json: body } : {}) });
   const a = agents();
-  const ax = axios.create({ baseURL: base, timeout: 5_000, validateStatus: () => true, transitional: { clarifyTimeoutError: true }, maxRedirects: 0, httpAgent: a.http, httpsAgent: a.https, proxy: false });
-  const axiosCall: Call = (method, body) => ax.request({ method, url: '/Messages', data: body, headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) } });
+  const ax = axios.create({
+    baseURL: base,
+    timeout: 5_000,
+    validateStatus: () => true,
+    transitional: { clarifyTimeoutError: true },
+    maxRedirects: 0,
+    httpAgent: a.http,
+    httpsAgent: a.https,
+    proxy: false,
+  });
+  const axiosCall: Call = (method, body) =>
+    ax.request({ method, url: '/Messages', data: body, headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) } });
 
   const clients = [
     ['direct', directCall],
@@ -68,8 +87,7 @@ async function main(): Promise<void> {
   ] as const;
   const results: Record<string, number[]> = { direct: [], axios: [] };
   for (const [, call] of clients) await measure(call, 1_000);
-  for (let round = 0; round < 3; round++)
-    for (const [name, call] of clients) results[name]!.push(await measure(call, N));
+  for (let round = 0; round < 3; round++) for (const [name, call] of clients) results[name]!.push(await measure(call, N));
   server.kill();
   const best = (name: string) => Math.min(...results[name]!) / 1000;
   for (const [name] of clients) console.log(`${name}: CPU per call ${results[name]!.map((us) => (us / 1000).toFixed(3)).join(' / ')} ms (rounds of ${N})`);
