@@ -4,10 +4,12 @@ import https from 'node:https';
 /**
  * One HTTP exchange over Node's own http, for the message service's calls when no web proxy is
  * in the way (several a message, each way). It does what those calls need and nothing else: a
- * JSON or empty body out, the whole answer in (JSON read when it parses, the text otherwise), one
- * deadline from connect to last byte, a ceiling on the answer's size. Every way it can fail is an
+ * JSON or empty body out, the whole answer in (JSON read when it parses, the text otherwise), a
+ * timeout on silence (no byte for `timeoutMs`, as axios's: a 35 MB document on a slow line is not
+ * cut short while it moves), a ceiling on the answer's size. Every way it can fail is an
  * `HttpFault` saying whether a whole answer came back (`network`: refused, dropped, timed out, or
- * cut off mid-body) or an answer came that cannot be taken (over the ceiling).
+ * cut off mid-body) or an answer came that cannot be taken (over the ceiling), and whether the
+ * request had gone out whole (`maybeDelivered`: the server may have acted on it).
  */
 
 export interface HttpAnswer {
@@ -33,6 +35,8 @@ export class HttpFault extends Error {
     readonly code: string | undefined,
     /** no whole answer came back; false: one came that cannot be taken */
     readonly network: boolean,
+    /** the request had gone out whole (or an answer had begun): the server may have acted on it */
+    readonly maybeDelivered: boolean,
   ) {
     super(message);
     this.name = 'HttpFault';
@@ -68,12 +72,11 @@ export class DirectHttp {
     const headers = body ? { ...x.headers, 'content-type': 'application/json', 'content-length': String(body.length) } : x.headers;
     return new Promise((resolve, reject) => {
       let settled = false;
-      const fail = (fault: HttpFault) => {
-        if (settled) return;
+      let answered = false;
+      const settle = () => {
+        const first = !settled;
         settled = true;
-        clearTimeout(deadline);
-        req.destroy();
-        reject(fault);
+        return first;
       };
       const req = this.protocol.request(
         {
@@ -85,26 +88,30 @@ export class DirectHttp {
           agent: this.protocol === https ? this.agents.https : this.agents.http,
         },
         (res) => {
+          answered = true;
           const chunks: Buffer[] = [];
           let size = 0;
           res.on('data', (chunk: Buffer) => {
             size += chunk.length;
-            if (size > this.maxAnswerBytes) fail(new HttpFault(`the answer is over ${this.maxAnswerBytes} bytes`, 'ERR_ANSWER_TOO_LARGE', false));
+            if (size > this.maxAnswerBytes) fail(`the answer is over ${this.maxAnswerBytes} bytes`, 'ERR_ANSWER_TOO_LARGE', false);
             else chunks.push(chunk);
           });
           res.on('end', () => {
-            if (settled) return;
-            settled = true;
-            clearTimeout(deadline);
-            resolve({ status: res.statusCode ?? 0, headers: res.headers, data: readBody(Buffer.concat(chunks, size)) });
+            if (settle()) resolve({ status: res.statusCode ?? 0, headers: res.headers, data: readBody(Buffer.concat(chunks, size)) });
           });
           // the connection closed before the answer's last byte
-          res.on('close', () => !res.complete && fail(new HttpFault('the answer was cut off', 'ECONNRESET', true)));
-          res.on('error', (err: NodeJS.ErrnoException) => fail(new HttpFault(err.message, err.code ?? 'ECONNRESET', true)));
+          res.on('close', () => !res.complete && fail('the answer was cut off', 'ECONNRESET'));
+          res.on('error', (err: NodeJS.ErrnoException) => fail(err.message, err.code ?? 'ECONNRESET'));
         },
       );
-      const deadline = setTimeout(() => fail(new HttpFault(`timeout of ${this.timeoutMs} ms exceeded`, 'ETIMEDOUT', true)), this.timeoutMs);
-      req.on('error', (err: NodeJS.ErrnoException) => fail(new HttpFault(err.message, err.code, true)));
+      function fail(message: string, code: string | undefined, network = true) {
+        if (!settle()) return;
+        const maybeDelivered = answered || req.writableFinished;
+        req.destroy();
+        reject(new HttpFault(message, code, network, maybeDelivered));
+      }
+      req.setTimeout(this.timeoutMs, () => fail(`timeout of ${this.timeoutMs} ms exceeded`, 'ETIMEDOUT'));
+      req.on('error', (err: NodeJS.ErrnoException) => fail(err.message, err.code));
       req.end(body);
     });
   }
@@ -112,7 +119,8 @@ export class DirectHttp {
 
 function readBody(bytes: Buffer): unknown {
   if (bytes.length === 0) return '';
-  const text = bytes.toString('utf8');
+  // a byte-order mark is not part of the JSON
+  const text = bytes.toString('utf8', bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0);
   try {
     return JSON.parse(text) as unknown;
   } catch {

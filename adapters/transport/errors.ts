@@ -27,6 +27,8 @@ export interface TransportFaultDetails {
   operation?: string;
   /** NHN's Retry-After (on 429 and 503), in ms: a poller waits that long before asking again */
   retryAfterMs?: number;
+  /** the request went out whole and no whole answer came back: NHN may have acted on it */
+  maybeDelivered?: boolean;
 }
 
 export class TransportError extends GatewayError {
@@ -36,6 +38,7 @@ export class TransportError extends GatewayError {
   readonly requestId: string | undefined;
   readonly validationErrors: string[] | undefined;
   readonly retryAfterMs: number | undefined;
+  readonly maybeDelivered: boolean;
 
   constructor(code: ErrorCode, reason: string, retryable: boolean, details: TransportFaultDetails = {}, options?: { cause?: unknown }) {
     super(code, reason, stripUndefined(details), options);
@@ -46,6 +49,7 @@ export class TransportError extends GatewayError {
     this.requestId = details.requestId;
     this.validationErrors = details.validationErrors;
     this.retryAfterMs = details.retryAfterMs;
+    this.maybeDelivered = details.maybeDelivered ?? false;
   }
 }
 

@@ -27,7 +27,7 @@ import type { AccessTokenSource } from './helseid.js';
 
 export interface MshClientOptions {
   baseUrl: string;
-  /** MSH_TIMEOUT_MS: one call, connect to last byte */
+  /** MSH_TIMEOUT_MS: a call given up after this long without a byte (connecting, or waiting for the answer's next part) */
   timeoutMs: number;
   /** HelseID (HelseIdClient), or anything giving DPoP-bound tokens */
   auth: AccessTokenSource;
@@ -223,23 +223,25 @@ export class MshClient implements MessageTransport {
         if (err instanceof TransportError) failure = err;
         else if (err instanceof HttpFault)
           failure = err.network
-            ? new TransportError('MSH_UNREACHABLE', networkReason(err, 'NHN', this.options.timeoutMs), true, { operation: call.operation }, { cause: err })
+            ? unreachable(err, call, this.options.timeoutMs, err.maybeDelivered)
             : // an answer that cannot be taken (over MAX_HTTP_BODY_BYTES): another attempt gets the same
               new TransportError('MSH_RESPONSE_INVALID', err.message, false, { operation: call.operation }, { cause: err });
         else if (err instanceof AxiosError && isNetworkFault(err))
-          failure = new TransportError(
-            'MSH_UNREACHABLE',
-            networkReason(err, 'NHN', this.options.timeoutMs),
-            true,
-            { operation: call.operation },
-            { cause: err },
+          failure = unreachable(
+            err,
+            call,
+            this.options.timeoutMs,
+            err.response !== undefined || (err.request as { writableFinished?: boolean } | undefined)?.writableFinished === true,
           );
         else if (err instanceof AxiosError && err.code === AxiosError.ERR_BAD_RESPONSE)
           // an answer axios could not take (over MAX_HTTP_BODY_BYTES, say): another attempt gets the same
           failure = new TransportError('MSH_RESPONSE_INVALID', err.message, false, { operation: call.operation }, { cause: err });
         else throw err;
       }
-      if (!failure.retryable || failure.code === 'HELSEID_CLIENT_REFUSED' || attempt >= retries) {
+      // A POST NHN may have taken is not posted again at once: a second message (or AppRec) would
+      // reach the receiver. The pipeline's next attempt finds out first (docs/reliability.md).
+      const mayRepeat = !(failure.maybeDelivered && call.method === 'POST');
+      if (!failure.retryable || !mayRepeat || failure.code === 'HELSEID_CLIENT_REFUSED' || attempt >= retries) {
         this.options.logger?.warn(
           { operation: call.operation, attempt: attempt + 1, code: failure.code, status: failure.httpStatus, requestId: failure.requestId },
           'NHN call failed',
@@ -275,6 +277,13 @@ export class MshClient implements MessageTransport {
     if (typeof nonce === 'string' && nonce) this.resourceNonce = nonce;
     return { status: answer.status, headers: answer.headers as HttpAnswer['headers'], data: answer.data };
   }
+}
+
+/** No whole answer: refused, dropped, timed out or cut off; a POST that went out whole may have reached NHN. */
+function unreachable(err: { code?: string | undefined; message: string }, call: Call, timeoutMs: number, sentWhole: boolean): TransportError {
+  const maybeDelivered = sentWhole && call.method === 'POST';
+  const reason = networkReason(err, 'NHN', timeoutMs) + (maybeDelivered ? ' after the request went out: NHN may have taken it' : '');
+  return new TransportError('MSH_UNREACHABLE', reason, true, { operation: call.operation, ...(maybeDelivered ? { maybeDelivered } : {}) }, { cause: err });
 }
 
 /** The message fields the pipeline reads (isAppRec decides between answering and tracking), with their types. */

@@ -5,7 +5,7 @@ import type { NextFunction, Request, Response } from 'express';
 /**
  * Faults on demand, for the message service and the token endpoint (never the citizen or control
  * routes): the next N matching requests answer with an error status, hang until the client gives
- * up, lose their connection, are cut off mid-answer, or are answered late. Rules are tried in the order they were added.
+ * up, lose their connection, are served and then cut off mid-answer, or are answered late. Rules are tried in the order they were added.
  */
 
 export type FaultKind = 'error' | 'timeout' | 'drop' | 'cut' | 'slow';
@@ -108,12 +108,18 @@ export class Faults {
       case 'drop':
         req.socket.destroy();
         return;
-      case 'cut':
-        // An answer that starts and never ends: the status line, headers and a first part of the body,
-        // then the connection closes. The request itself is not served.
-        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '64' });
-        res.write('{"id":"', () => req.socket.destroy());
+      case 'cut': {
+        // The request is served (a message posted is in the mailbox), then its answer is cut off:
+        // the status line, the headers and half the body, and the connection closes.
+        res.end = ((chunk?: unknown) => {
+          const body = typeof chunk === 'string' || Buffer.isBuffer(chunk) ? Buffer.from(chunk) : Buffer.alloc(0);
+          res.setHeader('content-length', String(body.length + 64));
+          res.write(body.subarray(0, Math.floor(body.length / 2)), () => req.socket.destroy());
+          return res;
+        }) as typeof res.end;
+        next();
         return;
+      }
       case 'slow':
         setTimeout(next, rule.delayMs ?? 0);
         return;

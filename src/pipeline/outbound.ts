@@ -211,9 +211,12 @@ export function outboundProcessor(
       const delay = backoffDelay(attempt, deps.policy);
       const nextAttemptAt = new Date(Date.now() + delay).toISOString();
       await job.updateData({ ...job.data, retryDelayMs: delay });
+      // A send whose answer was lost on the way may be at NHN: the send under way stays noted, so the
+      // next attempt looks for the receiver's AppRec before it sends again (as after a death mid-send).
+      const mayBeAtNhn = failure.maybeDelivered === true && deps.uncertain !== undefined;
       await deps.store.update(
         msgId,
-        { state: 'waiting', waitingReason: failure.reason, nextAttemptAt, sendingSince: null },
+        { state: 'waiting', waitingReason: failure.reason, nextAttemptAt, ...(mayBeAtNhn ? {} : { sendingSince: null }) },
         { event: 'send', outcome: 'retry', attempt, reason: failure.reason, nextAttemptAt },
       );
       deps.logger.warn({ msgId, attempt, reason: failure.reason }, 'send failed; will retry');
@@ -331,7 +334,8 @@ export function retryDelay(_attemptsMade: number, _type?: string, _err?: Error, 
 /** A thrown fault as the queues read it: one that says nothing of retrying is taken as retryable. */
 export function toTransportFailure(err: unknown): TransportFailure {
   const e = err as Partial<TransportFailure> & { message?: string };
-  if (typeof e?.retryable === 'boolean') return { retryable: e.retryable, reason: e.reason ?? e.message ?? 'send failed' };
+  if (typeof e?.retryable === 'boolean')
+    return { retryable: e.retryable, reason: e.reason ?? e.message ?? 'send failed', ...(e.maybeDelivered === true ? { maybeDelivered: true } : {}) };
   return { retryable: true, reason: e?.message ?? 'send failed' };
 }
 

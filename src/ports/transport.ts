@@ -102,4 +102,6 @@ export interface TransportFailure {
   retryable: boolean;
   /** words for the history and the operator, e.g. "NHN answered 503" */
   reason: string;
+  /** a send that went out whole and whose answer did not come back: the far side may have taken it */
+  maybeDelivered?: boolean;
 }

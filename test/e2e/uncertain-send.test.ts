@@ -94,6 +94,28 @@ describe('e2e: an answer whose earlier send may have reached NHN is sent exactly
     assert.ok(!history.some((h) => /sending again/.test(h.reason ?? '')), JSON.stringify(history));
   });
 
+  it("NHN took it and the answer to the POST was cut off: not posted again; apprec-ok from Helsenorge's AppRec", async () => {
+    const msgId = randomUUID();
+    const posts = () => ctx.stack.simulator.requests.filter((r) => r.method === 'POST' && r.path === '/Messages').length;
+    const before = posts();
+    ctx.stack.simulator.faults.add({ kind: 'cut', path: '/Messages', method: 'POST' });
+    await submitOutbound(parts().outbound, { msgId, service: 'office-contact', xml: answerXml(msgId), receiverHerId: HELSENORGE, origin: 'epj:test' });
+    await reached(msgId, 'apprec-ok');
+    assert.equal(ctx.stack.simulator.faults.applied.cut, 1);
+    // the cut POST is not among the requests answered; a second one would be
+    assert.equal(posts(), before, 'not posted again');
+    assert.equal(atCitizen(msgId), 1, 'the citizen got it once');
+    const history = await parts().store.history(msgId);
+    assert.ok(
+      history.some((h) => h.event === 'send' && h.outcome === 'retry' && /NHN may have taken it/.test(h.reason ?? '')),
+      JSON.stringify(history),
+    );
+    assert.ok(
+      history.some((h) => h.event === 'send' && h.outcome === 'ok' && /NHN's id of the message is not known/.test(h.reason ?? '')),
+      JSON.stringify(history),
+    );
+  });
+
   it('its first attempt never reached NHN: it waits for an AppRec, then is sent after the wait, once', async () => {
     const started = Date.now();
     const msgId = await diedWhileSending(false);

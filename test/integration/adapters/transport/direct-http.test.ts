@@ -56,13 +56,13 @@ describe('direct HTTP exchange', () => {
     ]);
   });
 
-  it('an answer cut off mid-body is no answer (network), whatever came of it', async () => {
+  it('an answer cut off mid-body is no answer (network), and the request had gone out whole', async () => {
     handle = (req, res) => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
       res.write('{"id":"', () => req.socket.destroy());
     };
-    const err = await fault(new DirectHttp(base, agents, 1_000, 1024).request({ method: 'GET', path: '/x', headers: {} }));
-    assert.equal(err.network, true);
+    const err = await fault(new DirectHttp(base, agents, 1_000, 1024).request({ method: 'POST', path: '/x', headers: {}, json: { a: 1 } }));
+    assert.deepEqual([err.network, err.maybeDelivered], [true, true]);
   });
 
   it('an answer over the ceiling is refused as one that cannot be taken, not as a network fault', async () => {
@@ -74,16 +74,26 @@ describe('direct HTTP exchange', () => {
     assert.equal((await new DirectHttp(base, agents, 1_000, 4_096).request({ method: 'GET', path: '/after', headers: {} })).data, 'ok');
   });
 
-  it('one deadline from connect to last byte: an answer that trickles past it times out', async () => {
+  it('times out on silence, not on a long answer that keeps coming', async () => {
     handle = (_req, res) => {
-      res.writeHead(200, { 'content-length': '50' });
-      // a byte every 50 ms: never idle long, but the whole takes 2.5 s
-      const timer = setInterval(() => (res.destroyed ? clearInterval(timer) : res.write('x')), 50);
+      res.writeHead(200, { 'content-length': '12' });
+      // a byte every 50 ms: 600 ms in all, never 300 ms silent
+      let sent = 0;
+      const timer = setInterval(() => (res.destroyed || ++sent > 12 ? clearInterval(timer) : res.write('x')), 50);
     };
+    assert.equal((await new DirectHttp(base, agents, 300, 1024).request({ method: 'GET', path: '/trickle', headers: {} })).data, 'x'.repeat(12));
+
+    handle = (_req, res) => res.writeHead(200, { 'content-length': '10' }).write('x');
     const started = Date.now();
-    const err = await fault(new DirectHttp(base, agents, 300, 1024).request({ method: 'GET', path: '/slow', headers: {} }));
-    assert.deepEqual([err.code, err.network], ['ETIMEDOUT', true]);
+    const err = await fault(new DirectHttp(base, agents, 300, 1024).request({ method: 'GET', path: '/silent', headers: {} }));
+    assert.deepEqual([err.code, err.network, err.maybeDelivered], ['ETIMEDOUT', true, true]);
     assert.ok(Date.now() - started < 1_500);
+  });
+
+  it('reads a JSON answer that begins with a byte-order mark', async () => {
+    handle = (_req, res) =>
+      res.writeHead(201, { 'content-type': 'application/json' }).end(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('"5b0f-id"')]));
+    assert.equal((await new DirectHttp(base, agents, 1_000, 1024).request({ method: 'POST', path: '/bom', headers: {}, json: {} })).data, '5b0f-id');
   });
 
   it('a refused connection is a network fault with its code', async () => {
@@ -91,8 +101,8 @@ describe('direct HTTP exchange', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise((resolve) => closed.close(resolve));
-    const err = await fault(new DirectHttp(`http://127.0.0.1:${port}`, agents, 1_000, 1024).request({ method: 'GET', path: '/', headers: {} }));
-    assert.deepEqual([err.code, err.network], ['ECONNREFUSED', true]);
+    const err = await fault(new DirectHttp(`http://127.0.0.1:${port}`, agents, 1_000, 1024).request({ method: 'POST', path: '/', headers: {}, json: {} }));
+    assert.deepEqual([err.code, err.network, err.maybeDelivered], ['ECONNREFUSED', true, false], 'nothing went out');
   });
 
   it('refuses an endpoint that is not http(s)', () => {
