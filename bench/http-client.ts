@@ -8,19 +8,14 @@
  * JSON, each client's best round.
  */
 import { spawn } from 'node:child_process';
-import http from 'node:http';
-import https from 'node:https';
 import axios from 'axios';
 import { DirectHttp } from '../adapters/transport/direct-http.js';
+import { MAX_HTTP_BODY_BYTES } from '../adapters/transport/headers.js';
+import { NHN_AGENTS, nhnAxiosConfig } from '../adapters/transport/msh-client.js';
 import { freePort } from '../src/infra/supervised-redis.js';
 
 const N = Number(process.env.BENCH_N ?? 4_000);
 const AT_ONCE = 16;
-const agents = () => ({
-  http: new http.Agent({ keepAlive: true, keepAliveMsecs: 60_000, scheduling: 'lifo', timeout: 5_000 }),
-  https: new https.Agent({ keepAlive: true }),
-});
-
 const SERVER = `
 const http = require('node:http');
 const list = JSON.stringify(Array.from({ length: 3 }, (_, i) => ({ id: '0c8f3d36-f9e7-4e3f-9d5c-c820fa9b577' + i, receiverHerId: 8142987, isAppRec: false, senderHerId: 8093240 })));
@@ -65,19 +60,10 @@ async function main(): Promise<void> {
     dpop: 'p'.repeat(600),
   };
 
-  const direct = new DirectHttp(base, agents(), 5_000, 50 * 1024 * 1024);
+  // both on the client's own connection pools and settings; axios told of no proxy, as none is named here
+  const direct = new DirectHttp(base, NHN_AGENTS, 5_000, MAX_HTTP_BODY_BYTES);
   const directCall: Call = (method, body) => direct.request({ method, path: '/Messages', headers, ...(body ? { json: body } : {}) });
-  const a = agents();
-  const ax = axios.create({
-    baseURL: base,
-    timeout: 5_000,
-    validateStatus: () => true,
-    transitional: { clarifyTimeoutError: true },
-    maxRedirects: 0,
-    httpAgent: a.http,
-    httpsAgent: a.https,
-    proxy: false,
-  });
+  const ax = axios.create({ ...nhnAxiosConfig(base, 5_000), proxy: false });
   const axiosCall: Call = (method, body) =>
     ax.request({ method, url: '/Messages', data: body, headers: { ...headers, ...(body ? { 'content-type': 'application/json' } : {}) } });
 
@@ -89,6 +75,7 @@ async function main(): Promise<void> {
   for (const [, call] of clients) await measure(call, 1_000);
   for (let round = 0; round < 3; round++) for (const [name, call] of clients) results[name]!.push(await measure(call, N));
   server.kill();
+  NHN_AGENTS.http.destroy();
   const best = (name: string) => Math.min(...results[name]!) / 1000;
   for (const [name] of clients) console.log(`${name}: CPU per call ${results[name]!.map((us) => (us / 1000).toFixed(3)).join(' / ')} ms (rounds of ${N})`);
   console.log(JSON.stringify({ direct_cpu_ms_per_call: Number(best('direct').toFixed(3)), axios_cpu_ms_per_call: Number(best('axios').toFixed(3)) }));

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
-import axios, { AxiosError, type AxiosInstance } from 'axios';
+import axios, { AxiosError, type AxiosInstance, type AxiosResponse, type CreateAxiosDefaults } from 'axios';
 import type { Logger } from '../../src/logging.js';
 import type {
   AppRecInfo,
@@ -86,20 +86,7 @@ export class MshClient implements MessageTransport {
   constructor(private readonly options: MshClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.http = proxyInEnvironment()
-      ? {
-          proxied: axios.create({
-            baseURL: this.baseUrl,
-            timeout: options.timeoutMs,
-            maxContentLength: MAX_HTTP_BODY_BYTES,
-            maxBodyLength: MAX_HTTP_BODY_BYTES,
-            validateStatus: () => true,
-            transitional: { clarifyTimeoutError: true },
-            // A redirect could not be followed anyway (the DPoP proof names the URL asked): answered as it comes.
-            maxRedirects: 0,
-            httpAgent: NHN_AGENTS.http,
-            httpsAgent: NHN_AGENTS.https,
-          }),
-        }
+      ? { proxied: axios.create(nhnAxiosConfig(this.baseUrl, options.timeoutMs)) }
       : { direct: new DirectHttp(this.baseUrl, NHN_AGENTS, options.timeoutMs, MAX_HTTP_BODY_BYTES) };
   }
 
@@ -220,28 +207,18 @@ export class MshClient implements MessageTransport {
             : mshAnswerError(answer.status, answer.data, call.operation, answer.headers['retry-after']);
         retryAfterMs = retryAfter(answer);
       } catch (err) {
+        const lost = noWholeAnswer(err);
         if (err instanceof TransportError) failure = err;
-        else if (err instanceof HttpFault)
-          failure = err.network
-            ? unreachable(err, call, this.options.timeoutMs, err.maybeDelivered)
-            : // an answer that cannot be taken (over MAX_HTTP_BODY_BYTES): another attempt gets the same
-              new TransportError('MSH_RESPONSE_INVALID', err.message, false, { operation: call.operation }, { cause: err });
-        else if (err instanceof AxiosError && isNetworkFault(err))
-          failure = unreachable(
-            err,
-            call,
-            this.options.timeoutMs,
-            err.response !== undefined || (err.request as { writableFinished?: boolean } | undefined)?.writableFinished === true,
-          );
-        else if (err instanceof AxiosError && err.code === AxiosError.ERR_BAD_RESPONSE)
-          // an answer axios could not take (over MAX_HTTP_BODY_BYTES, say): another attempt gets the same
+        else if (lost) failure = unreachable(lost.fault, call, this.options.timeoutMs, lost.sentWhole);
+        else if (unreadableAnswer(err))
+          // an answer that cannot be taken (over MAX_HTTP_BODY_BYTES, say): another attempt gets the same
           failure = new TransportError('MSH_RESPONSE_INVALID', err.message, false, { operation: call.operation }, { cause: err });
         else throw err;
       }
-      // A POST NHN may have taken is not posted again at once: a second message (or AppRec) would
-      // reach the receiver. The pipeline's next attempt finds out first (docs/reliability.md).
-      const mayRepeat = !(failure.maybeDelivered && call.method === 'POST');
-      if (!failure.retryable || !mayRepeat || failure.code === 'HELSEID_CLIENT_REFUSED' || attempt >= retries) {
+      // A POST NHN may have taken (only a POST is marked so) is not posted again at once: a second
+      // message (or AppRec) would reach the receiver. The pipeline's next attempt finds out first
+      // (docs/reliability.md).
+      if (!failure.retryable || failure.maybeDelivered || failure.code === 'HELSEID_CLIENT_REFUSED' || attempt >= retries) {
         this.options.logger?.warn(
           { operation: call.operation, attempt: attempt + 1, code: failure.code, status: failure.httpStatus, requestId: failure.requestId },
           'NHN call failed',
@@ -267,20 +244,55 @@ export class MshClient implements MessageTransport {
     const answer =
       'direct' in this.http
         ? await this.http.direct.request({ method: call.method, path: call.path, headers, ...(call.data !== undefined ? { json: call.data } : {}) })
-        : await this.http.proxied.request({
-            method: call.method,
-            url: call.path,
-            data: call.data,
-            headers: { ...headers, ...(call.data !== undefined ? { 'content-type': 'application/json' } : {}) },
-          });
+        : answerOf(
+            await this.http.proxied.request({
+              method: call.method,
+              url: call.path,
+              data: call.data,
+              headers: { ...headers, ...(call.data !== undefined ? { 'content-type': 'application/json' } : {}) },
+            }),
+          );
     const nonce: unknown = answer.headers['dpop-nonce'];
     if (typeof nonce === 'string' && nonce) this.resourceNonce = nonce;
-    return { status: answer.status, headers: answer.headers as HttpAnswer['headers'], data: answer.data };
+    return answer;
   }
 }
 
+/** axios as the client through a web proxy is made: NHN's size limit, every status answered as it comes. */
+export function nhnAxiosConfig(baseUrl: string, timeoutMs: number): CreateAxiosDefaults {
+  return {
+    baseURL: baseUrl,
+    timeout: timeoutMs,
+    maxContentLength: MAX_HTTP_BODY_BYTES,
+    maxBodyLength: MAX_HTTP_BODY_BYTES,
+    validateStatus: () => true,
+    transitional: { clarifyTimeoutError: true },
+    // A redirect could not be followed anyway (the DPoP proof names the URL asked): answered as it comes.
+    maxRedirects: 0,
+    httpAgent: NHN_AGENTS.http,
+    httpsAgent: NHN_AGENTS.https,
+  };
+}
+
+function answerOf(res: AxiosResponse): HttpAnswer {
+  return { status: res.status, headers: res.headers as HttpAnswer['headers'], data: res.data };
+}
+
+/** A fault in which no whole answer came back, and whether the request had gone out whole; undefined for any other. */
+function noWholeAnswer(err: unknown): { fault: Error & { code?: string | undefined }; sentWhole: boolean } | undefined {
+  if (err instanceof HttpFault) return err.network ? { fault: err, sentWhole: err.maybeDelivered } : undefined;
+  if (err instanceof AxiosError && isNetworkFault(err))
+    return { fault: err, sentWhole: err.response !== undefined || (err.request as { writableFinished?: boolean } | undefined)?.writableFinished === true };
+  return undefined;
+}
+
+/** An answer that came and cannot be taken (over the size limit). */
+function unreadableAnswer(err: unknown): err is Error {
+  return (err instanceof HttpFault && !err.network) || (err instanceof AxiosError && err.code === AxiosError.ERR_BAD_RESPONSE);
+}
+
 /** No whole answer: refused, dropped, timed out or cut off; a POST that went out whole may have reached NHN. */
-function unreachable(err: { code?: string | undefined; message: string }, call: Call, timeoutMs: number, sentWhole: boolean): TransportError {
+function unreachable(err: Error & { code?: string | undefined }, call: Call, timeoutMs: number, sentWhole: boolean): TransportError {
   const maybeDelivered = sentWhole && call.method === 'POST';
   const reason = networkReason(err, 'NHN', timeoutMs) + (maybeDelivered ? ' after the request went out: NHN may have taken it' : '');
   return new TransportError('MSH_UNREACHABLE', reason, true, { operation: call.operation, ...(maybeDelivered ? { maybeDelivered } : {}) }, { cause: err });

@@ -5,7 +5,8 @@ import type { NextFunction, Request, Response } from 'express';
 /**
  * Faults on demand, for the message service and the token endpoint (never the citizen or control
  * routes): the next N matching requests answer with an error status, hang until the client gives
- * up, lose their connection, are served and then cut off mid-answer, or are answered late. Rules are tried in the order they were added.
+ * up, lose their connection, are served and then cut off mid-answer, or are answered late. Rules
+ * are tried in the order they were added.
  */
 
 export type FaultKind = 'error' | 'timeout' | 'drop' | 'cut' | 'slow';

@@ -27,6 +27,7 @@ describe('direct HTTP exchange', () => {
     await new Promise((resolve) => server.close(resolve));
   });
 
+  const client = (timeoutMs = 1_000, maxAnswerBytes = 1024) => new DirectHttp(base, agents, timeoutMs, maxAnswerBytes);
   const fault = async (p: Promise<unknown>): Promise<HttpFault> => {
     const err = await p.then(
       () => assert.fail('expected a fault'),
@@ -44,11 +45,15 @@ describe('direct HTTP exchange', () => {
       if (req.url === '/api/text') return res.writeHead(201, { 'content-type': 'text/plain' }).end('3f0c-id');
       res.writeHead(204).end();
     };
-    const client = new DirectHttp(base, agents, 1_000, 1024);
-    const json = await client.request({ method: 'POST', path: '/json', headers: { 'x-a': 'b' }, json: { n: 'æ' } });
+    const json = await client().request({ method: 'POST', path: '/json', headers: { 'x-a': 'b' }, json: { n: 'æ' } });
     assert.deepEqual([json.status, json.data, json.headers['dpop-nonce']], [201, { a: [1, 'ø'] }, 'n1']);
-    assert.equal((await client.request({ method: 'GET', path: '/text', headers: {} })).data, '3f0c-id');
-    assert.deepEqual(await client.request({ method: 'PUT', path: '/empty', headers: {} }).then((a) => [a.status, a.data]), [204, '']);
+    assert.equal((await client().request({ method: 'GET', path: '/text', headers: {} })).data, '3f0c-id');
+    assert.deepEqual(
+      await client()
+        .request({ method: 'PUT', path: '/empty', headers: {} })
+        .then((a) => [a.status, a.data]),
+      [204, ''],
+    );
     assert.deepEqual(seen, [
       `POST /api/json application/json ${Buffer.byteLength('{"n":"æ"}')} b {"n":"æ"}`,
       'GET /api/text undefined undefined undefined ',
@@ -61,17 +66,17 @@ describe('direct HTTP exchange', () => {
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
       res.write('{"id":"', () => req.socket.destroy());
     };
-    const err = await fault(new DirectHttp(base, agents, 1_000, 1024).request({ method: 'POST', path: '/x', headers: {}, json: { a: 1 } }));
+    const err = await fault(client().request({ method: 'POST', path: '/x', headers: {}, json: { a: 1 } }));
     assert.deepEqual([err.network, err.maybeDelivered], [true, true]);
   });
 
   it('an answer over the ceiling is refused as one that cannot be taken, not as a network fault', async () => {
     handle = (_req, res) => res.writeHead(200).end('x'.repeat(5_000));
-    const err = await fault(new DirectHttp(base, agents, 1_000, 4_096).request({ method: 'GET', path: '/big', headers: {} }));
+    const err = await fault(client(1_000, 4_096).request({ method: 'GET', path: '/big', headers: {} }));
     assert.deepEqual([err.code, err.network], ['ERR_ANSWER_TOO_LARGE', false]);
     // the connection it came on is not reused half-read: the next call is answered whole
     handle = (_req, res) => res.writeHead(200).end('"ok"');
-    assert.equal((await new DirectHttp(base, agents, 1_000, 4_096).request({ method: 'GET', path: '/after', headers: {} })).data, 'ok');
+    assert.equal((await client(1_000, 4_096).request({ method: 'GET', path: '/after', headers: {} })).data, 'ok');
   });
 
   it('times out on silence, not on a long answer that keeps coming', async () => {
@@ -81,11 +86,11 @@ describe('direct HTTP exchange', () => {
       let sent = 0;
       const timer = setInterval(() => (res.destroyed || ++sent > 12 ? clearInterval(timer) : res.write('x')), 50);
     };
-    assert.equal((await new DirectHttp(base, agents, 300, 1024).request({ method: 'GET', path: '/trickle', headers: {} })).data, 'x'.repeat(12));
+    assert.equal((await client(300).request({ method: 'GET', path: '/trickle', headers: {} })).data, 'x'.repeat(12));
 
     handle = (_req, res) => res.writeHead(200, { 'content-length': '10' }).write('x');
     const started = Date.now();
-    const err = await fault(new DirectHttp(base, agents, 300, 1024).request({ method: 'GET', path: '/silent', headers: {} }));
+    const err = await fault(client(300).request({ method: 'GET', path: '/silent', headers: {} }));
     assert.deepEqual([err.code, err.network, err.maybeDelivered], ['ETIMEDOUT', true, true]);
     assert.ok(Date.now() - started < 1_500);
   });
@@ -93,7 +98,7 @@ describe('direct HTTP exchange', () => {
   it('reads a JSON answer that begins with a byte-order mark', async () => {
     handle = (_req, res) =>
       res.writeHead(201, { 'content-type': 'application/json' }).end(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('"5b0f-id"')]));
-    assert.equal((await new DirectHttp(base, agents, 1_000, 1024).request({ method: 'POST', path: '/bom', headers: {}, json: {} })).data, '5b0f-id');
+    assert.equal((await client().request({ method: 'POST', path: '/bom', headers: {}, json: {} })).data, '5b0f-id');
   });
 
   it('a refused connection is a network fault with its code', async () => {
