@@ -76,9 +76,12 @@ export function describeRedisTarget(target: RedisTarget | string): string {
 /**
  * Commands issued in one turn of the event loop leave in one socket write. ioredis writes each
  * command to the socket as it is issued, a system call each (some 25 per inbound message); corking
- * the socket at the first write of a turn and uncorking it once the turn's callbacks and promise
- * continuations have run sends them together. The bytes and their order are the same, so the
- * replies match their commands as before; only the number of write calls changes. (ioredis's
+ * the socket at the first write of a turn and uncorking it in the turn's check phase (setImmediate:
+ * after every callback of the turn's poll phase, the replies and answers that arrived together, and
+ * their promise continuations) sends them together. The bytes and their order are the same, so the
+ * replies match their commands as before; only the number of write calls changes. A queued
+ * immediate keeps the event loop from waiting in its poll phase, so nothing is held back longer
+ * than the turn (docs/pipeline.md has what this bought over uncorking after each callback). (ioredis's
  * auto-pipelining would do it too, but it rewrites how commands are queued, and BullMQ's users
  * report jobs read empty with it.)
  */
@@ -96,7 +99,7 @@ function corkPerTurn(redis: Redis): void {
       if (!corked) {
         corked = true;
         socket.cork();
-        process.nextTick(uncork);
+        setImmediate(uncork);
       }
       return write(...args);
     };

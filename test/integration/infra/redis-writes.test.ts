@@ -54,4 +54,27 @@ describe('the gateway’s Redis connections', () => {
       redis.disconnect();
     }
   });
+
+  it('send the commands of several callbacks of one turn together, and hold none back past it', async () => {
+    const redis = await connectRedis(server.url, workerConnectionOptions());
+    const writes = countWrites(redis);
+    try {
+      await redis.set('t', '0');
+      const before = writes();
+      // 20 timers due at once run in one timers phase, each its own callback
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, () => new Promise<number>((resolve, reject) => setTimeout(() => void redis.incr('t').then(resolve, reject), 0))),
+      );
+      assert.deepEqual(
+        answers.sort((a, b) => a - b),
+        Array.from({ length: 20 }, (_, i) => i + 1),
+      );
+      assert.ok(writes() - before <= 3, `${writes() - before} writes for 20 callbacks`);
+      // a command issued in the check phase itself goes out on the next turn, without other traffic
+      const fromImmediate = await new Promise((resolve, reject) => setImmediate(() => void redis.get('t').then(resolve, reject)));
+      assert.equal(fromImmediate, '20');
+    } finally {
+      redis.disconnect();
+    }
+  });
 });
