@@ -29,10 +29,18 @@ describe('the gateway’s Redis connections', () => {
   before(async () => (server = await startTestRedis()));
   after(async () => await server.stop());
 
-  it('send the commands of one turn of the event loop in one write, each answered as before', async () => {
+  /** A gateway connection with its writes counted, closed after `use`. */
+  async function withConnection(use: (redis: Redis, writes: () => number) => Promise<void>): Promise<void> {
     const redis = await connectRedis(server.url, workerConnectionOptions());
-    const writes = countWrites(redis);
     try {
+      await use(redis, countWrites(redis));
+    } finally {
+      redis.disconnect();
+    }
+  }
+
+  it('send the commands of one turn of the event loop in one write, each answered as before', () =>
+    withConnection(async (redis, writes) => {
       await redis.set('k', '0');
       const before = writes();
       const answers = await Promise.all(Array.from({ length: 200 }, (_, i) => (i % 2 ? redis.incr('k') : redis.get('k'))));
@@ -50,15 +58,10 @@ describe('the gateway’s Redis connections', () => {
       await Promise.all(Array.from({ length: 50 }, () => redis.incr('k')));
       assert.ok(writes() - again <= 5, `${writes() - again} writes after the reconnect`);
       assert.equal(await redis.get('k'), '150');
-    } finally {
-      redis.disconnect();
-    }
-  });
+    }));
 
-  it('send the commands of several callbacks of one turn together, and hold none back past it', async () => {
-    const redis = await connectRedis(server.url, workerConnectionOptions());
-    const writes = countWrites(redis);
-    try {
+  it('send the commands of several callbacks of one turn together, and hold none back past it', () =>
+    withConnection(async (redis, writes) => {
       await redis.set('t', '0');
       const before = writes();
       // 20 timers due at once run in one timers phase, each its own callback
@@ -73,8 +76,5 @@ describe('the gateway’s Redis connections', () => {
       // a command issued in the check phase itself goes out on the next turn, without other traffic
       const fromImmediate = await new Promise((resolve, reject) => setImmediate(() => void redis.get('t').then(resolve, reject)));
       assert.equal(fromImmediate, '20');
-    } finally {
-      redis.disconnect();
-    }
-  });
+    }));
 });
